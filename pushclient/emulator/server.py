@@ -1,0 +1,275 @@
+"""The emulator's HTTP face: Tencent's REST endpoints, plus /emulator/* for inspection and faults."""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from dataclasses import asdict, fields
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from .. import payload, usersig
+from .state import Config, EmulatorState, Faults, Refusal
+
+log = logging.getLogger("pushclient.emulator")
+
+ALL_MEMBER_PUSH = {"im_push", "im_set_attr_name", "im_get_attr_name", "im_get_attr", "im_set_attr",
+                   "im_remove_attr", "im_get_tag", "im_add_tag", "im_remove_tag",
+                   "im_remove_all_tags"}
+TIMPUSH = {"set_attr_name", "get_attr_name", "set_attr", "get_attr", "remove_attr", "get_tag",
+           "add_tag", "remove_tag", "clear_all_tags"}
+
+
+def _check(violations: list[payload.Violation]) -> None:
+    if violations:
+        raise Refusal(violations[0].code, violations[0].message)
+
+
+class Api:
+    """One method per REST command; each returns the extra response fields."""
+
+    def __init__(self, state: EmulatorState):
+        self.state = state
+
+    def handle(self, service: str, command: str, body: dict, received_at: float) -> dict:
+        timpush = service == "timpush"
+        name = command.removeprefix("im_")
+        if name == "push":
+            return {"TaskId": self.state.push(body, received_at)}
+        if name == "set_attr_name":
+            self.state.set_attr_names(body.get("AttrNames"),
+                                      body.get("AttrTypes") if timpush else None)
+            return {}
+        if name == "get_attr_name":
+            out = {"AttrNames": self.state.attr_names()}
+            return {**out, "AttrTypes": self.state.attr_types()} if timpush else out
+        if name in ("get_attr", "get_tag", "remove_all_tags", "clear_all_tags"):
+            accounts = body.get("To_Account")
+            _check(payload.accounts_violations("To_Account", accounts))
+            accounts, errors = self._known(accounts, timpush)
+            if name == "get_attr":
+                attrs = self.state.get_attrs(accounts) if accounts else {}
+                return {"UserAttrs": [{"To_Account": a, "Attrs": v} for a, v in attrs.items()],
+                        **errors}
+            if name == "get_tag":
+                tags = self.state.get_tags(accounts) if accounts else {}
+                return {"UserTags": [{"To_Account": a, "Tags": v} for a, v in tags.items()],
+                        **errors}
+            self.state.remove_all_tags(accounts)
+            return errors
+        if name in ("set_attr", "remove_attr"):
+            check = (payload.attr_map_check(self.state.attr_names().values())
+                     if name == "set_attr" else payload.attr_list_check)
+            entries = body.get("UserAttrs")
+            _check(payload.user_entries_violations(entries, value_key="Attrs", check=check))
+            entries, errors = self._known_entries(entries, timpush)
+            (self.state.set_attrs if name == "set_attr" else self.state.remove_attrs)(entries)
+            return errors
+        if name in ("add_tag", "remove_tag"):
+            replace = timpush and name == "add_tag" and body.get("Replace") == 1
+            max_tags = 100 if replace else payload.MAX_TAGS_PER_ENTRY
+            entries = body.get("UserTags")
+            _check(payload.user_entries_violations(entries, value_key="Tags",
+                                                   check=payload.tag_entry_check(max_tags)))
+            entries, errors = self._known_entries(entries, timpush)
+            if name == "add_tag":
+                self.state.add_tags(entries, replace=replace)
+            else:
+                self.state.remove_tags(entries)
+            return errors
+        raise Refusal(60009, "request resource error")
+
+    def _known(self, accounts: list[str], timpush: bool) -> tuple[list[str], dict]:
+        """timpush answers 70107 per unknown account; all_member_push accepts them (spec §8)."""
+        if not timpush:
+            return accounts, {}
+        known = self.state.known(accounts)
+        missing = [a for a in accounts if a not in known]
+        errors = {"ErrorList": [{"To_Account": a, "ErrorCode": 70107,
+                                 "ErrorInfo": "account not found"} for a in missing]}
+        return [a for a in accounts if a in known], errors if missing else {}
+
+    def _known_entries(self, entries: list[dict], timpush: bool) -> tuple[list[dict], dict]:
+        kept, errors = self._known([e["To_Account"] for e in entries], timpush)
+        kept_set = set(kept)
+        return [e for e in entries if e["To_Account"] in kept_set], errors
+
+
+def _accounts_in(body) -> int:
+    if not isinstance(body, dict):
+        return 0
+    for key in ("To_Account", "UserAttrs", "UserTags"):
+        if isinstance(body.get(key), list):
+            return len(body[key])
+    return 0
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as the docs advise clients to use
+    server: EmulatorServer
+
+    def log_message(self, format, *args):  # the query holds a UserSig: never log request lines
+        pass
+
+    def _send(self, status: int, body: dict | str, content_type="application/json") -> None:
+        raw = (json.dumps(body, ensure_ascii=False) if isinstance(body, dict) else body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+        self.send_header("Content-Length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _body(self) -> bytes:
+        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+
+    def do_GET(self):
+        url = urlsplit(self.path)
+        state = self.server.state
+        if url.path == "/healthz":
+            return self._send(200, {"ok": True})
+        if url.path == "/emulator/state":
+            return self._send(200, state.snapshot())
+        if url.path == "/emulator/calls":
+            since = float(parse_qs(url.query).get("since", ["0"])[0])
+            return self._send(200, {"calls": state.calls(since)})
+        self._send(404, {"error": "not found"})
+
+    def do_POST(self):
+        url = urlsplit(self.path)
+        if url.path.startswith("/emulator/"):
+            return self._control(url.path.removeprefix("/emulator/"))
+        if not url.path.startswith("/v4/"):
+            return self._send(404, "<html>404</html>", "text/html")
+        received_at = time.time()
+        parts = url.path.split("/")
+        service, command = (parts[2], parts[3]) if len(parts) == 4 else ("", "")
+        raw = self._body()
+        fault = self._pick_fault()
+        if self.server.state.faults.latency_ms:
+            time.sleep(self.server.state.faults.latency_ms / 1000)
+        if fault == "502":
+            self.server.state.record_call(command, received_at, 0, 502, None)
+            return self._send(502, "<html><body>502 Bad Gateway</body></html>", "text/html")
+        body, random_value = None, None
+        try:
+            query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            random_value = self._authenticate(service, command, query)
+            if fault == "91000":
+                raise Refusal(91000, "internal error, please retry")
+            if command != "im_push":
+                self.server.state.check_rate(command, received_at)
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = None
+            if not isinstance(body, dict):
+                raise Refusal(90001, "JSON parse failed: the body must be a JSON object")
+            result = {"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0,
+                      **Api(self.server.state).handle(service, command, body, received_at)}
+            code = 0
+        except Refusal as refusal:
+            code = refusal.code
+            result = {"ActionStatus": "FAIL", "ErrorInfo": refusal.info, "ErrorCode": refusal.code}
+        self.server.state.record_call(command, received_at, _accounts_in(body), code,
+                                      random_value)
+        if fault == "stall":
+            time.sleep(self.server.state.faults.stall_seconds)
+        try:
+            self._send(200, result)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up waiting (a stalled answer)
+
+    def _pick_fault(self) -> str | None:
+        faults = self.server.state.faults
+        scripted = self.server.state.next_scripted_fault()
+        if scripted:
+            return scripted
+        roll = random.random()
+        for name, rate in (("91000", faults.error_91000_rate), ("502", faults.http_502_rate),
+                           ("stall", faults.stall_rate)):
+            if roll < rate:
+                return name
+            roll -= rate
+        return None
+
+    def _authenticate(self, service: str, command: str, query: dict) -> int:
+        """The checks of spec §1.4, in the recommended order; returns the request's `random`."""
+        config = self.server.state.config
+        if (service, command) not in {("all_member_push", c) for c in ALL_MEMBER_PUSH} | \
+                {("timpush", c) for c in TIMPUSH}:
+            raise Refusal(60009, "request resource error: unknown API")
+        if "sdkappid" not in query:
+            raise Refusal(60012, "sdkappid is missing")
+        if query["sdkappid"] != str(config.sdkappid):
+            raise Refusal(70020, "SDKAppID not found")
+        if not query.get("usersig"):
+            raise Refusal(70002, "UserSig length is 0")
+        if query.get("contenttype") != "json":
+            raise Refusal(60002, "contenttype must be json")
+        random_text = query.get("random", "")
+        if not random_text.isdigit() or int(random_text) > payload.MAX_UINT32:
+            raise Refusal(60002, "random must be a 32-bit unsigned integer")
+        try:
+            usersig.verify(query["usersig"], sdkappid=config.sdkappid, key=config.secret_key,
+                           identifier=query.get("identifier", ""))
+        except usersig.UserSigInvalid as exc:
+            raise Refusal(exc.code, exc.reason) from None
+        if query.get("identifier") not in config.admins:
+            raise Refusal(90009, "this API needs App admin permission")
+        return int(random_text)
+
+    def _control(self, action: str):
+        state = self.server.state
+        try:
+            body = json.loads(self._body() or b"{}")
+        except ValueError:
+            return self._send(400, {"error": "body must be JSON"})
+        if action == "reset":
+            state.reset()
+        elif action == "config":
+            _update(state.config, body)
+        elif action == "faults":
+            state.faults = Faults()
+            _update(state.faults, body)
+        elif action == "accounts":
+            state.import_accounts(list(body.get("accounts", [])))
+        elif action == "reach":
+            return self._send(200, {"reach": state.reach(body.get("Condition"))})
+        else:
+            return self._send(404, {"error": f"unknown action {action}"})
+        self._send(200, {"config": {k: v for k, v in asdict(state.config).items()
+                                    if k != "secret_key"}, "faults": asdict(state.faults)})
+
+
+def _update(target, values: dict) -> None:
+    names = {f.name for f in fields(target)} - {"secret_key", "sdkappid"}
+    for key, value in values.items():
+        if key in names:
+            setattr(target, key, value)
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def __init__(self, address: tuple[str, int], state: EmulatorState):
+        super().__init__(address, Handler)
+        self.state = state
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start_in_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, daemon=True)
+        thread.start()
+        return thread
+
+
+def make_server(*, host: str = "127.0.0.1", port: int = 9180, db_path: str = "emulator.sqlite3",
+                config: Config | None = None) -> EmulatorServer:
+    return EmulatorServer((host, port), EmulatorState(db_path, config or Config()))

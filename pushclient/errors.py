@@ -1,0 +1,82 @@
+"""One exception for every failed call, classified so callers decide by kind (spec §1.4)."""
+
+from __future__ import annotations
+
+import enum
+
+
+class ErrorKind(enum.StrEnum):
+    AUTH = "auth"
+    PERMISSION = "permission"
+    RATE = "rate"
+    QUOTA = "quota"
+    RETRYABLE = "retryable"
+    INVALID = "invalid"
+
+
+SPACING_TOO_SHORT = 90024
+DAILY_QUOTA_EXCEEDED = 90047
+FEATURE_DISABLED = 90045
+INTERNAL_ERROR = 91000
+# Codes for failures that never got a Tencent answer.
+TRANSPORT_HTTP = -1
+TRANSPORT_CONNECTION = -2
+TRANSPORT_TIMEOUT = -3
+
+_KIND_BY_CODE = {
+    **dict.fromkeys((70001, 70002, 70003, 70004, 70005, 70006, 70007, 70008, 70009, 70010,
+                     70013, 70014, 70016, 70050, 70052, 60004, 60005), ErrorKind.AUTH),
+    **dict.fromkeys((60010, 90009, 70403, FEATURE_DISABLED, 60016, 60017, 60020, 60021),
+                    ErrorKind.PERMISSION),
+    **dict.fromkeys((60007, 60011, 60018, 60019, SPACING_TOO_SHORT), ErrorKind.RATE),
+    DAILY_QUOTA_EXCEEDED: ErrorKind.QUOTA,
+    **dict.fromkeys((60008, 70169, 70202, 70500, INTERNAL_ERROR, TRANSPORT_HTTP,
+                     TRANSPORT_CONNECTION, TRANSPORT_TIMEOUT), ErrorKind.RETRYABLE),
+}
+
+# What a marketer reads next to an attempt: what the code means and what to do about it.
+EXPLANATIONS = {
+    70001: "The admin UserSig had expired. It is renewed automatically; send again.",
+    70003: "Tencent could not parse the admin UserSig. Check TIM_SECRET_KEY and TIM_SDKAPPID.",
+    70009: "The UserSig was signed with the wrong key. Check TIM_SECRET_KEY.",
+    70013: "The UserSig belongs to another account than TIM_ADMIN_IDENTIFIER.",
+    70014: "The UserSig belongs to another app than TIM_SDKAPPID.",
+    60010: "TIM_ADMIN_IDENTIFIER is not an app admin in the Tencent console.",
+    90009: "TIM_ADMIN_IDENTIFIER is not an app admin in the Tencent console.",
+    SPACING_TOO_SHORT: "Two pushes came less than 1 second apart; the push is retried automatically.",
+    DAILY_QUOTA_EXCEEDED: "Today's push quota is used up; the campaign moves to the next quota day.",
+    FEATURE_DISABLED: "Push to all users is not enabled for this app in the Tencent console.",
+    INTERNAL_ERROR: "Tencent had an internal error; the push is retried automatically.",
+    60007: "Too many calls in one second; the call is retried.",
+    TRANSPORT_HTTP: "Tencent's gateway answered with an HTTP error; retried automatically.",
+    TRANSPORT_CONNECTION: "Tencent could not be reached; retried automatically.",
+    TRANSPORT_TIMEOUT: "Tencent did not answer in time; whether the push went out is unknown.",
+}
+
+
+def classify(code: int) -> ErrorKind:
+    return _KIND_BY_CODE.get(code, ErrorKind.INVALID)
+
+
+def explain(code: int, info: str = "") -> str:
+    return EXPLANATIONS.get(code) or (f"Tencent refused the request: {info}" if info else
+                                      f"Tencent refused the request (error {code}).")
+
+
+class TencentError(Exception):
+    """A call that did not succeed. `outcome_unknown` means it may have taken effect anyway."""
+
+    def __init__(self, code: int, info: str, *, command: str = "", outcome_unknown: bool = False):
+        super().__init__(f"{command or 'call'} failed: {code} {info}".strip())
+        self.code = code
+        self.info = info
+        self.command = command
+        self.outcome_unknown = outcome_unknown
+
+    @property
+    def kind(self) -> ErrorKind:
+        return classify(self.code)
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind is ErrorKind.RETRYABLE
