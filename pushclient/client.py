@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import secrets
 import threading
 import time
@@ -300,3 +301,18 @@ class TimPushApi(AllMemberPushApi):
         entries = self._tag_entries(user_tags, limit)
         data = self._call("add_tag", {"Replace": int(replace), "UserTags": entries})
         return BatchResult(failed=_account_errors(data))
+
+
+class _RedactUserSig(logging.Filter):
+    """urllib3 logs request lines at DEBUG, query and all: keep the UserSig out of them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = USERSIG_IN_URL.sub("usersig=[redacted]", str(record.msg))
+        if record.args:
+            record.args = tuple(USERSIG_IN_URL.sub("usersig=[redacted]", a) if isinstance(a, str)
+                                else a for a in record.args)
+        return True
+
+
+USERSIG_IN_URL = re.compile(r"usersig=[^&\s\"']*")
+logging.getLogger("urllib3.connectionpool").addFilter(_RedactUserSig())

@@ -11,7 +11,7 @@ import sqlite3
 import threading
 import time
 from collections import defaultdict, deque
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from .. import payload
 
@@ -67,6 +67,7 @@ class Refusal(Exception):
 class EmulatorState:
     def __init__(self, path: str, config: Config):
         self.config = config
+        self._initial_config = replace(config)
         self.faults = Faults()
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -108,6 +109,7 @@ class EmulatorState:
                 self._db.execute(f"DELETE FROM {table}")
             self._accepted_calls.clear()
             self.faults = Faults()
+            self.config = replace(self._initial_config)
 
     def next_scripted_fault(self) -> str | None:
         with self._lock:

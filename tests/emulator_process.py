@@ -1,0 +1,55 @@
+"""Runs the emulator as its own process, reached over real HTTP, as the product reaches Tencent."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import requests
+
+SDKAPPID = 1400000000
+SECRET_KEY = "5bd2850fff3ecb11d7c805251c51ee463a25727bddc2385f3fa8bfee1bb93b5e"
+
+
+class EmulatorProcess:
+    def __init__(self, db_path: str, *extra: str):
+        self.db_path = db_path
+        self.extra = extra
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self, port: int = 0) -> EmulatorProcess:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pushclient.emulator", "--port", str(port), "--db",
+             self.db_path, "--sdkappid", str(SDKAPPID), "--secret-key", SECRET_KEY, *self.extra],
+            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
+        line = self.process.stdout.readline()
+        if "listening on" not in line:
+            raise RuntimeError(f"emulator did not start: {line!r}")
+        self.url = line.strip().rsplit(" ", 1)[-1]
+        return self
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def restart(self) -> None:
+        port = int(self.url.rsplit(":", 1)[-1])
+        self.stop()
+        self.start(port)
+
+    def post(self, action: str, body: dict | None = None) -> dict:
+        response = requests.post(f"{self.url}/emulator/{action}", json=body or {}, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    def state(self) -> dict:
+        return requests.get(f"{self.url}/emulator/state", timeout=10).json()
+
+    def calls(self, since: float = 0.0) -> list[dict]:
+        return requests.get(f"{self.url}/emulator/calls", params={"since": since},
+                            timeout=30).json()["calls"]

@@ -1,0 +1,168 @@
+"""Every documented error code, table-driven from the spec, produced over HTTP by the emulator."""
+
+import time
+
+import pytest
+import requests
+
+from pushclient import TencentError, usersig
+from pushclient.errors import ErrorKind
+from tests.conftest import TEXT
+from tests.emulator_process import SDKAPPID, SECRET_KEY
+
+
+def raw_call(url, command="all_member_push/im_get_attr_name", body=b"{}", **query):
+    params = {"sdkappid": SDKAPPID, "identifier": "administrator", "random": 7,
+              "contenttype": "json",
+              "usersig": usersig.generate(sdkappid=SDKAPPID, key=SECRET_KEY,
+                                          identifier="administrator")}
+    params.update(query)
+    params = {k: v for k, v in params.items() if v is not None}
+    return requests.post(f"{url}/v4/{command}", params=params, data=body, timeout=5).json()
+
+
+def sig(**overrides):
+    args = dict(sdkappid=SDKAPPID, key=SECRET_KEY, identifier="administrator")
+    return usersig.generate(**{**args, **overrides})
+
+
+@pytest.mark.parametrize("query, body, code", [
+    ({"sdkappid": None}, b"{}", 60012),
+    ({"sdkappid": 1400999999}, b"{}", 70020),
+    ({"usersig": ""}, b"{}", 70002),
+    ({"contenttype": "xml"}, b"{}", 60002),
+    ({"random": "-1"}, b"{}", 60002),
+    ({"usersig": "garbage"}, b"{}", 70003),
+    ({"usersig": sig(now=time.time() - 200, expire=100)}, b"{}", 70001),
+    ({"usersig": sig(key="another-key")}, b"{}", 70009),
+    ({"usersig": sig(identifier="bob")}, b"{}", 70013),
+    ({"usersig": sig(sdkappid=1400000001)}, b"{}", 70014),
+    ({"usersig": sig(identifier="bob"), "identifier": "bob"}, b"{}", 90009),
+    ({}, b"", 90001),
+    ({}, b"{not json", 90001),
+    ({}, b"[]", 90001),
+])
+def test_the_emulator_checks_the_request_like_the_server(emulator, query, body, code):
+    answer = raw_call(emulator.url, body=body, **query)
+    assert (answer["ActionStatus"], answer["ErrorCode"]) == ("FAIL", code)
+
+
+def test_an_unknown_api_is_a_resource_error(emulator):
+    assert raw_call(emulator.url, command="all_member_push/im_nothing")["ErrorCode"] == 60009
+
+
+def push_body(**changes):
+    body = {"MsgRandom": 1, "MsgBody": TEXT}
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+PUSH_ERRORS = [
+    (push_body(MsgRandom=None), 90005),
+    (push_body(MsgRandom="12"), 90005),
+    (push_body(MsgBody={"MsgType": "TIMTextElem"}), 90007),
+    (push_body(MsgBody=[{"MsgType": "TIMNopeElem", "MsgContent": {}}]), 90002),
+    (push_body(MsgBody=[{"MsgType": "TIMCustomElem", "MsgContent": {}}] * 2), 90002),
+    (push_body(MsgBody=[{"MsgType": "TIMTextElem", "MsgContent": "hi"}]), 90010),
+    (push_body(MsgBody=[{"MsgType": "TIMSoundElem", "MsgContent": {"Url": "u", "UUID": "x",
+                                                                   "Download_Flag": 1}}]), 90010),
+    (push_body(MsgBody=[{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x" * 9000}}]), 80002),
+    (push_body(MsgLifeTime=604801), 90026),
+    (push_body(Condition=["vip"]), 90001),
+    (push_body(Condition={"TagsOr": ["a"], "AttrsOr": {"sex": "f"}}), 90039),
+    (push_body(Condition={"TagsOr": [f"t{i}" for i in range(11)]}), 90032),
+    (push_body(Condition={"TagsAnd": ["a", ""]}), 90040),
+    (push_body(Condition={"TagsOr": ["标" * 17]}), 90020),
+    (push_body(Condition={"TagsOr": ["a"], "TagsAnd": ["a", "b"]}), 90022),
+    (push_body(Condition={"AttrsAnd": {"shoe size": "42"}}), 90033),
+    (push_body(OfflinePushInfo={"PushFlag": 2}), 90001),
+]
+
+
+@pytest.mark.parametrize("body, code", PUSH_ERRORS)
+def test_a_malformed_push_is_refused_with_its_code(client, emulator, body, code):
+    with pytest.raises(TencentError) as refused:
+        client.call("all_member_push", "im_push", body)
+    assert refused.value.code == code
+    assert emulator.state()["pushes"] == []
+
+
+def test_pushes_less_than_a_second_apart_are_refused_without_using_quota(client, emulator):
+    client.push(msg_body=TEXT)
+    with pytest.raises(TencentError) as refused:
+        client.push(msg_body=TEXT)
+    assert (refused.value.code, refused.value.kind) == (90024, ErrorKind.RATE)
+    time.sleep(1.05)
+    client.push(msg_body=TEXT)
+    assert len(emulator.state()["pushes"]) == 2
+
+
+def test_the_daily_quota_is_enforced(client, emulator):
+    emulator.post("config", {"daily_quota": 1})
+    client.push(msg_body=TEXT)
+    time.sleep(1.05)
+    with pytest.raises(TencentError) as refused:
+        client.push(msg_body=TEXT)
+    assert (refused.value.code, refused.value.kind) == (90047, ErrorKind.QUOTA)
+
+
+def test_a_disabled_feature_is_90045(client, emulator):
+    emulator.post("config", {"push_enabled": False})
+    with pytest.raises(TencentError) as refused:
+        client.push(msg_body=TEXT)
+    assert (refused.value.code, refused.value.kind) == (90045, ErrorKind.PERMISSION)
+
+
+@pytest.mark.parametrize("command, body, code", [
+    ("im_get_attr", {"To_Account": [f"u{i}" for i in range(101)]}, 90018),
+    ("im_add_tag", {"UserTags": [{"To_Account": "u", "Tags": [f"t{i}" for i in range(11)]}]},
+     90032),
+    ("im_add_tag", {"UserTags": [{"To_Account": "u", "Tags": ["x" * 51]}]}, 90020),
+    ("im_add_tag", {"UserTags": [{"To_Account": "u", "Tags": [""]}]}, 90040),
+    ("im_set_attr", {"UserAttrs": [{"To_Account": "u", "Attrs": {"unknown": "1"}}]}, 90033),
+    ("im_set_attr", {"UserAttrs": [{"To_Account": "u", "Attrs": {"sex": "x" * 51}}]}, 90033),
+    ("im_set_attr_name", {"AttrNames": {"10": "eleventh"}}, 90033),
+    ("im_set_attr_name", {"AttrNames": {"5": "sex"}}, 90033),
+    ("im_remove_all_tags", {"To_Account": [f"u{i}" for i in range(101)]}, 90018),
+])
+def test_attribute_and_tag_limits_are_enforced(client, command, body, code):
+    client.members.set_attr_names({"0": "sex"})
+    with pytest.raises(TencentError) as refused:
+        client.call("all_member_push", command, body)
+    assert refused.value.code == code
+
+
+def test_a_user_cannot_hold_more_than_100_tags(client):
+    for start in range(0, 100, 10):
+        client.members.add_tags({"u": [f"t{i}" for i in range(start, start + 10)]})
+    with pytest.raises(TencentError) as refused:
+        client.members.add_tags({"u": ["one too many"]})
+    assert refused.value.code == 90032
+
+
+def test_an_attribute_type_cannot_change_once_set(client):
+    client.timpush.set_attr_names({"0": "sex"}, types={"0": 0})
+    with pytest.raises(TencentError) as refused:
+        client.timpush.set_attr_names({"0": "sex"}, types={"0": 1})
+    assert refused.value.code == 90033
+
+
+def test_more_than_100_calls_a_second_to_one_api_get_60007(client, emulator):
+    codes = []
+    started = time.time()
+    while time.time() - started < 0.9 and len(codes) < 150:
+        try:
+            client.call("all_member_push", "im_get_attr_name", {}, retries=0)
+            codes.append(0)
+        except TencentError as exc:
+            codes.append(exc.code)
+    assert codes[:100] == [0] * 100, "the first 100 calls of the second are served"
+    assert 60007 in codes[100:]
+    client.call("all_member_push", "im_get_tag", {"To_Account": ["u"]}, retries=0)  # other API
+
+
+def test_the_emulators_91000_fault_is_retryable(client, emulator):
+    emulator.post("faults", {"script": ["91000"]})
+    with pytest.raises(TencentError) as failed:
+        client.call("all_member_push", "im_get_attr_name", {}, retries=0)
+    assert (failed.value.code, failed.value.retryable) == (91000, True)

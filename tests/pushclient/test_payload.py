@@ -1,0 +1,114 @@
+"""The payload rules name the field, the rule and the Tencent code, in words a marketer reads."""
+
+import pytest
+
+from pushclient import PayloadError, TimClient
+from pushclient.batching import chunks, tag_calls
+from pushclient.payload import push_violations, validate_push
+
+TEXT = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi"}}]
+
+
+@pytest.mark.parametrize("changes, field, message, code", [
+    ({"Condition": {"TagsOr": [f"t{i}" for i in range(11)]}}, "Condition.TagsOr",
+     "Condition.TagsOr holds 11 tags; at most 10 are allowed", 90032),
+    ({"Condition": {"TagsOr": ["a"], "AttrsAnd": {"sex": "f"}}}, "Condition",
+     "Condition targets tags and attributes at once; choose either tags or attributes", 90039),
+    ({"Condition": {"TagsAnd": ["x" * 51]}}, "Condition.TagsAnd",
+     "Condition.TagsAnd tag 'xxxxxxxxxxxxxxxxxxxx…' is 51 bytes; at most 50 bytes are allowed",
+     90020),
+    ({"Condition": {"AttrsOr": {"shoe": "42"}}}, "Condition.AttrsOr",
+     "Condition.AttrsOr names attribute 'shoe', which is not one of the app's attribute names "
+     "(city, sex)", 90033),
+    ({"MsgLifeTime": 604801}, "MsgLifeTime",
+     "MsgLifeTime must be a whole number of seconds from 0 to 604800 (7 days)", 90026),
+    ({"MsgBody": []}, "MsgBody", "MsgBody is empty; add at least one message element", 90002),
+    ({"MsgBody": [{"MsgType": "TIMImageElem", "MsgContent": {"UUID": "u", "ImageInfoArray": [
+        {"Type": 4, "Width": 1, "Height": 1, "URL": "http://x"}]}}]},
+     "MsgBody[0].MsgContent.ImageInfoArray[0].Type",
+     "MsgBody[0].MsgContent.ImageInfoArray[0].Type must be 1 (original), 2 (large) or 3 "
+     "(thumbnail)", 90010),
+    ({"MsgBody": [{"MsgType": "TIMLocationElem", "MsgContent": {"Latitude": "north", "Longitude": 1}}]},
+     "MsgBody[0].MsgContent.Latitude", "MsgBody[0].MsgContent.Latitude must be a number", 90010),
+    ({"From_Account": "has space"}, "From_Account", "From_Account holds spaces or control "
+     "characters", 70402),
+    ({"OfflinePushInfo": {"ApnsInfo": {"BadgeMode": 3}}}, "OfflinePushInfo.ApnsInfo.BadgeMode",
+     "OfflinePushInfo.ApnsInfo.BadgeMode must be 0 or 1", 90001),
+])
+def test_each_rule_names_the_field_and_the_rule(changes, field, message, code):
+    body = {"MsgRandom": 5, "MsgBody": TEXT, **changes}
+    violations = push_violations(body, attr_names=["sex", "city"])
+    assert [(v.field, v.message, v.code) for v in violations] == [(field, message, code)]
+
+
+def test_every_problem_is_reported_at_once_in_the_servers_order():
+    body = {"MsgBody": "text", "MsgLifeTime": -1,
+            "Condition": {"TagsOr": [""] + [f"t{i}" for i in range(10)]}}
+    with pytest.raises(PayloadError) as refused:
+        validate_push(body)
+    assert [v.code for v in refused.value.violations] == [90005, 90007, 90026, 90032, 90040]
+    assert refused.value.code == 90005
+    assert set(refused.value.by_field()) == {"MsgRandom", "MsgBody", "MsgLifeTime",
+                                             "Condition.TagsOr"}
+
+
+def test_all_eight_element_types_are_accepted_in_their_documented_form():
+    body = [
+        {"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi"}},
+        {"MsgType": "TIMLocationElem", "MsgContent": {"Desc": "x", "Latitude": 29.3,
+                                                      "Longitude": 116.7}},
+        {"MsgType": "TIMFaceElem", "MsgContent": {"Index": 1, "Data": "content"}},
+        {"MsgType": "TIMCustomElem", "MsgContent": {"Data": "m", "Desc": "n", "Ext": "u",
+                                                    "Sound": "dingdong.aiff"}},
+        {"MsgType": "TIMSoundElem", "MsgContent": {"Url": "https://s", "UUID": "1", "Size": 62351,
+                                                   "Second": 1, "Download_Flag": 2}},
+        {"MsgType": "TIMImageElem", "MsgContent": {"UUID": "2", "ImageFormat": 1, "ImageInfoArray": [
+            {"Type": 1, "Size": 1, "Width": 2448, "Height": 3264, "URL": "http://x/0"}]}},
+        {"MsgType": "TIMFileElem", "MsgContent": {"Url": "https://f", "UUID": "3", "FileSize": 17,
+                                                  "FileName": "a.mov", "Download_Flag": 2}},
+        {"MsgType": "TIMVideoFileElem", "MsgContent": {
+            "VideoUrl": "https://v", "VideoUUID": "4", "VideoSize": 1, "VideoSecond": 5,
+            "VideoFormat": "mp4", "VideoDownloadFlag": 2, "ThumbUrl": "https://t",
+            "ThumbUUID": "5", "ThumbSize": 1, "ThumbWidth": 720, "ThumbHeight": 1280,
+            "ThumbFormat": "JPG", "ThumbDownloadFlag": 2}},
+    ]
+    assert push_violations({"MsgRandom": 1, "MsgBody": body}) == []
+
+
+def test_the_client_refuses_before_sending(emulator, client):
+    with pytest.raises(PayloadError) as refused:
+        client.push(msg_body=TEXT, condition={"TagsOr": [f"t{i}" for i in range(11)]})
+    assert refused.value.code == 90032
+    with pytest.raises(PayloadError):
+        client.members.add_tags({f"u{i}": ["a"] for i in range(101)})
+    assert emulator.calls() == [], "nothing reached the server"
+
+
+def test_batching_yields_calls_of_at_most_100_accounts_and_10_tags():
+    accounts = [f"u{i}" for i in range(250)]
+    assert [len(c) for c in chunks(accounts)] == [100, 100, 50]
+    calls = list(tag_calls(accounts, [f"t{i}" for i in range(23)]))
+    assert len(calls) == 9
+    assert all(len(c) <= 100 and all(len(t) <= 10 for t in c.values()) for c in calls)
+    per_account: dict[str, set] = {}
+    for call in calls:
+        for account, tags in call.items():
+            per_account.setdefault(account, set()).update(tags)
+    assert per_account == {a: {f"t{i}" for i in range(23)} for a in accounts}
+
+
+def test_pushclient_never_imports_django():
+    import subprocess
+    import sys
+    code = ("import sys, pushclient, pushclient.emulator, pushclient.emulator.__main__; "
+            "sys.exit('django' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_regions_resolve_to_their_domains_and_an_override_wins():
+    assert TimClient(sdkappid=1, secret_key="k", region="singapore").base_url == \
+        "https://adminapisgp.im.qcloud.com"
+    assert TimClient(sdkappid=1, secret_key="k", base_url="http://127.0.0.1:9180/").base_url == \
+        "http://127.0.0.1:9180"
+    with pytest.raises(ValueError, match="Unknown region 'mars'"):
+        TimClient(sdkappid=1, secret_key="k", region="mars")
