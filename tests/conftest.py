@@ -27,3 +27,36 @@ def client(emulator):
 
 
 TEXT = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hello"}}]
+
+
+@pytest.fixture
+def tim(settings, emulator):
+    """Point the product at the emulator, with a short read timeout for stalled answers."""
+    from campaigns import tencent
+    settings.TIM_API_BASE_URL = emulator.url
+    settings.TIM_REGION = ""
+    settings.TIM_SDKAPPID = SDKAPPID
+    settings.TIM_SECRET_KEY = SECRET_KEY
+    settings.TIM_READ_TIMEOUT_SECONDS = 1.5
+    settings.DISPATCH_POLL_SECONDS = 0.02
+    tencent.client.cache_clear()
+    yield emulator
+    tencent.client.cache_clear()
+
+
+def make_user(username, *groups, **extra):
+    from django.contrib.auth.models import Group, User
+    user = User.objects.create_user(username, password="pw-" + username, **extra)
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+@pytest.fixture
+def marketer(db):
+    return make_user("mia", "Marketers")
+
+
+@pytest.fixture
+def admin_user(db):
+    return make_user("ada", "Admins", is_staff=True)

@@ -1,0 +1,146 @@
+"""One settings module, driven by environment variables.
+
+With nothing set it runs on a laptop: SQLite, a filesystem Celery broker, the local emulator.
+Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and the TIM_* variables.
+"""
+
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+env = environ.Env()
+# Development must be asked for; anything else is production (DEBUG off, SECRET_KEY required).
+DEVELOPMENT = env.bool("DJANGO_DEVELOPMENT", default=False)
+DEBUG = env.bool("DJANGO_DEBUG", default=DEVELOPMENT)
+SECRET_KEY = env.str("SECRET_KEY", default="development-only-not-secret" if DEVELOPMENT else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY is required unless DJANGO_DEVELOPMENT=1")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "campaigns",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+TEMPLATES = [{
+    "BACKEND": "django.template.backends.django.DjangoTemplates",
+    "DIRS": [BASE_DIR / "templates"],
+    "APP_DIRS": True,
+    "OPTIONS": {"context_processors": [
+        "django.template.context_processors.request",
+        "django.contrib.auth.context_processors.auth",
+        "django.contrib.messages.context_processors.messages",
+    ]},
+}]
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE makes SQLite take its write lock at BEGIN, so the push gate's
+    # conditional updates serialise across worker processes as they do on PostgreSQL.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 30,
+                                       "init_command": "PRAGMA journal_mode=WAL;"}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+
+# Celery: Redis in production; with no REDIS_URL a filesystem broker that needs no server.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+if not REDIS_URL:
+    BROKER_DIR = VAR_DIR / "broker"
+    for sub in ("queue", "processed"):
+        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(BROKER_DIR / "queue"),
+                                       "data_folder_out": str(BROKER_DIR / "queue"),
+                                       "processed_folder": str(BROKER_DIR / "processed"),
+                                       "store_processed": False}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 120
+CELERY_TASK_SOFT_TIME_LIMIT = 100
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# Tencent Cloud Chat. Without TIM_REGION the default run talks to the local emulator.
+TIM_SDKAPPID = env.int("TIM_SDKAPPID", default=1400000000)
+TIM_SECRET_KEY = env.str("TIM_SECRET_KEY", default="emulator-secret-key")
+TIM_ADMIN_IDENTIFIER = env.str("TIM_ADMIN_IDENTIFIER", default="administrator")
+TIM_REGION = env.str("TIM_REGION", default="")
+TIM_API_BASE_URL = env.str("TIM_API_BASE_URL", default="" if TIM_REGION else "http://127.0.0.1:9180")
+TIM_CALLS_PER_SECOND = env.int("TIM_CALLS_PER_SECOND", default=100)
+TIM_READ_TIMEOUT_SECONDS = env.float("TIM_READ_TIMEOUT_SECONDS", default=10.0)
+
+# The push gate (campaigns/gate.py).
+PUSH_DAILY_QUOTA = env.int("PUSH_DAILY_QUOTA", default=100)
+PUSH_MIN_INTERVAL_SECONDS = env.float("PUSH_MIN_INTERVAL_SECONDS", default=1.0)
+PUSH_QUOTA_TIMEZONE = env.str("PUSH_QUOTA_TIMEZONE", default="Asia/Shanghai")
+PUSH_ALLOWED_LATENESS_SECONDS = env.int("PUSH_ALLOWED_LATENESS_SECONDS", default=3600)
+PUSH_MAX_ATTEMPTS = env.int("PUSH_MAX_ATTEMPTS", default=5)
+# Whether Tencent dedupes a repeated MsgRandom is uncertain (spec §9.2): by default a push
+# whose answer never came is not resent blindly but left for an operator to review.
+PUSH_RETRY_UNKNOWN_OUTCOME = env.bool("PUSH_RETRY_UNKNOWN_OUTCOME", default=False)
+# How long a push may hold the gate before its worker is presumed dead.
+PUSH_LEASE_SECONDS = env.float("PUSH_LEASE_SECONDS", default=TIM_READ_TIMEOUT_SECONDS + 10)
+DISPATCH_POLL_SECONDS = env.float("DISPATCH_POLL_SECONDS", default=0.1)
+DISPATCH_RUN_SECONDS = env.float("DISPATCH_RUN_SECONDS", default=30)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+if not DEVELOPMENT:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_CONTENT_TYPE_NOSNIFF = True

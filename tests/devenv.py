@@ -1,0 +1,5 @@
+"""Loaded with -p before Django starts: tests run the development settings (no SECRET_KEY)."""
+
+import os
+
+os.environ.setdefault("DJANGO_DEVELOPMENT", "1")
