@@ -92,7 +92,7 @@ def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None 
     campaign.save()
     _record(campaign, user, "created")
     if send_at is not None:
-        campaign_schedule(campaign=campaign, user=user, send_at=send_at)
+        campaign = campaign_schedule(campaign=campaign, user=user, send_at=send_at)
     return campaign
 
 

@@ -19,7 +19,7 @@ def emulator(emulator_process):
 
 
 @pytest.fixture
-def client(emulator):
+def tim_client(emulator):
     client = TimClient(sdkappid=SDKAPPID, secret_key=SECRET_KEY, base_url=emulator.url,
                        backoff=0.01, read_timeout=2.0)
     yield client

@@ -80,36 +80,36 @@ PUSH_ERRORS = [
 
 
 @pytest.mark.parametrize("body, code", PUSH_ERRORS)
-def test_a_malformed_push_is_refused_with_its_code(client, emulator, body, code):
+def test_a_malformed_push_is_refused_with_its_code(tim_client, emulator, body, code):
     with pytest.raises(TencentError) as refused:
-        client.call("all_member_push", "im_push", body)
+        tim_client.call("all_member_push", "im_push", body)
     assert refused.value.code == code
     assert emulator.state()["pushes"] == []
 
 
-def test_pushes_less_than_a_second_apart_are_refused_without_using_quota(client, emulator):
-    client.push(msg_body=TEXT)
+def test_pushes_less_than_a_second_apart_are_refused_without_using_quota(tim_client, emulator):
+    tim_client.push(msg_body=TEXT)
     with pytest.raises(TencentError) as refused:
-        client.push(msg_body=TEXT)
+        tim_client.push(msg_body=TEXT)
     assert (refused.value.code, refused.value.kind) == (90024, ErrorKind.RATE)
     time.sleep(1.05)
-    client.push(msg_body=TEXT)
+    tim_client.push(msg_body=TEXT)
     assert len(emulator.state()["pushes"]) == 2
 
 
-def test_the_daily_quota_is_enforced(client, emulator):
+def test_the_daily_quota_is_enforced(tim_client, emulator):
     emulator.post("config", {"daily_quota": 1})
-    client.push(msg_body=TEXT)
+    tim_client.push(msg_body=TEXT)
     time.sleep(1.05)
     with pytest.raises(TencentError) as refused:
-        client.push(msg_body=TEXT)
+        tim_client.push(msg_body=TEXT)
     assert (refused.value.code, refused.value.kind) == (90047, ErrorKind.QUOTA)
 
 
-def test_a_disabled_feature_is_90045(client, emulator):
+def test_a_disabled_feature_is_90045(tim_client, emulator):
     emulator.post("config", {"push_enabled": False})
     with pytest.raises(TencentError) as refused:
-        client.push(msg_body=TEXT)
+        tim_client.push(msg_body=TEXT)
     assert (refused.value.code, refused.value.kind) == (90045, ErrorKind.PERMISSION)
 
 
@@ -125,44 +125,44 @@ def test_a_disabled_feature_is_90045(client, emulator):
     ("im_set_attr_name", {"AttrNames": {"5": "sex"}}, 90033),
     ("im_remove_all_tags", {"To_Account": [f"u{i}" for i in range(101)]}, 90018),
 ])
-def test_attribute_and_tag_limits_are_enforced(client, command, body, code):
-    client.members.set_attr_names({"0": "sex"})
+def test_attribute_and_tag_limits_are_enforced(tim_client, command, body, code):
+    tim_client.members.set_attr_names({"0": "sex"})
     with pytest.raises(TencentError) as refused:
-        client.call("all_member_push", command, body)
+        tim_client.call("all_member_push", command, body)
     assert refused.value.code == code
 
 
-def test_a_user_cannot_hold_more_than_100_tags(client):
+def test_a_user_cannot_hold_more_than_100_tags(tim_client):
     for start in range(0, 100, 10):
-        client.members.add_tags({"u": [f"t{i}" for i in range(start, start + 10)]})
+        tim_client.members.add_tags({"u": [f"t{i}" for i in range(start, start + 10)]})
     with pytest.raises(TencentError) as refused:
-        client.members.add_tags({"u": ["one too many"]})
+        tim_client.members.add_tags({"u": ["one too many"]})
     assert refused.value.code == 90032
 
 
-def test_an_attribute_type_cannot_change_once_set(client):
-    client.timpush.set_attr_names({"0": "sex"}, types={"0": 0})
+def test_an_attribute_type_cannot_change_once_set(tim_client):
+    tim_client.timpush.set_attr_names({"0": "sex"}, types={"0": 0})
     with pytest.raises(TencentError) as refused:
-        client.timpush.set_attr_names({"0": "sex"}, types={"0": 1})
+        tim_client.timpush.set_attr_names({"0": "sex"}, types={"0": 1})
     assert refused.value.code == 90033
 
 
-def test_more_than_100_calls_a_second_to_one_api_get_60007(client, emulator):
+def test_more_than_100_calls_a_second_to_one_api_get_60007(tim_client, emulator):
     codes = []
     started = time.time()
     while time.time() - started < 0.9 and len(codes) < 150:
         try:
-            client.call("all_member_push", "im_get_attr_name", {}, retries=0)
+            tim_client.call("all_member_push", "im_get_attr_name", {}, retries=0)
             codes.append(0)
         except TencentError as exc:
             codes.append(exc.code)
     assert codes[:100] == [0] * 100, "the first 100 calls of the second are served"
     assert 60007 in codes[100:]
-    client.call("all_member_push", "im_get_tag", {"To_Account": ["u"]}, retries=0)  # other API
+    tim_client.call("all_member_push", "im_get_tag", {"To_Account": ["u"]}, retries=0)  # other API
 
 
-def test_the_emulators_91000_fault_is_retryable(client, emulator):
+def test_the_emulators_91000_fault_is_retryable(tim_client, emulator):
     emulator.post("faults", {"script": ["91000"]})
     with pytest.raises(TencentError) as failed:
-        client.call("all_member_push", "im_get_attr_name", {}, retries=0)
+        tim_client.call("all_member_push", "im_get_attr_name", {}, retries=0)
     assert (failed.value.code, failed.value.retryable) == (91000, True)

@@ -1,38 +1,38 @@
-"""Each endpoint's success path, client against the emulator over HTTP."""
+"""Each endpoint's success path, tim_client against the emulator over HTTP."""
 
 import requests
 
 from tests.conftest import TEXT
 
 
-def test_it_names_reads_and_merges_attribute_names(client):
-    client.members.set_attr_names({"0": "sex", "1": "city"})
-    client.members.set_attr_names({"2": "会员等级"})
-    assert client.members.get_attr_names() == {"0": "sex", "1": "city", "2": "会员等级"}
+def test_it_names_reads_and_merges_attribute_names(tim_client):
+    tim_client.members.set_attr_names({"0": "sex", "1": "city"})
+    tim_client.members.set_attr_names({"2": "会员等级"})
+    assert tim_client.members.get_attr_names() == {"0": "sex", "1": "city", "2": "会员等级"}
 
 
-def test_it_sets_reads_and_removes_user_attributes(client):
-    client.members.set_attr_names({"0": "sex", "1": "city"})
-    client.members.set_attrs({"mary": {"sex": "female", "city": "深圳"}, "bob": {"sex": "male"}})
-    client.members.set_attrs({"bob": {"city": "NewYork"}})  # merges per key
-    client.members.remove_attrs({"mary": ["city"]})
-    read = client.members.get_attrs(["mary", "bob", "nobody"])
+def test_it_sets_reads_and_removes_user_attributes(tim_client):
+    tim_client.members.set_attr_names({"0": "sex", "1": "city"})
+    tim_client.members.set_attrs({"mary": {"sex": "female", "city": "深圳"}, "bob": {"sex": "male"}})
+    tim_client.members.set_attrs({"bob": {"city": "NewYork"}})  # merges per key
+    tim_client.members.remove_attrs({"mary": ["city"]})
+    read = tim_client.members.get_attrs(["mary", "bob", "nobody"])
     assert read.values == {"mary": {"sex": "female"}, "bob": {"sex": "male", "city": "NewYork"},
                            "nobody": {}}
 
 
-def test_it_adds_reads_removes_and_clears_tags(client):
-    client.members.add_tags({"mary": ["stock A", "stock B"], "bob": ["stock A"]})
-    client.members.remove_tags({"mary": ["stock B"]})
-    assert client.members.get_tags(["mary", "bob"]).values == {"mary": ["stock A"],
+def test_it_adds_reads_removes_and_clears_tags(tim_client):
+    tim_client.members.add_tags({"mary": ["stock A", "stock B"], "bob": ["stock A"]})
+    tim_client.members.remove_tags({"mary": ["stock B"]})
+    assert tim_client.members.get_tags(["mary", "bob"]).values == {"mary": ["stock A"],
                                                                "bob": ["stock A"]}
-    client.members.remove_all_tags(["mary", "bob"])
-    assert client.members.get_tags(["mary", "bob"]).values == {"mary": [], "bob": []}
+    tim_client.members.remove_all_tags(["mary", "bob"])
+    assert tim_client.members.get_tags(["mary", "bob"]).values == {"mary": [], "bob": []}
 
 
-def test_a_push_returns_a_task_id_and_reaches_the_matching_accounts(client, emulator):
-    client.members.add_tags({"a": ["vip", "sz"], "b": ["vip"], "c": ["sz"]})
-    result = client.push(msg_body=TEXT, condition={"TagsAnd": ["vip", "sz"]}, msg_life_time=120,
+def test_a_push_returns_a_task_id_and_reaches_the_matching_accounts(tim_client, emulator):
+    tim_client.members.add_tags({"a": ["vip", "sz"], "b": ["vip"], "c": ["sz"]})
+    result = tim_client.push(msg_body=TEXT, condition={"TagsAnd": ["vip", "sz"]}, msg_life_time=120,
                          from_account="marketing",
                          offline_push_info={"Title": "Hi", "ApnsInfo": {"Sound": "a.mp3",
                                                                         "FutureVendorKey": 7}})
@@ -43,15 +43,15 @@ def test_a_push_returns_a_task_id_and_reaches_the_matching_accounts(client, emul
     assert push["body"]["OfflinePushInfo"]["ApnsInfo"]["FutureVendorKey"] == 7  # round-trips
 
 
-def test_a_push_without_condition_reaches_every_known_account(client, emulator):
+def test_a_push_without_condition_reaches_every_known_account(tim_client, emulator):
     emulator.post("accounts", {"accounts": ["x", "y", "z"]})
-    client.push(msg_body=TEXT)
+    tim_client.push(msg_body=TEXT)
     assert emulator.state()["pushes"][0]["audience"] == 3
 
 
-def test_attribute_conditions_match_and_or_semantics(client, emulator):
-    client.members.set_attr_names({"0": "sex", "1": "city"})
-    client.members.set_attrs({"a": {"sex": "f", "city": "sz"}, "b": {"sex": "f", "city": "bj"},
+def test_attribute_conditions_match_and_or_semantics(tim_client, emulator):
+    tim_client.members.set_attr_names({"0": "sex", "1": "city"})
+    tim_client.members.set_attrs({"a": {"sex": "f", "city": "sz"}, "b": {"sex": "f", "city": "bj"},
                               "c": {"sex": "m", "city": "sz"}})
     reach = lambda condition: emulator.post("reach", {"Condition": condition})["reach"]  # noqa: E731
     assert reach({"AttrsAnd": {"sex": "f", "city": "sz"}}) == 1
@@ -59,35 +59,35 @@ def test_attribute_conditions_match_and_or_semantics(client, emulator):
     assert reach({"AttrsAnd": {"sex": "f"}, "AttrsOr": {"city": "bj"}}) == 1
 
 
-def test_timpush_reports_unknown_accounts_as_partial_failures(client, emulator):
+def test_timpush_reports_unknown_accounts_as_partial_failures(tim_client, emulator):
     emulator.post("accounts", {"accounts": ["mary"]})
-    result = client.timpush.add_tags({"mary": ["a"], "ghost": ["a"]})
+    result = tim_client.timpush.add_tags({"mary": ["a"], "ghost": ["a"]})
     assert [(f.account, f.code) for f in result.failed] == [("ghost", 70107)]
-    assert client.timpush.get_tags(["mary"]).values == {"mary": ["a"]}
+    assert tim_client.timpush.get_tags(["mary"]).values == {"mary": ["a"]}
 
 
-def test_timpush_replace_overwrites_all_tags_and_clear_removes_them(client, emulator):
+def test_timpush_replace_overwrites_all_tags_and_clear_removes_them(tim_client, emulator):
     emulator.post("accounts", {"accounts": ["mary"]})
-    client.timpush.add_tags({"mary": ["a", "b"]})
-    client.timpush.add_tags({"mary": [f"t{i}" for i in range(15)]}, replace=True)
-    assert sorted(client.timpush.get_tags(["mary"]).values["mary"]) == sorted(
+    tim_client.timpush.add_tags({"mary": ["a", "b"]})
+    tim_client.timpush.add_tags({"mary": [f"t{i}" for i in range(15)]}, replace=True)
+    assert sorted(tim_client.timpush.get_tags(["mary"]).values["mary"]) == sorted(
         f"t{i}" for i in range(15))
-    client.timpush.remove_all_tags(["mary"])
-    assert client.timpush.get_tags(["mary"]).values == {"mary": []}
+    tim_client.timpush.remove_all_tags(["mary"])
+    assert tim_client.timpush.get_tags(["mary"]).values == {"mary": []}
 
 
-def test_timpush_attribute_names_carry_types_and_attributes_round_trip(client, emulator):
+def test_timpush_attribute_names_carry_types_and_attributes_round_trip(tim_client, emulator):
     emulator.post("accounts", {"accounts": ["mary", "bob"]})
-    client.timpush.set_attr_names({"0": "sex"}, types={"0": 0})
-    client.timpush.set_attrs({"mary": {"sex": "f"}})
-    client.timpush.remove_attrs({"bob": ["sex"]})
-    assert client.timpush.get_attrs(["mary", "bob"]).values == {"mary": {"sex": "f"}, "bob": {}}
-    assert client.timpush.get_attr_names() == {"0": "sex"}
+    tim_client.timpush.set_attr_names({"0": "sex"}, types={"0": 0})
+    tim_client.timpush.set_attrs({"mary": {"sex": "f"}})
+    tim_client.timpush.remove_attrs({"bob": ["sex"]})
+    assert tim_client.timpush.get_attrs(["mary", "bob"]).values == {"mary": {"sex": "f"}, "bob": {}}
+    assert tim_client.timpush.get_attr_names() == {"0": "sex"}
 
 
-def test_each_request_carries_a_fresh_random(client, emulator):
+def test_each_request_carries_a_fresh_random(tim_client, emulator):
     for _ in range(5):
-        client.members.get_attr_names()
+        tim_client.members.get_attr_names()
     randoms = [c["random"] for c in emulator.calls() if c["command"] == "im_get_attr_name"]
     assert len(randoms) == 5 and len(set(randoms)) == 5
 
@@ -97,11 +97,11 @@ def test_the_emulator_keeps_its_state_across_a_restart(tmp_path):
     from tests.emulator_process import SDKAPPID, SECRET_KEY, EmulatorProcess
     process = EmulatorProcess(str(tmp_path / "state.sqlite3")).start()
     try:
-        client = TimClient(sdkappid=SDKAPPID, secret_key=SECRET_KEY, base_url=process.url)
-        client.members.add_tags({"mary": ["a"]})
-        client.push(msg_body=TEXT)
+        tim_client = TimClient(sdkappid=SDKAPPID, secret_key=SECRET_KEY, base_url=process.url)
+        tim_client.members.add_tags({"mary": ["a"]})
+        tim_client.push(msg_body=TEXT)
         process.restart()
-        assert client.members.get_tags(["mary"]).values == {"mary": ["a"]}
+        assert tim_client.members.get_tags(["mary"]).values == {"mary": ["a"]}
         assert len(process.state()["pushes"]) == 1
         assert requests.get(f"{process.url}/healthz", timeout=5).ok
     finally:

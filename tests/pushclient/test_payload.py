@@ -75,12 +75,12 @@ def test_all_eight_element_types_are_accepted_in_their_documented_form():
     assert push_violations({"MsgRandom": 1, "MsgBody": body}) == []
 
 
-def test_the_client_refuses_before_sending(emulator, client):
+def test_the_client_refuses_before_sending(emulator, tim_client):
     with pytest.raises(PayloadError) as refused:
-        client.push(msg_body=TEXT, condition={"TagsOr": [f"t{i}" for i in range(11)]})
+        tim_client.push(msg_body=TEXT, condition={"TagsOr": [f"t{i}" for i in range(11)]})
     assert refused.value.code == 90032
     with pytest.raises(PayloadError):
-        client.members.add_tags({f"u{i}": ["a"] for i in range(101)})
+        tim_client.members.add_tags({f"u{i}": ["a"] for i in range(101)})
     assert emulator.calls() == [], "nothing reached the server"
 
 

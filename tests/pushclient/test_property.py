@@ -73,22 +73,22 @@ def push_bodies(draw):
 
 
 @pytest.fixture
-def permissive_emulator(emulator, client):
+def permissive_emulator(emulator, tim_client):
     """Spacing and quota off, so every example meets only the format rules."""
     emulator.post("config", {"min_push_interval": 0, "daily_quota": 10**9,
                              "msgrandom_dedupe_seconds": 0})
-    client.members.set_attr_names(ATTR_NAMES)
+    tim_client.members.set_attr_names(ATTR_NAMES)
     # The attribute names come from the server, as the dashboard reads them.
-    return client.members.get_attr_names().values()
+    return tim_client.members.get_attr_names().values()
 
 
 @settings(max_examples=300, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=push_bodies())
-def test_the_rules_and_the_emulator_agree(permissive_emulator, client, body):
+def test_the_rules_and_the_emulator_agree(permissive_emulator, tim_client, body):
     violations = push_violations(body, attr_names=permissive_emulator)
     try:
-        client.call("all_member_push", "im_push", body, retries=0)
+        tim_client.call("all_member_push", "im_push", body, retries=0)
         server_code = 0
     except TencentError as exc:
         server_code = exc.code

@@ -1,0 +1,137 @@
+"""The JSON API: tokens, campaigns, transitions, quota, and errors that name the field and rule."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from campaigns.models import ApiToken, Campaign
+from tests.conftest import TEXT, make_user
+
+pytestmark = pytest.mark.django_db
+
+PUSH = {"MsgBody": TEXT, "Condition": {"TagsAnd": ["vip"]}}
+
+
+@pytest.fixture
+def api(client, marketer):
+    answer = client.post("/api/token/", {"username": "mia", "password": "pw-mia"},
+                         content_type="application/json")
+    assert answer.status_code == 201
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {answer.json()['token']}"
+    return client
+
+
+def post(api, url, body):
+    return api.post(url, body, content_type="application/json")
+
+
+def in_an_hour():
+    return (timezone.now() + dt.timedelta(hours=1)).isoformat()
+
+
+def test_a_token_is_stored_hashed_and_revocable(api, marketer):
+    token = ApiToken.objects.get(user=marketer)
+    raw = api.defaults["HTTP_AUTHORIZATION"].split()[1]
+    assert raw not in (token.key_hash, token.prefix + "x") and token.prefix == raw[:8]
+    assert api.get("/api/campaigns/").status_code == 200
+    token.revoked_at = timezone.now()
+    token.save()
+    assert api.get("/api/campaigns/").status_code == 401
+
+
+def test_wrong_credentials_get_no_token(client, marketer):
+    answer = client.post("/api/token/", {"username": "mia", "password": "nope"},
+                         content_type="application/json")
+    assert answer.status_code == 400 and "token" not in answer.json()
+
+
+def test_every_endpoint_refuses_an_anonymous_caller(client, db):
+    for url in ("/api/campaigns/", "/api/campaigns/1/", "/api/quota/"):
+        assert client.get(url).status_code == 401
+    assert client.post("/api/campaigns/1/cancel/").status_code == 401
+
+
+def test_a_user_without_a_role_is_forbidden(client, db):
+    make_user("nobody")
+    raw = client.post("/api/token/", {"username": "nobody", "password": "pw-nobody"},
+                      content_type="application/json")
+    assert raw.status_code == 400
+
+
+def test_it_creates_schedules_reads_and_lists_a_campaign(api):
+    send_at = in_an_hour()
+    created = post(api, "/api/campaigns/", {"name": "Sale", "send_at": send_at, "push": PUSH})
+    assert created.status_code == 201
+    body = created.json()
+    assert body["status"] == "scheduled" and body["push"]["Condition"] == {"TagsAnd": ["vip"]}
+    assert dt.datetime.fromisoformat(body["send_at"]) == dt.datetime.fromisoformat(send_at)
+    assert set(api.get(f"/api/campaigns/{body['id']}/").json()) >= {
+        "id", "name", "status", "status_reason", "send_at", "sent_at", "task_id", "push",
+        "attempts"}
+    draft = post(api, "/api/campaigns/", {"name": "Later", "send_at": None, "push": PUSH}).json()
+    assert draft["status"] == "draft"
+    listed = api.get("/api/campaigns/?status=draft").json()
+    assert [c["id"] for c in listed["results"]] == [draft["id"]]
+
+
+def test_patch_edits_and_reschedules_and_cancel_ends_it(api):
+    campaign = post(api, "/api/campaigns/", {"name": "Sale", "push": PUSH}).json()
+    url = f"/api/campaigns/{campaign['id']}/"
+    patched = api.patch(url, {"name": "Big sale", "send_at": in_an_hour()},
+                        content_type="application/json").json()
+    assert (patched["name"], patched["status"]) == ("Big sale", "scheduled")
+    assert post(api, url + "cancel/", {}).json()["status"] == "cancelled"
+    refused = api.patch(url, {"name": "again"}, content_type="application/json")
+    assert refused.status_code == 409 and "cancelled campaign cannot be edited" in \
+        refused.json()["error"]
+    assert post(api, url + "schedule/", {"send_at": in_an_hour()}).status_code == 409
+
+
+@pytest.mark.parametrize("body, field, message", [
+    ({"name": "", "push": PUSH}, "name", "name is required"),
+    ({"name": "x", "push": {"MsgBody": TEXT, "Condition": {"TagsOr": [str(i) for i in range(11)]}}},
+     "Condition.TagsOr", "Condition.TagsOr holds 11 tags; at most 10 are allowed"),
+    ({"name": "x", "push": {"MsgBody": TEXT, "Condition": {"TagsOr": ["a"],
+                                                            "AttrsOr": {"s": "f"}}}},
+     "Condition", "Condition targets tags and attributes at once; choose either tags or "
+     "attributes"),
+    ({"name": "x", "push": {"MsgBody": TEXT, "MsgLifeTime": 700000}}, "MsgLifeTime",
+     "MsgLifeTime must be a whole number of seconds from 0 to 604800 (7 days)"),
+    ({"name": "x", "push": {"MsgBody": TEXT, "MsgRandom": 5}}, "push.MsgRandom",
+     "push.MsgRandom is not an im_push field; use Condition, From_Account, MsgBody, MsgLifeTime, "
+     "OfflinePushInfo"),
+    ({"name": "x", "push": "hello"}, "push", "push must be an object holding the im_push body"),
+    ({"name": "x", "push": PUSH, "send_at": "tomorrow"}, "send_at",
+     "send_at must be an ISO 8601 date and time, e.g. 2026-11-23T09:30:00+08:00"),
+    ({"name": "x", "push": PUSH, "send_at": "2026-12-01T10:00:00"}, "send_at",
+     "send_at must include a time zone offset, e.g. +08:00"),
+    ({"name": "x", "push": PUSH, "allow_late": "yes"}, "allow_late",
+     "allow_late must be true or false"),
+])
+def test_invalid_input_is_400_naming_the_field_and_rule(api, body, field, message):
+    answer = post(api, "/api/campaigns/", body)
+    assert answer.status_code == 400
+    assert message in answer.json()["errors"][field]
+    assert Campaign.objects.count() == 0, "nothing half-stored"
+
+
+def test_a_body_that_is_not_json_is_a_clear_400(api):
+    answer = api.post("/api/campaigns/", "{nope", content_type="application/json")
+    assert (answer.status_code, answer.json()["error"]) == (400, "The body is not valid JSON")
+    assert api.put("/api/campaigns/").status_code == 405
+
+
+def test_quota_reads_used_booked_and_remaining(api, settings):
+    settings.PUSH_DAILY_QUOTA = 3
+    post(api, "/api/campaigns/", {"name": "a", "push": PUSH,
+                                  "send_at": (timezone.now() + dt.timedelta(seconds=5)).isoformat()})
+    quota = api.get("/api/quota/").json()
+    assert {k: quota[k] for k in ("limit", "used", "booked", "remaining")} == {
+        "limit": 3, "used": 0, "booked": 1, "remaining": 2}
+    assert quota["resets_at"].endswith("+08:00") and "T00:00:00" in quota["resets_at"]
+    assert api.get("/api/quota/?day=someday").status_code == 400
+
+
+def test_an_unknown_campaign_is_404(api):
+    assert api.get("/api/campaigns/999999/").status_code == 404
