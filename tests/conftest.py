@@ -48,7 +48,7 @@ def make_user(username, *groups, **extra):
     from django.contrib.auth.models import Group, User
     user = User.objects.create_user(username, password="pw-" + username, **extra)
     for name in groups:
-        user.groups.add(Group.objects.get(name=name))
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
     return user
 
 

@@ -1,0 +1,129 @@
+"""The push gate with real Celery worker and beat processes, against the emulator over HTTP."""
+
+import datetime as dt
+import os
+import subprocess
+
+import pytest
+import redis
+from django.utils import timezone
+
+from campaigns import services
+from campaigns.models import Campaign
+from tests.conftest import TEXT
+from tests.stack import Stack, require_service, wait_for
+
+pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def stack(tmp_path, emulator, request):
+    stacks = []
+
+    def start(workers=2, beats=1, **settings):
+        stack = Stack(tmp_path, emulator.url, **settings)
+        stack.purge()
+        for i in range(workers):
+            stack.worker(f"worker{i + 1}")
+        for i in range(beats):
+            stack.beat(f"beat{i + 1}")
+        stacks.append(stack)
+        return stack
+
+    yield start
+    for stack in stacks:
+        stack.stop()
+        if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
+            print(stack.logs())
+
+
+def book(user, count, *, at):
+    return [services.campaign_create(user=user, name=f"c{i}", push={"MsgBody": TEXT},
+                                     send_at=at).pk for i in range(count)]
+
+
+def statuses(ids):
+    return sorted(Campaign.objects.filter(pk__in=ids).values_list("status", flat=True))
+
+
+def push_gaps(pushes):
+    times = [p["received_at"] for p in pushes]
+    return [b - a for a, b in zip(times, times[1:])]
+
+
+def test_twenty_campaigns_due_at_once_go_out_spaced_once_each(marketer, emulator, stack):
+    ids = book(marketer, 20, at=timezone.now() + dt.timedelta(seconds=3))
+    running = stack(workers=2, beats=2)  # two schedulers: still no double send
+    wait_for(lambda: statuses(ids) == ["sent"] * 20, timeout=60, message="20 sent")
+    pushes = emulator.state()["pushes"]
+    assert len(pushes) == 20
+    assert len({p["msg_random"] for p in pushes}) == 20, "no campaign pushed twice"
+    assert min(push_gaps(pushes)) > 1.0
+    codes = [c["code"] for c in emulator.calls() if c["command"] == "im_push"]
+    assert codes == [0] * 20, "no 90024, no retries"
+    running.stop()
+
+
+def test_a_quota_of_five_sends_exactly_five_and_moves_the_rest(marketer, emulator, stack,
+                                                               settings):
+    settings.PUSH_DAILY_QUOTA = 8  # booking happens under a larger plan
+    emulator.post("config", {"daily_quota": 5})
+    ids = book(marketer, 8, at=timezone.now() + dt.timedelta(seconds=2))
+    stack(workers=2, PUSH_DAILY_QUOTA=5)
+    wait_for(lambda: statuses(ids).count("sent") == 5 and statuses(ids).count("scheduled") == 3
+             and not Campaign.objects.filter(pk__in=ids, status="scheduled",
+                                             status_reason="").exists(),
+             timeout=40, message="5 sent, 3 moved")
+    moved = Campaign.objects.filter(pk__in=ids, status="scheduled")
+    assert all(c.status_reason.startswith("Moved to") for c in moved)
+    assert len(emulator.state()["pushes"]) == 5
+    assert [c for c in emulator.calls() if c["code"] == 90047] == [], "our gate stopped first"
+
+
+def test_a_worker_killed_during_a_push_leaves_it_for_review(marketer, emulator, stack):
+    emulator.post("faults", {"script": ["stall"], "stall_seconds": 30})
+    [pk] = book(marketer, 1, at=timezone.now() + dt.timedelta(seconds=2))
+    running = stack(workers=2, PUSH_LEASE_SECONDS=3, TIM_READ_TIMEOUT_SECONDS=25)
+    wait_for(lambda: any(c["command"] == "im_push" for c in emulator.calls()), timeout=30,
+             message="the push to reach the emulator")
+    running.kill("worker1")
+    running.kill("worker2")
+    running.worker("worker3")
+    wait_for(lambda: statuses([pk]) == ["needs_review"], timeout=30, message="needs_review")
+    campaign = Campaign.objects.get(pk=pk)
+    assert campaign.attempts.get().outcome == "unknown"
+    assert len(emulator.state()["pushes"]) == 1, "never resent blindly"
+
+
+def test_a_redis_restart_between_sends_loses_nothing(marketer, emulator, stack):
+    url = os.environ.get("REDIS_URL", "")
+    require_service("Redis (REDIS_URL)", bool(url))
+    first = book(marketer, 1, at=timezone.now() + dt.timedelta(seconds=2))
+    stack(workers=2)
+    wait_for(lambda: statuses(first) == ["sent"], timeout=30, message="first sent")
+    restart_redis(url)
+    second = book(marketer, 1, at=timezone.now() + dt.timedelta(seconds=1))
+    wait_for(lambda: statuses(second) == ["sent"], timeout=60, message="second sent after restart")
+    pushes = emulator.state()["pushes"]
+    assert len(pushes) == 2 and push_gaps(pushes)[0] > 1.0
+    from campaigns.quota import quota_read
+    assert quota_read()["used"] == 2
+
+
+def restart_redis(url: str) -> None:
+    client = redis.Redis.from_url(url)
+    try:
+        client.shutdown(nosave=True)
+    except redis.ConnectionError:
+        pass  # the server closes the connection as it stops
+    subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1",
+                    "--port", "6379", "--save", "", "--appendonly", "no", "--dir", "/tmp",
+                    "--logfile", "/tmp/redis-restarted.log"], check=True)
+    wait_for(lambda: _pings(client), timeout=15, message="redis back")
+
+
+def _pings(client) -> bool:
+    try:
+        return client.ping()
+    except redis.ConnectionError:
+        return False

@@ -1,0 +1,96 @@
+"""Real Celery worker and beat processes for tests whose behaviour depends on them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.emulator_process import SDKAPPID, SECRET_KEY
+
+
+def require_service(name: str, available: bool) -> None:
+    """In CI (REQUIRE_SERVICES=1) a missing service fails the run; on a laptop it skips."""
+    if available:
+        return
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{name} is required (REQUIRE_SERVICES=1) but not configured or reachable")
+    pytest.skip(f"{name} is not configured")
+
+
+def database_url() -> str:
+    """The URL of the database the tests use, for processes outside this one."""
+    s = connection.settings_dict
+    if s["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(s['NAME']).resolve()}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class Stack:
+    def __init__(self, tmp_path: Path, emulator_url: str, **settings: object):
+        self.tmp_path = tmp_path
+        self.env = {
+            **os.environ, "DJANGO_DEVELOPMENT": "1", "DATABASE_URL": database_url(),
+            "VAR_DIR": str(tmp_path), "TIM_API_BASE_URL": emulator_url,
+            "TIM_SDKAPPID": str(SDKAPPID), "TIM_SECRET_KEY": SECRET_KEY,
+            "DISPATCH_POLL_SECONDS": "0.02", "LOG_LEVEL": "WARNING",
+            **{k: str(v) for k, v in settings.items()},
+        }
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def _start(self, name: str, *args: str) -> subprocess.Popen:
+        log = open(self.tmp_path / f"{name}.log", "w")
+        process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", *args],
+                                   env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+        self.processes[name] = process
+        return process
+
+    def purge(self) -> None:
+        subprocess.run([sys.executable, "-m", "celery", "-A", "config", "purge", "-f"],
+                       env=self.env, capture_output=True, timeout=60)
+
+    def worker(self, name: str) -> subprocess.Popen:
+        # The solo pool runs tasks in the worker process itself: killing it kills the send.
+        return self._start(name, "worker", "--pool=solo", "-n", f"{name}@%h", "--without-gossip",
+                           "--without-mingle", "--without-heartbeat", "-l", "WARNING")
+
+    def beat(self, name: str) -> subprocess.Popen:
+        return self._start(name, "beat", "-s", str(self.tmp_path / f"{name}-schedule"),
+                           "-l", "WARNING")
+
+    def kill(self, name: str) -> None:
+        process = self.processes.pop(name)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            process.terminate()
+        for name, process in list(self.processes.items()):
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes.clear()
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}"
+                         for p in self.tmp_path.glob("*.log"))
+
+
+def wait_for(predicate, *, timeout: float, interval: float = 0.2, message: str = ""):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message or predicate}")
