@@ -1,5 +1,6 @@
 """Pages and the health check."""
 
+from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
@@ -16,7 +17,7 @@ def healthz(request):
     except Exception:  # any failure means down; the detail may hold credentials
         state["database"] = "down"
     try:
-        with celery_app.connection_for_write() as broker:
+        with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as broker:
             broker.ensure_connection(max_retries=1, timeout=2)
         state["broker"] = "ok"
     except Exception:

@@ -1,0 +1,75 @@
+"""`make run`: the whole product on one machine, on embedded defaults, until Ctrl-C.
+
+Starts the emulator (unless TIM_API_BASE_URL is set), applies migrations, creates the login
+from DJANGO_SUPERUSER_USERNAME/PASSWORD, then runs the web server, a Celery worker and the
+scheduler in the foreground, and stops everything it started when interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    env = {**os.environ, "DJANGO_DEVELOPMENT": os.environ.get("DJANGO_DEVELOPMENT", "1")}
+    var = Path(env.setdefault("VAR_DIR", str(ROOT / "var")))
+    var.mkdir(exist_ok=True)
+    port = env.get("PORT", "8000")
+    python = sys.executable
+    processes: list[subprocess.Popen] = []
+
+    def start(*args: str) -> subprocess.Popen:
+        process = subprocess.Popen(args, cwd=ROOT, env=env)
+        processes.append(process)
+        return process
+
+    def stop(*_):
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    try:
+        if not env.get("TIM_API_BASE_URL") and not env.get("TIM_REGION"):
+            env["TIM_API_BASE_URL"] = "http://127.0.0.1:9180"
+            start(python, "-m", "pushclient.emulator", "--port", "9180",
+                  "--db", str(var / "emulator.sqlite3"),
+                  "--sdkappid", env.get("TIM_SDKAPPID", "1400000000"),
+                  "--secret-key", env.get("TIM_SECRET_KEY", "emulator-secret-key"))
+        manage = [python, "manage.py"]
+        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
+                       check=True)
+        subprocess.run([*manage, "ensure_login"], cwd=ROOT, env=env, check=True)
+        start(*manage, "runserver", f"0.0.0.0:{port}", "--noreload")
+        start(python, "-m", "celery", "-A", "config", "worker", "-l", "INFO",
+              "--concurrency", env.get("WORKER_CONCURRENCY", "2"))
+        start(python, "-m", "celery", "-A", "config", "beat", "-l", "INFO",
+              "-s", str(var / "celerybeat-schedule"))
+        time.sleep(2)
+        print(f"\n  Dashboard: http://127.0.0.1:{port}/   (admin: http://127.0.0.1:{port}/admin/)"
+              f"\n  Tencent API: {env['TIM_API_BASE_URL'] or env.get('TIM_REGION')}"
+              "\n  Press Ctrl-C to stop everything.\n", flush=True)
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        print("A process stopped; stopping the rest.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
