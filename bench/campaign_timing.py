@@ -29,7 +29,7 @@ def main(spaced: int = 15, queued: int = 20) -> dict:
     emulator.post("faults", {"latency_ms": 20})
     user = User.objects.create_user("bench")
     body = {"MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "bench"}}]}
-    stack = Stack(tmp, emulator.url)
+    stack = Stack(tmp, emulator.url, DISPATCH_POLL_SECONDS=0.1)  # the production default
     stack.purge()
     stack.worker("worker1")
     stack.worker("worker2")
