@@ -53,6 +53,7 @@ class Campaign(models.Model):
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["-created_at"]),
             models.Index(fields=["send_at"]),
+            models.Index(fields=["status", "-updated_at"]),
         ]
 
     def __str__(self):
@@ -138,3 +139,12 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+
+class Preference(models.Model):
+    """Each user's language and time zone; copied into the session at login and on change."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="preference")
+    language = models.CharField(max_length=16, choices=settings.LANGUAGES, default="en")
+    timezone = models.CharField(max_length=64, default=settings.TIME_ZONE)

@@ -1,10 +1,25 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from campaigns import api, views
 
 urlpatterns = [
     path("healthz", views.healthz),
+    path("login/", auth_views.LoginView.as_view(template_name="login.html",
+                                                redirect_authenticated_user=True), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.home, name="home"),
+    path("campaigns/", views.campaign_list, name="campaign-list"),
+    path("campaigns/new/", views.campaign_create, name="campaign-create"),
+    path("campaigns/preview/", views.campaign_preview, name="campaign-preview"),
+    path("campaigns/capacity/", views.capacity, name="capacity"),
+    path("campaigns/<int:pk>/", views.campaign_detail, name="campaign-detail"),
+    path("campaigns/<int:pk>/edit/", views.campaign_edit, name="campaign-edit"),
+    path("campaigns/<int:pk>/<slug:action>/", views.campaign_action, name="campaign-action"),
+    path("calendar/", views.calendar_view, name="calendar"),
+    path("tokens/", views.tokens, name="tokens"),
+    path("preferences/", views.preferences, name="preferences"),
     path("admin/", admin.site.urls),
     path("api/token/", api.token),
     path("api/campaigns/", api.campaigns),

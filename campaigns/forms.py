@@ -1,0 +1,220 @@
+"""The campaign editor: human fields in, an im_push body out; errors are the payload rules'."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import zoneinfo
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .services import push_errors
+
+LIFETIME_UNITS = {"online": 0, "minutes": 60, "hours": 3600, "days": 86400}
+TIMEZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Asia/Tokyo", "Asia/Seoul",
+             "Asia/Kolkata", "Asia/Jakarta", "Europe/Berlin", "Europe/London",
+             "America/Los_Angeles", "America/New_York", "UTC"]
+ATTR_ROWS = 4
+
+
+def split_tags(text: str) -> list[str]:
+    return [t.strip() for t in text.replace("\n", ",").split(",") if t.strip()]
+
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=200)
+    msg_body = forms.CharField(widget=forms.HiddenInput, initial="[]")
+    audience = forms.ChoiceField(label=_("Audience"), widget=forms.RadioSelect, initial="everyone",
+                                 choices=[("everyone", _("Everyone")),
+                                          ("tags", _("Users with tags")),
+                                          ("attrs", _("Users with attributes"))])
+    tags_all = forms.CharField(label=_("Has all of these tags"), required=False,
+                               help_text=_("Comma-separated, at most 10"))
+    tags_any = forms.CharField(label=_("Has any of these tags"), required=False,
+                               help_text=_("Comma-separated, at most 10"))
+    push_enabled = forms.BooleanField(label=_("Offline push"), required=False, initial=True)
+    title = forms.CharField(label=_("Title"), required=False)
+    desc = forms.CharField(label=_("Text"), required=False)
+    ext = forms.CharField(label=_("Passthrough data (Ext)"), required=False)
+    apns_sound = forms.CharField(label=_("iOS sound"), required=False)
+    apns_badge_mode = forms.ChoiceField(label=_("iOS badge"), required=False,
+                                        choices=[("0", _("Count it")), ("1", _("Do not count"))])
+    apns_title = forms.CharField(label=_("iOS title"), required=False)
+    apns_subtitle = forms.CharField(label=_("iOS subtitle"), required=False)
+    apns_image = forms.CharField(label=_("iOS image URL"), required=False)
+    android_sound = forms.CharField(label=_("Android sound"), required=False)
+    huawei_channel = forms.CharField(label=_("Huawei channel ID"), required=False)
+    xiaomi_channel = forms.CharField(label=_("Xiaomi channel ID"), required=False)
+    oppo_channel = forms.CharField(label=_("OPPO channel ID"), required=False)
+    google_channel = forms.CharField(label=_("FCM channel ID"), required=False)
+    lifetime_value = forms.IntegerField(label=_("Keep for offline users"), min_value=0,
+                                        initial=1, required=False)
+    lifetime_unit = forms.ChoiceField(label=_("Unit"), initial="days", choices=[
+        ("online", _("online users only")), ("minutes", _("minutes")), ("hours", _("hours")),
+        ("days", _("days"))])
+    from_account = forms.CharField(label=_("Sender account"), required=False,
+                                   help_text=_("Empty: the app admin"))
+    schedule = forms.ChoiceField(label=_("When"), widget=forms.RadioSelect, initial="draft",
+                                 choices=[("draft", _("Save as draft")), ("now", _("Send now")),
+                                          ("at", _("At a date and time"))])
+    send_at_local = forms.DateTimeField(label=_("Date and time"), required=False,
+                                        widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                   format="%Y-%m-%dT%H:%M"),
+                                        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+    send_tz = forms.ChoiceField(label=_("Time zone"), choices=[(z, z) for z in TIMEZONES])
+    allow_late = forms.BooleanField(label=_("Send even if more than an hour late"), required=False)
+
+    def __init__(self, *args, attr_names: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.attr_names = attr_names or {}
+        names = [("", "—")] + [(n, n) for n in self.attr_names.values()]
+        for i in range(ATTR_ROWS):
+            self.fields[f"attr_name_{i}"] = forms.ChoiceField(label=_("Attribute"), choices=names,
+                                                              required=False)
+            self.fields[f"attr_value_{i}"] = forms.CharField(label=_("Value"), required=False)
+            self.fields[f"attr_mode_{i}"] = forms.ChoiceField(
+                label=_("Match"), required=False,
+                choices=[("all", _("all of")), ("any", _("any of"))])
+        self.rule_errors: dict[str, list[str]] = {}
+
+    def attr_rows(self):
+        return [(self[f"attr_name_{i}"], self[f"attr_value_{i}"], self[f"attr_mode_{i}"])
+                for i in range(ATTR_ROWS)]
+
+    # --- building the push --------------------------------------------------------------
+
+    def _condition(self, data) -> dict | None:
+        if data.get("audience") == "tags":
+            condition = {"TagsAnd": split_tags(data.get("tags_all") or ""),
+                         "TagsOr": split_tags(data.get("tags_any") or "")}
+        elif data.get("audience") == "attrs":
+            condition = {"AttrsAnd": {}, "AttrsOr": {}}
+            for i in range(ATTR_ROWS):
+                name, value = data.get(f"attr_name_{i}"), data.get(f"attr_value_{i}") or ""
+                if name:
+                    key = "AttrsOr" if data.get(f"attr_mode_{i}") == "any" else "AttrsAnd"
+                    condition[key][name] = value
+        else:
+            return None
+        condition = {k: v for k, v in condition.items() if v}
+        if not condition:
+            self.add_error("audience", _("Choose at least one tag or attribute, or pick "
+                                         "Everyone"))
+        return condition or None
+
+    def _offline_push_info(self, data) -> dict | None:
+        info = {"PushFlag": 0 if data.get("push_enabled") else 1}
+        for key, field in (("Title", "title"), ("Desc", "desc"), ("Ext", "ext")):
+            if data.get(field):
+                info[key] = data[field]
+        apns = {key: data[field] for key, field in (
+            ("Sound", "apns_sound"), ("Title", "apns_title"), ("SubTitle", "apns_subtitle"),
+            ("Image", "apns_image")) if data.get(field)}
+        if data.get("apns_badge_mode") == "1":
+            apns["BadgeMode"] = 1
+        android = {key: data[field] for key, field in (
+            ("Sound", "android_sound"), ("HuaWeiChannelID", "huawei_channel"),
+            ("XiaoMiChannelID", "xiaomi_channel"), ("OPPOChannelID", "oppo_channel"),
+            ("GoogleChannelID", "google_channel")) if data.get(field)}
+        if apns:
+            info["ApnsInfo"] = apns
+        if android:
+            info["AndroidInfo"] = android
+        return info
+
+    def clean(self):
+        data = super().clean()
+        try:
+            msg_body = json.loads(data.get("msg_body") or "[]")
+        except ValueError:
+            msg_body = None
+        unit = data.get("lifetime_unit") or "days"
+        lifetime = 0 if unit == "online" else (data.get("lifetime_value") or 0) * LIFETIME_UNITS[unit]
+        push = {"MsgBody": msg_body, "MsgLifeTime": lifetime,
+                "OfflinePushInfo": self._offline_push_info(data)}
+        condition = self._condition(data)
+        if condition:
+            push["Condition"] = condition
+        if data.get("from_account"):
+            push["From_Account"] = data["from_account"]
+        self.push = push
+        self.add_rule_errors(push_errors(push, attr_names=self.attr_names.values()))
+        data["send_at"] = self._send_at(data)
+        return data
+
+    def _send_at(self, data) -> dt.datetime | None:
+        choice = data.get("schedule")
+        if choice == "now":
+            return timezone.now()
+        if choice != "at":
+            return None
+        local = data.get("send_at_local")
+        if not local:
+            self.add_error("send_at_local", _("Pick the date and time to send"))
+            return None
+        zone = zoneinfo.ZoneInfo(data.get("send_tz") or "UTC")
+        return local.replace(tzinfo=zone)
+
+    # --- the payload rules' messages, on the fields a marketer filled in --------------
+
+    FIELD_OF = [("MsgBody", "msg_body"), ("MsgLifeTime", "lifetime_value"),
+                ("From_Account", "from_account"), ("Condition.TagsAnd", "tags_all"),
+                ("Condition.TagsOr", "tags_any"), ("Condition", "audience"),
+                ("OfflinePushInfo.ApnsInfo", "apns_title"),
+                ("OfflinePushInfo.AndroidInfo", "android_sound"),
+                ("OfflinePushInfo", "title"), ("send_at", "send_at_local"), ("name", "name"),
+                ("push", "msg_body")]
+
+    def add_rule_errors(self, errors: dict[str, list[str]]) -> None:
+        """Keep the exact rule path for the element editor, and show each on its form field."""
+        for path, messages in errors.items():
+            self.rule_errors.setdefault(path, []).extend(messages)
+            field = next((f for prefix, f in self.FIELD_OF if path.startswith(prefix)), None)
+            if path.startswith("Condition.Attrs"):
+                field = "audience"
+            for message in messages:
+                if field and field in self.fields:
+                    self.add_error(field, message)
+                else:
+                    self.add_error(None, message)
+
+    @classmethod
+    def initial_from(cls, campaign) -> dict:
+        """The form's initial data for editing an existing campaign."""
+        condition = campaign.condition or {}
+        info = campaign.offline_push_info or {}
+        apns, android = info.get("ApnsInfo", {}), info.get("AndroidInfo", {})
+        initial = {
+            "name": campaign.name, "msg_body": json.dumps(campaign.msg_body, ensure_ascii=False),
+            "audience": "tags" if any(k.startswith("Tags") for k in condition) else
+                        "attrs" if condition else "everyone",
+            "tags_all": ", ".join(condition.get("TagsAnd", [])),
+            "tags_any": ", ".join(condition.get("TagsOr", [])),
+            "push_enabled": info.get("PushFlag", 0) == 0, "title": info.get("Title", ""),
+            "desc": info.get("Desc", ""), "ext": info.get("Ext", ""),
+            "apns_sound": apns.get("Sound", ""), "apns_badge_mode": str(apns.get("BadgeMode", 0)),
+            "apns_title": apns.get("Title", ""), "apns_subtitle": apns.get("SubTitle", ""),
+            "apns_image": apns.get("Image", ""), "android_sound": android.get("Sound", ""),
+            "huawei_channel": android.get("HuaWeiChannelID", ""),
+            "xiaomi_channel": android.get("XiaoMiChannelID", ""),
+            "oppo_channel": android.get("OPPOChannelID", ""),
+            "google_channel": android.get("GoogleChannelID", ""),
+            "from_account": campaign.from_account, "allow_late": campaign.allow_late,
+            "send_tz": campaign.timezone, "schedule": "at" if campaign.send_at else "draft",
+        }
+        seconds = campaign.msg_life_time
+        unit = next((u for u in ("days", "hours", "minutes") if seconds and
+                     seconds % LIFETIME_UNITS[u] == 0), "online")
+        initial["lifetime_unit"] = unit
+        initial["lifetime_value"] = seconds // LIFETIME_UNITS[unit] if unit != "online" else 0
+        if campaign.send_at:
+            local = campaign.send_at.astimezone(zoneinfo.ZoneInfo(campaign.timezone))
+            initial["send_at_local"] = local.replace(tzinfo=None)
+        attrs = [(n, v, "all") for n, v in condition.get("AttrsAnd", {}).items()] + \
+                [(n, v, "any") for n, v in condition.get("AttrsOr", {}).items()]
+        for i, (name, value, mode) in enumerate(attrs[:ATTR_ROWS]):
+            initial.update({f"attr_name_{i}": name, f"attr_value_{i}": value,
+                            f"attr_mode_{i}": mode})
+        return initial

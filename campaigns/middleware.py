@@ -1,0 +1,38 @@
+"""Activate the signed-in user's language and time zone from the session (no query per request)."""
+
+import zoneinfo
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.utils import timezone, translation
+
+LANGUAGE_KEY, TIMEZONE_KEY = "pref_language", "pref_timezone"
+
+
+def user_preferences(get_response):
+    def middleware(request):
+        language = request.session.get(LANGUAGE_KEY)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        zone = request.session.get(TIMEZONE_KEY)
+        if zone:
+            timezone.activate(zoneinfo.ZoneInfo(zone))
+        try:
+            return get_response(request)
+        finally:
+            timezone.deactivate()
+    return middleware
+
+
+def remember_preferences(request, preference) -> None:
+    request.session[LANGUAGE_KEY] = preference.language
+    request.session[TIMEZONE_KEY] = preference.timezone
+
+
+@receiver(user_logged_in)
+def _on_login(sender, request, user, **kwargs):
+    from .models import Preference
+    preference = Preference.objects.filter(user=user).first()
+    if preference:
+        remember_preferences(request, preference)

@@ -1,0 +1,85 @@
+"""Reads for the dashboard: home overview, campaign list, calendar month. Query counts stay flat."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from .models import Attempt, Campaign, PushGate
+from .quota import quota_day_bounds, quota_day_of, quota_read, quota_zone
+
+Status = Campaign.Status
+SCHEDULER_SILENT_AFTER = dt.timedelta(seconds=15)
+
+
+def home_overview() -> dict:
+    now = timezone.now()
+    gate = PushGate.objects.filter(pk=1).first()
+    counts = Campaign.objects.aggregate(
+        needs_review=Count("pk", filter=Q(status=Status.NEEDS_REVIEW)),
+        failed_today=Count("pk", filter=Q(status=Status.FAILED,
+                                          updated_at__gte=now - dt.timedelta(days=1))),
+        moved=Count("pk", filter=Q(status=Status.SCHEDULED, status_reason__startswith="Moved to")),
+    )
+    last_tick = gate.last_tick_at if gate else None
+    return {
+        "quota": quota_read(),
+        "upcoming": list(Campaign.objects.filter(status=Status.SCHEDULED)
+                         .order_by("due_at", "id")[:8]),
+        "recent": list(Campaign.objects.filter(
+            status__in=[Status.SENT, Status.FAILED, Status.NEEDS_REVIEW])
+            .order_by("-updated_at")[:8]),
+        "warnings": {**counts,
+                     "scheduler_silent": last_tick is None or now - last_tick > SCHEDULER_SILENT_AFTER,
+                     "last_tick": last_tick},
+    }
+
+
+def campaign_list(*, status: str = "", day: dt.date | None = None, search: str = ""):
+    """Newest first; `day` is a quota day matched against the campaign's time."""
+    query = Campaign.objects.select_related("created_by").order_by("-created_at", "-id")
+    if status in Status.values:
+        query = query.filter(status=status)
+    if day:
+        start, end = quota_day_bounds(day)
+        query = query.filter(send_at__gte=start, send_at__lt=end)
+    if search:
+        query = query.filter(name__icontains=search)
+    return query
+
+
+def calendar_month(year: int, month: int) -> dict:
+    """Each quota day of the month with its scheduled campaigns, pushes used and what remains."""
+    first = dt.date(year, month, 1)
+    last = dt.date(year, month, calendar.monthrange(year, month)[1])
+    start, _ = quota_day_bounds(first)
+    _, end = quota_day_bounds(last)
+    used = dict(Attempt.objects.filter(quota_day__gte=first, quota_day__lte=last,
+                                       counts_quota=True)
+                .values_list("quota_day").annotate(n=Count("pk")).values_list("quota_day", "n"))
+    booked = dict(Campaign.objects.filter(status=Status.SCHEDULED, due_at__gte=start,
+                                          due_at__lt=end)
+                  .annotate(day=TruncDate("due_at", tzinfo=quota_zone()))
+                  .values_list("day").annotate(n=Count("pk")).values_list("day", "n"))
+    limit = settings.PUSH_DAILY_QUOTA
+    today = quota_day_of(timezone.now())
+    weeks = []
+    for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        row = []
+        for day in week:
+            u, b = used.get(day, 0), booked.get(day, 0)
+            row.append({"date": day, "in_month": day.month == month, "used": u, "booked": b,
+                        "remaining": max(0, limit - u - b), "full": u + b >= limit,
+                        "past": day < today, "today": day == today,
+                        "share": min(100, round(100 * (u + b) / limit)) if limit else 100})
+        weeks.append(row)
+    previous = first - dt.timedelta(days=1)
+    following = last + dt.timedelta(days=1)
+    return {"weeks": weeks, "first": first, "limit": limit,
+            "previous": f"{previous.year}-{previous.month:02d}",
+            "next": f"{following.year}-{following.month:02d}"}

@@ -1,0 +1,195 @@
+"""Dashboard pages: who may see them, what the editor stores, and flat query counts."""
+
+import datetime as dt
+import json
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from campaigns import services
+from campaigns.models import Attempt, Campaign
+from tests.conftest import TEXT, make_user
+
+pytestmark = pytest.mark.django_db
+
+PAGES = ["/", "/campaigns/", "/campaigns/new/", "/campaigns/{pk}/", "/campaigns/{pk}/edit/",
+         "/calendar/", "/tokens/", "/campaigns/capacity/"]
+
+
+@pytest.fixture
+def campaign(marketer):
+    return services.campaign_create(user=marketer, name="Sale", push={"MsgBody": TEXT})
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_page_sends_an_anonymous_user_to_login(client, campaign, page):
+    answer = client.get(page.format(pk=campaign.pk))
+    assert answer.status_code == 302 and answer.url.startswith("/login/?next=")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_page_refuses_a_user_without_a_role_and_serves_a_marketer(client, campaign, page):
+    client.force_login(make_user("nobody"))
+    assert client.get(page.format(pk=campaign.pk)).status_code == 403
+    client.force_login(campaign.created_by)
+    assert client.get(page.format(pk=campaign.pk)).status_code == 200
+
+
+def test_actions_and_preview_refuse_anonymous_and_roleless_posts(client, campaign):
+    for url in (f"/campaigns/{campaign.pk}/cancel/", "/campaigns/preview/"):
+        assert client.post(url).status_code == 302
+    client.force_login(make_user("nobody"))
+    assert client.post(f"/campaigns/{campaign.pk}/cancel/").status_code == 403
+    assert Campaign.objects.get(pk=campaign.pk).status == "draft"
+
+
+def test_admin_pages_are_for_admins_only(client, marketer, admin_user):
+    client.force_login(marketer)
+    assert client.get("/admin/campaigns/campaign/").status_code == 302
+    client.force_login(admin_user)
+    admin_user.is_superuser = True
+    admin_user.save()
+    assert client.get("/admin/campaigns/campaign/").status_code == 200
+
+
+def editor_post(**changes):
+    data = {"name": "Weekend", "msg_body": json.dumps(TEXT), "audience": "tags",
+            "tags_all": "vip, 深圳", "tags_any": "", "push_enabled": "on", "title": "Hi",
+            "desc": "50% off", "apns_badge_mode": "1", "apns_sound": "a.caf",
+            "huawei_channel": "promo", "lifetime_value": "2", "lifetime_unit": "hours",
+            "from_account": "shop", "schedule": "at", "send_at_local": "2030-01-02T09:30",
+            "send_tz": "Asia/Tokyo"}
+    data.update(changes)
+    return data
+
+
+def test_the_editor_stores_the_push_a_marketer_described(client, marketer):
+    client.force_login(marketer)
+    answer = client.post("/campaigns/new/", editor_post())
+    campaign = Campaign.objects.get()
+    assert answer.url == f"/campaigns/{campaign.pk}/"
+    assert campaign.push == {
+        "MsgBody": TEXT, "MsgLifeTime": 7200, "Condition": {"TagsAnd": ["vip", "深圳"]},
+        "From_Account": "shop",
+        "OfflinePushInfo": {"PushFlag": 0, "Title": "Hi", "Desc": "50% off",
+                            "ApnsInfo": {"Sound": "a.caf", "BadgeMode": 1},
+                            "AndroidInfo": {"HuaWeiChannelID": "promo"}}}
+    assert campaign.status == "scheduled"
+    assert campaign.send_at == dt.datetime(2030, 1, 2, 0, 30, tzinfo=dt.UTC)
+    assert campaign.timezone == "Asia/Tokyo"
+
+
+def test_editing_round_trips_every_field(client, marketer):
+    client.force_login(marketer)
+    client.post("/campaigns/new/", editor_post())
+    campaign = Campaign.objects.get()
+    page = client.get(f"/campaigns/{campaign.pk}/edit/")
+    form = page.context["form"]
+    resubmitted = {name: form[name].value() for name in form.fields}
+    resubmitted = {k: ("on" if v is True else "" if v in (False, None) else v)
+                   for k, v in resubmitted.items()}
+    resubmitted["send_at_local"] = "2030-01-02T09:30"
+    client.post(f"/campaigns/{campaign.pk}/edit/", resubmitted)
+    again = Campaign.objects.get()
+    assert again.push == campaign.push and again.send_at == campaign.send_at
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"tags_all": ", ".join(f"t{i}" for i in range(11))},
+     "Condition.TagsAnd holds 11 tags; at most 10 are allowed"),
+    ({"lifetime_value": "8", "lifetime_unit": "days"},
+     "MsgLifeTime must be a whole number of seconds from 0 to 604800 (7 days)"),
+    ({"msg_body": json.dumps([{"MsgType": "TIMTextElem", "MsgContent": {"Text": ""}}])},
+     "MsgBody[0].MsgContent.Text is empty; write the message text"),
+    ({"audience": "tags", "tags_all": ""}, "Choose at least one tag or attribute"),
+    ({"schedule": "at", "send_at_local": ""}, "Pick the date and time to send"),
+    ({"name": ""}, "This field is required."),
+])
+def test_invalid_input_is_shown_on_the_page_and_nothing_is_stored(client, marketer, changes,
+                                                                  message):
+    client.force_login(marketer)
+    answer = client.post("/campaigns/new/", editor_post(**changes))
+    assert answer.status_code == 200
+    assert message in answer.content.decode() or message in json.dumps(
+        answer.context["rule_errors"], ensure_ascii=False)
+    assert Campaign.objects.count() == 0
+
+
+def test_the_preview_returns_the_exact_request_and_the_rules_verdict(client, marketer):
+    client.force_login(marketer)
+    answer = client.post("/campaigns/preview/",
+                         editor_post(tags_any="vip", audience="tags")).json()
+    assert answer["request"]["Condition"] == {"TagsAnd": ["vip", "深圳"], "TagsOr": ["vip"]}
+    assert answer["errors"] == {"Condition": [
+        "Tag 'vip' is in both TagsAnd and TagsOr; a tag may appear in only one of them"]}
+
+
+def test_hostile_text_is_escaped_everywhere(client, marketer):
+    client.force_login(marketer)
+    client.post("/campaigns/new/", editor_post(name="<script>alert(1)</script>",
+                                               schedule="draft"))
+    campaign = Campaign.objects.get()
+    for url in ("/", "/campaigns/", f"/campaigns/{campaign.pk}/"):
+        body = client.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in body
+
+
+def test_the_detail_page_explains_each_attempt(client, marketer, campaign):
+    Attempt.objects.create(campaign=campaign, msg_random=1, started_at=timezone.now(),
+                           quota_day=timezone.now().date(), outcome="refused", error_code=90047)
+    client.force_login(marketer)
+    body = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "Today&#x27;s push quota is used up; the campaign moves to the next quota day." in body
+
+
+def test_the_calendar_shows_a_full_day_before_anyone_books_it(client, marketer, settings):
+    settings.PUSH_DAILY_QUOTA = 1
+    day = timezone.now() + dt.timedelta(days=3)
+    services.campaign_create(user=marketer, name="only one", push={"MsgBody": TEXT}, send_at=day)
+    client.force_login(marketer)
+    page = client.get(f"/calendar/?month={day.astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m}")
+    local = day.astimezone(dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+    cell = re.search(rf'<td class="([^"]*)" data-day="{local}"', page.content.decode())
+    assert "full" in cell.group(1).split()
+    other = re.search(r'<td class="([^"]*)" data-day="(?!' + local + ')', page.content.decode())
+    assert "full" not in other.group(1).split()
+
+
+def test_tokens_are_created_once_and_revoked(client, marketer):
+    client.force_login(marketer)
+    page = client.post("/tokens/", {"name": "nightly"})
+    raw = page.context["new_token"]
+    assert raw in page.content.decode()
+    listing = client.get("/tokens/").content.decode()
+    assert raw not in listing and raw[:8] in listing
+    token = marketer.api_tokens.get()
+    client.post("/tokens/", {"revoke": token.pk})
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def count_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def seed(user, n):
+    now = timezone.now()
+    for i in range(n):
+        c = Campaign.objects.create(name=f"c{i}", msg_body=TEXT, created_by=user,
+                                    status=["scheduled", "sent", "failed"][i % 3],
+                                    due_at=now + dt.timedelta(hours=i), send_at=now)
+        Attempt.objects.create(campaign=c, msg_random=i, started_at=now, quota_day=now.date())
+
+
+@pytest.mark.parametrize("url", ["/", "/campaigns/", "/calendar/"])
+def test_query_counts_stay_flat_as_data_grows(client, marketer, url):
+    client.force_login(marketer)
+    seed(marketer, 5)
+    small = count_queries(client, url)
+    seed(marketer, 60)
+    assert count_queries(client, url) == small
