@@ -193,3 +193,20 @@ def test_query_counts_stay_flat_as_data_grows(client, marketer, url):
     small = count_queries(client, url)
     seed(marketer, 60)
     assert count_queries(client, url) == small
+
+
+def test_a_user_switches_to_simplified_chinese_and_it_sticks_at_next_login(client, marketer):
+    client.force_login(marketer)
+    assert "Today's push quota" in client.get("/").content.decode()
+    client.post("/preferences/", {"language": "zh-hans", "timezone": "Asia/Tokyo", "next": "/"})
+    assert "今日推送额度" in client.get("/").content.decode()
+    client.logout()
+    client.post("/login/", {"username": "mia", "password": "pw-mia"})
+    page = client.get("/").content.decode()
+    assert "今日推送额度" in page and 'lang="zh-hans"' in page
+
+
+def test_preferences_refuse_a_foreign_redirect(client, marketer):
+    client.force_login(marketer)
+    answer = client.post("/preferences/", {"language": "en", "next": "https://evil.example/"})
+    assert answer.url == "/"
