@@ -13,8 +13,9 @@
 
   function blank(type) {
     const content = {};
-    for (const [name, [kind]] of Object.entries(FIELDS[type])) {
+    for (const [name, [kind, required]] of Object.entries(FIELDS[type])) {
       if (kind === "the number 2") content[name] = 2;
+      if (kind === "string" && required) content[name] = "";
       if (kind === "image list") content[name] = [{ Type: 1, URL: "", Width: 0, Height: 0 }];
     }
     return { MsgType: type, MsgContent: content };
@@ -31,7 +32,7 @@
     el.addEventListener("input", () => {
       const raw = el.value;
       const parsed = kind === "integer" ? parseInt(raw, 10) : kind === "number" ? parseFloat(raw) : raw;
-      onChange(raw === "" ? undefined : parsed);
+      onChange(raw === "" && kind !== "string" ? undefined : parsed);
     });
     return el;
   }
@@ -87,7 +88,9 @@
         }
         card.appendChild(field(name + (required ? " *" : ""),
           input(kind, content[name], (v) => {
-            if (v === undefined) delete content[name]; else content[name] = v;
+            // An empty optional field is left out; an empty required one stays, to be named.
+            if (v === undefined || (v === "" && !required)) delete content[name];
+            else content[name] = v;
             changed();
           }, name), path));
       }

@@ -1,0 +1,123 @@
+"""A marketer's day in a real headless browser, against the live server, workers and emulator."""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from campaigns import services
+from campaigns.models import Campaign
+from tests.conftest import TEXT, make_user
+from tests.stack import Stack
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def log_in(page, live_server, username="mia"):
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(re.compile(r"/login/"))
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(f"pw-{username}")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_text("Today's push quota")).to_be_visible()
+
+
+def shoot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_a_marketer_composes_previews_schedules_and_watches_it_send(page, live_server, emulator,
+                                                                    tmp_path):
+    make_user("mia", "Marketers")
+    stack = Stack(tmp_path, emulator.url)
+    stack.purge()
+    stack.worker("worker1")
+    stack.beat("beat1")
+    try:
+        log_in(page, live_server)
+        shoot(page, "home")
+        page.get_by_role("link", name="New campaign").click()
+        page.get_by_label("Name").fill("Weekend sale")
+        page.locator("#elements").get_by_label("Text").fill("50% off all weekend")
+        page.get_by_label("Users with tags").check()
+        page.get_by_label("Has any of these tags").fill("vip, newsletter")
+        page.get_by_label("Title", exact=True).fill("Weekend sale")
+        page.get_by_label("Text", exact=True).last.fill("Half price, two days only")
+        request_json = page.get_by_test_id("request-json")
+        expect(request_json).to_contain_text('"TagsOr": [')
+        expect(request_json).to_contain_text('"newsletter"')
+        expect(request_json).to_contain_text('"Title": "Weekend sale"')
+        expect(page.locator(".phone.ios [data-preview=text]")).to_have_text(
+            "Half price, two days only")
+        expect(page.get_by_test_id("capacity")).to_contain_text("/ 100")
+        shoot(page, "editor")
+        page.get_by_label("Send now").check()
+        page.get_by_test_id("save").click()
+        expect(page.get_by_text("Campaign saved.")).to_be_visible()
+        status = page.get_by_test_id("status")
+        for _ in range(30):
+            if status.inner_text() == "Sent":
+                break
+            page.wait_for_timeout(500)
+            page.reload()
+        expect(status).to_have_text("Sent")
+        task_id = page.get_by_test_id("task-id").inner_text()
+        assert [p["task_id"] for p in emulator.state()["pushes"]] == [task_id]
+        assert emulator.state()["pushes"][0]["body"]["Condition"] == {
+            "TagsOr": ["vip", "newsletter"]}
+        shoot(page, "detail")
+    finally:
+        stack.stop()
+
+
+def test_a_marketer_cancels_a_campaign_and_sees_errors_inline(page, live_server):
+    user = make_user("mia", "Marketers")
+    later = timezone.now() + dt.timedelta(days=2)
+    campaign = services.campaign_create(user=user, name="Spring launch", push={"MsgBody": TEXT},
+                                        send_at=later)
+    for i in range(12):
+        services.campaign_create(user=user, name=f"Newsletter #{i}", push={"MsgBody": TEXT},
+                                 send_at=later + dt.timedelta(hours=i))
+    log_in(page, live_server)
+    page.get_by_role("link", name="Campaigns", exact=True).click()
+    shoot(page, "list")
+    page.get_by_role("link", name="Spring launch").click()
+    page.get_by_role("button", name="Cancel campaign").click()
+    expect(page.get_by_test_id("status")).to_have_text("Cancelled")
+    assert Campaign.objects.get(pk=campaign.pk).status == "cancelled"
+
+    page.get_by_role("link", name="New campaign").click()
+    page.get_by_label("Name").fill("Too many tags")
+    page.get_by_label("Users with tags").check()
+    page.get_by_label("Has all of these tags").fill(", ".join(f"t{i}" for i in range(11)))
+    expect(page.get_by_test_id("rule-errors")).to_contain_text(
+        "Condition.TagsAnd holds 11 tags; at most 10 are allowed")
+    page.locator("#elements").get_by_label("Text").fill("")
+    expect(page.locator("#elements")).to_contain_text(
+        "MsgBody[0].MsgContent.Text is empty; write the message text")
+    page.get_by_test_id("save").click()
+    expect(page.locator(".errorlist").first).to_be_visible()
+    expect(page.get_by_text("Condition.TagsAnd holds 11 tags; at most 10 are allowed").first
+           ).to_be_visible()
+    assert not Campaign.objects.filter(name="Too many tags").exists()
+
+    page.get_by_role("link", name="Calendar").click()
+    shoot(page, "calendar")
+    page.get_by_role("link", name="API tokens").click()
+    page.get_by_role("button", name="Create token").click()
+    expect(page.get_by_test_id("new-token")).to_be_visible()
+    shoot(page, "tokens")
+
+
+def test_a_marketer_switches_the_dashboard_to_chinese(page, live_server):
+    make_user("mia", "Marketers")
+    log_in(page, live_server)
+    page.get_by_test_id("language").select_option("zh-hans")
+    expect(page.get_by_text("今日推送额度")).to_be_visible()
+    expect(page.get_by_role("link", name="新建推送")).to_be_visible()
+    shoot(page, "home-zh")
