@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -20,20 +20,21 @@ SCHEDULER_SILENT_AFTER = dt.timedelta(seconds=15)
 def home_overview() -> dict:
     now = timezone.now()
     gate = PushGate.objects.filter(pk=1).first()
-    counts = Campaign.objects.aggregate(
-        needs_review=Count("pk", filter=Q(status=Status.NEEDS_REVIEW)),
-        failed_today=Count("pk", filter=Q(status=Status.FAILED,
-                                          updated_at__gte=now - dt.timedelta(days=1))),
-        moved=Count("pk", filter=Q(status=Status.SCHEDULED, status_reason__startswith="Moved to")),
-    )
+    # Three small indexed counts beat one aggregate that reads every campaign.
+    counts = {
+        "needs_review": Campaign.objects.filter(status=Status.NEEDS_REVIEW).count(),
+        "failed_today": Campaign.objects.filter(
+            status=Status.FAILED, updated_at__gte=now - dt.timedelta(days=1)).count(),
+        "moved": Campaign.objects.filter(status=Status.SCHEDULED,
+                                         status_reason__startswith="Moved to").count(),
+    }
     last_tick = gate.last_tick_at if gate else None
     return {
         "quota": quota_read(),
         "upcoming": list(Campaign.objects.filter(status=Status.SCHEDULED)
                          .order_by("due_at", "id")[:8]),
-        "recent": list(Campaign.objects.filter(
-            status__in=[Status.SENT, Status.FAILED, Status.NEEDS_REVIEW])
-            .order_by("-updated_at")[:8]),
+        # The attempt ledger is the record of sends, newest first on its own index.
+        "recent": list(Attempt.objects.select_related("campaign").order_by("-started_at")[:8]),
         "warnings": {**counts,
                      "scheduler_silent": last_tick is None or now - last_tick > SCHEDULER_SILENT_AFTER,
                      "last_tick": last_tick},
