@@ -1,8 +1,36 @@
-"""Reads of the audience: attribute names and reach."""
+"""Reads of the audience: attribute names, and how many known accounts a condition reaches."""
 
-from .models import AttributeName
+from django.db.models import Count, Q
+
+from .models import AccountAttr, AccountTag, AttributeName, KnownAccount
 
 
 def attribute_names() -> dict[str, str]:
     """{"0": "sex", …}, the names campaign conditions may use."""
     return {str(a.index): a.name for a in AttributeName.objects.all()}
+
+
+def audience_reach(condition: dict | None) -> dict:
+    """Known accounts (those this product tagged or gave attributes) and how many match,
+    with the push's semantics: And-part and Or-part must both hold (spec §5)."""
+    known = KnownAccount.objects.values_list("account", flat=True)
+    matching = known
+    condition = condition or {}
+    if condition.get("TagsAnd"):
+        tags = set(condition["TagsAnd"])
+        having_all = (AccountTag.objects.filter(tag__in=tags).values("account")
+                      .annotate(n=Count("tag")).filter(n=len(tags)).values("account"))
+        matching = matching.filter(account__in=having_all)
+    if condition.get("TagsOr"):
+        matching = matching.filter(account__in=AccountTag.objects.filter(
+            tag__in=condition["TagsOr"]).values("account"))
+    for name, value in (condition.get("AttrsAnd") or {}).items():
+        matching = matching.filter(account__in=AccountAttr.objects.filter(
+            name=name, value=value).values("account"))
+    if condition.get("AttrsOr"):
+        any_attr = Q()
+        for name, value in condition["AttrsOr"].items():
+            any_attr |= Q(name=name, value=value)
+        matching = matching.filter(account__in=AccountAttr.objects.filter(any_attr)
+                                   .values("account"))
+    return {"known": known.count(), "matching": matching.count()}

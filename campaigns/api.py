@@ -44,7 +44,8 @@ def api_view(*methods: str, role=roles.is_marketer, authenticated: bool = True):
                     return error(403, "Your role does not allow this")
                 request.user = user
             request.json = {}
-            if request.method in ("POST", "PATCH", "PUT") and request.body:
+            is_json = not request.content_type.startswith("multipart/")
+            if request.method in ("POST", "PATCH", "PUT") and is_json and request.body:
                 try:
                     request.json = json.loads(request.body)
                 except (ValueError, UnicodeDecodeError):

@@ -119,6 +119,14 @@ TIM_ADMIN_IDENTIFIER = env.str("TIM_ADMIN_IDENTIFIER", default="administrator")
 TIM_REGION = env.str("TIM_REGION", default="")
 TIM_API_BASE_URL = env.str("TIM_API_BASE_URL", default="" if TIM_REGION else "http://127.0.0.1:9180")
 TIM_CALLS_PER_SECOND = env.int("TIM_CALLS_PER_SECOND", default=100)
+# The limiter's window is a little over a second, so jitter between our clock and the
+# moment Tencent receives a call never puts 101 calls in one of Tencent's seconds.
+TIM_RATE_WINDOW_SECONDS = env.float("TIM_RATE_WINDOW_SECONDS", default=1.02)
+AUDIENCE_THREADS_PER_TASK = env.int("AUDIENCE_THREADS_PER_TASK", default=8)
+AUDIENCE_TASKS_PER_JOB = env.int("AUDIENCE_TASKS_PER_JOB", default=2)
+AUDIENCE_BATCH_TRIES = env.int("AUDIENCE_BATCH_TRIES", default=5)
+AUDIENCE_BATCH_LEASE_SECONDS = env.float("AUDIENCE_BATCH_LEASE_SECONDS", default=60)
+AUDIENCE_MAX_UPLOAD_BYTES = env.int("AUDIENCE_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
 TIM_READ_TIMEOUT_SECONDS = env.float("TIM_READ_TIMEOUT_SECONDS", default=10.0)
 
 # The push gate (campaigns/gate.py).

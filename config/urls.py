@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from audience import api as audience_api
 from campaigns import api, views
 
 urlpatterns = [
@@ -27,4 +28,8 @@ urlpatterns = [
     path("api/campaigns/<int:pk>/cancel/", api.campaign_cancel),
     path("api/campaigns/<int:pk>/schedule/", api.campaign_schedule),
     path("api/quota/", api.quota),
+    path("api/attribute-names/", audience_api.attr_names),
+    path("api/audience/jobs/", audience_api.jobs),
+    path("api/audience/jobs/<int:pk>/", audience_api.job),
+    path("api/audience/reach/", audience_api.reach),
 ]

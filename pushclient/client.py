@@ -12,7 +12,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import requests
@@ -95,13 +95,17 @@ class TimClient:
         region: str | None = "china", base_url: str | None = None,
         connect_timeout: float = 3.05, read_timeout: float = 10.0,
         retries: int = 3, backoff: float = 0.25, pool_size: int = 32, usersig_ttl: int = 86400,
+        throttle: Callable[[], None] | None = None,
     ):
+        """`throttle`, if given, is called before every request except im_push (which has its
+        own gate) and blocks until a shared rate limit allows the call."""
         self.sdkappid = int(sdkappid)
         self.admin_identifier = admin_identifier
         self.base_url = base_url_for(region=region, base_url=base_url)
         self.timeout = (connect_timeout, read_timeout)
         self.retries = retries
         self.backoff = backoff
+        self.throttle = throttle
         self._usersig = UserSigCache(sdkappid=self.sdkappid, secret_key=secret_key,
                                      identifier=admin_identifier, ttl=usersig_ttl)
         self._session = requests.Session()
@@ -137,6 +141,8 @@ class TimClient:
 
     def _call_once(self, service: str, command: str, body: Mapping) -> dict:
         name = f"{service}/{command}"
+        if self.throttle and command != "im_push":
+            self.throttle()
         params = {
             "sdkappid": self.sdkappid,
             "identifier": self.admin_identifier,

@@ -39,9 +39,9 @@ def tim(settings, emulator):
     settings.TIM_SECRET_KEY = SECRET_KEY
     settings.TIM_READ_TIMEOUT_SECONDS = 1.5
     settings.DISPATCH_POLL_SECONDS = 0.02
-    tencent.client.cache_clear()
+    tencent.clear()
     yield emulator
-    tencent.client.cache_clear()
+    tencent.clear()
 
 
 def make_user(username, *groups, **extra):

@@ -113,7 +113,7 @@ def test_our_own_count_stops_at_the_quota_without_asking_tencent(marketer, tim, 
 def test_a_wrong_key_fails_with_words_a_marketer_understands(marketer, tim, settings):
     from campaigns import tencent
     settings.TIM_SECRET_KEY = "not-the-key"
-    tencent.client.cache_clear()
+    tencent.clear()
     campaign = due_campaign(marketer)
     run()
     campaign = refreshed(campaign)

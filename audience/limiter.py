@@ -1,0 +1,76 @@
+"""One rate limit for attribute and tag calls, shared by every worker on every host.
+
+A sliding-window log: a call may start only if fewer than `limit` calls started in the last
+`window` seconds. In Redis, one Lua script decides atomically on Redis's own clock, so hosts
+with drifting clocks still share one window. Without Redis (the laptop run, one host) a file
+under VAR_DIR, locked with flock, holds the log.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import time
+from pathlib import Path
+
+import redis
+
+ACQUIRE = """
+local key, limit, window_us = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window_us)
+if redis.call('ZCARD', key) < limit then
+  local seq = redis.call('INCR', key .. ':seq')
+  redis.call('ZADD', key, now, now .. ':' .. seq)
+  redis.call('PEXPIRE', key, math.ceil(window_us / 500))
+  return 0
+end
+local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+return tonumber(oldest[2]) + window_us - now + 1
+"""
+
+
+class RedisLimiter:
+    def __init__(self, url: str, *, limit: int, window: float, key: str = "tim:calls"):
+        self._redis = redis.Redis.from_url(url)
+        self._script = self._redis.register_script(ACQUIRE)
+        self.limit, self.window, self.key = limit, window, key
+
+    def acquire(self) -> None:
+        while True:
+            wait_us = self._script(keys=[self.key], args=[self.limit, int(self.window * 1e6)])
+            if not wait_us:
+                return
+            time.sleep(wait_us / 1e6)
+
+
+class FileLimiter:
+    def __init__(self, path: Path, *, limit: int, window: float):
+        self.path, self.limit, self.window = path, limit, window
+        path.touch(exist_ok=True)
+
+    def acquire(self) -> None:
+        while True:
+            with open(self.path, "r+") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                now = time.time()
+                text = handle.read()
+                log = [t for t in (json.loads(text) if text else []) if t > now - self.window]
+                if len(log) < self.limit:
+                    log.append(now)
+                    handle.seek(0)
+                    handle.truncate()
+                    handle.write(json.dumps(log))
+                    return
+                wait = log[0] + self.window - now
+            time.sleep(max(wait, 0.0005))
+
+
+def limiter_from_settings():
+    from django.conf import settings
+    if settings.REDIS_URL:
+        return RedisLimiter(settings.REDIS_URL, limit=settings.TIM_CALLS_PER_SECOND,
+                            window=settings.TIM_RATE_WINDOW_SECONDS)
+    return FileLimiter(Path(settings.VAR_DIR) / "tim-calls.json",
+                       limit=settings.TIM_CALLS_PER_SECOND, window=settings.TIM_RATE_WINDOW_SECONDS)

@@ -1,0 +1,272 @@
+"""Writes to the audience: attribute names, segments, bulk jobs, and the local mirror.
+
+The rules of tags, attributes and accounts are pushclient's payload rules.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from collections.abc import Iterable, Iterator
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+
+from campaigns import tencent
+from campaigns.services import CampaignInvalid as AudienceInvalid  # one "bad input" error type
+from pushclient import payload
+
+from .models import (
+    AccountAttr,
+    AccountTag,
+    AttributeName,
+    AuditEntry,
+    Job,
+    KnownAccount,
+    Segment,
+    SegmentAccount,
+)
+
+__all__ = ["AudienceInvalid"]
+INVALID_LINES_KEPT = 100
+INSERT_CHUNK = 5000
+
+
+class RenameNeedsConfirmation(Exception):
+    """Renaming an index changes what values already stored on users mean."""
+
+
+def _errors(violations: list[payload.Violation]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for v in violations:
+        errors.setdefault(v.field, []).append(v.message)
+    return errors
+
+
+# --- attribute names ---------------------------------------------------------------------
+
+def attribute_names_update(*, user, names: dict, confirm_rename: bool = False) -> dict[str, str]:
+    """Set names on Tencent (which merges by index), then here; returns all names."""
+    violations = payload.attr_names_violations(names)
+    if violations:
+        raise AudienceInvalid(_errors(violations))
+    current = {str(a.index): a.name for a in AttributeName.objects.all()}
+    merged = {**current, **names}
+    taken = [n for n in merged.values() if list(merged.values()).count(n) > 1]
+    if taken:
+        raise AudienceInvalid({"AttrNames": [f"'{taken[0]}' would name two indexes; names "
+                                             "must be unique"]})
+    renames = {i: (current[i], n) for i, n in names.items() if i in current and current[i] != n}
+    if renames and not confirm_rename:
+        held = dict(AccountAttr.objects.filter(name__in=[old for old, _ in renames.values()])
+                    .values_list("name").annotate(n=Count("pk")))
+        parts = [f"index {i} from '{old}' to '{new}' ({held.get(old, 0):,} accounts hold a value)"
+                 for i, (old, new) in sorted(renames.items())]
+        raise RenameNeedsConfirmation(
+            "Renaming " + "; ".join(parts) + " changes the meaning of values already stored on "
+            "users: Tencent keeps values by index. Confirm the rename to go ahead.")
+    tencent.audience_client().members.set_attr_names(names)
+    with transaction.atomic():
+        for index, name in names.items():
+            AttributeName.objects.update_or_create(index=int(index), defaults={"name": name})
+        for old, new in renames.values():
+            AccountAttr.objects.filter(name=old).update(name=new)
+        AuditEntry.objects.create(actor=user, action="attribute names set", detail=str(names))
+    return merged
+
+
+def attribute_names_pull(*, user=None) -> dict[str, str]:
+    """Read the names back from Tencent and keep them here."""
+    names = tencent.audience_client().members.get_attr_names()
+    with transaction.atomic():
+        AttributeName.objects.exclude(index__in=[int(i) for i in names]).delete()
+        for index, name in names.items():
+            AttributeName.objects.update_or_create(index=int(index), defaults={"name": name})
+        AuditEntry.objects.create(actor=user, action="attribute names read back",
+                                  detail=str(names))
+    return names
+
+
+# --- segments -----------------------------------------------------------------------------
+
+def text_lines(stream: Iterable[bytes]) -> Iterator[str]:
+    """Decode an uploaded file lazily: UTF-8 with or without a BOM, any line ending."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
+    pending = ""
+    for chunk in stream:
+        try:
+            pending += decoder.decode(chunk)
+        except UnicodeDecodeError:
+            raise AudienceInvalid({"accounts_file": [
+                "The file is not UTF-8 text; save it as UTF-8 (one account per line or CSV)"]}
+            ) from None
+        *lines, pending = pending.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        yield from lines
+    pending += decoder.decode(b"", final=True)
+    if pending:
+        yield pending
+
+
+def _accounts_from(lines: Iterable[str], column: str | None) -> Iterator[tuple[int, str]]:
+    """(line number, account) pairs; with `column`, lines are CSV and the named or numbered
+    column holds the account."""
+    if column is None:
+        for number, line in enumerate(lines, 1):
+            yield number, line.strip()
+        return
+    reader = csv.reader(lines)
+    header = next(reader, None) or []
+    if column.isdigit():
+        index = int(column)
+        if header and index < len(header):
+            yield 1, header[index].strip()
+    elif column in header:
+        index = header.index(column)
+    else:
+        raise AudienceInvalid({"column": [f"The CSV has no column '{column}'; its columns are "
+                                          f"{', '.join(header) or 'none'}"]})
+    for number, row in enumerate(reader, 2):
+        yield number, (row[index].strip() if index < len(row) else "")
+
+
+def segment_import(*, user, name: str, lines: Iterable[str], column: str | None = None) -> Segment:
+    """Stream accounts into a new segment: blanks and duplicates dropped, invalid ids reported
+    by line. Memory stays bounded whatever the size: rows go to the database in chunks and
+    the database's unique constraint drops the duplicates."""
+    if not name or not name.strip():
+        raise AudienceInvalid({"name": ["name is required"]})
+    with transaction.atomic():
+        segment = Segment.objects.create(name=name.strip()[:200], created_by=user)
+        valid = read = 0
+        invalid: list[list] = []
+        invalid_count = 0
+        chunk: list[SegmentAccount] = []
+        for number, account in _accounts_from(lines, column):
+            read = number
+            if not account:
+                continue
+            problems = payload.account_violations(f"line {number}", account)
+            if problems:
+                invalid_count += 1
+                if len(invalid) < INVALID_LINES_KEPT:
+                    invalid.append([number, problems[0].message])
+                continue
+            valid += 1
+            chunk.append(SegmentAccount(segment=segment, account=account))
+            if len(chunk) >= INSERT_CHUNK:
+                SegmentAccount.objects.bulk_create(chunk, ignore_conflicts=True)
+                chunk = []
+        SegmentAccount.objects.bulk_create(chunk, ignore_conflicts=True)
+        size = segment.accounts.count()
+        if size == 0:
+            raise AudienceInvalid({"accounts": [
+                "No valid account in the list" + (f"; line {invalid[0][0]}: {invalid[0][1]}"
+                                                 if invalid else "; it is empty")]})
+        Segment.objects.filter(pk=segment.pk).update(
+            size=size, lines_read=read, duplicates=valid - size, invalid_lines=invalid,
+            invalid_count=invalid_count)
+        segment.refresh_from_db()
+    return segment
+
+
+# --- jobs ---------------------------------------------------------------------------------
+
+def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[str]]:
+    if action not in Job.Action.values:
+        return {"action": [f"action must be one of {', '.join(Job.Action.values)}"]}
+    if action in (Job.Action.ADD_TAGS, Job.Action.REMOVE_TAGS):
+        check = payload.tag_entry_check()
+        return _errors(check("tags", tags))
+    if action == Job.Action.SET_ATTRS:
+        return _errors(payload.attr_map_check(attr_names)("attrs", attrs))
+    if action == Job.Action.REMOVE_ATTRS:
+        names = list(attrs) if isinstance(attrs, (list, dict)) else attrs
+        errors = payload.attr_list_check("attrs", names)
+        unknown = [n for n in names or [] if isinstance(n, str) and n not in set(attr_names)]
+        if unknown:
+            errors.append(payload.Violation("attrs", f"attrs names '{unknown[0]}', which is not "
+                                            "one of the app's attribute names", 90033))
+        return _errors(errors)
+    return {}
+
+
+def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
+               api: str = "all_member_push") -> Job:
+    from audience.selectors import attribute_names
+    tags = tags if tags is not None else []
+    attrs = attrs if attrs is not None else {}
+    errors = _job_input_errors(action, tags, attrs, attribute_names().values())
+    if api not in ("all_member_push", "timpush"):
+        errors["api"] = ["api must be all_member_push or timpush"]
+    if errors:
+        raise AudienceInvalid(errors)
+    if action == Job.Action.REMOVE_ATTRS:
+        attrs = {name: None for name in attrs}
+    with transaction.atomic():
+        job = Job.objects.create(action=action, segment=segment, tags=tags, attrs=attrs, api=api,
+                                 total=segment.size, created_by=user)
+        AuditEntry.objects.create(actor=user, action=f"job {action}",
+                                  detail=f"job {job.pk} on segment '{segment.name}' "
+                                         f"({segment.size:,} accounts)")
+        transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
+    return job
+
+
+def job_enqueue(*, job_id: int) -> None:
+    from .tasks import run_job
+    for _ in range(settings.AUDIENCE_TASKS_PER_JOB):
+        run_job.delay(job_id)
+
+
+def job_cancel(*, job: Job, user) -> bool:
+    changed = Job.objects.filter(pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+                                 ).update(status=Job.Status.CANCELLED)
+    if changed:
+        AuditEntry.objects.create(actor=user, action="job cancelled", detail=f"job {job.pk}")
+    return bool(changed)
+
+
+def job_resume(*, job: Job, user) -> bool:
+    changed = Job.objects.filter(pk=job.pk, status=Job.Status.CANCELLED).update(
+        status=Job.Status.QUEUED, finished_at=None)
+    if changed:
+        AuditEntry.objects.create(actor=user, action="job resumed", detail=f"job {job.pk}")
+        transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
+    return bool(changed)
+
+
+# --- the mirror: what this product last set on each account ------------------------------
+
+def mirror_apply(*, action: str, accounts: list[str], tags: list[str], attrs: dict) -> None:
+    if not accounts:
+        return
+    if action in (Job.Action.ADD_TAGS, Job.Action.SET_ATTRS):
+        KnownAccount.objects.bulk_create([KnownAccount(account=a) for a in accounts],
+                                         ignore_conflicts=True)
+    if action == Job.Action.ADD_TAGS:
+        AccountTag.objects.bulk_create([AccountTag(account=a, tag=t) for a in accounts
+                                        for t in tags], ignore_conflicts=True)
+    elif action == Job.Action.REMOVE_TAGS:
+        AccountTag.objects.filter(account__in=accounts, tag__in=tags).delete()
+    elif action == Job.Action.REMOVE_ALL_TAGS:
+        AccountTag.objects.filter(account__in=accounts).delete()
+    elif action == Job.Action.SET_ATTRS:
+        AccountAttr.objects.bulk_create(
+            [AccountAttr(account=a, name=n, value=v) for a in accounts for n, v in attrs.items()],
+            update_conflicts=True, unique_fields=["account", "name"], update_fields=["value"])
+    elif action == Job.Action.REMOVE_ATTRS:
+        AccountAttr.objects.filter(account__in=accounts, name__in=list(attrs)).delete()
+
+
+def upload_lines(uploaded) -> Iterator[str]:
+    """Lines of an uploaded file, refusing one over the size limit before reading it."""
+    if uploaded.size > settings.AUDIENCE_MAX_UPLOAD_BYTES:
+        limit = settings.AUDIENCE_MAX_UPLOAD_BYTES // (1024 * 1024)
+        raise AudienceInvalid({"accounts_file": [
+            f"The file is {uploaded.size / 1024 / 1024:.1f} MB; at most {limit} MB is allowed"]})
+    return text_lines(uploaded.chunks(64 * 1024))
+
+
+def pasted_lines(text: str) -> Iterator[str]:
+    return iter(text.splitlines())

@@ -1,0 +1,136 @@
+"""The audience API: attribute names synced to Tencent, jobs, reach, and refusals that send nothing."""
+
+import json
+
+import pytest
+
+from audience import jobs
+from audience.models import AccountAttr, Job, Segment
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)  # job threads read committed data
+
+
+def api_client(client, user):
+    raw = client.post("/api/token/", {"username": user.username,
+                                      "password": f"pw-{user.username}"},
+                      content_type="application/json").json()["token"]
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {raw}"
+    return client
+
+
+@pytest.fixture
+def api(client, admin_user, tim):
+    return api_client(client, admin_user)
+
+
+def put(api, url, body):
+    return api.put(url, json.dumps(body), content_type="application/json")
+
+
+def post(api, url, body):
+    return api.post(url, body, content_type="application/json")
+
+
+def test_attribute_names_are_set_on_tencent_and_read_back(api, tim, tim_client):
+    assert put(api, "/api/attribute-names/", {"0": "sex", "1": "city"}).json() == {
+        "0": "sex", "1": "city"}
+    assert tim_client.members.get_attr_names() == {"0": "sex", "1": "city"}
+    assert api.get("/api/attribute-names/").json() == {"0": "sex", "1": "city"}
+
+
+def test_a_rename_over_stored_values_needs_confirmation(api, tim):
+    put(api, "/api/attribute-names/", {"1": "city"})
+    AccountAttr.objects.create(account="mary", name="city", value="Shenzhen")
+    refused = put(api, "/api/attribute-names/", {"1": "region"})
+    assert refused.status_code == 409
+    assert "index 1 from 'city' to 'region' (1 accounts hold a value)" in refused.json()["error"]
+    assert put(api, "/api/attribute-names/", {"1": "region", "confirm_rename": True}).json() == {
+        "1": "region"}
+    assert AccountAttr.objects.get().name == "region"
+
+
+@pytest.mark.parametrize("body, field, message", [
+    ({"10": "x"}, "AttrNames['10']", "the index must be one of '0' to '9'"),
+    ({"0": "x" * 51}, "AttrNames['0']", "is 51 bytes; at most 50 bytes are allowed"),
+    ({"0": "a", "1": "a"}, "AttrNames", "uses 'a' for more than one index"),
+])
+def test_invalid_attribute_names_are_400_and_not_sent(api, tim, body, field, message):
+    answer = put(api, "/api/attribute-names/", body)
+    assert answer.status_code == 400 and message in answer.json()["errors"][field][0]
+    assert tim.calls() == []
+
+
+def test_a_job_tags_accounts_and_reports_progress(api, tim, tim_client):
+    created = post(api, "/api/audience/jobs/", {
+        "action": "add_tags", "tags": ["vip", "深圳"],
+        "accounts": [f"u{i}" for i in range(250)] + ["u1", "", "bad id"]})
+    assert created.status_code == 202
+    body = created.json()
+    assert body["status"] == "queued" and body["total"] == 250
+    assert body["invalid_lines"] == [[253, "line 253 holds spaces or control characters"]]
+    jobs.job_run(body["id"])
+    done = api.get(f"/api/audience/jobs/{body['id']}/").json()
+    assert {k: done[k] for k in ("status", "total", "done", "failed", "calls")} == {
+        "status": "done", "total": 250, "done": 250, "failed": 0, "calls": 3}
+    assert tim.post("reach", {"Condition": {"TagsAnd": ["vip", "深圳"]}})["reach"] == 250
+    assert max(c["accounts"] for c in tim.calls()) == 100
+
+
+def test_a_file_upload_starts_a_job(api, tim):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    put(api, "/api/attribute-names/", {"0": "city"})
+    answer = api.post("/api/audience/jobs/", {
+        "action": "set_attrs", "attrs": json.dumps({"city": "Shenzhen"}),
+        "accounts_file": SimpleUploadedFile("a.csv", b"id\nmary\nbob\n"), "column": "id"})
+    assert answer.status_code == 202
+    jobs.job_run(answer.json()["id"])
+    assert tim.post("reach", {"Condition": {"AttrsAnd": {"city": "Shenzhen"}}})["reach"] == 2
+
+
+@pytest.mark.parametrize("body, field, message", [
+    ({"action": "add_tags", "tags": [f"t{i}" for i in range(11)], "accounts": ["a"]}, "tags",
+     "tags holds 11 tags; at most 10 are allowed"),
+    ({"action": "add_tags", "tags": ["x" * 51], "accounts": ["a"]}, "tags",
+     "is 51 bytes; at most 50 bytes are allowed"),
+    ({"action": "set_attrs", "attrs": {"shoe": "42"}, "accounts": ["a"]}, "attrs",
+     "names attribute 'shoe', which is not one of the app's attribute names"),
+    ({"action": "add_tags", "tags": ["vip"], "accounts": []}, "accounts",
+     "accounts must be a non-empty list"),
+    ({"action": "add_tags", "tags": ["vip"], "accounts": ["has space"]}, "accounts",
+     "No valid account in the list; line 1: line 1 holds spaces"),
+    ({"action": "tag_everyone", "accounts": ["a"]}, "action", "action must be one of"),
+])
+def test_invalid_jobs_are_400_naming_the_rule_and_store_and_send_nothing(api, tim, body, field,
+                                                                       message):
+    answer = post(api, "/api/audience/jobs/", body)
+    assert answer.status_code == 400
+    assert message in answer.json()["errors"][field][0]
+    assert Job.objects.count() == 0 and Segment.objects.count() == 0
+    assert tim.calls() == []
+
+
+def test_reach_matches_the_emulators_own_count(api, tim):
+    put(api, "/api/attribute-names/", {"0": "city"})
+    for action, extra, accounts in [
+            ("add_tags", {"tags": ["vip"]}, [f"u{i}" for i in range(0, 60)]),
+            ("add_tags", {"tags": ["sz"]}, [f"u{i}" for i in range(40, 90)]),
+            ("set_attrs", {"attrs": {"city": "Shenzhen"}}, [f"u{i}" for i in range(50, 120)])]:
+        jobs.job_run(post(api, "/api/audience/jobs/",
+                          {"action": action, "accounts": accounts, **extra}).json()["id"])
+    for condition in ({"TagsAnd": ["vip", "sz"]}, {"TagsOr": ["vip", "sz"]},
+                      {"TagsAnd": ["vip"], "TagsOr": ["sz"]}, {"AttrsAnd": {"city": "Shenzhen"}},
+                      {"AttrsOr": {"city": "Shenzhen"}}, None):
+        ours = post(api, "/api/audience/reach/", {"Condition": condition}).json()
+        assert ours["known"] == 120
+        assert ours["matching"] == tim.post("reach", {"Condition": condition})["reach"], condition
+    refused = post(api, "/api/audience/reach/", {"Condition": {"TagsOr": ["a"], "AttrsOr": {}}})
+    assert refused.status_code == 400
+
+
+def test_marketers_may_read_reach_but_not_run_jobs_or_rename(client, tim):
+    marketer = make_user("mia", "Marketers")
+    api = api_client(client, marketer)
+    assert post(api, "/api/audience/reach/", {}).status_code == 200
+    assert post(api, "/api/audience/jobs/", {"action": "add_tags"}).status_code == 403
+    assert put(api, "/api/attribute-names/", {"0": "x"}).status_code == 403

@@ -1,0 +1,74 @@
+"""Segments stream in: blanks and duplicates dropped, bad ids reported by line, bounded memory."""
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from audience import services
+from audience.models import SegmentAccount
+from audience.services import AudienceInvalid
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(raw: bytes, **kwargs):
+    return services.segment_import(user=kwargs.pop("user"), name="s",
+                                   lines=services.upload_lines(SimpleUploadedFile("a.txt", raw)),
+                                   **kwargs)
+
+
+def test_it_reads_a_bom_windows_line_ends_blanks_and_duplicates(admin_user):
+    segment = upload(b"\xef\xbb\xbfmary\r\nbob\r\n\r\n  \r\nmary\r\nann", user=admin_user)
+    assert sorted(segment.accounts.values_list("account", flat=True)) == ["ann", "bob", "mary"]
+    assert (segment.size, segment.duplicates, segment.lines_read) == (3, 1, 6)
+
+
+def test_it_reports_invalid_ids_by_line(admin_user):
+    segment = upload(b"ok1\nhas space\n" + b"x" * 33 + b"\nok2\n", user=admin_user)
+    assert segment.size == 2
+    assert segment.invalid_lines == [
+        [2, "line 2 holds spaces or control characters"],
+        [3, "line 3 is 33 bytes; account ids are at most 32 bytes"]]
+
+
+def test_it_takes_a_csv_column_by_name_or_number(admin_user):
+    csv = b"name,user_id\nMary,u1\nBob,u2\n"
+    assert sorted(upload(csv, user=admin_user, column="user_id").accounts
+                  .values_list("account", flat=True)) == ["u1", "u2"]
+    with pytest.raises(AudienceInvalid) as refused:
+        upload(csv, user=admin_user, column="email")
+    assert refused.value.errors == {"column": [
+        "The CSV has no column 'email'; its columns are name, user_id"]}
+
+
+@pytest.mark.parametrize("raw, field, message", [
+    (b"\xff\xfe\x00m\x00a", "accounts_file", "The file is not UTF-8 text"),
+    (b"\x00\x01\x02\x03binary", "accounts", "No valid account in the list; line 1"),
+    (b"\n" * 100_000, "accounts", "No valid account in the list; it is empty"),
+])
+def test_bad_files_get_a_clear_error_and_store_nothing(admin_user, raw, field, message):
+    with pytest.raises(AudienceInvalid) as refused:
+        upload(raw, user=admin_user)
+    assert refused.value.errors[field][0].startswith(message)
+    assert SegmentAccount.objects.count() == 0
+
+
+def test_a_file_over_the_size_limit_is_refused_before_reading(admin_user, settings):
+    settings.AUDIENCE_MAX_UPLOAD_BYTES = 1024 * 1024
+    with pytest.raises(AudienceInvalid) as refused:
+        upload(b"a\n" * 600_000, user=admin_user)
+    assert refused.value.errors["accounts_file"] == [
+        "The file is 1.1 MB; at most 1 MB is allowed"]
+
+
+def test_a_large_upload_streams_with_bounded_memory(admin_user):
+    import tracemalloc
+    raw = b"".join(b"user%07d\n" % i for i in range(200_000))
+    tracemalloc.start()
+    segment = services.segment_import(user=admin_user, name="big", lines=services.text_lines(
+        iter(lambda stream=io.BytesIO(raw): stream.read(65536), b"")))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert segment.size == 200_000
+    assert peak < 30 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
