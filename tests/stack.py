@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 
 from tests.emulator_process import SDKAPPID, SECRET_KEY
@@ -38,7 +39,8 @@ class Stack:
         self.tmp_path = tmp_path
         self.env = {
             **os.environ, "DJANGO_DEVELOPMENT": "1", "DATABASE_URL": database_url(),
-            "VAR_DIR": str(tmp_path), "TIM_API_BASE_URL": emulator_url,
+            # The same VAR_DIR as this process: one filesystem broker and one limiter file.
+            "VAR_DIR": str(django_settings.VAR_DIR), "TIM_API_BASE_URL": emulator_url,
             "TIM_SDKAPPID": str(SDKAPPID), "TIM_SECRET_KEY": SECRET_KEY,
             "DISPATCH_POLL_SECONDS": "0.02", "LOG_LEVEL": "WARNING",
             **{k: str(v) for k, v in settings.items()},

@@ -121,3 +121,31 @@ def test_a_marketer_switches_the_dashboard_to_chinese(page, live_server):
     expect(page.get_by_text("今日推送额度")).to_be_visible()
     expect(page.get_by_role("link", name="新建推送")).to_be_visible()
     shoot(page, "home-zh")
+
+
+def test_an_admin_uploads_a_file_and_watches_the_job_finish(page, live_server, emulator,
+                                                            tmp_path):
+    make_user("ada", "Admins", is_staff=True)
+    accounts = tmp_path / "accounts.txt"
+    accounts.write_text("\n".join(f"member{i:05d}" for i in range(3000)) + "\n\nbad id\n")
+    stack = Stack(tmp_path, emulator.url)
+    stack.purge()
+    stack.worker("worker1")
+    try:
+        page.goto(f"{live_server.url}/admin/login/")
+        page.get_by_label("Username").fill("ada")
+        page.get_by_label("Password").fill("pw-ada")
+        page.get_by_role("button", name="Log in").click()
+        page.goto(f"{live_server.url}/admin/audience/segment/add/")
+        page.get_by_label("Name").fill("Spring members")
+        page.get_by_label("Accounts file").set_input_files(str(accounts))
+        page.get_by_role("button", name="Upload").click()
+        expect(page.get_by_text("3,000 accounts stored")).to_be_visible()
+        page.get_by_label("Tags").fill("spring")
+        page.get_by_role("button", name="Start job").click()
+        expect(page.get_by_test_id("job-status")).to_have_text("done", timeout=60000)
+        expect(page.locator("#done")).to_have_text("3000")
+        shoot(page, "audience-job")
+    finally:
+        stack.stop()
+    assert emulator.post("reach", {"Condition": {"TagsOr": ["spring"]}})["reach"] == 3000
