@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-BENCHMARKS = ["bench.campaign_timing", "bench.pages"]
+BENCHMARKS = ["bench.campaign_timing", "bench.pages", "bench.audience_throughput"]
 
 if __name__ == "__main__":
     # Each in its own process: each sets up Django against its own fresh database.

@@ -84,3 +84,19 @@ def calendar_month(year: int, month: int) -> dict:
     return {"weeks": weeks, "first": first, "limit": limit,
             "previous": f"{previous.year}-{previous.month:02d}",
             "next": f"{following.year}-{following.month:02d}"}
+
+
+def audit_log(*, limit: int = 200) -> list[dict]:
+    """Every campaign change and send, job and attribute-name change: newest first."""
+    from audience.models import AuditEntry
+
+    from .models import CampaignEvent
+    events = [{"at": e.at, "actor": e.actor.username if e.actor else "sender",
+               "what": f"campaign '{e.campaign.name}' {e.action}", "detail": e.detail,
+               "campaign_id": e.campaign_id}
+              for e in CampaignEvent.objects.select_related("actor", "campaign")
+              .order_by("-at")[:limit]]
+    entries = [{"at": e.at, "actor": e.actor.username if e.actor else "system",
+                "what": e.action, "detail": e.detail, "campaign_id": None}
+               for e in AuditEntry.objects.select_related("actor").order_by("-at")[:limit]]
+    return sorted(events + entries, key=lambda row: row["at"], reverse=True)[:limit]

@@ -21,7 +21,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audience.selectors import attribute_names
+from audience.selectors import attribute_names, audience_reach
 from config.celery import app as celery_app
 from pushclient import explain
 from pushclient.payload import ELEMENT_FIELDS, IMAGE_INFO_FIELDS
@@ -158,7 +158,9 @@ def campaign_preview(request):
     form = CampaignForm(request.POST, attr_names=attribute_names())
     form.is_valid()
     push = getattr(form, "push", {})
-    return JsonResponse({"request": {"MsgRandom": "<chosen when saved>", **push},
+    condition_ok = not any(k.startswith("Condition") for k in form.rule_errors)
+    reach = audience_reach(push.get("Condition")) if push and condition_ok else None
+    return JsonResponse({"request": {"MsgRandom": "<chosen when saved>", **push}, "reach": reach,
                          "errors": form.rule_errors,
                          "form_errors": {k: [str(m) for m in v] for k, v in form.errors.items()}})
 
@@ -249,6 +251,11 @@ def tokens(request):
     return render(request, "campaigns/tokens.html", {
         "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
         "new_token": new_token})
+
+
+@role_required(roles.is_admin)
+def audit(request):
+    return render(request, "campaigns/audit.html", {"rows": selectors.audit_log()})
 
 
 @marketer_required

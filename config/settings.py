@@ -37,6 +37,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "campaigns.security.content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -76,6 +77,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["campaigns.security.ThrottledModelBackend"]
+LOGIN_FAILURES_ALLOWED = env.int("LOGIN_FAILURES_ALLOWED", default=5)
+LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -91,6 +95,12 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 
 REDIS_URL = env.str("REDIS_URL", default="")
+
+# One cache for every process (login throttling): Redis when there is one.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                      "LOCATION": REDIS_URL} if REDIS_URL else
+          {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+           "LOCATION": str(VAR_DIR / "cache")}}
 
 # Celery: Redis in production; with no REDIS_URL a filesystem broker that needs no server.
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"

@@ -20,6 +20,7 @@ urlpatterns = [
     path("campaigns/<int:pk>/<slug:action>/", views.campaign_action, name="campaign-action"),
     path("calendar/", views.calendar_view, name="calendar"),
     path("tokens/", views.tokens, name="tokens"),
+    path("audit/", views.audit, name="audit"),
     path("preferences/", views.preferences, name="preferences"),
     path("admin/", admin.site.urls),
     path("api/token/", api.token),

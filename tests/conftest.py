@@ -4,6 +4,14 @@ from pushclient import TimClient
 from tests.emulator_process import SDKAPPID, SECRET_KEY, EmulatorProcess
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """Failed-login counts live in the cache; each test starts with none."""
+    if "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db"):
+        from django.core.cache import cache
+        cache.clear()
+
+
 @pytest.fixture(scope="session")
 def emulator_process(tmp_path_factory):
     process = EmulatorProcess(str(tmp_path_factory.mktemp("emulator") / "state.sqlite3")).start()

@@ -125,6 +125,16 @@ def test_the_preview_returns_the_exact_request_and_the_rules_verdict(client, mar
     assert answer["request"]["Condition"] == {"TagsAnd": ["vip", "深圳"], "TagsOr": ["vip"]}
     assert answer["errors"] == {"Condition": [
         "Tag 'vip' is in both TagsAnd and TagsOr; a tag may appear in only one of them"]}
+    assert answer["reach"] is None
+
+
+def test_the_preview_shows_the_known_reach_of_the_condition(client, marketer):
+    from audience.services import mirror_apply
+    mirror_apply(action="add_tags", accounts=["a", "b", "c"], tags=["vip"], attrs={})
+    mirror_apply(action="add_tags", accounts=["d"], tags=["other"], attrs={})
+    client.force_login(marketer)
+    answer = client.post("/campaigns/preview/", editor_post(tags_all="vip")).json()
+    assert answer["reach"] == {"known": 4, "matching": 3}
 
 
 def test_hostile_text_is_escaped_everywhere(client, marketer):

@@ -155,6 +155,9 @@
       document.getElementById("request-json").textContent = JSON.stringify(data.request, null, 2);
       showErrors(data.errors);
       preview(data.request);
+      document.getElementById("reach").textContent = data.reach ?
+        "About " + data.reach.matching.toLocaleString() + " of " + data.reach.known.toLocaleString() +
+        " known accounts match." : "";
     }, 150);
   }
 

@@ -1,0 +1,106 @@
+"""Security promises: every URL answers each role as allowed, throttled logins, CSP, no secrets."""
+
+import logging
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from campaigns import services
+from tests.conftest import TEXT, make_user
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC = {"healthz", "login/"}
+
+
+def dashboard_routes(resolver=None, prefix=""):
+    """Every URL pattern of ours (Django admin's own are its business)."""
+    for entry in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            continue
+        assert isinstance(entry, URLPattern)
+        yield route
+
+
+def concrete(route: str, pk: int) -> str:
+    return "/" + route.replace("<int:pk>", str(pk)).replace("<slug:action>", "cancel")
+
+
+def expected(route: str, role: str) -> set[int]:
+    if route in PUBLIC:
+        return {200, 503} if route == "healthz" else {200, 302}
+    api = route.startswith("api/")
+    admin_only = route in ("audit/",) or route in ("api/attribute-names/", "api/audience/jobs/",
+                                                   "api/audience/jobs/<int:pk>/")
+    if route == "api/token/":
+        return {405}  # GET is not how to ask for a token
+    if role == "anonymous":
+        return {401, 405} if api else {302, 405}
+    if role == "nobody" or (role == "marketer" and admin_only):
+        return {401, 403, 405} if api else {403, 405}
+    return {200, 302, 404, 405}
+
+
+@pytest.mark.parametrize("role", ["anonymous", "nobody", "marketer", "admin"])
+def test_every_url_answers_each_role_as_allowed(client, role, settings):
+    marketer = make_user("mia", "Marketers")
+    campaign = services.campaign_create(user=marketer, name="c", push={"MsgBody": TEXT})
+    users = {"nobody": make_user("nobody"), "marketer": marketer,
+             "admin": make_user("ada", "Admins", is_staff=True)}
+    if role != "anonymous":
+        client.force_login(users[role])
+        from campaigns.tokens import token_create
+        client.defaults["HTTP_AUTHORIZATION"] = f"Token {token_create(user=users[role])[1]}"
+    routes = [r for r in dashboard_routes() if not r.startswith("admin/")]
+    assert len(routes) > 20
+    for route in routes:
+        status = client.get(concrete(route, campaign.pk)).status_code
+        assert status in expected(route, role), (route, role, status)
+
+
+def test_logins_are_throttled_after_five_failures(client):
+    make_user("mia", "Marketers")
+    for _ in range(5):
+        client.post("/login/", {"username": "mia", "password": "wrong"})
+    client.post("/login/", {"username": "mia", "password": "pw-mia"})
+    assert "_auth_user_id" not in client.session, "the right password is refused while locked"
+    answer = client.post("/api/token/", {"username": "mia", "password": "pw-mia"},
+                         content_type="application/json")
+    assert answer.status_code == 400
+
+
+def test_pages_carry_a_content_security_policy(client):
+    policy = client.get("/login/").headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "frame-ancestors 'none'" in policy
+
+
+def test_secrets_never_reach_logs_pages_or_errors(client, tim, caplog, settings):
+    """A full run: tokens, a send, a refused send with the wrong key; then grep everything."""
+    from campaigns import dispatch, tencent
+    caplog.set_level(logging.DEBUG)
+    marketer = make_user("mia", "Marketers")
+    client.force_login(marketer)
+    raw_token = client.post("/tokens/", {"name": "t"}).context["new_token"]
+    api_headers = {"HTTP_AUTHORIZATION": f"Token {raw_token}"}
+    from django.utils import timezone
+    sent = services.campaign_create(user=marketer, name="ok", push={"MsgBody": TEXT},
+                                    send_at=timezone.now())
+    dispatch.dispatch_due_campaigns(run_seconds=0.3)
+    usersig = tencent.client()._usersig.get()
+    settings.TIM_SECRET_KEY = "wrong-" + settings.TIM_SECRET_KEY
+    wrong_key = settings.TIM_SECRET_KEY
+    tencent.clear()
+    failed = services.campaign_create(user=marketer, name="bad", push={"MsgBody": TEXT},
+                                      send_at=timezone.now())
+    import time
+    time.sleep(1.1)
+    dispatch.dispatch_due_campaigns(run_seconds=0.3)
+    pages = "".join(client.get(url).content.decode() for url in (
+        "/", "/campaigns/", f"/campaigns/{sent.pk}/", f"/campaigns/{failed.pk}/", "/tokens/"))
+    pages += client.get(f"/api/campaigns/{failed.pk}/", **api_headers).content.decode()
+    everything = pages + caplog.text
+    assert "70009" in everything, "the failure is there, explained"
+    for secret in (usersig, wrong_key, settings.TIM_SECRET_KEY.removeprefix("wrong-"),
+                   raw_token):
+        assert secret not in everything
