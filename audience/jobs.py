@@ -26,6 +26,7 @@ from .services import mirror_apply
 log = logging.getLogger(__name__)
 BATCHES_PER_INSERT = 200
 IDLE_POLL_SECONDS = 0.2
+STATUS_CHECK_SECONDS = 1.0
 
 
 def _seconds(value: float) -> dt.timedelta:
@@ -52,14 +53,19 @@ def job_prepare(job: Job) -> None:
         Job.objects.filter(pk=job.pk).update(prepared=True)
 
 
-def _claim(job_id: int) -> JobBatch | None:
+def _claim(job_id: int, *, after_seq: int = -1) -> JobBatch | None:
+    """The next pending batch after `after_seq`, else the first pending one (a retry), else one
+    whose worker's lease ran out. Starting from the caller's last batch matters on PostgreSQL:
+    the index keeps the dead versions of finished batches until vacuum, and a scan from seq 0
+    would step over all of them on every claim."""
     now = timezone.now()
-    claimable = (Q(status=JobBatch.Status.PENDING) &
-                 (Q(not_before__isnull=True) | Q(not_before__lte=now))) | \
-        Q(status=JobBatch.Status.RUNNING, lease_until__lt=now)
+    ready = Q(not_before__isnull=True) | Q(not_before__lte=now)
     with transaction.atomic():
-        batch = (JobBatch.objects.select_for_update(skip_locked=True)
-                 .filter(claimable, job_id=job_id).order_by("seq").first())
+        batches = JobBatch.objects.select_for_update(skip_locked=True).filter(job_id=job_id)
+        pending = batches.filter(ready, status=JobBatch.Status.PENDING).order_by("seq")
+        batch = (pending.filter(seq__gt=after_seq).first() or pending.first()
+                 or batches.filter(status=JobBatch.Status.RUNNING, lease_until__lt=now)
+                 .order_by("seq").first())
         if batch is None:
             return None
         batch.status = JobBatch.Status.RUNNING
@@ -126,19 +132,23 @@ def _run_batch(job: Job, batch: JobBatch) -> None:
 
 
 def _worker_loop(job_id: int, stop_at: float) -> None:
+    cursor, next_status_check = -1, 0.0
     try:
         job = Job.objects.get(pk=job_id)
         while time.monotonic() < stop_at:
-            if Job.objects.filter(pk=job_id).values_list("status", flat=True).first() != \
-                    Job.Status.RUNNING:
-                return
-            batch = _claim(job_id)
+            if time.monotonic() >= next_status_check:  # a cancel takes effect within a second
+                if Job.objects.filter(pk=job_id).values_list("status", flat=True).first() != \
+                        Job.Status.RUNNING:
+                    return
+                next_status_check = time.monotonic() + STATUS_CHECK_SECONDS
+            batch = _claim(job_id, after_seq=cursor)
             if batch is None:
                 if not JobBatch.objects.filter(job_id=job_id).exclude(
                         status__in=[JobBatch.Status.DONE, JobBatch.Status.FAILED]).exists():
                     return
                 time.sleep(IDLE_POLL_SECONDS)  # the rest are in flight elsewhere or backing off
                 continue
+            cursor = batch.seq
             _run_batch(job, batch)
     except Exception:
         log.exception("audience job %s worker thread failed", job_id)

@@ -8,8 +8,8 @@ alternative: one call after another in a loop with the same client.
 
 from __future__ import annotations
 
-import io
 import json
+import logging
 import resource
 import sys
 import time
@@ -38,7 +38,7 @@ def main(accounts: int = 1_000_000, loop_accounts: int = 30_000) -> dict:
     from audience import services
     from audience.models import Job
     from campaigns import tencent
-    from tests.emulator_process import SDKAPPID, SECRET_KEY, EmulatorProcess
+    from tests.emulator_process import SDKAPPID, SECRET_KEY, EmulatorProcess, busiest_second
     from tests.stack import Stack, wait_for
 
     emulator = EmulatorProcess(str(tmp / "emulator.sqlite3")).start()
@@ -79,6 +79,7 @@ def main(accounts: int = 1_000_000, loop_accounts: int = 30_000) -> dict:
     from pushclient import TimClient
     from pushclient.batching import chunks
     loop_client = TimClient(sdkappid=SDKAPPID, secret_key=SECRET_KEY, base_url=emulator.url)
+    logging.getLogger("pushclient").setLevel(logging.WARNING)
     t0 = time.monotonic()
     for batch in chunks(f"loop{i:08d}" for i in range(loop_accounts)):
         loop_client.members.add_tags({a: ["loop"] for a in batch})
@@ -89,6 +90,9 @@ def main(accounts: int = 1_000_000, loop_accounts: int = 30_000) -> dict:
     result = {
         "accounts": job.done, "failed": job.failed, "calls": len(calls),
         "max_accounts_per_call": max(c["accounts"] for c in calls),
+        "busiest_second_at_emulator": busiest_second(calls),
+        "codes": {str(code): sum(1 for c in calls if c["code"] == code)
+                  for code in sorted({c["code"] for c in calls})},
         "tagged_at_emulator": reach,
         "job_accounts_per_second": round(sending_rate),
         "share_of_ceiling": round(sending_rate / CEILING, 3),

@@ -131,8 +131,8 @@ TIM_API_BASE_URL = env.str("TIM_API_BASE_URL", default="" if TIM_REGION else "ht
 TIM_CALLS_PER_SECOND = env.int("TIM_CALLS_PER_SECOND", default=100)
 # The limiter's window is a little over a second, so jitter between our clock and the
 # moment Tencent receives a call never puts 101 calls in one of Tencent's seconds.
-TIM_RATE_WINDOW_SECONDS = env.float("TIM_RATE_WINDOW_SECONDS", default=1.02)
-AUDIENCE_THREADS_PER_TASK = env.int("AUDIENCE_THREADS_PER_TASK", default=8)
+TIM_RATE_WINDOW_SECONDS = env.float("TIM_RATE_WINDOW_SECONDS", default=1.04)
+AUDIENCE_THREADS_PER_TASK = env.int("AUDIENCE_THREADS_PER_TASK", default=4)
 AUDIENCE_TASKS_PER_JOB = env.int("AUDIENCE_TASKS_PER_JOB", default=2)
 AUDIENCE_BATCH_TRIES = env.int("AUDIENCE_BATCH_TRIES", default=5)
 AUDIENCE_BATCH_LEASE_SECONDS = env.float("AUDIENCE_BATCH_LEASE_SECONDS", default=60)

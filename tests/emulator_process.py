@@ -53,3 +53,14 @@ class EmulatorProcess:
     def calls(self, since: float = 0.0) -> list[dict]:
         return requests.get(f"{self.url}/emulator/calls", params={"since": since},
                             timeout=30).json()["calls"]
+
+
+def busiest_second(calls: list[dict]) -> int:
+    """The most calls the emulator received in any one-second window."""
+    times = sorted(c["received_at"] for c in calls)
+    most, start = 0, 0
+    for end, t in enumerate(times):
+        while times[start] <= t - 1.0:
+            start += 1
+        most = max(most, end - start + 1)
+    return most

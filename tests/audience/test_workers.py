@@ -8,21 +8,11 @@ import pytest
 
 from audience import services
 from audience.models import Job, JobBatch
+from tests.emulator_process import busiest_second
 from tests.stack import Stack, wait_for
 
 pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]
 ACCOUNTS = 25_000
-
-
-def busiest_second(calls) -> int:
-    """The most calls the emulator received in any one-second window."""
-    times = sorted(c["received_at"] for c in calls)
-    most, start = 0, 0
-    for end, t in enumerate(times):
-        while times[start] <= t - 1.0:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 def test_a_big_job_stays_under_the_limit_and_survives_a_killed_worker(admin_user, emulator,
