@@ -149,7 +149,14 @@ def _worker_loop(job_id: int, stop_at: float) -> None:
                 time.sleep(IDLE_POLL_SECONDS)  # the rest are in flight elsewhere or backing off
                 continue
             cursor = batch.seq
-            _run_batch(job, batch)
+            try:
+                _run_batch(job, batch)
+            except Exception:  # e.g. a dropped database connection: the batch goes back
+                log.exception("audience job %s batch %s failed unexpectedly", job_id, batch.seq)
+                connection.close()
+                JobBatch.objects.filter(pk=batch.pk, status=JobBatch.Status.RUNNING).update(
+                    status=JobBatch.Status.PENDING, lease_until=None,
+                    not_before=timezone.now() + _seconds(2))
     except Exception:
         log.exception("audience job %s worker thread failed", job_id)
     finally:

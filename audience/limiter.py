@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import time
 from pathlib import Path
 
 import redis
+
+log = logging.getLogger(__name__)
 
 ACQUIRE = """
 local key, limit, window_us = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -36,10 +39,23 @@ class RedisLimiter:
         self._redis = redis.Redis.from_url(url)
         self._script = self._redis.register_script(ACQUIRE)
         self.limit, self.window, self.key = limit, window, key
+        self._recovering = False
 
     def acquire(self) -> None:
         while True:
-            wait_us = self._script(keys=[self.key], args=[self.limit, int(self.window * 1e6)])
+            try:
+                wait_us = self._script(keys=[self.key], args=[self.limit, int(self.window * 1e6)])
+            except redis.RedisError:
+                # Redis is away (a restart loses the log): wait, and then a whole window more,
+                # so the calls made before the outage are out of any window when we resume.
+                log.warning("rate limiter: Redis unavailable, waiting")
+                time.sleep(self.window)
+                self._recovering = True
+                continue
+            if self._recovering:
+                self._recovering = False
+                time.sleep(self.window)
+                continue
             if not wait_us:
                 return
             time.sleep(wait_us / 1e6)

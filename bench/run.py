@@ -3,7 +3,8 @@
 import subprocess
 import sys
 
-BENCHMARKS = ["bench.campaign_timing", "bench.pages", "bench.audience_throughput"]
+BENCHMARKS = ["bench.campaign_timing", "bench.pages", "bench.upload_memory",
+              "bench.audience_throughput"]
 
 if __name__ == "__main__":
     # Each in its own process: each sets up Django against its own fresh database.
