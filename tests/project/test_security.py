@@ -104,3 +104,44 @@ def test_secrets_never_reach_logs_pages_or_errors(client, tim, caplog, settings)
     for secret in (usersig, wrong_key, settings.TIM_SECRET_KEY.removeprefix("wrong-"),
                    raw_token):
         assert secret not in everything
+
+
+def test_the_audit_log_shows_campaign_changes_jobs_and_names_with_who(client, tim):
+    from audience import services as audience
+    admin = make_user("ada", "Admins", is_staff=True)
+    campaign = services.campaign_create(user=admin, name="Autumn", push={"MsgBody": TEXT})
+    services.campaign_cancel(campaign=campaign, user=admin)
+    audience.attribute_names_update(user=admin, names={"0": "city"})
+    client.force_login(admin)
+    page = client.get("/audit/").content.decode()
+    for text in ("campaign &#x27;Autumn&#x27; created", "campaign &#x27;Autumn&#x27; cancelled",
+                 "attribute names set", "ada"):
+        assert text in page
+    client.force_login(make_user("mia", "Marketers"))
+    assert client.get("/audit/").status_code == 403
+
+
+def test_dashboard_forms_refuse_a_post_without_its_csrf_token(tim):
+    from django.test import Client
+    strict = Client(enforce_csrf_checks=True)
+    marketer = make_user("mia", "Marketers")
+    campaign = services.campaign_create(user=marketer, name="c", push={"MsgBody": TEXT})
+    strict.force_login(marketer)
+    for url in ("/campaigns/new/", f"/campaigns/{campaign.pk}/cancel/", "/tokens/",
+                "/preferences/", "/campaigns/preview/"):
+        assert strict.post(url, {}).status_code == 403, url
+    assert services.Campaign.objects.get(pk=campaign.pk).status == "draft"
+
+
+def test_production_settings_turn_on_secure_cookies_and_hsts():
+    import os
+    import subprocess
+    import sys
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_DEVELOPMENT"}
+    env["SECRET_KEY"] = "x" * 50
+    code = ("import django, os, json; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; "
+            "django.setup(); from django.conf import settings as s; print(json.dumps([s.DEBUG, "
+            "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS]))")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "[false, true, true, 31536000]"
