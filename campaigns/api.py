@@ -7,7 +7,8 @@ import json
 
 from django.contrib.auth import authenticate
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
@@ -45,6 +46,11 @@ def api_view(*methods: str, role=roles.is_marketer, authenticated: bool = True):
                 request.user = user
             request.json = {}
             is_json = not request.content_type.startswith("multipart/")
+            if not is_json:
+                try:
+                    request.POST, request.FILES  # noqa: B018 - parse now, to answer clearly
+                except MultiPartParserError as exc:
+                    return error(400, f"The multipart upload could not be read: {exc}")
             if request.method in ("POST", "PATCH", "PUT") and is_json and request.body:
                 try:
                     request.json = json.loads(request.body)
@@ -58,6 +64,8 @@ def api_view(*methods: str, role=roles.is_marketer, authenticated: bool = True):
                 return JsonResponse({"error": "Invalid input", "errors": exc.errors}, status=400)
             except TransitionRefused as exc:
                 return error(409, str(exc))
+            except Http404:
+                return error(404, f"Nothing at {request.path}: no such id")
         return wrapper
     return decorate
 
@@ -176,3 +184,11 @@ def quota(request):
     if day and parsed is None:
         return error(400, "day must be a date like 2026-11-23")
     return JsonResponse(quota_read(parsed))
+
+
+def not_found(request, exception=None):
+    """404s under /api/ answer in JSON like the rest of the API; pages keep Django's."""
+    if request.path.startswith("/api/"):
+        return error(404, f"Nothing at {request.path}: check the URL and the id")
+    from django.views.defaults import page_not_found
+    return page_not_found(request, exception)

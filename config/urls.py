@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from audience import api as audience_api
-from campaigns import api, views
+from campaigns import api, openapi, views
 
 urlpatterns = [
     path("healthz", views.healthz),
@@ -23,6 +23,7 @@ urlpatterns = [
     path("audit/", views.audit, name="audit"),
     path("preferences/", views.preferences, name="preferences"),
     path("admin/", admin.site.urls),
+    path("api/openapi.json", openapi.openapi),
     path("api/token/", api.token),
     path("api/campaigns/", api.campaigns),
     path("api/campaigns/<int:pk>/", api.campaign),
@@ -34,3 +35,5 @@ urlpatterns = [
     path("api/audience/jobs/<int:pk>/", audience_api.job),
     path("api/audience/reach/", audience_api.reach),
 ]
+
+handler404 = "campaigns.api.not_found"

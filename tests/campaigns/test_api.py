@@ -135,3 +135,17 @@ def test_quota_reads_used_booked_and_remaining(api, settings):
 
 def test_an_unknown_campaign_is_404(api):
     assert api.get("/api/campaigns/999999/").status_code == 404
+
+
+def test_api_404s_are_json_even_for_paths_that_match_no_route(api):
+    for url in ("/api/campaigns/999999/", "/api/campaigns/AAA/", "/api/nothing/"):
+        answer = api.get(url)
+        assert answer.status_code == 404 and answer.json()["error"].startswith("Nothing at")
+
+
+def test_a_multipart_body_without_a_boundary_is_a_clear_400(api, admin_user, client):
+    from tests.audience.test_api import api_client
+    admin_api = api_client(client, admin_user)
+    answer = admin_api.post("/api/audience/jobs/", b"garbage", content_type="multipart/form-data")
+    assert answer.status_code == 400
+    assert answer.json()["error"].startswith("The multipart upload could not be read")

@@ -10,7 +10,7 @@ from tests.conftest import TEXT, make_user
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"healthz", "login/"}
+PUBLIC = {"healthz", "login/", "api/openapi.json"}
 
 
 def dashboard_routes(resolver=None, prefix=""):
