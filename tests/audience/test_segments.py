@@ -72,3 +72,16 @@ def test_a_large_upload_streams_with_bounded_memory(admin_user):
     tracemalloc.stop()
     assert segment.size == 200_000
     assert peak < 30 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+def test_ten_million_blank_lines_are_refused_with_bounded_memory(admin_user):
+    import tracemalloc
+    chunk = b"\r\n" * 32768
+    chunks = (chunk for _ in range(10_000_000 // 32768 + 1))
+    tracemalloc.start()
+    with pytest.raises(AudienceInvalid) as refused:
+        services.segment_import(user=admin_user, name="blank", lines=services.text_lines(chunks))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert refused.value.errors["accounts"] == ["No valid account in the list; it is empty"]
+    assert peak < 10 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"

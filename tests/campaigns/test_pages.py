@@ -220,3 +220,40 @@ def test_preferences_refuse_a_foreign_redirect(client, marketer):
     client.force_login(marketer)
     answer = client.post("/preferences/", {"language": "en", "next": "https://evil.example/"})
     assert answer.url == "/"
+
+
+HOSTILE = ["<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>", "x" * 5000, "",
+           "１２３", "-1", "9" * 30, "null", "{}", "\x00", "' OR 1=1 --"]
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_every_editor_field_survives_hostile_values(client, marketer, value):
+    """Each field in turn gets the value: never a 500, nothing half-stored, nothing unescaped."""
+    client.force_login(marketer)
+    fields = [f for f in editor_post() if f != "msg_body"] + ["msg_body", "attr_name_0",
+                                                              "attr_value_0", "attr_mode_0"]
+    for field in fields:
+        answer = client.post("/campaigns/new/", editor_post(**{field: value}))
+        assert answer.status_code in (200, 302), (field, answer.status_code)
+        body = answer.content.decode()
+        assert "<script>alert(1)</script>" not in body and "<img src=x" not in body, field
+    for campaign in Campaign.objects.all():  # whatever was accepted is a valid push
+        from pushclient.payload import push_violations
+        assert push_violations(campaign.push, require_msg_random=False) == []
+
+
+def test_detail_actions_reschedule_send_now_and_duplicate(client, marketer, campaign):
+    client.force_login(marketer)
+    client.post(f"/campaigns/{campaign.pk}/reschedule/", {"send_at_local": "2031-05-01T08:00"})
+    campaign.refresh_from_db()
+    assert campaign.status == "scheduled"
+    assert campaign.send_at.isoformat() == "2031-05-01T00:00:00+00:00"  # Asia/Shanghai
+    client.post(f"/campaigns/{campaign.pk}/send-now/")
+    campaign.refresh_from_db()
+    assert campaign.due_at <= timezone.now()
+    answer = client.post(f"/campaigns/{campaign.pk}/duplicate/")
+    copy = Campaign.objects.exclude(pk=campaign.pk).get()
+    assert answer.url == f"/campaigns/{copy.pk}/edit/"
+    assert (copy.name, copy.status, copy.push) == ("Sale (copy)", "draft", campaign.push)
+    assert client.post(f"/campaigns/{campaign.pk}/reschedule/",
+                       {"send_at_local": "soon"}).status_code == 302
