@@ -156,3 +156,4 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-at"]
+        verbose_name_plural = "audit entries"

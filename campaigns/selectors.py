@@ -30,7 +30,7 @@ def home_overview() -> dict:
     }
     last_tick = gate.last_tick_at if gate else None
     return {
-        "quota": quota_read(),
+        "quota": quota_read(), "quota_timezone": settings.PUSH_QUOTA_TIMEZONE,
         "upcoming": list(Campaign.objects.filter(status=Status.SCHEDULED)
                          .order_by("due_at", "id")[:8]),
         # The attempt ledger is the record of sends, newest first on its own index.

@@ -147,6 +147,14 @@ def test_hostile_text_is_escaped_everywhere(client, marketer):
         assert "<script>alert(1)</script>" not in body
 
 
+def test_home_says_when_the_quota_resets_in_the_quota_time_zone(client, marketer):
+    from campaigns.quota import quota_read
+    client.force_login(marketer)
+    page = client.get("/").content.decode()
+    resets = quota_read()["resets_at"]  # e.g. 2026-11-23T00:00:00+08:00
+    assert f'data-testid="resets-at">{resets[:10]} 00:00</time> (Asia/Shanghai)' in page
+
+
 def test_the_detail_page_explains_each_attempt(client, marketer, campaign):
     Attempt.objects.create(campaign=campaign, msg_random=1, started_at=timezone.now(),
                            quota_day=timezone.now().date(), outcome="refused", error_code=90047)
