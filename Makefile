@@ -21,3 +21,6 @@ test: install
 
 bench: install
 	$(BIN)/python -m bench.run
+
+lint: install
+	$(BIN)/ruff check .

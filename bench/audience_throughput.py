@@ -37,7 +37,6 @@ def main(accounts: int = 1_000_000, loop_accounts: int = 30_000) -> dict:
 
     from audience import services
     from audience.models import Job
-    from campaigns import tencent
     from tests.emulator_process import SDKAPPID, SECRET_KEY, EmulatorProcess, busiest_second
     from tests.stack import Stack, wait_for
 

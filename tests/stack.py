@@ -76,7 +76,7 @@ class Stack:
     def stop(self) -> None:
         for process in self.processes.values():
             process.terminate()
-        for name, process in list(self.processes.items()):
+        for process in list(self.processes.values()):
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:

@@ -66,8 +66,9 @@ def test_a_large_upload_streams_with_bounded_memory(admin_user):
     import tracemalloc
     raw = b"".join(b"user%07d\n" % i for i in range(200_000))
     tracemalloc.start()
+    stream = io.BytesIO(raw)
     segment = services.segment_import(user=admin_user, name="big", lines=services.text_lines(
-        iter(lambda stream=io.BytesIO(raw): stream.read(65536), b"")))
+        iter(lambda: stream.read(65536), b"")))
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     assert segment.size == 200_000

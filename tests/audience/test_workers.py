@@ -1,7 +1,6 @@
 """A 25,000-account job on two real workers: the limiter holds at the emulator, and a worker
 killed midway costs no finished batch."""
 
-import datetime as dt
 import time
 
 import pytest
