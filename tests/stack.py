@@ -62,11 +62,11 @@ class Stack:
     def worker(self, name: str) -> subprocess.Popen:
         # The solo pool runs tasks in the worker process itself: killing it kills the send.
         return self._start(name, "worker", "--pool=solo", "-n", f"{name}@%h", "--without-gossip",
-                           "--without-mingle", "--without-heartbeat", "-l", "WARNING")
+                           "--without-mingle", "--without-heartbeat", "-l", self.env["LOG_LEVEL"])
 
     def beat(self, name: str) -> subprocess.Popen:
         return self._start(name, "beat", "-s", str(self.tmp_path / f"{name}-schedule"),
-                           "-l", "WARNING")
+                           "-l", self.env["LOG_LEVEL"])
 
     def kill(self, name: str) -> None:
         process = self.processes.pop(name)
@@ -82,6 +82,9 @@ class Stack:
             except subprocess.TimeoutExpired:
                 process.kill()
         self.processes.clear()
+
+    def full_logs(self) -> str:
+        return "\n".join(p.read_text(errors="replace") for p in self.tmp_path.glob("*.log"))
 
     def logs(self) -> str:
         return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}"

@@ -84,3 +84,18 @@ def test_a_job_form_refuses_bad_input_naming_the_rule(client, admin_user, tim):
         "tags": ",".join(f"t{i}" for i in range(11))})
     assert "tags holds 11 tags; at most 10 are allowed" in page.content.decode()
     assert not Job.objects.exists()
+
+
+def test_admins_manage_users_and_marketers_cannot(client, tim):
+    from django.contrib.auth.models import Group
+    admin = make_user("ada", "Admins", is_staff=True)
+    admins = Group.objects.get(name="Admins")
+    if not admins.permissions.exists():  # transactional tests flush the migration's grants
+        from django.core.management import call_command
+        call_command("migrate", "campaigns", "0003", verbosity=0)
+        call_command("migrate", "campaigns", verbosity=0)
+    client.force_login(admin)
+    assert client.get("/admin/auth/user/").status_code == 200
+    assert client.get("/admin/auth/user/add/").status_code == 200
+    client.force_login(make_user("mia", "Marketers"))
+    assert client.get("/admin/auth/user/").status_code == 302

@@ -46,7 +46,8 @@ def test_a_big_job_stays_under_the_limit_and_survives_a_killed_worker(admin_user
     # Finished batches were never redone: only batches in flight when worker1 died ran twice.
     redone = JobBatch.objects.filter(job=job, tries__gt=1)
     assert not set(redone.values_list("seq", flat=True)) & done_before_kill
-    assert len(calls) == ACCOUNTS // 100 + sum(b.tries - 1 for b in redone)
+    # A re-leased batch ran twice at most: its first try may have died before calling.
+    assert ACCOUNTS // 100 <= len(calls) <= ACCOUNTS // 100 + sum(b.tries - 1 for b in redone)
     assert redone.count() <= 4
     # The emulator holds exactly what was asked: every account has both tags.
     assert emulator.post("reach", {"Condition": {"TagsAnd": ["spring", "vip"]}})["reach"] == \

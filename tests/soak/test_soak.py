@@ -5,6 +5,7 @@ restarts. Every promise is checked at the end, and the figures are printed for B
 import datetime as dt
 import json
 import os
+import re
 import time
 from collections import Counter
 
@@ -31,7 +32,8 @@ def test_soak_with_faults_kills_and_restarts(tmp_path, emulator):
     admin = make_user("ada", "Admins", is_staff=True)
     emulator.post("faults", FAULTS)
     stack = Stack(tmp_path, emulator.url, PUSH_LEASE_SECONDS=4, TIM_READ_TIMEOUT_SECONDS=2,
-                  AUDIENCE_BATCH_LEASE_SECONDS=4, AUDIENCE_THREADS_PER_TASK=3)
+                  AUDIENCE_BATCH_LEASE_SECONDS=4, AUDIENCE_THREADS_PER_TASK=3,
+                  LOG_LEVEL="DEBUG")  # urllib3 logs every request URL: the UserSig's hiding place
     stack.purge()
     for i in (1, 2, 3):
         stack.worker(f"worker{i}")
@@ -61,6 +63,7 @@ def test_soak_with_faults_kills_and_restarts(tmp_path, emulator):
                  timeout=240, interval=1, message="every campaign settled and the job finished")
     finally:
         stack.stop()
+    worker_logs = stack.full_logs()
     calls = emulator.calls(since=started)
     pushes = emulator.state()["pushes"]
     statuses = Counter(Campaign.objects.filter(pk__in=ids).values_list("status", flat=True))
@@ -88,3 +91,8 @@ def test_soak_with_faults_kills_and_restarts(tmp_path, emulator):
     assert "60007" not in summary["tag_call_answers"]
     assert job.status == "done" and job.done + job.failed == 20000
     assert Campaign.objects.filter(pk__in=ids).count() == 20, "nothing lost from the database"
+    from tests.emulator_process import SECRET_KEY
+    assert "im_add_tag" in worker_logs and "/v4/all_member_push/im_push?" in worker_logs
+    assert SECRET_KEY not in worker_logs
+    assert "usersig=[redacted]" in worker_logs.lower()
+    assert not re.search(r"usersig=(?!\[redacted\])", worker_logs, re.IGNORECASE)
