@@ -147,17 +147,19 @@ def test_an_attribute_type_cannot_change_once_set(tim_client):
     assert refused.value.code == 90033
 
 
-def test_more_than_100_calls_a_second_to_one_api_get_60007(tim_client, emulator):
+def test_calls_past_the_per_api_limit_in_one_second_get_60007(tim_client, emulator):
+    assert emulator.state()["config"]["qps_limit"] == 100, "Tencent's documented 100 calls/s"
+    # A lower limit, so a loaded machine still fits the burst inside one second.
+    emulator.post("config", {"qps_limit": 20})
     codes = []
-    started = time.time()
-    while time.time() - started < 0.9 and len(codes) < 150:
+    for _ in range(40):
         try:
             tim_client.call("all_member_push", "im_get_attr_name", {}, retries=0)
             codes.append(0)
         except TencentError as exc:
             codes.append(exc.code)
-    assert codes[:100] == [0] * 100, "the first 100 calls of the second are served"
-    assert 60007 in codes[100:]
+    assert codes[:20] == [0] * 20, "the first 20 calls of the second are served"
+    assert 60007 in codes[20:]
     tim_client.call("all_member_push", "im_get_tag", {"To_Account": ["u"]}, retries=0)  # other API
 
 
