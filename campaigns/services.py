@@ -99,7 +99,7 @@ def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None 
 @transaction.atomic
 def campaign_update(*, campaign: Campaign, user, name: str | None = None,
                     push: dict | None = None, allow_late: bool | None = None,
-                    attr_names=None) -> Campaign:
+                    tz: str | None = None, attr_names=None) -> Campaign:
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status not in Campaign.EDITABLE:
         raise TransitionRefused(f"A {campaign.get_status_display().lower()} campaign cannot be "
@@ -114,6 +114,8 @@ def campaign_update(*, campaign: Campaign, user, name: str | None = None,
         _apply_push(campaign, push)
     if allow_late is not None:
         campaign.allow_late = allow_late
+    if tz is not None:
+        campaign.timezone = tz
     campaign.save()
     _record(campaign, user, "edited")
     return campaign

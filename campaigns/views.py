@@ -106,8 +106,8 @@ def _save(request, form, campaign=None):
         else:
             campaign = services.campaign_update(
                 campaign=campaign, user=request.user, name=data["name"], push=form.push,
-                allow_late=data["allow_late"], attr_names=form.attr_names.values())
-            Campaign.objects.filter(pk=campaign.pk).update(timezone=data["send_tz"])
+                allow_late=data["allow_late"], tz=data["send_tz"],
+                attr_names=form.attr_names.values())
         if data["send_at"] is not None:
             campaign = services.campaign_schedule(campaign=campaign, user=request.user,
                                                   send_at=data["send_at"])
