@@ -48,10 +48,6 @@ class AdminRoleOnly:
             raise PermissionDenied
 
 
-def _errors_text(exc: AudienceInvalid) -> str:
-    return "; ".join(m for ms in exc.errors.values() for m in ms)
-
-
 class AttributeNamesForm(forms.Form):
     confirm_rename = forms.BooleanField(required=False, label="I understand a rename changes "
                                         "the meaning of values already stored on users")
@@ -97,7 +93,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
             except RenameNeedsConfirmation as exc:
                 warning = str(exc)
             except AudienceInvalid as exc:
-                form.add_error(None, _errors_text(exc))
+                form.add_error(None, str(exc))
             except TencentError as exc:
                 form.add_error(None, explain(exc.code, exc.info))
         return render(request, "admin/audience/attribute_names.html", {
@@ -183,7 +179,7 @@ class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
                 return HttpResponseRedirect(
                     reverse("admin:audience_job_add") + f"?segment={segment.pk}")
             except AudienceInvalid as exc:
-                form.add_error(None, _errors_text(exc))
+                form.add_error(None, str(exc))
         return render(request, "admin/audience/upload.html", {
             **self.admin_site.each_context(request), "title": "Upload a segment", "form": form,
             "opts": self.model._meta})
@@ -232,7 +228,7 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
                     attrs=attrs, api=data["api"])
                 return HttpResponseRedirect(reverse("admin:audience_job_change", args=[job.pk]))
             except AudienceInvalid as exc:
-                form.add_error(None, _errors_text(exc))
+                form.add_error(None, str(exc))
         return render(request, "admin/audience/job_form.html", {
             **self.admin_site.each_context(request), "title": "Start a job", "form": form,
             "opts": self.model._meta})

@@ -83,13 +83,10 @@ def job(request, pk: int):
 
 @api_view("POST")
 def reach(request):
-    from pushclient.payload import condition_violations
+    from pushclient.payload import by_field, condition_violations
     condition = request.json.get("Condition")
     if condition is not None:
         violations = condition_violations(condition, attr_names=attribute_names().values())
         if violations:
-            errors: dict[str, list[str]] = {}
-            for v in violations:
-                errors.setdefault(v.field, []).append(v.message)
-            raise AudienceInvalid(errors)
+            raise AudienceInvalid(by_field(violations))
     return JsonResponse(audience_reach(condition))

@@ -37,20 +37,13 @@ class RenameNeedsConfirmation(Exception):
     """Renaming an index changes what values already stored on users mean."""
 
 
-def _errors(violations: list[payload.Violation]) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for v in violations:
-        errors.setdefault(v.field, []).append(v.message)
-    return errors
-
-
 # --- attribute names ---------------------------------------------------------------------
 
 def attribute_names_update(*, user, names: dict, confirm_rename: bool = False) -> dict[str, str]:
     """Set names on Tencent (which merges by index), then here; returns all names."""
     violations = payload.attr_names_violations(names)
     if violations:
-        raise AudienceInvalid(_errors(violations))
+        raise AudienceInvalid(payload.by_field(violations))
     current = {str(a.index): a.name for a in AttributeName.objects.all()}
     merged = {**current, **names}
     taken = [n for n in merged.values() if list(merged.values()).count(n) > 1]
@@ -177,9 +170,9 @@ def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[st
         return {"action": [f"action must be one of {', '.join(Job.Action.values)}"]}
     if action in (Job.Action.ADD_TAGS, Job.Action.REMOVE_TAGS):
         check = payload.tag_entry_check()
-        return _errors(check("tags", tags))
+        return payload.by_field(check("tags", tags))
     if action == Job.Action.SET_ATTRS:
-        return _errors(payload.attr_map_check(attr_names)("attrs", attrs))
+        return payload.by_field(payload.attr_map_check(attr_names)("attrs", attrs))
     if action == Job.Action.REMOVE_ATTRS:
         names = list(attrs) if isinstance(attrs, (list, dict)) else attrs
         errors = payload.attr_list_check("attrs", names)
@@ -187,7 +180,7 @@ def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[st
         if unknown:
             errors.append(payload.Violation("attrs", f"attrs names '{unknown[0]}', which is not "
                                             "one of the app's attribute names", 90033))
-        return _errors(errors)
+        return payload.by_field(errors)
     return {}
 
 

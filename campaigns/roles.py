@@ -4,11 +4,19 @@ MARKETERS = "Marketers"
 ADMINS = "Admins"
 
 
+def _role_groups(user) -> set[str]:
+    """The user's role groups, read once per user object (a request's user lives one request)."""
+    if not hasattr(user, "_role_groups"):
+        user._role_groups = set(user.groups.filter(name__in=[MARKETERS, ADMINS])
+                                .values_list("name", flat=True))
+    return user._role_groups
+
+
 def is_admin(user) -> bool:
     return bool(user.is_authenticated and user.is_active and (
-        user.is_superuser or user.groups.filter(name=ADMINS).exists()))
+        user.is_superuser or ADMINS in _role_groups(user)))
 
 
 def is_marketer(user) -> bool:
     return bool(user.is_authenticated and user.is_active and (
-        is_admin(user) or user.groups.filter(name=MARKETERS).exists()))
+        user.is_superuser or _role_groups(user) & {MARKETERS, ADMINS}))

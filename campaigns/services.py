@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from pushclient.payload import push_violations
+from pushclient.payload import by_field, push_violations
 
 from .models import Campaign, CampaignEvent
 from .quota import quota_booked, quota_day_of, quota_used
@@ -39,8 +39,9 @@ def push_errors(push, *, attr_names=None) -> dict[str, list[str]]:
     for key in sorted(set(push) - PUSH_FIELDS):
         errors.setdefault(f"push.{key}", []).append(
             f"push.{key} is not an im_push field; use {', '.join(sorted(PUSH_FIELDS))}")
-    for v in push_violations(push, attr_names=attr_names, require_msg_random=False):
-        errors.setdefault(v.field, []).append(v.message)
+    for field, messages in by_field(push_violations(push, attr_names=attr_names,
+                                                     require_msg_random=False)).items():
+        errors.setdefault(field, []).extend(messages)
     return errors
 
 

@@ -216,8 +216,7 @@ def campaign_action(request, pk: int, action: str):
     try:
         result = ACTIONS[action](campaign, request.user, send_at)
     except (TransitionRefused, CampaignInvalid) as exc:
-        messages.error(request, "; ".join(m for ms in exc.errors.values() for m in ms)
-                       if isinstance(exc, CampaignInvalid) else str(exc))
+        messages.error(request, str(exc))
         return redirect("campaign-detail", pk=pk)
     if action == "duplicate":
         messages.success(request, _("Copied. This is the new draft."))

@@ -46,10 +46,15 @@ class PayloadError(ValueError):
         return self.violations[0].code
 
     def by_field(self) -> dict[str, list[str]]:
-        grouped: dict[str, list[str]] = {}
-        for v in self.violations:
-            grouped.setdefault(v.field, []).append(v.message)
-        return grouped
+        return by_field(self.violations)
+
+
+def by_field(violations: list[Violation]) -> dict[str, list[str]]:
+    """{field: [messages]}, the shape forms and the JSON API show."""
+    grouped: dict[str, list[str]] = {}
+    for v in violations:
+        grouped.setdefault(v.field, []).append(v.message)
+    return grouped
 
 
 def raise_if_any(violations: list[Violation]) -> None:

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from .. import payload, usersig
-from .state import Config, EmulatorState, Faults, Refusal
+from .state import Config, EmulatorState, Faults, Refusal, refuse_first
 
 log = logging.getLogger("pushclient.emulator")
 
@@ -21,11 +21,6 @@ ALL_MEMBER_PUSH = {"im_push", "im_set_attr_name", "im_get_attr_name", "im_get_at
                    "im_remove_all_tags"}
 TIMPUSH = {"set_attr_name", "get_attr_name", "set_attr", "get_attr", "remove_attr", "get_tag",
            "add_tag", "remove_tag", "clear_all_tags"}
-
-
-def _check(violations: list[payload.Violation]) -> None:
-    if violations:
-        raise Refusal(violations[0].code, violations[0].message)
 
 
 class Api:
@@ -48,7 +43,7 @@ class Api:
             return {**out, "AttrTypes": self.state.attr_types()} if timpush else out
         if name in ("get_attr", "get_tag", "remove_all_tags", "clear_all_tags"):
             accounts = body.get("To_Account")
-            _check(payload.accounts_violations("To_Account", accounts))
+            refuse_first(payload.accounts_violations("To_Account", accounts))
             accounts, errors = self._known(accounts, timpush)
             if name == "get_attr":
                 attrs = self.state.get_attrs(accounts) if accounts else {}
@@ -64,7 +59,7 @@ class Api:
             check = (payload.attr_map_check(self.state.attr_names().values())
                      if name == "set_attr" else payload.attr_list_check)
             entries = body.get("UserAttrs")
-            _check(payload.user_entries_violations(entries, value_key="Attrs", check=check))
+            refuse_first(payload.user_entries_violations(entries, value_key="Attrs", check=check))
             entries, errors = self._known_entries(entries, timpush)
             (self.state.set_attrs if name == "set_attr" else self.state.remove_attrs)(entries)
             return errors
@@ -72,7 +67,7 @@ class Api:
             replace = timpush and name == "add_tag" and body.get("Replace") == 1
             max_tags = 100 if replace else payload.MAX_TAGS_PER_ENTRY
             entries = body.get("UserTags")
-            _check(payload.user_entries_violations(entries, value_key="Tags",
+            refuse_first(payload.user_entries_violations(entries, value_key="Tags",
                                                    check=payload.tag_entry_check(max_tags)))
             entries, errors = self._known_entries(entries, timpush)
             if name == "add_tag":

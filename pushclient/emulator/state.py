@@ -126,7 +126,7 @@ class EmulatorState:
             return {i: t or 0 for i, t in self._db.execute("SELECT idx, type FROM attr_names")}
 
     def set_attr_names(self, names: dict, types: dict | None = None) -> None:
-        _refuse_first(payload.attr_names_violations(names))
+        refuse_first(payload.attr_names_violations(names))
         with self._lock:
             merged = {**self.attr_names(), **names}
             by_name: dict[str, str] = {}
@@ -267,7 +267,7 @@ class EmulatorState:
 
     def push(self, body: dict, received_at: float) -> str:
         """Validate, then apply spacing and the daily quota; returns the TaskId."""
-        _refuse_first(payload.push_violations(body, attr_names=self.attr_names().values()))
+        refuse_first(payload.push_violations(body, attr_names=self.attr_names().values()))
         with self._lock:
             if not self.config.push_enabled:
                 raise Refusal(90045, "push to all users is not enabled")
@@ -323,6 +323,7 @@ class EmulatorState:
                         "WHERE received_at >= ? ORDER BY seq", (since,))]
 
 
-def _refuse_first(violations: list[payload.Violation]) -> None:
+def refuse_first(violations: list[payload.Violation]) -> None:
+    """Answer the way a server does: with the first broken rule's code."""
     if violations:
         raise Refusal(violations[0].code, violations[0].message)
