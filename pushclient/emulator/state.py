@@ -240,10 +240,11 @@ class EmulatorState:
                 index = self._index_of()
                 tags_and, tags_or = condition.get("TagsAnd") or [], condition.get("TagsOr") or []
                 if tags_and:
+                    required = sorted(set(tags_and))  # a tag listed twice is required once
                     selects.append(f"SELECT account FROM user_tags WHERE tag IN "
-                                   f"({','.join('?' * len(tags_and))}) GROUP BY account "
-                                   f"HAVING COUNT(*) = {len(set(tags_and))}")
-                    args += list(set(tags_and))
+                                   f"({','.join('?' * len(required))}) GROUP BY account "
+                                   f"HAVING COUNT(*) = {len(required)}")
+                    args += required
                 if tags_or:
                     selects.append(f"SELECT account FROM user_tags WHERE tag IN "
                                    f"({','.join('?' * len(tags_or))})")

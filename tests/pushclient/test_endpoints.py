@@ -49,6 +49,13 @@ def test_a_push_without_condition_reaches_every_known_account(tim_client, emulat
     assert emulator.state()["pushes"][0]["audience"] == 3
 
 
+def test_a_tag_listed_twice_in_tagsand_is_required_once(tim_client, emulator):
+    tim_client.members.add_tags({"a": ["vip"], "b": ["other"]})
+    assert emulator.post("reach", {"Condition": {"TagsAnd": ["vip", "vip"]}})["reach"] == 1
+    tim_client.push(msg_body=TEXT, condition={"TagsAnd": ["vip", "vip"]})
+    assert emulator.state()["pushes"][0]["audience"] == 1
+
+
 def test_attribute_conditions_match_and_or_semantics(tim_client, emulator):
     tim_client.members.set_attr_names({"0": "sex", "1": "city"})
     tim_client.members.set_attrs({"a": {"sex": "f", "city": "sz"}, "b": {"sex": "f", "city": "bj"},
