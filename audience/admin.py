@@ -13,12 +13,13 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
 
-from campaigns import roles, tencent
+from core import roles, tencent
+from core.audit import audit_record
 from pushclient import PayloadError, TencentError, explain
 from pushclient.payload import MAX_ATTR_NAMES
 
 from . import services
-from .models import AttributeName, AuditEntry, Job, KnownAccount, Segment
+from .models import AttributeName, Job, KnownAccount, Segment
 from .selectors import attribute_names
 from .services import AudienceInvalid, RenameNeedsConfirmation
 
@@ -125,8 +126,9 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
                 else:
                     raise PermissionDenied
                 services.mirror_apply(action=op, accounts=[account], tags=values, attrs=attrs)
-                AuditEntry.objects.create(actor=request.user, action=f"account {op}",
-                                          detail=f"{account}: {request.POST.get('values', '')}")
+                audit_record(actor=request.user, verb="account.changed", subject_type="account",
+                             account=account, operation=op,
+                             values=request.POST.get("values", ""))
                 messages.success(request, "Done.")
             except PayloadError as exc:
                 messages.error(request, str(exc))
@@ -280,15 +282,6 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
 class KnownAccountAdmin(AdminRoleOnly, admin.ModelAdmin):
     search_fields = ("account",)
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(AdminRoleOnly, admin.ModelAdmin):
-    list_display = ("at", "actor", "action", "detail")
-    list_filter = ("action",)
 
     def has_add_permission(self, request):
         return False

@@ -1,92 +1,158 @@
-"""The audience JSON API: attribute names, bulk jobs, and reach."""
+"""The audience part of the JSON API: attribute names, bulk jobs, and reach."""
 
+from __future__ import annotations
+
+import datetime as dt
 import json
+from typing import Any, Literal
 
 from django.db import transaction
-from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Status, Body, File, Form, Router, Schema
+from ninja.files import UploadedFile
+from pydantic import ConfigDict, Field
 
-from campaigns import roles
-from campaigns.api import api_view, error
+from core.api import admin_auth, error
 from pushclient import TencentError, explain
+from pushclient.payload import by_field, condition_violations
 
 from . import services
-from .models import Job
+from .models import Job, Segment
 from .selectors import attribute_names, audience_reach
 from .services import AudienceInvalid, RenameNeedsConfirmation
 
+router = Router(tags=["audience"])
+Action = Literal["add_tags", "remove_tags", "remove_all_tags", "set_attrs", "remove_attrs"]
+ApiFamily = Literal["all_member_push", "timpush"]
 
-def job_json(job: Job) -> dict:
-    return {"id": job.pk, "action": job.action, "api": job.api, "status": job.status,
+
+class ErrorOut(Schema):
+    error: str
+    errors: dict[str, list[str]] | None = None
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+          413: ErrorOut, 502: ErrorOut}
+
+
+class SegmentRef(Schema):
+    id: int
+    name: str
+
+
+class JobOut(Schema):
+    id: int
+    action: Action
+    api: ApiFamily
+    status: str
+    total: int
+    done: int
+    failed: int
+    calls: int
+    segment: SegmentRef
+    tags: list[str]
+    attrs: dict[str, Any]
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    invalid_lines: list[list[Any]] | None = None
+
+
+class JobIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    action: Action
+    accounts: list[str] = Field(min_length=1, description="Account ids, one job for all")
+    tags: list[str] | None = None
+    attrs: dict[str, Any] | list[str] | None = Field(
+        None, description="set_attrs: {name: value}; remove_attrs: [name, ...]")
+    api: ApiFamily = "all_member_push"
+
+
+class ReachIn(Schema):
+    Condition: dict[str, Any] | None = None
+
+
+class ReachOut(Schema):
+    known: int
+    matching: int
+
+
+def job_json(job: Job, segment: Segment | None = None) -> dict:
+    segment = segment or job.segment
+    body = {"id": job.pk, "action": job.action, "api": job.api, "status": job.status,
             "total": job.total, "done": job.done, "failed": job.failed, "calls": job.calls,
-            "segment": {"id": job.segment_id, "name": job.segment.name},
-            "tags": job.tags, "attrs": job.attrs,
-            "started_at": job.started_at.isoformat() if job.started_at else None,
-            "finished_at": job.finished_at.isoformat() if job.finished_at else None}
+            "segment": {"id": segment.pk, "name": segment.name},
+            "tags": job.tags, "attrs": job.attrs, "started_at": job.started_at,
+            "finished_at": job.finished_at}
+    return body
 
 
-@api_view("GET", "PUT", role=roles.is_admin)
-def attr_names(request):
-    if request.method == "PUT":
-        names = {k: v for k, v in request.json.items() if k != "confirm_rename"}
-        try:
-            services.attribute_names_update(user=request.user, names=names,
-                                            confirm_rename=request.json.get("confirm_rename") is True)
-        except RenameNeedsConfirmation as exc:
-            return error(409, str(exc))
-        except TencentError as exc:
-            return error(502, f"Tencent refused the names: {explain(exc.code, exc.info)} "
-                         f"(error {exc.code})")
-    return JsonResponse(attribute_names())
+@router.get("/attribute-names/", auth=admin_auth, response={200: dict[str, str], **ERRORS})
+def attr_names_read(request):
+    return attribute_names()
 
 
-def _multipart_attrs(text: str | None):
-    if not text:
-        return None
+@router.put("/attribute-names/", auth=admin_auth, response={200: dict[str, str], **ERRORS})
+def attr_names_update(request, body: Body[dict[str, Any]]):
+    """Set names by index, e.g. {"0": "sex", "1": "city"}; add "confirm_rename": true to
+    rename an index that already has a name."""
+    names = {k: v for k, v in body.items() if k != "confirm_rename"}
     try:
-        return json.loads(text)
-    except ValueError:
-        raise AudienceInvalid({"attrs": ['attrs must be JSON, e.g. {"city": "Shenzhen"}']}) from None
+        services.attribute_names_update(user=request.user, names=names,
+                                        confirm_rename=body.get("confirm_rename") is True)
+    except RenameNeedsConfirmation as exc:
+        return error(request, 409, str(exc))
+    except TencentError as exc:
+        return error(request, 502, _("Tencent refused the names: %(why)s (error %(code)s)")
+                     % {"why": explain(exc.code, exc.info), "code": exc.code})
+    return attribute_names()
 
 
-@api_view("POST", role=roles.is_admin)
-@transaction.atomic  # a refused job leaves no segment behind
-def jobs(request):
-    data = request.json or request.POST
-    uploaded = request.FILES.get("accounts_file")
-    if uploaded is not None:
-        lines = services.upload_lines(uploaded)
-    else:
-        accounts = request.json.get("accounts")
-        if not isinstance(accounts, list) or not accounts:
-            raise AudienceInvalid({"accounts": ["accounts must be a non-empty list of account "
-                                                "ids, or upload accounts_file"]})
-        lines = (a if isinstance(a, str) else "" for a in accounts)
-    tags = data.get("tags") if request.json else request.POST.getlist("tags")
-    attrs = data.get("attrs") if request.json else _multipart_attrs(request.POST.get("attrs"))
-    action = data.get("action")
-    if action not in Job.Action.values:
-        raise AudienceInvalid({"action": [f"action must be one of {', '.join(Job.Action.values)}"]})
-    segment = services.segment_import(user=request.user, name=f"API upload for {action}",
-                                      lines=lines, column=data.get("column") or None)
-    job = services.job_create(user=request.user, action=action, segment=segment, tags=tags,
-                              attrs=attrs, api=data.get("api") or "all_member_push")
-    body = job_json(job)
-    body["invalid_lines"] = segment.invalid_lines
-    return JsonResponse(body, status=202)
+def _start(request, *, action, lines, tags, attrs, column, api):
+    """A segment from the lines, and the job on it, in one transaction: a refused job leaves
+    no segment behind."""
+    with transaction.atomic():
+        segment = services.segment_import(user=request.user, name=f"API upload for {action}",
+                                          lines=lines, column=column)
+        job = services.job_create(user=request.user, action=action, segment=segment,
+                                  tags=tags, attrs=attrs, api=api)
+    return Status(202, {**job_json(job, segment), "invalid_lines": segment.invalid_lines})
 
 
-@api_view("GET", role=roles.is_admin)
-def job(request, pk: int):
-    return JsonResponse(job_json(get_object_or_404(Job.objects.select_related("segment"), pk=pk)))
+@router.post("/audience/jobs/", auth=admin_auth, response={202: JobOut, **ERRORS})
+def job_create(request, body: JobIn):
+    """Apply one action to the listed accounts, in calls of at most 100."""
+    return _start(request, action=body.action, lines=iter(body.accounts), tags=body.tags,
+                  attrs=body.attrs, column=None, api=body.api)
 
 
-@api_view("POST")
-def reach(request):
-    from pushclient.payload import by_field, condition_violations
-    condition = request.json.get("Condition")
-    if condition is not None:
-        violations = condition_violations(condition, attr_names=attribute_names().values())
+@router.post("/audience/jobs/upload/", auth=admin_auth, response={202: JobOut, **ERRORS})
+def job_upload(request, action: Form[Action], accounts_file: File[UploadedFile],
+               tags: Form[list[str]] = None, attrs: Form[str] = None,
+               column: Form[str] = None, api: Form[ApiFamily] = "all_member_push"):
+    """The same with the accounts in a file: one per line, or CSV with `column` naming the
+    column (by header or number) that holds them; `attrs` is JSON text."""
+    if attrs:
+        try:
+            attrs = json.loads(attrs)
+        except ValueError:
+            raise AudienceInvalid({"attrs": [_('attrs must be JSON, e.g. {"city": "Shenzhen"}')]}
+                                  ) from None
+    return _start(request, action=action, lines=services.upload_lines(accounts_file),
+                  tags=tags or [], attrs=attrs, column=column or None, api=api)
+
+
+@router.get("/audience/jobs/{int:pk}/", auth=admin_auth, response={200: JobOut, **ERRORS})
+def job_read(request, pk: int):
+    return job_json(get_object_or_404(Job.objects.select_related("segment"), pk=pk))
+
+
+@router.post("/audience/reach/", response={200: ReachOut, **ERRORS})
+def reach(request, body: ReachIn):
+    """How many known accounts a Condition reaches (known: those this product tagged)."""
+    if body.Condition is not None:
+        violations = condition_violations(body.Condition,
+                                          attr_names=attribute_names().values())
         if violations:
             raise AudienceInvalid(by_field(violations))
-    return JsonResponse(audience_reach(condition))
+    return audience_reach(body.Condition)

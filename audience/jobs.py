@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from campaigns import tencent
+from core import tencent
 from pushclient import PayloadError, TencentError, explain
 from pushclient.batching import chunks
 from pushclient.errors import ErrorKind

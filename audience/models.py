@@ -144,16 +144,3 @@ class AccountAttr(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["account", "name"], name="one_attr_row")]
         indexes = [models.Index(fields=["name", "value"])]
-
-
-class AuditEntry(models.Model):
-    """Who changed attribute names or started a job, and when."""
-
-    actor = models.ForeignKey("auth.User", null=True, on_delete=models.SET_NULL)
-    action = models.CharField(max_length=40)
-    detail = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-at"]
-        verbose_name_plural = "audit entries"

@@ -1,6 +1,12 @@
 """Reads of the audience: attribute names, and how many known accounts a condition reaches."""
 
+import logging
+
+from django.core.cache import cache
 from django.db.models import Count, Q
+
+from core import tencent
+from pushclient import TencentError
 
 from .models import AccountAttr, AccountTag, AttributeName, KnownAccount
 
@@ -8,6 +14,28 @@ from .models import AccountAttr, AccountTag, AttributeName, KnownAccount
 def attribute_names() -> dict[str, str]:
     """{"0": "sex", …}, the names campaign conditions may use."""
     return {str(a.index): a.name for a in AttributeName.objects.all()}
+
+
+NAMES_CACHE_KEY = "tencent-attr-names"
+NAMES_CACHE_SECONDS = 300
+
+
+def attribute_names_for_rules() -> list[str] | None:
+    """The names a condition may use: the synced list, or, while none is synced, the list read
+    from Tencent (im_get_attr_name) and cached. None when neither can be had."""
+    names = list(attribute_names().values())
+    if names:
+        return names
+    cached = cache.get(NAMES_CACHE_KEY)
+    if cached is not None:
+        return cached
+    try:
+        names = list(tencent.audience_client().members.get_attr_names().values())
+    except TencentError as exc:
+        logging.getLogger(__name__).warning("could not read attribute names: %s", exc.code)
+        return None
+    cache.set(NAMES_CACHE_KEY, names, NAMES_CACHE_SECONDS)
+    return names
 
 
 def audience_reach(condition: dict | None) -> dict:

@@ -6,6 +6,7 @@ The rules of tags, attributes and accounts are pushclient's payload rules.
 from __future__ import annotations
 
 import codecs
+import itertools
 import csv
 from collections.abc import Iterable, Iterator
 
@@ -13,15 +14,15 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 
-from campaigns import tencent
-from campaigns.services import CampaignInvalid as AudienceInvalid  # one "bad input" error type
+from core import tencent
+from core.audit import audit_record
+from core.errors import InvalidInput as AudienceInvalid
 from pushclient import payload
 
 from .models import (
     AccountAttr,
     AccountTag,
     AttributeName,
-    AuditEntry,
     Job,
     KnownAccount,
     Segment,
@@ -65,7 +66,8 @@ def attribute_names_update(*, user, names: dict, confirm_rename: bool = False) -
             AttributeName.objects.update_or_create(index=int(index), defaults={"name": name})
         for old, new in renames.values():
             AccountAttr.objects.filter(name=old).update(name=new)
-        AuditEntry.objects.create(actor=user, action="attribute names set", detail=str(names))
+        audit_record(actor=user, verb="attribute_names.set", subject_type="attribute_names",
+                     names=", ".join(f"{i}={n}" for i, n in sorted(names.items())))
     return merged
 
 
@@ -76,8 +78,9 @@ def attribute_names_pull(*, user=None) -> dict[str, str]:
         AttributeName.objects.exclude(index__in=[int(i) for i in names]).delete()
         for index, name in names.items():
             AttributeName.objects.update_or_create(index=int(index), defaults={"name": name})
-        AuditEntry.objects.create(actor=user, action="attribute names read back",
-                                  detail=str(names))
+        audit_record(actor=user, verb="attribute_names.read_back",
+                     subject_type="attribute_names",
+                     names=", ".join(f"{i}={n}" for i, n in sorted(names.items())))
     return names
 
 
@@ -87,16 +90,15 @@ def text_lines(stream: Iterable[bytes]) -> Iterator[str]:
     """Decode an uploaded file lazily: UTF-8 with or without a BOM, any line ending."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
     pending = ""
-    for chunk in stream:
+    for chunk in itertools.chain(stream, [None]):  # None: the end, where a cut character shows
         try:
-            pending += decoder.decode(chunk)
+            pending += decoder.decode(b"", final=True) if chunk is None else decoder.decode(chunk)
         except UnicodeDecodeError:
             raise AudienceInvalid({"accounts_file": [
                 "The file is not UTF-8 text; save it as UTF-8 (one account per line or CSV)"]}
             ) from None
         *lines, pending = pending.replace("\r\n", "\n").replace("\r", "\n").split("\n")
         yield from lines
-    pending += decoder.decode(b"", final=True)
     if pending:
         yield pending
 
@@ -199,9 +201,8 @@ def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
     with transaction.atomic():
         job = Job.objects.create(action=action, segment=segment, tags=tags, attrs=attrs, api=api,
                                  total=segment.size, created_by=user)
-        AuditEntry.objects.create(actor=user, action=f"job {action}",
-                                  detail=f"job {job.pk} on segment '{segment.name}' "
-                                         f"({segment.size:,} accounts)")
+        audit_record(actor=user, verb="job.created", subject=job, action=action,
+                     segment=segment.name, accounts=segment.size)
         transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
     return job
 
@@ -216,7 +217,7 @@ def job_cancel(*, job: Job, user) -> bool:
     changed = Job.objects.filter(pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
                                  ).update(status=Job.Status.CANCELLED)
     if changed:
-        AuditEntry.objects.create(actor=user, action="job cancelled", detail=f"job {job.pk}")
+        audit_record(actor=user, verb="job.cancelled", subject=job)
     return bool(changed)
 
 
@@ -224,7 +225,7 @@ def job_resume(*, job: Job, user) -> bool:
     changed = Job.objects.filter(pk=job.pk, status=Job.Status.CANCELLED).update(
         status=Job.Status.QUEUED, finished_at=None)
     if changed:
-        AuditEntry.objects.create(actor=user, action="job resumed", detail=f"job {job.pk}")
+        audit_record(actor=user, verb="job.resumed", subject=job)
         transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
     return bool(changed)
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from .models import ApiToken, Attempt, Campaign, CampaignEvent
+from .models import Attempt, Campaign
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -23,12 +23,6 @@ class AttemptInline(ReadOnlyInline):
     readonly_fields = fields
 
 
-class EventInline(ReadOnlyInline):
-    model = CampaignEvent
-    fields = ("at", "actor", "action", "detail")
-    readonly_fields = fields
-
-
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ("name", "status", "send_at", "due_at", "sent_at", "created_by", "task_id")
@@ -36,9 +30,9 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ("name", "task_id")
     date_hierarchy = "send_at"
     list_select_related = ("created_by",)
-    readonly_fields = ("status", "status_reason", "due_at", "msg_random", "task_id", "sent_at",
+    readonly_fields = ("status", "status_reason", "status_params", "due_at", "msg_random", "task_id", "sent_at",
                        "created_by", "created_at", "updated_at")
-    inlines = [AttemptInline, EventInline]
+    inlines = [AttemptInline]
     show_full_result_count = False
 
     def has_change_permission(self, request, obj=None):
@@ -62,14 +56,4 @@ class AttemptAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
-    fields = ("user", "name", "prefix", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request):
         return False

@@ -1,194 +1,220 @@
-"""The JSON API for scripts and integrations: token auth, the same rules and messages as the forms."""
+"""The campaigns part of the JSON API: tokens, campaigns and their actions, the quota. The rules
+and messages are the services', the same as the dashboard's."""
 
 from __future__ import annotations
 
-import functools
-import json
+import datetime as dt
+from typing import Any, Literal
 
 from django.contrib.auth import authenticate
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
-from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
-from django.utils.dateparse import parse_date, parse_datetime
-from django.views.decorators.csrf import csrf_exempt
+from django.utils.translation import gettext as _
+from ninja import Status, Field, Query, Router, Schema
+from pydantic import ConfigDict, StrictBool
 
+from core import roles
+from core.api import error
+from core.times import parse_day, parse_iso_aware
+from core.tokens import token_create
 from pushclient import explain
 
-from . import roles, services
+from . import services
 from .models import Campaign
 from .quota import quota_read
-from .services import CampaignInvalid, TransitionRefused
-from .tokens import token_create, token_user
+
+router = Router(tags=["campaigns"])
+StatusName = Literal["draft", "scheduled", "sending", "sent", "failed", "cancelled", "needs_review"]
+PUSH_HELP = ("The im_push body without MsgRandom: MsgBody, and optionally Condition, "
+             "OfflinePushInfo, MsgLifeTime, From_Account (Tencent's field names).")
+SEND_AT_HELP = "ISO 8601 with an offset, e.g. 2026-11-23T09:30:00+08:00"
 
 
-def error(status: int, message: str, **extra) -> JsonResponse:
-    return JsonResponse({"error": message, **extra}, status=status)
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
 
 
-def api_view(*methods: str, role=roles.is_marketer, authenticated: bool = True):
-    """Method check, token auth, role check, JSON parsing and error mapping, in one place."""
-    def decorate(view):
-        @csrf_exempt  # token-authenticated: no cookie, so no cross-site request to forge
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if request.method not in methods:
-                return error(405, f"{request.method} is not allowed here; use "
-                             f"{' or '.join(methods)}")
-            if authenticated:
-                scheme, _, raw = request.headers.get("Authorization", "").partition(" ")
-                user = token_user(raw.strip()) if scheme in ("Token", "Bearer") and raw else None
-                if user is None:
-                    return error(401, "Authentication required: send 'Authorization: Token "
-                                 "<token>' with a token from POST /api/token/")
-                if not role(user):
-                    return error(403, "Your role does not allow this")
-                request.user = user
-            request.json = {}
-            is_json = not request.content_type.startswith("multipart/")
-            if not is_json:
-                try:
-                    request.POST, request.FILES  # noqa: B018 - parse now, to answer clearly
-                except MultiPartParserError as exc:
-                    return error(400, f"The multipart upload could not be read: {exc}")
-            if request.method in ("POST", "PATCH", "PUT") and is_json and request.body:
-                try:
-                    request.json = json.loads(request.body)
-                except (ValueError, UnicodeDecodeError):
-                    return error(400, "The body is not valid JSON")
-                if not isinstance(request.json, dict):
-                    return error(400, "The body must be a JSON object")
-            try:
-                return view(request, *args, **kwargs)
-            except CampaignInvalid as exc:
-                return JsonResponse({"error": "Invalid input", "errors": exc.errors}, status=400)
-            except TransitionRefused as exc:
-                return error(409, str(exc))
-            except Http404:
-                return error(404, f"Nothing at {request.path}: no such id")
-        return wrapper
-    return decorate
+class TokenIn(Strict):
+    username: str = Field(max_length=150)
+    password: str = Field(max_length=4096)
+    name: str = Field("api", max_length=100)
 
 
-def _send_at(value, *, allow_null: bool):
-    if value is None:
-        if allow_null:
-            return None
-        raise CampaignInvalid({"send_at": ["send_at is required"]})
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None:
-        raise CampaignInvalid({"send_at": ["send_at must be an ISO 8601 date and time, e.g. "
-                                           "2026-11-23T09:30:00+08:00"]})
-    if parsed.tzinfo is None:
-        raise CampaignInvalid({"send_at": ["send_at must include a time zone offset, e.g. +08:00"]})
-    return parsed
+class TokenOut(Schema):
+    token: str
 
 
-def _bool(data: dict, key: str):
-    value = data.get(key)
-    if value is not None and not isinstance(value, bool):
-        raise CampaignInvalid({key: [f"{key} must be true or false"]})
-    return value
+class CampaignIn(Strict):
+    name: str
+    push: dict[str, Any] = Field(description=PUSH_HELP)
+    send_at: str | None = Field(None, description=SEND_AT_HELP + "; null or absent: a draft")
+    timezone: str | None = Field(None, description="IANA zone the campaign is planned in")
+    allow_late: StrictBool = False
+
+
+class CampaignPatch(Strict):
+    name: str | None = None
+    push: dict[str, Any] | None = Field(None, description=PUSH_HELP)
+    send_at: str | None = Field(None, description=SEND_AT_HELP + "; books the campaign")
+    timezone: str | None = None
+    allow_late: StrictBool | None = None
+
+
+class ScheduleIn(Strict):
+    send_at: str = Field(description=SEND_AT_HELP)
+
+
+class AttemptOut(Schema):
+    msg_random: int
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    outcome: str
+    error_code: int | None
+    error_info: str
+    explanation: str
+    task_id: str
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    status: StatusName
+    status_reason: str = Field(description="A code; see status_reason_text for the words")
+    status_reason_text: str
+    send_at: dt.datetime | None
+    due_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    task_id: str
+    timezone: str
+    allow_late: bool
+    push: dict[str, Any]
+    attempts: list[AttemptOut] | None = None
+
+
+class CampaignPage(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[CampaignOut]
+
+
+class QuotaOut(Schema):
+    day: dt.date
+    limit: int
+    used: int
+    booked: int
+    remaining: int
+    resets_at: dt.datetime
+
+
+class ErrorOut(Schema):
+    error: str
+    errors: dict[str, list[str]] | None = None
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+          413: ErrorOut}
 
 
 def campaign_json(campaign: Campaign, *, with_attempts: bool = True) -> dict:
     data = {
         "id": campaign.pk, "name": campaign.name, "status": campaign.status,
         "status_reason": campaign.status_reason,
-        "send_at": campaign.send_at.isoformat() if campaign.send_at else None,
-        "due_at": campaign.due_at.isoformat() if campaign.due_at else None,
-        "sent_at": campaign.sent_at.isoformat() if campaign.sent_at else None,
+        "status_reason_text": campaign.status_reason_text,
+        "send_at": campaign.send_at, "due_at": campaign.due_at, "sent_at": campaign.sent_at,
         "task_id": campaign.task_id, "timezone": campaign.timezone,
         "allow_late": campaign.allow_late, "push": campaign.push,
     }
     if with_attempts:
         data["attempts"] = [{
-            "msg_random": a.msg_random, "started_at": a.started_at.isoformat(),
-            "finished_at": a.finished_at.isoformat() if a.finished_at else None,
-            "outcome": a.outcome, "error_code": a.error_code, "error_info": a.error_info,
+            "msg_random": a.msg_random, "started_at": a.started_at,
+            "finished_at": a.finished_at, "outcome": a.outcome, "error_code": a.error_code,
+            "error_info": a.error_info,
             "explanation": explain(a.error_code, a.error_info) if a.error_code else "",
             "task_id": a.task_id,
         } for a in campaign.attempts.all()]
     return data
 
 
-@api_view("POST", authenticated=False)
-def token(request):
-    user = authenticate(request, username=str(request.json.get("username", "")),
-                        password=str(request.json.get("password", "")))
+def _send_at(value: str | None):
+    return None if value is None else parse_iso_aware(value, field="send_at")
+
+
+@router.post("/token/", auth=None, response={201: TokenOut, **ERRORS})
+def token(request, body: TokenIn):
+    """Trade a username and password for an API token (shown once; stored hashed)."""
+    try:
+        user = authenticate(request, username=body.username, password=body.password)
+    except PermissionDenied:
+        return error(request, 403, _("Too many failed logins; try again later"))
     if user is None or not roles.is_marketer(user):
-        return error(400, "username and password do not match an account allowed to use the API")
-    _, raw = token_create(user=user, name=str(request.json.get("name", "api")))
-    return JsonResponse({"token": raw}, status=201)
+        return error(request, 400, _("username and password do not match an account allowed "
+                                     "to use the API"))
+    _token, raw = token_create(user=user, name=body.name)
+    return Status(201, {"token": raw})
 
 
-@api_view("GET", "POST")
-def campaigns(request):
-    if request.method == "POST":
-        data = request.json
-        campaign = services.campaign_create(
-            user=request.user, name=data.get("name"), push=data.get("push"),
-            send_at=_send_at(data.get("send_at"), allow_null=True),
-            tz=data.get("timezone") if isinstance(data.get("timezone"), str) else None,
-            allow_late=bool(_bool(data, "allow_late")))
-        return JsonResponse(campaign_json(campaign), status=201)
+@router.get("/campaigns/", response={200: CampaignPage, **ERRORS})
+def campaign_list(request, status: StatusName | None = None,
+                  page: int = Query(1, ge=1, le=1_000_000)):
     query = Campaign.objects.order_by("-created_at", "-id")
-    status = request.GET.get("status")
     if status:
-        if status not in Campaign.Status.values:
-            return error(400, f"status must be one of {', '.join(Campaign.Status.values)}")
         query = query.filter(status=status)
-    page = Paginator(query, 50).get_page(request.GET.get("page"))
-    return JsonResponse({"count": page.paginator.count, "page": page.number,
-                         "pages": page.paginator.num_pages,
-                         "results": [campaign_json(c, with_attempts=False) for c in page]})
+    found = Paginator(query, 50).get_page(page)
+    return {"count": found.paginator.count, "page": found.number,
+            "pages": found.paginator.num_pages,
+            "results": [campaign_json(c, with_attempts=False) for c in found]}
 
 
-@api_view("GET", "PATCH")
-def campaign(request, pk: int):
-    campaign = get_object_or_404(Campaign, pk=pk)
-    if request.method == "PATCH":
-        data = request.json
-        if "send_at" in data and data["send_at"] is not None:
-            send_at = _send_at(data["send_at"], allow_null=False)
-        else:
-            send_at = None
-        campaign = services.campaign_update(
-            campaign=campaign, user=request.user, name=data.get("name"), push=data.get("push"),
-            allow_late=_bool(data, "allow_late"))
-        if send_at is not None:
-            campaign = services.campaign_schedule(campaign=campaign, user=request.user,
-                                                  send_at=send_at)
-    return JsonResponse(campaign_json(campaign))
+@router.post("/campaigns/", response={201: CampaignOut, **ERRORS})
+def campaign_create(request, body: CampaignIn):
+    campaign = services.campaign_create(
+        user=request.user, name=body.name, push=body.push, send_at=_send_at(body.send_at),
+        tz=body.timezone, allow_late=body.allow_late)
+    return Status(201, campaign_json(campaign))
 
 
-@api_view("POST")
+@router.get("/campaigns/{int:pk}/", response={200: CampaignOut, **ERRORS})
+def campaign_read(request, pk: int):
+    return campaign_json(get_object_or_404(Campaign, pk=pk))
+
+
+@router.patch("/campaigns/{int:pk}/", response={200: CampaignOut, **ERRORS})
+def campaign_update(request, pk: int, body: CampaignPatch):
+    """Change any of the fields; with send_at, book it too. All or nothing."""
+    given = body.model_dump(exclude_unset=True)
+    send_at = _send_at(given.get("send_at"))
+    campaign = services.campaign_update(
+        campaign=get_object_or_404(Campaign, pk=pk), user=request.user,
+        name=given.get("name"), push=given.get("push"), allow_late=given.get("allow_late"),
+        tz=given.get("timezone"), send_at=send_at if send_at is not None else services.UNSET)
+    return campaign_json(campaign)
+
+
+@router.post("/campaigns/{int:pk}/schedule/", response={200: CampaignOut, **ERRORS})
+def campaign_schedule(request, pk: int, body: ScheduleIn):
+    campaign = services.campaign_schedule(campaign=get_object_or_404(Campaign, pk=pk),
+                                          user=request.user, send_at=_send_at(body.send_at))
+    return campaign_json(campaign)
+
+
+@router.post("/campaigns/{int:pk}/send-now/", response={200: CampaignOut, **ERRORS})
+def campaign_send_now(request, pk: int):
+    campaign = services.campaign_send_now(campaign=get_object_or_404(Campaign, pk=pk),
+                                          user=request.user)
+    return campaign_json(campaign)
+
+
+@router.post("/campaigns/{int:pk}/cancel/", response={200: CampaignOut, **ERRORS})
 def campaign_cancel(request, pk: int):
     campaign = services.campaign_cancel(campaign=get_object_or_404(Campaign, pk=pk),
                                         user=request.user)
-    return JsonResponse(campaign_json(campaign))
+    return campaign_json(campaign)
 
 
-@api_view("POST")
-def campaign_schedule(request, pk: int):
-    campaign = services.campaign_schedule(
-        campaign=get_object_or_404(Campaign, pk=pk), user=request.user,
-        send_at=_send_at(request.json.get("send_at"), allow_null=False))
-    return JsonResponse(campaign_json(campaign))
+@router.get("/quota/", response={200: QuotaOut, **ERRORS})
+def quota(request, day: str | None = Query(None, description="A quota day, e.g. 2026-11-23")):
+    return quota_read(parse_day(day) if day is not None else None)
 
 
-@api_view("GET")
-def quota(request):
-    day = request.GET.get("day")
-    parsed = parse_date(day) if day else None
-    if day and parsed is None:
-        return error(400, "day must be a date like 2026-11-23")
-    return JsonResponse(quota_read(parsed))
-
-
-def not_found(request, exception=None):
-    """404s under /api/ answer in JSON like the rest of the API; pages keep Django's."""
-    if request.path.startswith("/api/"):
-        return error(404, f"Nothing at {request.path}: check the URL and the id")
-    from django.views.defaults import page_not_found
-    return page_not_found(request, exception)

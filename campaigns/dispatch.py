@@ -5,6 +5,8 @@ number of workers on any number of hosts, and nothing is lost when Redis restart
 
 - the gate is one PushGate row; a push starts only after a conditional UPDATE takes its lease
   and finds the previous push's answer more than PUSH_MIN_INTERVAL_SECONDS old;
+- every time the gate compares or writes is the database's clock, never a host's, so a worker
+  whose clock runs ahead or behind cannot shorten the spacing;
 - a campaign is claimed with a conditional UPDATE (scheduled -> sending), so a second
   scheduler or a redelivered task cannot send it twice;
 - the daily count is the Attempt ledger; the attempt row is committed before the call, so a
@@ -18,16 +20,16 @@ import logging
 import time
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 
-from pushclient import PayloadError, TencentError, explain
+from core import tencent
+from pushclient import PayloadError, TencentError
 from pushclient.errors import TRANSPORT_CONNECTION, TRANSPORT_TIMEOUT, ErrorKind
 
-from . import tencent
-from .models import Attempt, Campaign, CampaignEvent, PushGate
+from .models import Attempt, Campaign, PushGate
 from .quota import next_quota_day_start, quota_day_of, quota_used
+from .states import campaign_transition
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,19 @@ Status = Campaign.Status
 
 def _seconds(value: float) -> dt.timedelta:
     return dt.timedelta(seconds=value)
+
+
+def db_now() -> dt.datetime:
+    """The database server's clock: the one clock every worker on every host agrees on."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT clock_timestamp()")
+        else:
+            cursor.execute("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now')")
+        value = cursor.fetchone()[0]
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
 def gate_row() -> PushGate:
@@ -52,7 +67,7 @@ def dispatch_due_campaigns(*, run_seconds: float | None = None) -> int:
     """
     run_seconds = settings.DISPATCH_RUN_SECONDS if run_seconds is None else run_seconds
     gate_row()
-    now = timezone.now()
+    now = db_now()
     role_until = now + _seconds(ROLE_SECONDS)
     free = Q(dispatcher_until__isnull=True) | Q(dispatcher_until__lt=now)
     if not PushGate.objects.filter(free, pk=GATE).update(dispatcher_until=role_until,
@@ -62,7 +77,7 @@ def dispatch_due_campaigns(*, run_seconds: float | None = None) -> int:
     sent = 0
     try:
         while time.monotonic() < stop_at:
-            now = timezone.now()
+            now = db_now()
             renewed = now + _seconds(ROLE_SECONDS)
             if not PushGate.objects.filter(pk=GATE, dispatcher_until=role_until).update(
                     dispatcher_until=renewed, last_tick_at=now):
@@ -105,21 +120,18 @@ def _claim(campaign: Campaign, now: dt.datetime) -> Attempt | None:
     if not PushGate.objects.filter(lease_free, spaced, pk=GATE).update(
             lease_until=now + _seconds(settings.PUSH_LEASE_SECONDS), attempt=None):
         return None
-    if not Campaign.objects.filter(pk=campaign.pk, status=Status.SCHEDULED,
-                                   due_at__lte=now).update(status=Status.SENDING, updated_at=now):
+    if not campaign_transition(campaign, to=Status.SENDING, where=Q(due_at__lte=now)):
         transaction.set_rollback(True)
         return None
     campaign.refresh_from_db()
     if not campaign.allow_late and now - campaign.due_at > _seconds(
             settings.PUSH_ALLOWED_LATENESS_SECONDS):
-        _settle_campaign(campaign, Status.FAILED, "missed",
-                         f"Missed: found {_late_words(now - campaign.due_at)} after its time, past "
-                         "the allowed lateness; it was not sent stale")
+        _settle(campaign, Status.FAILED, "missed", late=_late_words(now - campaign.due_at))
         PushGate.objects.filter(pk=GATE).update(lease_until=None)
         return None
     day = quota_day_of(now)
     if quota_used(day) >= settings.PUSH_DAILY_QUOTA:
-        _move_to_next_day(campaign, now, "all of today's pushes are used")
+        _move_to_next_day(campaign, now, "moved_full_day")
         PushGate.objects.filter(pk=GATE).update(lease_until=None)
         return None
     attempt = Attempt.objects.create(campaign=campaign, msg_random=campaign.msg_random,
@@ -138,14 +150,12 @@ def _send(attempt: Attempt) -> None:
     error: Exception | None = None
     task_id = ""
     try:
-        result = tencent.client().push(
-            msg_body=campaign.msg_body, condition=campaign.condition,
-            offline_push_info=campaign.offline_push_info, msg_life_time=campaign.msg_life_time,
-            from_account=campaign.from_account or None, msg_random=attempt.msg_random, retries=0)
+        result = tencent.client().push_request({**campaign.push, "MsgRandom": attempt.msg_random},
+                                               retries=0)
         task_id = result.task_id
     except (PayloadError, TencentError) as exc:
         error = exc
-    finished = timezone.now()
+    finished = db_now()
     with transaction.atomic():
         _record_outcome(attempt, campaign, error, task_id, finished)
         PushGate.objects.filter(pk=GATE, attempt=attempt).update(
@@ -159,57 +169,56 @@ def _record_outcome(attempt: Attempt, campaign: Campaign, error, task_id: str,
     if error is None:
         attempt.outcome, attempt.task_id = Attempt.Outcome.OK, task_id
         attempt.save()
-        campaign.task_id, campaign.sent_at = task_id, finished
-        _settle_campaign(campaign, Status.SENT, "sent", "", from_=(Status.SENDING,
-                                                                   Status.NEEDS_REVIEW))
+        # A late answer after the attempt was reaped still settles a campaign under review.
+        _settle(campaign, Status.SENT, "", from_=(Status.SENDING, Status.NEEDS_REVIEW),
+                task_id=task_id, sent_at=finished)
         return
     if isinstance(error, PayloadError):
         attempt.outcome, attempt.error_code, attempt.error_info = (
             Attempt.Outcome.REFUSED, error.code, str(error))
         attempt.counts_quota = False
         attempt.save()
-        _settle_campaign(campaign, Status.FAILED, "failed", str(error))
+        _settle(campaign, Status.FAILED, "invalid", explanation=str(error))
         return
     attempt.error_code, attempt.error_info = error.code, error.info
     # Only a refusal from Tencent proves the push did not happen; anything else may have used quota.
     attempt.counts_quota = error.outcome_unknown
     attempt.outcome = Attempt.Outcome.UNKNOWN if error.outcome_unknown else Attempt.Outcome.REFUSED
     attempt.save()
-    words = explain(error.code, error.info)
     tries = campaign.attempts.count()
     unanswered = error.code in (TRANSPORT_TIMEOUT, TRANSPORT_CONNECTION) and error.outcome_unknown
+    words = {"code": error.code, "info": error.info}
     if error.kind is ErrorKind.QUOTA:
-        _move_to_next_day(campaign, finished, "Tencent answered 90047 (daily quota exceeded)")
+        _move_to_next_day(campaign, finished, "moved_quota_refused")
     elif unanswered and not settings.PUSH_RETRY_UNKNOWN_OUTCOME:
-        _settle_campaign(campaign, Status.NEEDS_REVIEW, "needs review",
-                         f"{words} Check the app, then mark it sent or send it again.")
+        _settle(campaign, Status.NEEDS_REVIEW, "unanswered", **words)
     elif error.kind is ErrorKind.RATE and tries < 4 * settings.PUSH_MAX_ATTEMPTS:
         _retry_at(campaign, finished + _seconds(settings.PUSH_MIN_INTERVAL_SECONDS), words)
     elif (error.retryable or unanswered) and tries < settings.PUSH_MAX_ATTEMPTS:
         _retry_at(campaign, finished + _seconds(min(60, 2 ** (tries - 1))), words)
     else:
-        _settle_campaign(campaign, Status.FAILED, "failed",
-                         f"{words} (Tencent error {error.code})")
+        _settle(campaign, Status.FAILED, "refused", **words)
 
 
-def _settle_campaign(campaign: Campaign, status: str, action: str, reason: str, *,
-                     from_=(Status.SENDING,), **extra) -> None:
-    fields = {"status": status, "status_reason": reason, "updated_at": timezone.now(),
-              "task_id": campaign.task_id, "sent_at": campaign.sent_at, **extra}
-    if Campaign.objects.filter(pk=campaign.pk, status__in=from_).update(**fields):
-        CampaignEvent.objects.create(campaign=campaign, action=action, detail=reason)
-        log.info("campaign %s %s", campaign.pk, action)
+def _settle(campaign: Campaign, status: str, reason: str, *, from_=(Status.SENDING,),
+            due_at=None, **fields) -> None:
+    """The sender's status changes; parameters that are not model fields word the reason."""
+    changes = {k: fields.pop(k) for k in ("task_id", "sent_at") if k in fields}
+    if due_at is not None:
+        changes["due_at"] = due_at
+    if campaign_transition(campaign, to=status, from_=from_, reason=reason, params=fields,
+                           **changes):
+        log.info("campaign %s %s %s", campaign.pk, status, reason)
 
 
-def _retry_at(campaign: Campaign, when: dt.datetime, words: str) -> None:
-    _settle_campaign(campaign, Status.SCHEDULED, "retry", f"Retrying: {words}", due_at=when)
+def _retry_at(campaign: Campaign, when: dt.datetime, words: dict) -> None:
+    _settle(campaign, Status.SCHEDULED, "retrying", due_at=when, **words)
 
 
-def _move_to_next_day(campaign: Campaign, now: dt.datetime, why: str) -> None:
+def _move_to_next_day(campaign: Campaign, now: dt.datetime, reason: str) -> None:
     start = next_quota_day_start(now)
-    _settle_campaign(campaign, Status.SCHEDULED, "moved",
-                     f"Moved to {start.date().isoformat()} {start.strftime('%H:%M')} "
-                     f"({settings.PUSH_QUOTA_TIMEZONE}): {why}", due_at=start)
+    _settle(campaign, Status.SCHEDULED, reason, due_at=start, day=start.date().isoformat(),
+            time=start.strftime("%H:%M"), zone=settings.PUSH_QUOTA_TIMEZONE)
 
 
 def reap_abandoned_attempts(*, now: dt.datetime) -> int:
@@ -223,10 +232,7 @@ def reap_abandoned_attempts(*, now: dt.datetime) -> int:
                     outcome=Attempt.Outcome.UNKNOWN, finished_at=now,
                     error_info="the worker stopped during the call"):
                 reaped += 1
-                _settle_campaign(attempt.campaign, Status.NEEDS_REVIEW, "needs review",
-                                 "The worker stopped while the push was in flight; whether it "
-                                 "went out is unknown. Check the app, then mark it sent or send "
-                                 "it again.")
+                _settle(attempt.campaign, Status.NEEDS_REVIEW, "worker_stopped")
                 PushGate.objects.filter(pk=GATE, attempt=attempt).update(
                     lease_until=None, attempt=None,
                     next_allowed_at=now + _seconds(settings.PUSH_MIN_INTERVAL_SECONDS))

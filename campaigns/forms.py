@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import zoneinfo
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import InvalidInput
+from core.times import is_zone, local_to_aware
+
 from .services import push_errors
+
 
 LIFETIME_UNITS = {"online": 0, "minutes": 60, "hours": 3600, "days": 86400}
 TIMEZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Asia/Tokyo", "Asia/Seoul",
@@ -21,6 +25,22 @@ ATTR_ROWS = 4
 
 def split_tags(text: str) -> list[str]:
     return [t.strip() for t in text.replace("\n", ",").split(",") if t.strip()]
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A wall-clock time, kept naive: the campaign's own zone applies, not the viewer's."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            return value.replace(tzinfo=None)
+        for fmt in self.input_formats:
+            try:
+                return dt.datetime.strptime(str(value).strip(), fmt)
+            except (ValueError, TypeError):
+                continue
+        raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
 
 class CampaignForm(forms.Form):
@@ -59,7 +79,7 @@ class CampaignForm(forms.Form):
     schedule = forms.ChoiceField(label=_("When"), widget=forms.RadioSelect, initial="draft",
                                  choices=[("draft", _("Save as draft")), ("now", _("Send now")),
                                           ("at", _("At a date and time"))])
-    send_at_local = forms.DateTimeField(label=_("Date and time"), required=False,
+    send_at_local = LocalDateTimeField(label=_("Date and time"), required=False,
                                         widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                                    format="%Y-%m-%dT%H:%M"),
                                         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
@@ -68,6 +88,9 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args, attr_names: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        zone = self.initial.get("send_tz")
+        if zone and zone not in TIMEZONES and is_zone(zone):
+            self.fields["send_tz"].choices = [*self.fields["send_tz"].choices, (zone, zone)]
         self.attr_names = attr_names or {}
         names = [("", "—")] + [(n, n) for n in self.attr_names.values()]
         for i in range(ATTR_ROWS):
@@ -140,9 +163,16 @@ class CampaignForm(forms.Form):
         if data.get("from_account"):
             push["From_Account"] = data["from_account"]
         self.push = push
-        self.add_rule_errors(push_errors(push, attr_names=self.attr_names.values()))
+        self.add_rule_errors(push_errors(push))
         data["send_at"] = self._send_at(data)
         return data
+
+    SCHEDULE_FIELDS = ("schedule", "send_at_local", "send_tz")
+
+    def schedule_changed(self) -> bool:
+        """Whether the person touched the time: an edit that did not keeps the booked moment
+        (which may be to the second, moved to a later day, or the second of two 01:30s)."""
+        return any(name in self.changed_data for name in self.SCHEDULE_FIELDS)
 
     def _send_at(self, data) -> dt.datetime | None:
         choice = data.get("schedule")
@@ -154,8 +184,13 @@ class CampaignForm(forms.Form):
         if not local:
             self.add_error("send_at_local", _("Pick the date and time to send"))
             return None
-        zone = zoneinfo.ZoneInfo(data.get("send_tz") or "UTC")
-        return local.replace(tzinfo=zone)
+        if not is_zone(data.get("send_tz")):
+            return None  # the field reports the zone
+        try:
+            return local_to_aware(local, ZoneInfo(data["send_tz"]), field="send_at_local")
+        except InvalidInput as exc:
+            self.add_error("send_at_local", exc.errors["send_at_local"])
+            return None
 
     # --- the payload rules' messages, on the fields a marketer filled in --------------
 
@@ -183,11 +218,13 @@ class CampaignForm(forms.Form):
     @classmethod
     def initial_from(cls, campaign) -> dict:
         """The form's initial data for editing an existing campaign."""
-        condition = campaign.condition or {}
-        info = campaign.offline_push_info or {}
+        push = campaign.push
+        condition = push.get("Condition") or {}
+        info = push.get("OfflinePushInfo") or {}
         apns, android = info.get("ApnsInfo", {}), info.get("AndroidInfo", {})
         initial = {
-            "name": campaign.name, "msg_body": json.dumps(campaign.msg_body, ensure_ascii=False),
+            "name": campaign.name,
+            "msg_body": json.dumps(push.get("MsgBody", []), ensure_ascii=False),
             "audience": "tags" if any(k.startswith("Tags") for k in condition) else
                         "attrs" if condition else "everyone",
             "tags_all": ", ".join(condition.get("TagsAnd", [])),
@@ -201,16 +238,17 @@ class CampaignForm(forms.Form):
             "xiaomi_channel": android.get("XiaoMiChannelID", ""),
             "oppo_channel": android.get("OPPOChannelID", ""),
             "google_channel": android.get("GoogleChannelID", ""),
-            "from_account": campaign.from_account, "allow_late": campaign.allow_late,
-            "send_tz": campaign.timezone, "schedule": "at" if campaign.send_at else "draft",
+            "from_account": push.get("From_Account", ""), "allow_late": campaign.allow_late,
+            "send_tz": campaign.timezone if is_zone(campaign.timezone) else "UTC",
+            "schedule": "at" if campaign.send_at else "draft",
         }
-        seconds = campaign.msg_life_time
+        seconds = push.get("MsgLifeTime", 0)
         unit = next((u for u in ("days", "hours", "minutes") if seconds and
                      seconds % LIFETIME_UNITS[u] == 0), "online")
         initial["lifetime_unit"] = unit
         initial["lifetime_value"] = seconds // LIFETIME_UNITS[unit] if unit != "online" else 0
         if campaign.send_at:
-            local = campaign.send_at.astimezone(zoneinfo.ZoneInfo(campaign.timezone))
+            local = campaign.send_at.astimezone(ZoneInfo(initial["send_tz"]))
             initial["send_at_local"] = local.replace(tzinfo=None)
         attrs = [(n, v, "all") for n, v in condition.get("AttrsAnd", {}).items()] + \
                 [(n, v, "any") for n, v in condition.get("AttrsOr", {}).items()]

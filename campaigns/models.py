@@ -1,12 +1,12 @@
-"""Campaigns, their push attempts and audit trail, the push gate, and API tokens."""
+"""Campaigns, their push attempts, the quota-day locks, the push gate, and preferences."""
 
 from __future__ import annotations
-
-import hashlib
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .reasons import reason_words
 
 
 class Campaign(models.Model):
@@ -23,15 +23,13 @@ class Campaign(models.Model):
     CANCELLABLE = (Status.DRAFT, Status.SCHEDULED)
 
     name = models.CharField(max_length=200)
-    # The im_push body, minus MsgRandom (spec §2.1).
-    msg_body = models.JSONField()
-    condition = models.JSONField(null=True, blank=True)
-    offline_push_info = models.JSONField(null=True, blank=True)
-    msg_life_time = models.PositiveIntegerField(default=0)
-    from_account = models.CharField(max_length=64, blank=True)
+    # The im_push body without MsgRandom (spec §2.1), as validated once and sent unchanged.
+    push = models.JSONField(default=dict)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
-    status_reason = models.TextField(blank=True)
+    # Why the status is what it is: a code from campaigns.states.REASONS and its parameters.
+    status_reason = models.CharField(max_length=40, blank=True)
+    status_params = models.JSONField(default=dict, blank=True)
     send_at = models.DateTimeField(null=True, blank=True)
     # When the dispatcher should next try: send_at, or later after a full day or a retry.
     due_at = models.DateTimeField(null=True, blank=True)
@@ -60,16 +58,8 @@ class Campaign(models.Model):
         return self.name
 
     @property
-    def push(self) -> dict:
-        """The im_push body as the API shows it (without MsgRandom)."""
-        body = {"MsgBody": self.msg_body, "MsgLifeTime": self.msg_life_time}
-        if self.condition:
-            body["Condition"] = self.condition
-        if self.offline_push_info:
-            body["OfflinePushInfo"] = self.offline_push_info
-        if self.from_account:
-            body["From_Account"] = self.from_account
-        return body
+    def status_reason_text(self) -> str:
+        return reason_words(self.status_reason, self.status_params)
 
 
 class Attempt(models.Model):
@@ -99,18 +89,11 @@ class Attempt(models.Model):
                    models.Index(fields=["-started_at"])]
 
 
-class CampaignEvent(models.Model):
-    """The audit trail: who created, edited, scheduled, cancelled, and what the sender did."""
+class QuotaDay(models.Model):
+    """One row per quota day, locked while a campaign is booked into it, so concurrent
+    schedule calls cannot overbook the day."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                              on_delete=models.SET_NULL)
-    action = models.CharField(max_length=32)
-    detail = models.TextField(blank=True)
-    at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["at", "id"]
+    day = models.DateField(primary_key=True)
 
 
 class PushGate(models.Model):
@@ -122,23 +105,6 @@ class PushGate(models.Model):
     next_allowed_at = models.DateTimeField(null=True, blank=True)
     dispatcher_until = models.DateTimeField(null=True, blank=True)
     last_tick_at = models.DateTimeField(null=True, blank=True)
-
-
-def hash_token(raw: str) -> str:
-    return hashlib.sha256(raw.encode()).hexdigest()
-
-
-class ApiToken(models.Model):
-    """A JSON API credential; only its hash is stored, the raw token is shown once."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                             related_name="api_tokens")
-    name = models.CharField(max_length=100, default="script")
-    key_hash = models.CharField(max_length=64, unique=True)
-    prefix = models.CharField(max_length=8)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
 
 
 class Preference(models.Model):

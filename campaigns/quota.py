@@ -1,4 +1,5 @@
-"""Quota days (midnight to midnight in PUSH_QUOTA_TIMEZONE) and how much of each is used or booked."""
+"""Quota days (midnight to midnight in PUSH_QUOTA_TIMEZONE): what each has used, booked and
+left, and the lock that keeps concurrent bookings from overfilling a day."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-from .models import Attempt, Campaign
+from .models import Attempt, Campaign, QuotaDay
 
 
 def quota_zone() -> ZoneInfo:
@@ -37,6 +38,19 @@ def quota_booked(day: dt.date, *, exclude_id: int | None = None) -> int:
     booked = Campaign.objects.filter(status=Campaign.Status.SCHEDULED, due_at__gte=start,
                                      due_at__lt=end)
     return booked.exclude(pk=exclude_id).count() if exclude_id else booked.count()
+
+
+def quota_remaining(day: dt.date, *, exclude_id: int | None = None) -> int:
+    """The one place that says how many pushes a day still has room for."""
+    used, booked = quota_used(day), quota_booked(day, exclude_id=exclude_id)
+    return max(0, settings.PUSH_DAILY_QUOTA - used - booked)
+
+
+def quota_day_lock(day: dt.date) -> None:
+    """Hold the day's row until the caller's transaction ends: bookings into one day queue up,
+    so counting what remains and writing the booking happen as one step."""
+    QuotaDay.objects.get_or_create(day=day)
+    QuotaDay.objects.select_for_update().get(day=day)
 
 
 def quota_read(day: dt.date | None = None) -> dict:

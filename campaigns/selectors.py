@@ -9,8 +9,13 @@ from django.conf import settings
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from core.audit import audit_words
+from core.models import AuditEvent
 
 from .models import Attempt, Campaign, PushGate
+from .reasons import reason_words
 from .quota import quota_day_bounds, quota_day_of, quota_read, quota_zone
 
 Status = Campaign.Status
@@ -26,7 +31,7 @@ def home_overview() -> dict:
         "failed_today": Campaign.objects.filter(
             status=Status.FAILED, updated_at__gte=now - dt.timedelta(days=1)).count(),
         "moved": Campaign.objects.filter(status=Status.SCHEDULED,
-                                         status_reason__startswith="Moved to").count(),
+                                         status_reason__startswith="moved_").count(),
     }
     last_tick = gate.last_tick_at if gate else None
     return {
@@ -86,17 +91,46 @@ def calendar_month(year: int, month: int) -> dict:
             "next": f"{following.year}-{following.month:02d}"}
 
 
-def audit_log(*, limit: int = 200) -> list[dict]:
-    """Every campaign change and send, job and attribute-name change: newest first."""
-    from audience.models import AuditEntry
+AUDIT_KINDS = {"campaign": _("Campaigns"), "job": _("Bulk jobs"),
+               "attribute_names": _("Attribute names"), "account": _("Accounts"),
+               "token": _("API tokens"), "user": _("Sign-ins and roles")}
 
-    from .models import CampaignEvent
-    events = [{"at": e.at, "actor": e.actor.username if e.actor else "sender",
-               "what": f"campaign '{e.campaign.name}' {e.action}", "detail": e.detail,
-               "campaign_id": e.campaign_id}
-              for e in CampaignEvent.objects.select_related("actor", "campaign")
-              .order_by("-at")[:limit]]
-    entries = [{"at": e.at, "actor": e.actor.username if e.actor else "system",
-                "what": e.action, "detail": e.detail, "campaign_id": None}
-               for e in AuditEntry.objects.select_related("actor").order_by("-at")[:limit]]
-    return sorted(events + entries, key=lambda row: row["at"], reverse=True)[:limit]
+
+def audit_events(*, actor: str = "", kind: str = "", since: dt.date | None = None,
+                 until: dt.date | None = None):
+    """The audit trail, newest first, filtered by who, what and when (days in the viewer's zone)."""
+    query = AuditEvent.objects.select_related("actor")
+    if actor:
+        query = query.filter(actor__username__icontains=actor)
+    if kind in AUDIT_KINDS:
+        query = query.filter(subject_type=kind)
+    zone = timezone.get_current_timezone()
+    if since:
+        query = query.filter(at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=zone))
+    if until:
+        query = query.filter(at__lt=dt.datetime.combine(until + dt.timedelta(days=1),
+                                                        dt.time.min, tzinfo=zone))
+    return query
+
+
+def _describe(event: AuditEvent) -> dict:
+    """Words for the parameters only campaigns know: statuses and reasons."""
+    if event.verb != "campaign.status":
+        return {}
+    labels = dict(Status.choices)
+    params = event.params
+    reason = reason_words(params.get("reason", ""), params)
+    return {"from_status": labels.get(params.get("from_status"), params.get("from_status", "")),
+            "to_status": str(labels.get(params.get("to_status"), params.get("to_status", "")))
+            + (f" — {reason}" if reason else "")}
+
+
+def audit_rows(events) -> list[dict]:
+    return [{"at": e.at, "actor": e.actor.username if e.actor else _("system"),
+             "subject_type": e.subject_type, "subject_id": e.subject_id,
+             "subject": e.subject_label, "what": audit_words(e, _describe)} for e in events]
+
+
+def campaign_timeline(campaign: Campaign) -> list[dict]:
+    return audit_rows(AuditEvent.objects.select_related("actor").filter(
+        subject_type="campaign", subject_id=campaign.pk).order_by("at", "id"))

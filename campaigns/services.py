@@ -1,6 +1,7 @@
-"""Writes to campaigns: create, edit, schedule, cancel, and the operator's review actions.
+"""Writes to campaigns: create, edit, schedule, send now, cancel, and the operator's review
+actions. Each is one transaction: it is kept whole or not at all.
 
-Validation of the push itself is the pushclient payload rules and nothing else.
+The push is checked here, once, with everything the rules need; the sender sends it unchanged.
 """
 
 from __future__ import annotations
@@ -11,34 +12,44 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from pushclient.payload import by_field, push_violations
+from audience.selectors import attribute_names_for_rules
+from core.audit import audit_record
+from core.errors import InvalidInput, TransitionRefused
+from core.text import unsafe_text_errors
+from core.times import aware_or_error, zone_or_error
+from pushclient.payload import ATTR_KEYS, by_field, push_violations
 
-from .models import Campaign, CampaignEvent
-from .quota import quota_booked, quota_day_of, quota_used
+from .models import Campaign
+from .quota import quota_day_lock, quota_day_of, quota_remaining
+from .states import EDITABLE, campaign_transition
 
-PUSH_FIELDS = {"MsgBody", "Condition", "OfflinePushInfo", "MsgLifeTime", "From_Account"}
+PUSH_FIELDS = ("MsgBody", "Condition", "OfflinePushInfo", "MsgLifeTime", "From_Account")
+Status = Campaign.Status
+UNSET = object()
 
-
-class CampaignInvalid(Exception):
-    """Bad input: `errors` maps each field to the rules it broke."""
-
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(m for ms in errors.values() for m in ms))
-        self.errors = errors
-
-
-class TransitionRefused(Exception):
-    """The action is not allowed in the campaign's current status."""
-
-
-def push_errors(push, *, attr_names=None) -> dict[str, list[str]]:
+def push_errors(push) -> dict[str, list[str]]:
+    """Every rule the push breaks, by field: Tencent's documented rules (pushclient) checked
+    against the app's attribute names, then the product's own."""
     if not isinstance(push, dict):
-        return {"push": ["push must be an object holding the im_push body"]}
-    errors: dict[str, list[str]] = {}
-    for key in sorted(set(push) - PUSH_FIELDS):
-        errors.setdefault(f"push.{key}", []).append(
-            f"push.{key} is not an im_push field; use {', '.join(sorted(PUSH_FIELDS))}")
+        return {"push": [_("push must be an object holding the im_push body")]}
+    errors = unsafe_text_errors(push, "")
+    if errors:
+        return errors
+    for key in sorted(set(push) - set(PUSH_FIELDS)):
+        errors.setdefault(key, []).append(
+            _("%(key)s is not an im_push field; use %(fields)s")
+            % {"key": key, "fields": ", ".join(PUSH_FIELDS)})
+    condition = push.get("Condition")
+    attr_names = None
+    if isinstance(condition, dict) and any(k in condition for k in ATTR_KEYS):
+        attr_names = attribute_names_for_rules()
+        if attr_names is None:
+            errors.setdefault("Condition", []).append(
+                _("The app's attribute names could not be read from Tencent, so a condition on "
+                  "attributes cannot be checked; try again in a minute"))
+            attr_names = ()
     for field, messages in by_field(push_violations(push, attr_names=attr_names,
                                                      require_msg_random=False)).items():
         errors.setdefault(field, []).extend(messages)
@@ -47,128 +58,135 @@ def push_errors(push, *, attr_names=None) -> dict[str, list[str]]:
 
 def _name_errors(name) -> dict[str, list[str]]:
     if not isinstance(name, str) or not name.strip():
-        return {"name": ["name is required"]}
+        return {"name": [_("name is required")]}
     if len(name) > 200:
-        return {"name": [f"name is {len(name)} characters; at most 200 are allowed"]}
-    return {}
+        return {"name": [_("name is %(n)d characters; at most 200 are allowed") % {"n": len(name)}]}
+    return unsafe_text_errors(name, "name")
 
 
-def _apply_push(campaign: Campaign, push: dict) -> None:
-    campaign.msg_body = push["MsgBody"]
-    campaign.condition = push.get("Condition") or None
-    campaign.offline_push_info = push.get("OfflinePushInfo") or None
-    campaign.msg_life_time = push.get("MsgLifeTime", 0)
-    campaign.from_account = push.get("From_Account", "")
+def _stored_push(push: dict) -> dict:
+    return {key: push[key] for key in PUSH_FIELDS if push.get(key) not in (None, {}, "")}
 
 
-def _record(campaign: Campaign, user, action: str, detail: str = "") -> None:
-    CampaignEvent.objects.create(campaign=campaign, actor=user, action=action, detail=detail)
-
-
-def _check_capacity(send_at: dt.datetime, *, exclude_id: int | None) -> None:
-    day = quota_day_of(send_at)
-    remaining = settings.PUSH_DAILY_QUOTA - quota_used(day) - quota_booked(day, exclude_id=exclude_id)
-    if remaining <= 0:
-        raise CampaignInvalid({"send_at": [
-            f"{day.isoformat()} is full: {settings.PUSH_DAILY_QUOTA} pushes are used or booked "
-            f"and 0 remain; choose another day"]})
-
-
-def _check_send_at(send_at) -> dt.datetime:
-    if not isinstance(send_at, dt.datetime) or timezone.is_naive(send_at):
-        raise CampaignInvalid({"send_at": ["send_at must be a date and time with a time zone"]})
+def _check_send_at(send_at, *, now: dt.datetime) -> dt.datetime:
+    send_at = aware_or_error(send_at, field="send_at")
+    if send_at < now - dt.timedelta(seconds=settings.PUSH_SCHEDULE_SKEW_SECONDS):
+        raise InvalidInput({"send_at": [_(
+            "send_at is in the past (%(when)s); choose a later time, or use Send now")
+            % {"when": send_at.isoformat(timespec="minutes")}]})
+    if send_at > now + dt.timedelta(days=settings.PUSH_SCHEDULE_MAX_DAYS):
+        raise InvalidInput({"send_at": [_(
+            "send_at is more than %(days)d days ahead; campaigns can be planned up to then")
+            % {"days": settings.PUSH_SCHEDULE_MAX_DAYS}]})
     return send_at
+
+
+def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
+          from_=EDITABLE, reason: str = "", **changes) -> None:
+    """Book the campaign to go at `at`, into its quota day, under that day's lock."""
+    day = quota_day_of(max(at, now))
+    quota_day_lock(day)
+    if quota_remaining(day, exclude_id=campaign.pk) <= 0:
+        raise InvalidInput({"send_at": [_(
+            "%(day)s is full: %(limit)d pushes are used or booked and none remain; choose "
+            "another day") % {"day": day.isoformat(), "limit": settings.PUSH_DAILY_QUOTA}]})
+    if not campaign_transition(campaign, to=Status.SCHEDULED, actor=user, from_=from_,
+                               reason=reason, due_at=at, **changes):
+        raise _refused(campaign, _("scheduled"))
+
+
+def _refused(campaign: Campaign, action: str) -> TransitionRefused:
+    campaign.refresh_from_db(fields=["status"])
+    return TransitionRefused(_("A campaign that is %(status)s cannot be %(action)s")
+                             % {"status": campaign.get_status_display().lower(),
+                                "action": action})
 
 
 @transaction.atomic
 def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None = None,
-                    tz: str | None = None, allow_late: bool = False,
-                    attr_names=None) -> Campaign:
-    errors = {**_name_errors(name), **push_errors(push, attr_names=attr_names)}
+                    tz: str | None = None, allow_late: bool = False) -> Campaign:
+    errors = {**_name_errors(name), **push_errors(push)}
     if errors:
-        raise CampaignInvalid(errors)
-    campaign = Campaign(name=name.strip(), created_by=user, allow_late=allow_late,
-                        timezone=tz or settings.TIME_ZONE, msg_random=secrets.randbelow(2**32))
-    _apply_push(campaign, push)
-    campaign.save()
-    _record(campaign, user, "created")
+        raise InvalidInput(errors)
+    zone = zone_or_error(tz or settings.TIME_ZONE)
+    now = timezone.now()
     if send_at is not None:
-        campaign = campaign_schedule(campaign=campaign, user=user, send_at=send_at)
+        send_at = _check_send_at(send_at, now=now)
+    campaign = Campaign.objects.create(
+        name=name.strip(), created_by=user, allow_late=allow_late, timezone=zone.key,
+        push=_stored_push(push), msg_random=secrets.randbelow(2**32))
+    audit_record(actor=user, verb="campaign.created", subject=campaign)
+    if send_at is not None:
+        _book(campaign, user=user, at=send_at, now=now, send_at=send_at)
     return campaign
 
 
 @transaction.atomic
 def campaign_update(*, campaign: Campaign, user, name: str | None = None,
                     push: dict | None = None, allow_late: bool | None = None,
-                    tz: str | None = None, attr_names=None) -> Campaign:
+                    tz: str | None = None, send_at=UNSET) -> Campaign:
+    """Change what is given and, with `send_at`, book it: all or nothing."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if campaign.status not in Campaign.EDITABLE:
-        raise TransitionRefused(f"A {campaign.get_status_display().lower()} campaign cannot be "
-                                "edited; only drafts and scheduled campaigns can")
+    if campaign.status not in EDITABLE:
+        raise _refused(campaign, _("edited"))
     errors = {**(_name_errors(name) if name is not None else {}),
-              **(push_errors(push, attr_names=attr_names) if push is not None else {})}
+              **(push_errors(push) if push is not None else {})}
     if errors:
-        raise CampaignInvalid(errors)
+        raise InvalidInput(errors)
+    now = timezone.now()
+    if tz is not None:
+        campaign.timezone = zone_or_error(tz).key
+    if send_at is not UNSET and send_at is not None:
+        send_at = _check_send_at(send_at, now=now)
     if name is not None:
         campaign.name = name.strip()
     if push is not None:
-        _apply_push(campaign, push)
+        campaign.push = _stored_push(push)
     if allow_late is not None:
         campaign.allow_late = allow_late
-    if tz is not None:
-        campaign.timezone = tz
     campaign.save()
-    _record(campaign, user, "edited")
+    audit_record(actor=user, verb="campaign.edited", subject=campaign)
+    if send_at is not UNSET and send_at is not None:
+        _book(campaign, user=user, at=send_at, now=now, send_at=send_at)
     return campaign
 
 
 @transaction.atomic
 def campaign_schedule(*, campaign: Campaign, user, send_at: dt.datetime) -> Campaign:
-    send_at = _check_send_at(send_at)
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if campaign.status not in Campaign.EDITABLE:
-        raise TransitionRefused(f"A {campaign.get_status_display().lower()} campaign cannot be "
-                                "scheduled")
-    _check_capacity(max(send_at, timezone.now()), exclude_id=campaign.pk)
-    campaign.status, campaign.status_reason = Campaign.Status.SCHEDULED, ""
-    campaign.send_at = campaign.due_at = send_at
-    campaign.save()
-    _record(campaign, user, "scheduled", f"for {send_at.isoformat()}")
+    now = timezone.now()
+    send_at = _check_send_at(send_at, now=now)
+    _book(campaign, user=user, at=send_at, now=now, send_at=send_at)
     return campaign
 
 
-def _transition(campaign: Campaign, user, *, allowed, to: str, action: str, **changes) -> Campaign:
-    """A conditional update, so a racing sender or second click cannot both win."""
-    changed = Campaign.objects.filter(pk=campaign.pk, status__in=allowed).update(
-        status=to, updated_at=timezone.now(), **changes)
-    campaign.refresh_from_db()
-    if not changed:
-        raise TransitionRefused(f"A {campaign.get_status_display().lower()} campaign cannot be "
-                                f"{action}")
-    _record(campaign, user, action)
+@transaction.atomic
+def campaign_send_now(*, campaign: Campaign, user) -> Campaign:
+    now = timezone.now()
+    _book(campaign, user=user, at=now, now=now, send_at=now)
     return campaign
 
 
 @transaction.atomic
 def campaign_cancel(*, campaign: Campaign, user) -> Campaign:
-    return _transition(campaign, user, allowed=Campaign.CANCELLABLE,
-                       to=Campaign.Status.CANCELLED, action="cancelled")
+    if not campaign_transition(campaign, to=Status.CANCELLED, actor=user):
+        raise _refused(campaign, _("cancelled"))
+    return campaign
 
 
 @transaction.atomic
 def campaign_mark_sent(*, campaign: Campaign, user) -> Campaign:
-    return _transition(campaign, user, allowed=[Campaign.Status.NEEDS_REVIEW],
-                       to=Campaign.Status.SENT, action="marked sent",
-                       status_reason="An operator confirmed it was sent", sent_at=timezone.now())
+    if not campaign_transition(campaign, to=Status.SENT, actor=user, from_=[Status.NEEDS_REVIEW],
+                               reason="operator_confirmed", sent_at=timezone.now()):
+        raise _refused(campaign, _("marked sent"))
+    return campaign
 
 
 @transaction.atomic
 def campaign_send_again(*, campaign: Campaign, user) -> Campaign:
     now = timezone.now()
-    _check_capacity(now, exclude_id=campaign.pk)
-    return _transition(campaign, user, allowed=[Campaign.Status.NEEDS_REVIEW],
-                       to=Campaign.Status.SCHEDULED, action="sent again", due_at=now,
-                       allow_late=True, status_reason="An operator asked to send it again")
+    _book(campaign, user=user, at=now, now=now, from_=[Status.NEEDS_REVIEW],
+          reason="operator_send_again", allow_late=True)
+    return campaign
 
 
 def campaign_duplicate(*, campaign: Campaign, user) -> Campaign:

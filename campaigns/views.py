@@ -2,37 +2,39 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
-import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audience.selectors import attribute_names, audience_reach
 from config.celery import app as celery_app
+from core import roles
+from core.audit import audit_record
+from core.errors import InvalidInput, TransitionRefused
+from core.models import ApiToken
+from core.text import unsafe_text_errors
+from core.times import parse_day, parse_local, parse_month
+from core.tokens import token_create, token_revoke
 from pushclient import explain
 from pushclient.payload import ELEMENT_FIELDS, IMAGE_INFO_FIELDS
 
-from . import roles, selectors, services
+from . import selectors, services
 from .forms import TIMEZONES, CampaignForm
 from .middleware import remember_preferences
-from .models import ApiToken, Campaign, Preference
+from .models import Campaign, Preference
 from .quota import quota_day_of, quota_read
-from .services import CampaignInvalid, TransitionRefused
-from .tokens import token_create, token_revoke
 
 
 def healthz(request):
@@ -77,15 +79,37 @@ def home(request):
     return render(request, "campaigns/home.html", selectors.home_overview())
 
 
+def _query_errors(request, exc: InvalidInput) -> None:
+    for problems in exc.errors.values():
+        for problem in problems:
+            messages.error(request, problem)
+
+
+def _query_text(request, key: str) -> str:
+    """A free-text query parameter, or "" (with a message) when it holds unusable characters."""
+    value = request.GET.get(key, "").strip()[:200]
+    errors = unsafe_text_errors(value, key)
+    if errors:
+        _query_errors(request, InvalidInput(errors))
+        return ""
+    return value
+
+
 @marketer_required
 def campaign_list(request):
     status = request.GET.get("status", "")
-    day = parse_date(request.GET.get("day", "") or "") if request.GET.get("day") else None
-    search = request.GET.get("q", "").strip()
+    status = status if status in Campaign.Status.values else ""
+    day = None
+    if request.GET.get("day"):
+        try:
+            day = parse_day(request.GET["day"])
+        except InvalidInput as exc:
+            _query_errors(request, exc)
+    search = _query_text(request, "q")
     query = selectors.campaign_list(status=status, day=day, search=search)
     page = Paginator(query, 25).get_page(request.GET.get("page"))
     return render(request, "campaigns/list.html", {
-        "page": page, "status": status, "day": request.GET.get("day", ""), "q": search,
+        "page": page, "status": status, "day": day.isoformat() if day else "", "q": search,
         "statuses": Campaign.Status.choices})
 
 
@@ -96,32 +120,27 @@ def _editor_context(form, campaign=None) -> dict:
 
 
 def _save(request, form, campaign=None):
-    """Create or update from a valid form; service errors come back onto the form."""
+    """Create or update from a valid form in one service call; its errors come back onto the
+    form. An edit books the campaign again only when its time was changed."""
     data = form.cleaned_data
     try:
         if campaign is None:
-            campaign = services.campaign_create(
+            return services.campaign_create(
                 user=request.user, name=data["name"], push=form.push, tz=data["send_tz"],
-                allow_late=data["allow_late"], attr_names=form.attr_names.values())
-        else:
-            campaign = services.campaign_update(
-                campaign=campaign, user=request.user, name=data["name"], push=form.push,
-                allow_late=data["allow_late"], tz=data["send_tz"],
-                attr_names=form.attr_names.values())
-        if data["send_at"] is not None:
-            campaign = services.campaign_schedule(campaign=campaign, user=request.user,
-                                                  send_at=data["send_at"])
-    except CampaignInvalid as exc:
+                allow_late=data["allow_late"], send_at=data["send_at"])
+        return services.campaign_update(
+            campaign=campaign, user=request.user, name=data["name"], push=form.push,
+            allow_late=data["allow_late"], tz=data["send_tz"],
+            send_at=data["send_at"] if form.schedule_changed() else services.UNSET)
+    except InvalidInput as exc:
         form.add_rule_errors(exc.errors)
         return None
-    return campaign
 
 
 @marketer_required
 def campaign_create(request):
-    names = attribute_names()
     tz = request.session.get("pref_timezone", settings.TIME_ZONE)
-    form = CampaignForm(request.POST or None, attr_names=names,
+    form = CampaignForm(request.POST or None, attr_names=attribute_names(),
                         initial={"send_tz": tz if tz in TIMEZONES else "Asia/Shanghai"})
     if request.method == "POST" and form.is_valid():
         campaign = _save(request, form)
@@ -168,11 +187,13 @@ def campaign_preview(request):
 @marketer_required
 def capacity(request):
     """The quota day a chosen local time falls on, with what remains of it."""
+    if not request.GET.get("at"):
+        return JsonResponse(quota_read())
     try:
-        local = dt.datetime.fromisoformat(request.GET.get("at", ""))
-        moment = local.replace(tzinfo=zoneinfo.ZoneInfo(request.GET.get("tz", "UTC")))
-    except (ValueError, KeyError):
-        moment = timezone.now()
+        moment = parse_local(request.GET["at"], request.GET.get("tz", "UTC"), field="at",
+                             zone_field="tz")
+    except InvalidInput as exc:
+        return JsonResponse({"error": _("Invalid input"), "errors": exc.errors}, status=400)
     return JsonResponse(quota_read(quota_day_of(moment)))
 
 
@@ -183,15 +204,14 @@ def campaign_detail(request, pk: int):
                 for a in campaign.attempts.all()]
     return render(request, "campaigns/detail.html", {
         "campaign": campaign, "attempts": attempts,
-        "events": campaign.events.select_related("actor"),
+        "events": selectors.campaign_timeline(campaign),
         "request_json": json.dumps({"MsgRandom": campaign.msg_random, **campaign.push},
                                    ensure_ascii=False, indent=2)})
 
 
 ACTIONS = {
     "cancel": lambda c, u, _: services.campaign_cancel(campaign=c, user=u),
-    "send-now": lambda c, u, _: services.campaign_schedule(campaign=c, user=u,
-                                                            send_at=timezone.now()),
+    "send-now": lambda c, u, _: services.campaign_send_now(campaign=c, user=u),
     "mark-sent": lambda c, u, _: services.campaign_mark_sent(campaign=c, user=u),
     "send-again": lambda c, u, _: services.campaign_send_again(campaign=c, user=u),
     "duplicate": lambda c, u, _: services.campaign_duplicate(campaign=c, user=u),
@@ -206,16 +226,12 @@ def campaign_action(request, pk: int, action: str):
     if action not in ACTIONS:
         raise PermissionDenied
     send_at = None
-    if action == "reschedule":
-        try:
-            local = dt.datetime.fromisoformat(request.POST.get("send_at_local", ""))
-            send_at = local.replace(tzinfo=zoneinfo.ZoneInfo(campaign.timezone))
-        except ValueError:
-            messages.error(request, _("Pick the date and time to send"))
-            return redirect("campaign-detail", pk=pk)
     try:
+        if action == "reschedule":
+            send_at = parse_local(request.POST.get("send_at_local", ""), campaign.timezone,
+                                  field="send_at_local")
         result = ACTIONS[action](campaign, request.user, send_at)
-    except (TransitionRefused, CampaignInvalid) as exc:
+    except (TransitionRefused, InvalidInput) as exc:
         messages.error(request, str(exc))
         return redirect("campaign-detail", pk=pk)
     if action == "duplicate":
@@ -228,33 +244,60 @@ def campaign_action(request, pk: int, action: str):
 @marketer_required
 def calendar_view(request):
     today = quota_day_of(timezone.now())
-    try:
-        year, month = (int(p) for p in request.GET.get("month", "").split("-"))
-        dt.date(year, month, 1)
-    except ValueError:
-        year, month = today.year, today.month
+    year, month = today.year, today.month
+    if request.GET.get("month"):
+        try:
+            year, month = parse_month(request.GET["month"])
+        except InvalidInput as exc:
+            _query_errors(request, exc)
     return render(request, "campaigns/calendar.html", selectors.calendar_month(year, month))
+
+
+NEW_TOKEN_KEY = "new_token"
 
 
 @marketer_required
 def tokens(request):
-    new_token = None
+    """Create and revoke tokens; each POST redirects, so a reload never makes a second token.
+    A new token is shown once, from the session, then forgotten."""
     if request.method == "POST":
         if "revoke" in request.POST:
-            token = get_object_or_404(ApiToken, pk=request.POST["revoke"], user=request.user)
-            token_revoke(token=token)
+            revoke = request.POST["revoke"]
+            token = get_object_or_404(ApiToken, pk=int(revoke) if revoke.isdigit() else 0,
+                                      user=request.user)
+            with transaction.atomic():
+                token_revoke(token=token)
+                audit_record(actor=request.user, verb="token.revoked", subject=token)
             messages.success(request, _("Token revoked."))
             return redirect("tokens")
-        _token, new_token = token_create(user=request.user,
-                                    name=request.POST.get("name", "").strip() or "script")
+        name = request.POST.get("name", "").strip()[:100]
+        if unsafe_text_errors(name, "name"):
+            messages.error(request, _("The name holds characters that cannot be stored"))
+            return redirect("tokens")
+        with transaction.atomic():
+            token, raw = token_create(user=request.user, name=name or "script")
+            audit_record(actor=request.user, verb="token.created", subject=token)
+        request.session[NEW_TOKEN_KEY] = raw
+        return redirect("tokens")
     return render(request, "campaigns/tokens.html", {
         "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
-        "new_token": new_token})
+        "new_token": request.session.pop(NEW_TOKEN_KEY, None)})
 
 
 @role_required(roles.is_admin)
 def audit(request):
-    return render(request, "campaigns/audit.html", {"rows": selectors.audit_log()})
+    filters = {"actor": _query_text(request, "actor"), "kind": request.GET.get("kind", "")}
+    for key in ("since", "until"):
+        filters[key] = None
+        if request.GET.get(key):
+            try:
+                filters[key] = parse_day(request.GET[key], field=key)
+            except InvalidInput as exc:
+                _query_errors(request, exc)
+    page = Paginator(selectors.audit_events(**filters), 50).get_page(request.GET.get("page"))
+    return render(request, "campaigns/audit.html", {
+        "page": page, "rows": selectors.audit_rows(page.object_list), "filters": filters,
+        "kinds": selectors.AUDIT_KINDS})
 
 
 @marketer_required
@@ -265,7 +308,7 @@ def preferences(request):
     if language in dict(settings.LANGUAGES):
         preference.language = language
     zone = request.POST.get("timezone")
-    if zone in TIMEZONES:
+    if zone in TIMEZONES:  # the editor's list, every one a real zone
         preference.timezone = zone
     preference.save()
     remember_preferences(request, preference)

@@ -31,12 +31,15 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
-    "campaigns",
+    "ninja",
+    "core",
     "audience",
+    "campaigns",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "core.api.json_errors_under_api",
     "campaigns.security.content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -59,6 +62,7 @@ TEMPLATES = [{
         "django.template.context_processors.request",
         "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages",
+        "core.roles.role_context",
     ]},
 }]
 
@@ -145,6 +149,9 @@ PUSH_MIN_INTERVAL_SECONDS = env.float("PUSH_MIN_INTERVAL_SECONDS", default=1.0)
 PUSH_QUOTA_TIMEZONE = env.str("PUSH_QUOTA_TIMEZONE", default="Asia/Shanghai")
 PUSH_ALLOWED_LATENESS_SECONDS = env.int("PUSH_ALLOWED_LATENESS_SECONDS", default=3600)
 PUSH_MAX_ATTEMPTS = env.int("PUSH_MAX_ATTEMPTS", default=5)
+# A send_at this much in the past is still taken (clocks differ); earlier is refused.
+PUSH_SCHEDULE_SKEW_SECONDS = env.int("PUSH_SCHEDULE_SKEW_SECONDS", default=60)
+PUSH_SCHEDULE_MAX_DAYS = env.int("PUSH_SCHEDULE_MAX_DAYS", default=366)
 # Whether Tencent dedupes a repeated MsgRandom is uncertain (spec §9.2): by default a push
 # whose answer never came is not resent blindly but left for an operator to review.
 PUSH_RETRY_UNKNOWN_OUTCOME = env.bool("PUSH_RETRY_UNKNOWN_OUTCOME", default=False)

@@ -2,8 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from audience import api as audience_api
-from campaigns import api, openapi, views
+from audience.api import router as audience_api
+from campaigns import views
+from campaigns.api import router as campaigns_api
+from core.api import api
+
+api.add_router("", campaigns_api)
+api.add_router("", audience_api)
 
 urlpatterns = [
     path("healthz", views.healthz),
@@ -23,17 +28,7 @@ urlpatterns = [
     path("audit/", views.audit, name="audit"),
     path("preferences/", views.preferences, name="preferences"),
     path("admin/", admin.site.urls),
-    path("api/openapi.json", openapi.openapi),
-    path("api/token/", api.token),
-    path("api/campaigns/", api.campaigns),
-    path("api/campaigns/<int:pk>/", api.campaign),
-    path("api/campaigns/<int:pk>/cancel/", api.campaign_cancel),
-    path("api/campaigns/<int:pk>/schedule/", api.campaign_schedule),
-    path("api/quota/", api.quota),
-    path("api/attribute-names/", audience_api.attr_names),
-    path("api/audience/jobs/", audience_api.jobs),
-    path("api/audience/jobs/<int:pk>/", audience_api.job),
-    path("api/audience/reach/", audience_api.reach),
+    path("api/", api.urls),
 ]
 
-handler404 = "campaigns.api.not_found"
+handler404 = "core.views.not_found"

@@ -195,6 +195,11 @@ class TimClient:
                          offline_push_info=offline_push_info, msg_life_time=msg_life_time,
                          from_account=from_account,
                          msg_random=secrets.randbelow(2**32) if msg_random is None else msg_random)
+        return self.push_request(body, attr_names=attr_names, retries=retries)
+
+    def push_request(self, body: Mapping, *, attr_names=None,
+                     retries: int | None = None) -> PushResult:
+        """Send a whole im_push body (MsgRandom included) as it is, after Tencent's rules."""
         payload.validate_push(body, attr_names=attr_names)
         data = self.call("all_member_push", "im_push", body, retries=retries)
         return PushResult(task_id=str(data.get("TaskId", "")), msg_random=body["MsgRandom"])

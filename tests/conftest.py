@@ -40,7 +40,7 @@ TEXT = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hello"}}]
 @pytest.fixture
 def tim(settings, emulator):
     """Point the product at the emulator, with a short read timeout for stalled answers."""
-    from campaigns import tencent
+    from core import tencent
     settings.TIM_API_BASE_URL = emulator.url
     settings.TIM_REGION = ""
     settings.TIM_SDKAPPID = SDKAPPID

@@ -80,7 +80,7 @@ def test_a_job_tags_accounts_and_reports_progress(api, tim, tim_client):
 def test_a_file_upload_starts_a_job(api, tim):
     from django.core.files.uploadedfile import SimpleUploadedFile
     put(api, "/api/attribute-names/", {"0": "city"})
-    answer = api.post("/api/audience/jobs/", {
+    answer = api.post("/api/audience/jobs/upload/", {
         "action": "set_attrs", "attrs": json.dumps({"city": "Shenzhen"}),
         "accounts_file": SimpleUploadedFile("a.csv", b"id\nmary\nbob\n"), "column": "id"})
     assert answer.status_code == 202
@@ -96,7 +96,7 @@ def test_a_file_upload_starts_a_job(api, tim):
     ({"action": "set_attrs", "attrs": {"shoe": "42"}, "accounts": ["a"]}, "attrs",
      "names attribute 'shoe', which is not one of the app's attribute names"),
     ({"action": "add_tags", "tags": ["vip"], "accounts": []}, "accounts",
-     "accounts must be a non-empty list"),
+     "accounts must not be empty"),
     ({"action": "add_tags", "tags": ["vip"], "accounts": ["has space"]}, "accounts",
      "No valid account in the list; line 1: line 1 holds spaces"),
     ({"action": "tag_everyone", "accounts": ["a"]}, "action", "action must be one of"),

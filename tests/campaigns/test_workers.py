@@ -75,7 +75,7 @@ def test_a_quota_of_five_sends_exactly_five_and_moves_the_rest(marketer, emulato
                                              status_reason="").exists(),
              timeout=40, message="5 sent, 3 moved")
     moved = Campaign.objects.filter(pk__in=ids, status="scheduled")
-    assert all(c.status_reason.startswith("Moved to") for c in moved)
+    assert all(c.status_reason == "moved_full_day" for c in moved)
     assert len(emulator.state()["pushes"]) == 5
     assert [c for c in emulator.calls() if c["code"] == 90047] == [], "our gate stopped first"
 

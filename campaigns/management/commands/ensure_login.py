@@ -5,7 +5,7 @@ import os
 from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand
 
-from campaigns.roles import ADMINS
+from core.roles import ADMINS
 
 
 class Command(BaseCommand):

@@ -6,6 +6,8 @@ from django.conf import settings
 
 from pushclient import TimClient
 
+from .limiter import limiter_from_settings
+
 
 def _client(**extra) -> TimClient:
     return TimClient(
@@ -24,7 +26,6 @@ def client() -> TimClient:
 @cache
 def audience_client() -> TimClient:
     """For attribute and tag calls: every request waits for the shared limiter."""
-    from audience.limiter import limiter_from_settings
     return _client(pool_size=64, throttle=limiter_from_settings().acquire)
 
 

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import redis
+from django.conf import settings
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +85,6 @@ class FileLimiter:
 
 
 def limiter_from_settings():
-    from django.conf import settings
     if settings.REDIS_URL:
         return RedisLimiter(settings.REDIS_URL, limit=settings.TIM_CALLS_PER_SECOND,
                             window=settings.TIM_RATE_WINDOW_SECONDS)

@@ -20,3 +20,8 @@ def is_admin(user) -> bool:
 def is_marketer(user) -> bool:
     return bool(user.is_authenticated and user.is_active and (
         user.is_superuser or _role_groups(user) & {MARKETERS, ADMINS}))
+
+
+def role_context(request) -> dict:
+    """For templates: show admin-only links to admins only (staff marketers get 403 there)."""
+    return {"user_is_admin": is_admin(request.user)}

@@ -1,0 +1,38 @@
+"""Why a campaign is in its status: stored as a code and parameters, worded when shown."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from pushclient import explain
+
+REASONS = {
+    "moved_full_day": _("Moved to {day} {time} ({zone}): all of that day's pushes were used"),
+    "moved_quota_refused": _("Moved to {day} {time} ({zone}): Tencent answered 90047 (daily "
+                             "quota exceeded)"),
+    "missed": _("Missed: found {late} after its time, past the allowed lateness; it was not "
+                "sent stale"),
+    "retrying": _("Retrying: {explanation}"),
+    "refused": _("Tencent refused it: {explanation} (error {code})"),
+    "invalid": _("The push broke a rule: {explanation}"),
+    "unanswered": _("{explanation} Check the app, then mark it sent or send it again."),
+    "worker_stopped": _("The worker stopped while the push was in flight; whether it went out "
+                        "is unknown. Check the app, then mark it sent or send it again."),
+    "operator_confirmed": _("An operator confirmed it was sent"),
+    "operator_send_again": _("An operator asked to send it again"),
+}
+
+
+class _Params(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def reason_words(code: str, params: dict | None) -> str:
+    if not code:
+        return ""
+    params = _Params(params or {})
+    if "code" in params and "explanation" not in params:
+        params["explanation"] = explain(params["code"], params.get("info", ""))
+    template = REASONS.get(code)
+    return str(template).format_map(params) if template else code

@@ -1,0 +1,57 @@
+"""The one state machine: every status change of a campaign, by a person or by the sender,
+goes through `campaign_transition`, which knows the allowed moves, writes with a conditional
+UPDATE (so a racing sender or a second click cannot both win) and records one audit event in
+the same transaction."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Now
+
+from core.audit import audit_record
+
+from .models import Campaign
+
+Status = Campaign.Status
+
+# Each status, and the statuses it may be reached from.
+ALLOWED_FROM: dict[str, frozenset[str]] = {
+    # booked by a person, retried or moved by the sender, or sent again after review
+    Status.SCHEDULED: frozenset({Status.DRAFT, Status.SCHEDULED, Status.SENDING,
+                                 Status.NEEDS_REVIEW}),
+    Status.SENDING: frozenset({Status.SCHEDULED}),
+    # Tencent's answer, or an operator's confirmation after review
+    Status.SENT: frozenset({Status.SENDING, Status.NEEDS_REVIEW}),
+    Status.FAILED: frozenset({Status.SENDING}),
+    Status.NEEDS_REVIEW: frozenset({Status.SENDING}),
+    Status.CANCELLED: frozenset({Status.DRAFT, Status.SCHEDULED}),
+}
+EDITABLE = frozenset({Status.DRAFT, Status.SCHEDULED})
+
+
+def campaign_transition(campaign: Campaign, *, to: str, actor=None, from_=None,
+                        where: Q | None = None, reason: str = "", params: dict | None = None,
+                        **changes) -> bool:
+    """Move `campaign` to `to` if it is in one of `from_` (default: every allowed status) and
+    matches `where`; True if this call made the change."""
+    allowed = ALLOWED_FROM[to] if from_ is None else ALLOWED_FROM[to] & frozenset(from_)
+    if from_ is not None and allowed != frozenset(from_):
+        raise ValueError(f"{set(from_) - allowed} -> {to} is not a transition")
+    params = params or {}
+    with transaction.atomic():
+        before = (Campaign.objects.select_for_update().filter(pk=campaign.pk)
+                  .values_list("status", flat=True).first())
+        query = Campaign.objects.filter(pk=campaign.pk, status__in=allowed)
+        if where is not None:
+            query = query.filter(where)
+        if not query.update(status=to, status_reason=reason, status_params=params,
+                            updated_at=Now(), **changes):
+            return False
+        audit_record(actor=actor, verb="campaign.status", subject=campaign,
+                     from_status=before, to_status=to, reason=reason, **params)
+    campaign.status, campaign.status_reason, campaign.status_params = to, reason, params
+    for field, value in changes.items():
+        if not hasattr(value, "resolve_expression"):
+            setattr(campaign, field, value)
+    return True

@@ -1,0 +1,223 @@
+"""The JSON API's plumbing: one NinjaAPI, token authentication with roles, a parser that refuses
+what the database cannot store, and every error in one shape:
+{"error": "...", "errors": {"field": ["rule it broke", ...]}}. The OpenAPI description is
+generated from the same schemas that validate requests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
+from ninja.security import APIKeyHeader
+
+from . import roles
+from .errors import InvalidInput, TransitionRefused
+from .text import unsafe_text_errors
+from .tokens import token_user
+
+
+class RoleRefused(Exception):
+    pass
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+class SafeJSONParser(Parser):
+    """Plain JSON objects only: no NaN or Infinity, no NUL or unpaired surrogates, no nesting
+    deeper than people write."""
+
+    def parse_body(self, request: HttpRequest):
+        try:
+            data = json.loads(request.body, parse_constant=_no_constants)
+        except RecursionError:
+            raise InvalidInput({"body": [_("The body is nested too deeply")]}) from None
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInput({"body": [_("The body is not valid JSON")]}) from None
+        if not isinstance(data, dict):
+            raise InvalidInput({"body": [_("The body must be a JSON object")]})
+        errors = unsafe_text_errors(data, "")
+        if errors:
+            raise InvalidInput(errors)
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        result = super().parse_querydict(data, list_fields, request)
+        errors = unsafe_text_errors(result, "")
+        if errors:
+            raise InvalidInput(errors)
+        return result
+
+
+class ExactTimesEncoder(NinjaJSONEncoder):
+    """Times to the microsecond with their offset, so a send_at reads back as it was sent."""
+
+    def default(self, o):
+        if isinstance(o, dt.datetime | dt.time):
+            return o.isoformat()
+        return super().default(o)
+
+
+class ExactTimesRenderer(JSONRenderer):
+    encoder_class = ExactTimesEncoder
+
+
+class TokenAuth(APIKeyHeader):
+    """'Authorization: Token <token>' (or Bearer) with a token from POST /api/token/."""
+
+    param_name = "Authorization"
+
+    def __init__(self, role=roles.is_marketer):
+        self.role = role
+        super().__init__()
+
+    def authenticate(self, request, key):
+        scheme, _sep, raw = (key or "").partition(" ")
+        if scheme not in ("Token", "Bearer") or not raw.strip() or "\x00" in raw:
+            return None
+        user = token_user(raw.strip())
+        if user is None:
+            return None
+        if not self.role(user):
+            raise RoleRefused
+        request.user = user
+        return user
+
+
+marketer_auth = TokenAuth(roles.is_marketer)
+admin_auth = TokenAuth(roles.is_admin)
+
+api = NinjaAPI(
+    title="Push campaigns API", version="2", urls_namespace="api",
+    description="Compose and schedule Tencent Cloud Chat push campaigns and manage the "
+                "audience. Every error answers {\"error\", \"errors\": {field: [rules]}}.",
+    parser=SafeJSONParser(), renderer=ExactTimesRenderer(), auth=marketer_auth, docs_decorator=login_required,
+)
+
+
+def error(request, status: int, message: str, errors: dict | None = None):
+    body = {"error": str(message)}
+    if errors is not None:
+        body["errors"] = errors
+    return api.create_response(request, body, status=status)
+
+
+# What pydantic's rule types mean, in the caller's language.
+RULE_WORDS = {
+    "missing": _l("%(field)s is required"),
+    "string_type": _l("%(field)s must be text"),
+    "bool_type": _l("%(field)s must be true or false"),
+    "int_type": _l("%(field)s must be a whole number"),
+    "int_parsing": _l("%(field)s must be a whole number"),
+    "dict_type": _l("%(field)s must be an object"),
+    "list_type": _l("%(field)s must be a list"),
+    "too_short": _l("%(field)s must not be empty"),
+    "string_too_long": _l("%(field)s is too long: at most %(max_length)s characters"),
+    "too_long": _l("%(field)s has too many items: at most %(max_length)s"),
+    "greater_than_equal": _l("%(field)s must be at least %(ge)s"),
+    "less_than_equal": _l("%(field)s must be at most %(le)s"),
+    "extra_forbidden": _l("%(field)s is not a field of this request"),
+    "literal_error": _l("%(field)s must be one of %(expected)s"),
+    "enum": _l("%(field)s must be one of %(expected)s"),
+}
+
+
+def _field(loc) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file", "payload")]
+    return ".".join(parts) or "body"
+
+
+@api.exception_handler(ValidationError)
+def _validation(request, exc: ValidationError):
+    errors: dict[str, list[str]] = {}
+    for item in exc.errors:
+        field = _field(item.get("loc", ()))
+        words = RULE_WORDS.get(item.get("type", ""))
+        context = {"field": field, **{k: str(v) for k, v in (item.get("ctx") or {}).items()}}
+        try:
+            message = str(words) % context if words else f"{field}: {item.get('msg', '')}"
+        except (KeyError, ValueError):
+            message = f"{field}: {item.get('msg', '')}"
+        errors.setdefault(field, []).append(message)
+    return error(request, 400, _("Invalid input"), errors)
+
+
+@api.exception_handler(InvalidInput)
+def _invalid(request, exc: InvalidInput):
+    return error(request, 400, _("Invalid input"), exc.errors)
+
+
+@api.exception_handler(TransitionRefused)
+def _refused(request, exc):
+    return error(request, 409, str(exc))
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request, exc):
+    return error(request, 401, _("Authentication required: send 'Authorization: Token "
+                                 "<token>' with a token from POST /api/token/"))
+
+
+@api.exception_handler(RoleRefused)
+def _forbidden(request, exc):
+    return error(request, 403, _("Your role does not allow this"))
+
+
+@api.exception_handler(Http404)
+def _not_found(request, exc):
+    return error(request, 404, _("Nothing at %(path)s: check the URL and the id")
+                 % {"path": request.path})
+
+
+@api.exception_handler(HttpError)
+def _http_error(request, exc: HttpError):
+    # Ninja wraps whatever the parser raised; answer with what it was.
+    if isinstance(exc.__cause__, InvalidInput):
+        return _invalid(request, exc.__cause__)
+    if isinstance(exc.__cause__, MultiPartParserError):
+        return _bad_multipart(request, exc.__cause__)
+    if isinstance(exc.__cause__, RequestDataTooBig):
+        return _too_big(request, exc.__cause__)
+    return error(request, exc.status_code, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request, exc):
+    return error(request, 413, _("The request body is larger than the server accepts"))
+
+
+@api.exception_handler(MultiPartParserError)
+def _bad_multipart(request, exc):
+    return error(request, 400, _("The multipart upload could not be read"))
+
+
+def json_errors_under_api(get_response):
+    """Answers the API gives outside its views (405 for an unknown method, Django's 400 for an
+    oversized body) in the API's one error shape too."""
+    def middleware(request):
+        response = get_response(request)
+        if request.path.startswith("/api/") and 400 <= response.status_code < 600 and \
+                not response.get("Content-Type", "").startswith("application/json") and \
+                not request.path.startswith("/api/docs"):
+            words = {405: _("%(method)s is not allowed here; allowed: %(allowed)s") % {
+                "method": request.method, "allowed": response.get("Allow", "")},
+                400: _("The request could not be read (too large or malformed)")}
+            body = {"error": words.get(response.status_code, response.reason_phrase)}
+            replacement = JsonResponse(body, status=response.status_code)
+            if response.has_header("Allow"):
+                replacement["Allow"] = response["Allow"]
+            return replacement
+        return response
+    return middleware

@@ -1,0 +1,75 @@
+"""The one audit trail: every campaign change and send, job, attribute-name change, API token,
+login and role change is one AuditEvent, written in the same transaction as the change."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent
+
+# What each verb says, with its parameters. Unknown parameters are left out of the words.
+VERBS = {
+    "campaign.created": _("created the campaign"),
+    "campaign.edited": _("edited the campaign"),
+    "campaign.status": _("status {from_status} → {to_status}"),
+    "job.created": _("started a job: {action} on {accounts} accounts"),
+    "job.cancelled": _("cancelled the job"),
+    "job.resumed": _("resumed the job"),
+    "account.changed": _("{operation} on account {account}: {values}"),
+    "attribute_names.set": _("set attribute names: {names}"),
+    "attribute_names.read_back": _("read attribute names back from Tencent: {names}"),
+    "token.created": _("created an API token"),
+    "token.revoked": _("revoked an API token"),
+    "user.logged_in": _("signed in"),
+    "user.roles_changed": _("changed roles: {change} {groups}"),
+    "legacy": _("{action} {detail}"),
+}
+SUBJECT_TYPES = {"campaign": _("Campaign"), "job": _("Bulk job"),
+                 "attribute_names": _("Attribute names"), "account": _("Account"),
+                 "token": _("API token"),
+                 "user": _("User")}
+
+
+def audit_record(*, actor, verb: str, subject=None, subject_type: str = "",
+                 **params) -> AuditEvent:
+    """Call inside the transaction that makes the change, so both or neither are kept."""
+    if verb not in VERBS:
+        raise ValueError(f"unknown audit verb {verb!r}")
+    actor = actor if getattr(actor, "is_authenticated", False) else None
+    return AuditEvent.objects.create(
+        actor=actor, verb=verb,
+        subject_type=subject_type or (subject._meta.model_name if subject is not None else ""),
+        subject_id=getattr(subject, "pk", None), subject_label=str(subject or "")[:200],
+        params=params)
+
+
+class _Defaulting(dict):
+    def __missing__(self, key):
+        return ""
+
+
+def audit_words(event: AuditEvent, describe=None) -> str:
+    """The event in the reader's language; `describe` words parameters the core cannot."""
+    params = dict(event.params)
+    if describe is not None:
+        params.update(describe(event))
+    return str(VERBS.get(event.verb, event.verb)).format_map(_Defaulting(params)).strip()
+
+
+@receiver(user_logged_in)
+def _on_login(sender, request, user, **kwargs):
+    audit_record(actor=user, verb="user.logged_in", subject=user, subject_type="user")
+
+
+@receiver(m2m_changed, sender=get_user_model().groups.through)
+def _on_roles_changed(sender, instance, action, pk_set, reverse, **kwargs):
+    if action not in ("post_add", "post_remove") or reverse or not pk_set:
+        return
+    from django.contrib.auth.models import Group
+    names = sorted(Group.objects.filter(pk__in=pk_set).values_list("name", flat=True))
+    audit_record(actor=None, verb="user.roles_changed", subject=instance, subject_type="user",
+                 change="+" if action == "post_add" else "−", groups=", ".join(names))

@@ -1,0 +1,56 @@
+"""What both apps share: API tokens and the one audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A JSON API credential; only its hash is stored, the raw token is shown once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    name = models.CharField(max_length=100, default="script")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=8)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "campaigns_apitoken"  # moved from campaigns without moving its rows
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+
+class AuditEvent(models.Model):
+    """One thing a person or the sender did: a verb code and its parameters, worded when shown."""
+
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                              on_delete=models.SET_NULL, related_name="+")
+    verb = models.CharField(max_length=40)
+    subject_type = models.CharField(max_length=20, blank=True)
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    # The subject's name when it happened, so the trail reads well after a rename or deletion.
+    subject_label = models.CharField(max_length=200, blank=True)
+    params = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["-at", "-id"]),
+                   models.Index(fields=["subject_type", "subject_id", "at"]),
+                   models.Index(fields=["verb", "-at"]),
+                   models.Index(fields=["actor", "-at"])]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.verb} {self.subject_label}"
