@@ -10,8 +10,7 @@ from tests.conftest import make_user
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PAGES = ["/admin/audience/attributename/", "/admin/audience/attributename/lookup/",
-         "/admin/audience/segment/add/", "/admin/audience/job/add/", "/admin/audience/job/",
-         "/admin/audience/auditentry/"]
+         "/admin/audience/segment/add/", "/admin/audience/job/add/", "/admin/audience/job/"]
 
 
 @pytest.mark.parametrize("url", PAGES)
