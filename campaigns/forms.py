@@ -42,6 +42,17 @@ class LocalDateTimeField(forms.DateTimeField):
                 continue
         raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
 
+    def has_changed(self, initial, data):
+        """The widget shows minutes: a stored 09:30:42 comes back as 09:30, unchanged."""
+        try:
+            submitted = self.to_python(data)
+        except forms.ValidationError:
+            return True
+        stored = self.to_python(initial)
+        def minute(value):
+            return value.replace(second=0, microsecond=0, fold=0) if value else None
+        return minute(stored) != minute(submitted)
+
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)

@@ -108,7 +108,7 @@ def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None 
     errors = {**_name_errors(name), **push_errors(push)}
     if errors:
         raise InvalidInput(errors)
-    zone = zone_or_error(tz or settings.TIME_ZONE)
+    zone = zone_or_error(settings.TIME_ZONE if tz is None else tz)
     now = timezone.now()
     if send_at is not None:
         send_at = _check_send_at(send_at, now=now)

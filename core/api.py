@@ -13,7 +13,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -116,21 +116,21 @@ def error(request, status: int, message: str, errors: dict | None = None):
 
 # What pydantic's rule types mean, in the caller's language.
 RULE_WORDS = {
-    "missing": _l("%(field)s is required"),
-    "string_type": _l("%(field)s must be text"),
-    "bool_type": _l("%(field)s must be true or false"),
-    "int_type": _l("%(field)s must be a whole number"),
-    "int_parsing": _l("%(field)s must be a whole number"),
-    "dict_type": _l("%(field)s must be an object"),
-    "list_type": _l("%(field)s must be a list"),
-    "too_short": _l("%(field)s must not be empty"),
-    "string_too_long": _l("%(field)s is too long: at most %(max_length)s characters"),
-    "too_long": _l("%(field)s has too many items: at most %(max_length)s"),
-    "greater_than_equal": _l("%(field)s must be at least %(ge)s"),
-    "less_than_equal": _l("%(field)s must be at most %(le)s"),
-    "extra_forbidden": _l("%(field)s is not a field of this request"),
-    "literal_error": _l("%(field)s must be one of %(expected)s"),
-    "enum": _l("%(field)s must be one of %(expected)s"),
+    "missing": gettext_lazy("%(field)s is required"),
+    "string_type": gettext_lazy("%(field)s must be text"),
+    "bool_type": gettext_lazy("%(field)s must be true or false"),
+    "int_type": gettext_lazy("%(field)s must be a whole number"),
+    "int_parsing": gettext_lazy("%(field)s must be a whole number"),
+    "dict_type": gettext_lazy("%(field)s must be an object"),
+    "list_type": gettext_lazy("%(field)s must be a list"),
+    "too_short": gettext_lazy("%(field)s must not be empty"),
+    "string_too_long": gettext_lazy("%(field)s is too long: at most %(max_length)s characters"),
+    "too_long": gettext_lazy("%(field)s has too many items: at most %(max_length)s"),
+    "greater_than_equal": gettext_lazy("%(field)s must be at least %(ge)s"),
+    "less_than_equal": gettext_lazy("%(field)s must be at most %(le)s"),
+    "extra_forbidden": gettext_lazy("%(field)s is not a field of this request"),
+    "literal_error": gettext_lazy("%(field)s must be one of %(expected)s"),
+    "enum": gettext_lazy("%(field)s must be one of %(expected)s"),
 }
 
 

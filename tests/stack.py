@@ -47,10 +47,10 @@ class Stack:
         }
         self.processes: dict[str, subprocess.Popen] = {}
 
-    def _start(self, name: str, *args: str) -> subprocess.Popen:
+    def _start(self, name: str, *args: str, **env: str) -> subprocess.Popen:
         log = open(self.tmp_path / f"{name}.log", "w")
         process = subprocess.Popen([sys.executable, "-m", "celery", "-A", "config", *args],
-                                   env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                   env={**self.env, **env}, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
         self.processes[name] = process
         return process
@@ -59,10 +59,11 @@ class Stack:
         subprocess.run([sys.executable, "-m", "celery", "-A", "config", "purge", "-f"],
                        env=self.env, capture_output=True, timeout=60)
 
-    def worker(self, name: str) -> subprocess.Popen:
+    def worker(self, name: str, **env: str) -> subprocess.Popen:
         # The solo pool runs tasks in the worker process itself: killing it kills the send.
         return self._start(name, "worker", "--pool=solo", "-n", f"{name}@%h", "--without-gossip",
-                           "--without-mingle", "--without-heartbeat", "-l", self.env["LOG_LEVEL"])
+                           "--without-mingle", "--without-heartbeat", "-l", self.env["LOG_LEVEL"],
+                           **env)
 
     def beat(self, name: str) -> subprocess.Popen:
         return self._start(name, "beat", "-s", str(self.tmp_path / f"{name}-schedule"),

@@ -51,6 +51,28 @@ def push_gaps(pushes):
     return [b - a for a, b in zip(times, times[1:])]
 
 
+FAKETIME_LIBRARY = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+
+@pytest.mark.parametrize("skew", ["+0.9", "-0.9"])
+def test_a_worker_whose_clock_is_0_9_s_off_still_leaves_more_than_1_s_between_pushes(
+        marketer, emulator, stack, skew):
+    """Found: one worker whose clock ran 0.9 s ahead put pushes 0.92–0.98 s apart (90024).
+    Two workers, one honest and one skewed by libfaketime, hand the dispatcher role to each
+    other every second; the gate must read one clock, the database's."""
+    require_service("libfaketime (apt-get install faketime)", os.path.exists(FAKETIME_LIBRARY))
+    ids = book(marketer, 10, at=timezone.now() + dt.timedelta(seconds=3))
+    running = stack(workers=0, beats=1, DISPATCH_RUN_SECONDS=1)
+    running.worker("honest")
+    running.worker("skewed", FAKETIME=skew, LD_PRELOAD=FAKETIME_LIBRARY,
+                   FAKETIME_DONT_FAKE_MONOTONIC="1", FAKETIME_NO_CACHE="1")
+    wait_for(lambda: statuses(ids) == ["sent"] * 10, timeout=90, message="10 sent")
+    pushes = emulator.state()["pushes"]
+    assert len(pushes) == 10
+    assert min(push_gaps(pushes)) > 1.0
+    assert not [c for c in emulator.calls() if c.get("code") == 90024]
+
+
 def test_twenty_campaigns_due_at_once_go_out_spaced_once_each(marketer, emulator, stack):
     ids = book(marketer, 20, at=timezone.now() + dt.timedelta(seconds=3))
     running = stack(workers=2, beats=2)  # two schedulers: still no double send
