@@ -167,7 +167,22 @@ def campaign_list(request, status: StatusName | None = None,
             "results": [campaign_json(c, with_attempts=False) for c in found]}
 
 
-@router.post("/campaigns/", response={201: CampaignOut, **ERRORS})
+def _links(*operations: str) -> dict:
+    """OpenAPI links from a campaign answer to what can be done with it next (the stateful
+    fuzzer follows them: create -> patch -> schedule -> cancel)."""
+    return {"responses": {"201": {
+        "description": "Created",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CampaignOut"}}},
+        "links": {op: {"operationId": op, "parameters": {"pk": "$response.body#/id"}}
+                  for op in operations}}}}
+
+
+CAMPAIGN_NEXT = ("campaign_read", "campaign_update", "campaign_schedule", "campaign_send_now",
+                 "campaign_cancel")
+
+
+@router.post("/campaigns/", response={201: CampaignOut, **ERRORS},
+             operation_id="campaign_create", openapi_extra=_links(*CAMPAIGN_NEXT))
 def campaign_create(request, body: CampaignIn):
     campaign = services.campaign_create(
         user=request.user, name=body.name, push=body.push, send_at=_send_at(body.send_at),
@@ -175,12 +190,14 @@ def campaign_create(request, body: CampaignIn):
     return Status(201, campaign_json(campaign))
 
 
-@router.get("/campaigns/{int:pk}/", response={200: CampaignOut, **ERRORS})
+@router.get("/campaigns/{int:pk}/", response={200: CampaignOut, **ERRORS},
+             operation_id="campaign_read")
 def campaign_read(request, pk: int):
     return campaign_json(get_object_or_404(Campaign, pk=pk))
 
 
-@router.patch("/campaigns/{int:pk}/", response={200: CampaignOut, **ERRORS})
+@router.patch("/campaigns/{int:pk}/", response={200: CampaignOut, **ERRORS},
+             operation_id="campaign_update")
 def campaign_update(request, pk: int, body: CampaignPatch):
     """Change any of the fields; with send_at, book it too. All or nothing."""
     given = body.model_dump(exclude_unset=True)
@@ -192,21 +209,24 @@ def campaign_update(request, pk: int, body: CampaignPatch):
     return campaign_json(campaign)
 
 
-@router.post("/campaigns/{int:pk}/schedule/", response={200: CampaignOut, **ERRORS})
+@router.post("/campaigns/{int:pk}/schedule/", response={200: CampaignOut, **ERRORS},
+             operation_id="campaign_schedule")
 def campaign_schedule(request, pk: int, body: ScheduleIn):
     campaign = services.campaign_schedule(campaign=get_object_or_404(Campaign, pk=pk),
                                           user=request.user, send_at=_send_at(body.send_at))
     return campaign_json(campaign)
 
 
-@router.post("/campaigns/{int:pk}/send-now/", response={200: CampaignOut, **ERRORS})
+@router.post("/campaigns/{int:pk}/send-now/", response={200: CampaignOut, **ERRORS},
+             operation_id="campaign_send_now")
 def campaign_send_now(request, pk: int):
     campaign = services.campaign_send_now(campaign=get_object_or_404(Campaign, pk=pk),
                                           user=request.user)
     return campaign_json(campaign)
 
 
-@router.post("/campaigns/{int:pk}/cancel/", response={200: CampaignOut, **ERRORS})
+@router.post("/campaigns/{int:pk}/cancel/", response={200: CampaignOut, **ERRORS},
+             operation_id="campaign_cancel")
 def campaign_cancel(request, pk: int):
     campaign = services.campaign_cancel(campaign=get_object_or_404(Campaign, pk=pk),
                                         user=request.user)

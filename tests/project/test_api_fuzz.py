@@ -50,6 +50,7 @@ def admin_token(db, tim, keep_test_connection):
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
 def test_the_api_never_fails_with_a_server_error(case, admin_token):
-    from schemathesis.checks import not_a_server_error
+    from schemathesis.checks import not_a_server_error, response_schema_conformance
     case.call_and_validate(headers={"Authorization": f"Token {admin_token}"},
-                           checks=[not_a_server_error, a_4xx_names_the_problem])
+                           checks=[not_a_server_error, a_4xx_names_the_problem,
+                                   response_schema_conformance])
