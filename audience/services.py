@@ -17,6 +17,8 @@ from campaigns import tencent
 from campaigns.services import CampaignInvalid as AudienceInvalid  # one "bad input" error type
 from pushclient import payload
 
+from .rules import account_id_errors
+
 from .models import (
     AccountAttr,
     AccountTag,
@@ -139,11 +141,11 @@ def segment_import(*, user, name: str, lines: Iterable[str], column: str | None 
             read = number
             if not account:
                 continue
-            problems = payload.account_violations(f"line {number}", account)
+            problems = account_id_errors(f"line {number}", account)
             if problems:
                 invalid_count += 1
                 if len(invalid) < INVALID_LINES_KEPT:
-                    invalid.append([number, problems[0].message])
+                    invalid.append([number, problems[0]])
                 continue
             valid += 1
             chunk.append(SegmentAccount(segment=segment, account=account))

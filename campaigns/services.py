@@ -15,6 +15,7 @@ from django.utils import timezone
 from pushclient.payload import by_field, push_violations
 
 from .models import Campaign, CampaignEvent
+from .push_rules import push_product_errors
 from .quota import quota_booked, quota_day_of, quota_used
 
 PUSH_FIELDS = {"MsgBody", "Condition", "OfflinePushInfo", "MsgLifeTime", "From_Account"}
@@ -41,6 +42,8 @@ def push_errors(push, *, attr_names=None) -> dict[str, list[str]]:
             f"push.{key} is not an im_push field; use {', '.join(sorted(PUSH_FIELDS))}")
     for field, messages in by_field(push_violations(push, attr_names=attr_names,
                                                      require_msg_random=False)).items():
+        errors.setdefault(field, []).extend(messages)
+    for field, messages in push_product_errors(push).items():
         errors.setdefault(field, []).extend(messages)
     return errors
 
