@@ -19,6 +19,8 @@ from core.audit import audit_record
 from core.errors import InvalidInput as AudienceInvalid
 from pushclient import payload
 
+from .rules import account_id_errors
+
 from .models import (
     AccountAttr,
     AccountTag,
@@ -141,11 +143,11 @@ def segment_import(*, user, name: str, lines: Iterable[str], column: str | None 
             read = number
             if not account:
                 continue
-            problems = payload.account_violations(f"line {number}", account)
+            problems = account_id_errors(f"line {number}", account)
             if problems:
                 invalid_count += 1
                 if len(invalid) < INVALID_LINES_KEPT:
-                    invalid.append([number, problems[0].message])
+                    invalid.append([number, problems[0]])
                 continue
             valid += 1
             chunk.append(SegmentAccount(segment=segment, account=account))

@@ -22,6 +22,7 @@ from core.times import aware_or_error, zone_or_error
 from pushclient.payload import ATTR_KEYS, by_field, push_violations
 
 from .models import Campaign
+from .push_rules import push_product_errors
 from .quota import quota_day_lock, quota_day_of, quota_remaining
 from .states import EDITABLE, campaign_transition
 
@@ -52,6 +53,8 @@ def push_errors(push) -> dict[str, list[str]]:
             attr_names = ()
     for field, messages in by_field(push_violations(push, attr_names=attr_names,
                                                      require_msg_random=False)).items():
+        errors.setdefault(field, []).extend(messages)
+    for field, messages in push_product_errors(push).items():
         errors.setdefault(field, []).extend(messages)
     return errors
 

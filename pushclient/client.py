@@ -82,6 +82,12 @@ class PushResult:
     msg_random: int
 
 
+@dataclass(frozen=True)
+class BatchPushResult:
+    task_id: str
+    failed: list[AccountError]
+
+
 @dataclass
 class BatchResult:
     """What a call did per account: `values` for reads, `failed` for partial failures."""
@@ -270,7 +276,7 @@ class AllMemberPushApi:
                                    for e in data.get("UserTags", [])},
                            failed=_account_errors(data))
 
-    def _tag_entries(self, user_tags: Mapping[str, list[str]], max_tags: int) -> list[dict]:
+    def _tag_entries(self, user_tags: Mapping[str, list[str]], max_tags: int | None) -> list[dict]:
         entries = [{"To_Account": a, "Tags": list(t)} for a, t in user_tags.items()]
         payload.raise_if_any(payload.user_entries_violations(
             entries, value_key="Tags", check=payload.tag_entry_check(max_tags)))
@@ -281,7 +287,7 @@ class AllMemberPushApi:
         return BatchResult(failed=_account_errors(self._call("add_tag", {"UserTags": entries})))
 
     def remove_tags(self, user_tags: Mapping[str, list[str]]) -> BatchResult:
-        entries = self._tag_entries(user_tags, payload.MAX_TAGS_PER_ENTRY)
+        entries = self._tag_entries(user_tags, None)  # §2.9 documents no cap
         return BatchResult(failed=_account_errors(self._call("remove_tag", {"UserTags": entries})))
 
     def remove_all_tags(self, accounts: list[str]) -> BatchResult:
@@ -296,7 +302,6 @@ class TimPushApi(AllMemberPushApi):
     service = "timpush"
     prefix = ""
     clear_command = "clear_all_tags"
-    MAX_TAGS_WHEN_REPLACING = 100
 
     def set_attr_names(self, names: Mapping[str, str],
                        types: Mapping[str, int] | None = None) -> BatchResult:
@@ -308,10 +313,62 @@ class TimPushApi(AllMemberPushApi):
         return BatchResult()
 
     def add_tags(self, user_tags: Mapping[str, list[str]], *, replace: bool = False) -> BatchResult:
-        limit = self.MAX_TAGS_WHEN_REPLACING if replace else payload.MAX_TAGS_PER_ENTRY
+        limit = payload.MAX_TAGS_WHEN_REPLACING if replace else payload.MAX_TAGS_PER_ENTRY
         entries = self._tag_entries(user_tags, limit)
         data = self._call("add_tag", {"Replace": int(replace), "UserTags": entries})
         return BatchResult(failed=_account_errors(data))
+
+    # --- pushes, test sends, recall and reports (spec §3.1–§3.5) -------------------------
+
+    def push(
+        self, *, offline_push_info: dict | None = None, msg_body: list | None = None,
+        condition: dict | None = None, online_only: bool | None = None,
+        msg_life_time: int | None = None, from_account: str | None = None,
+        msg_random: int | None = None, attr_names=None, retries: int | None = None,
+    ) -> PushResult:
+        """`v4/timpush/push` (§3.1): without `msg_body` the push-service variant, with it the
+        IM variant (`online_only` is OnlineOnlyFlag). `condition` may hold TagsNot (§3.5)."""
+        body = push_body(msg_body=msg_body, condition=condition,
+                         offline_push_info=offline_push_info, msg_life_time=msg_life_time,
+                         from_account=from_account,
+                         msg_random=secrets.randbelow(2**32) if msg_random is None else msg_random)
+        if msg_body is None:
+            del body["MsgBody"]
+        if online_only is not None:
+            body["OnlineOnlyFlag"] = int(online_only)
+        payload.raise_if_any(payload.timpush_push_violations(body, attr_names=attr_names))
+        data = self._client.call(self.service, "push", body, retries=retries)
+        return PushResult(task_id=str(data.get("TaskId", "")), msg_random=body["MsgRandom"])
+
+    def batch(self, *, from_account: str, to_accounts: list[str], offline_push_info: dict,
+              msg_random: int | None = None, data_id: str | None = None) -> BatchPushResult:
+        """`v4/timpush/batch` (§3.2): a test send to 1–500 named accounts."""
+        body = {"From_Account": from_account, "To_Account": list(to_accounts),
+                "MsgRandom": secrets.randbelow(2**32) if msg_random is None else msg_random,
+                "OfflinePushInfo": offline_push_info}
+        if data_id is not None:
+            body["DataId"] = data_id
+        payload.raise_if_any(payload.batch_violations(body))
+        data = self._call("batch", body)
+        return BatchPushResult(task_id=str(data.get("TaskId", "")), failed=_account_errors(data))
+
+    def revoke(self, *, task_id: str, offline_push_info: dict) -> None:
+        """`v4/timpush/revoke` (§3.3): recall a push started within 24 h."""
+        self._call("revoke", {"TaskId": task_id, "OfflinePushInfo": offline_push_info})
+
+    def push_statistics(self, *, start: int, end: int, task_ids: list[str] = ()) -> dict:
+        """`v4/timpush/all_member_push_statistics` (§3.5): ≤ 5 tasks, or totals with none."""
+        return self._call("all_member_push_statistics",
+                          {"StartTime": start, "EndTime": end, "TaskID": list(task_ids)})
+
+    def push_loss(self, *, start: int, end: int, task_ids: list[str] = ()) -> dict:
+        """`v4/timpush/all_member_push_loss` (§3.5)."""
+        return self._call("all_member_push_loss",
+                          {"StartTime": start, "EndTime": end, "TaskID": list(task_ids)})
+
+    def push_trace(self, *, task_id: str, user_id: str) -> dict:
+        """`v4/timpush/all_member_push_trace` (§3.5)."""
+        return self._call("all_member_push_trace", {"TaskID": task_id, "UserID": user_id})
 
 
 class _RedactUserSig(logging.Filter):

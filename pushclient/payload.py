@@ -1,30 +1,37 @@
-"""The rules of a push, attribute and tag request (spec §2, §4, §5, §7), in one place.
+"""What Tencent's documents say the server refuses, each rule with its code and spec section.
 
-Every check returns Violations that name the field, say the rule in words a marketer
-understands, and carry the Tencent error code the request would have caused. The client,
-the dashboard forms and the JSON API all call this module. Checks run in the server's
-order (spec §5), so the first violation is the error Tencent would answer with.
+Only documented refusals live here (spec §1.4, §2, §3, §5, §7). Where the documents give no
+code, nothing here refuses: the client sends and the server decides. What the product refuses
+because it would send something useless (an image without a URL, a mistyped account id) is the
+product's rule, kept in the product (campaigns.push_rules, audience.rules), never here.
+Checks run in the server's order (spec §5), so the first violation is the error Tencent would
+answer with. Section numbers refer to ../shared/spec/tencent-push-api.md.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-MAX_ACCOUNTS_PER_CALL = 100
-MAX_TAGS_PER_LIST = 10
-MAX_TAGS_PER_ENTRY = 10
-MAX_TAG_BYTES = 50
-MAX_ATTR_NAMES = 10
-MAX_ATTR_BYTES = 50
-MAX_ACCOUNT_BYTES = 32
-MAX_LIFETIME_SECONDS = 7 * 86400
-MAX_MSGBODY_BYTES = 8 * 1024
-MAX_UINT32 = 2**32 - 1
+MAX_ACCOUNTS_PER_CALL = 100  # §2.4–§2.10, §3: 90018
+MAX_BATCH_ACCOUNTS = 500  # §3.2: To_Account holds 1–500 accounts
+MAX_TAGS_PER_LIST = 10  # §2.1, §5: 90032
+MAX_TAGS_PER_ENTRY = 10  # §2.8: 90032
+MAX_TAGS_WHEN_REPLACING = 100  # §3 add_tag with Replace=1
+MAX_TAG_BYTES = 50  # §2.1, §2.8: 90020
+MAX_ATTR_NAMES = 10  # §2.2
+MAX_ATTR_BYTES = 50  # §2.2, §2.5: 90033
+MAX_USER_ID_BYTES = 32  # §4: a fact with no documented error; the product decides
+MAX_LIFETIME_SECONDS = 7 * 86400  # §2.1: 90026
+MAX_MSGBODY_BYTES = 8 * 1024  # §1.4: 80002
+MAX_TIMPUSH_BODY_BYTES = 10 * 1024  # §3.1: 90056
+MAX_DATA_ID_BYTES = 64  # §3.2: 90057
+MAX_UINT32 = 2**32 - 1  # §2.1 MsgRandom
 
 TAG_KEYS = ("TagsAnd", "TagsOr")
 ATTR_KEYS = ("AttrsAnd", "AttrsOr")
+TIMPUSH_TAG_KEYS = ("TagsAnd", "TagsOr", "TagsNot")  # §3.1, §3.5
 
 
 @dataclass(frozen=True)
@@ -66,7 +73,11 @@ def utf8_len(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def _is_int(value) -> bool:
+def json_len(value) -> int:
+    return utf8_len(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -79,13 +90,15 @@ def _is_number(value) -> bool:
 STR, INT, NUM, FLAG2, IMAGE_INFOS = "string", "integer", "number", "the number 2", "image list"
 REQUIRED, OPTIONAL = True, False
 
-# The REST-sendable (SDK 4.x) form of each element. The docs do not say which missing
-# fields Tencent refuses, so the conservative choice is to require what that form requires.
+# Spec §7.1: each element's documented fields and types. REQUIRED marks what the REST-sendable
+# (SDK 4.x) form needs. The documents do not say the server refuses its absence (legacy forms
+# omit these fields), so the client does not check them; the product does (campaigns.push_rules)
+# and the dashboard's editor builds this form.
 ELEMENT_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
     "TIMTextElem": {"Text": (STR, REQUIRED)},
-    "TIMLocationElem": {"Desc": (STR, OPTIONAL), "Latitude": (NUM, REQUIRED),
-                        "Longitude": (NUM, REQUIRED)},
-    "TIMFaceElem": {"Index": (INT, REQUIRED), "Data": (STR, OPTIONAL)},
+    "TIMLocationElem": {"Desc": (STR, OPTIONAL), "Latitude": (NUM, OPTIONAL),
+                        "Longitude": (NUM, OPTIONAL)},
+    "TIMFaceElem": {"Index": (INT, OPTIONAL), "Data": (STR, OPTIONAL)},
     "TIMCustomElem": {"Data": (STR, OPTIONAL), "Desc": (STR, OPTIONAL), "Ext": (STR, OPTIONAL),
                       "Sound": (STR, OPTIONAL)},
     "TIMSoundElem": {"Url": (STR, REQUIRED), "UUID": (STR, REQUIRED), "Size": (INT, OPTIONAL),
@@ -103,72 +116,40 @@ ELEMENT_FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
         "ThumbFormat": (STR, OPTIONAL), "ThumbDownloadFlag": (FLAG2, REQUIRED),
     },
 }
-IMAGE_INFO_FIELDS = {"Type": (INT, REQUIRED), "Size": (INT, OPTIONAL), "Width": (INT, REQUIRED),
+# Spec §7.1: Type 1 original, 2 large, 3 thumbnail; the REST-sendable form needs URL, Width, Height.
+IMAGE_INFO_FIELDS = {"Type": (INT, OPTIONAL), "Size": (INT, OPTIONAL), "Width": (INT, REQUIRED),
                      "Height": (INT, REQUIRED), "URL": (STR, REQUIRED)}
-IMAGE_TYPES = (1, 2, 3)
-ELEMENT_FORMAT_ERROR = 90010
-
-
-def _value_ok(kind: str, value) -> bool:
-    return {
-        STR: lambda: isinstance(value, str),
-        INT: lambda: _is_int(value),
-        NUM: lambda: _is_number(value),
-        FLAG2: lambda: _is_int(value) and value == 2,
-        IMAGE_INFOS: lambda: isinstance(value, list) and len(value) > 0,
-    }[kind]()
-
-
-def _fields_violations(prefix: str, content: Mapping, spec: Mapping) -> list[Violation]:
-    out = []
-    for name, (kind, required) in spec.items():
-        if name not in content:
-            if required:
-                out.append(Violation(f"{prefix}.{name}", f"{prefix}.{name} is required",
-                                     ELEMENT_FORMAT_ERROR))
-        elif not _value_ok(kind, content[name]):
-            rule = "a non-empty list" if kind == IMAGE_INFOS else f"a {kind}" if kind != FLAG2 else kind
-            out.append(Violation(f"{prefix}.{name}", f"{prefix}.{name} must be {rule}",
-                                 ELEMENT_FORMAT_ERROR))
-    return out
 
 
 def _element_violations(index: int, element) -> list[Violation]:
+    """Spec §7.1 [UNCERTAIN] recommendation: refuse only an unknown MsgType, a missing or
+    non-object MsgContent and a text element without a string Text; otherwise lenient."""
     field = f"MsgBody[{index}]"
     if not isinstance(element, dict):
-        return [Violation(field, f"{field} must be an object with MsgType and MsgContent", 90002)]
-    msg_type = element.get("MsgType")
-    if msg_type not in ELEMENT_FIELDS:
+        return [Violation(field, f"{field} must be an object with MsgType and MsgContent",
+                          90002)]  # §7.1: neither a known MsgType nor a MsgContent
+    if element.get("MsgType") not in ELEMENT_FIELDS:
         return [Violation(f"{field}.MsgType", f"{field}.MsgType must be one of "
-                          f"{', '.join(ELEMENT_FIELDS)}", 90002)]
+                          f"{', '.join(ELEMENT_FIELDS)}", 90002)]  # §7.1
     if "MsgContent" not in element:
-        return [Violation(f"{field}.MsgContent", f"{field}.MsgContent is required", 90002)]
+        return [Violation(f"{field}.MsgContent", f"{field}.MsgContent is required",
+                          90002)]  # §7.1
     content = element["MsgContent"]
     prefix = f"{field}.MsgContent"
     if not isinstance(content, dict):
-        return [Violation(prefix, f"{prefix} must be an object", ELEMENT_FORMAT_ERROR)]
-    out = _fields_violations(prefix, content, ELEMENT_FIELDS[msg_type])
-    if msg_type == "TIMTextElem" and isinstance(content.get("Text"), str) and not content["Text"].strip():
-        out.append(Violation(f"{prefix}.Text", f"{prefix}.Text is empty; write the message text",
-                             ELEMENT_FORMAT_ERROR))
-    if msg_type == "TIMImageElem" and isinstance(content.get("ImageInfoArray"), list):
-        for i, info in enumerate(content["ImageInfoArray"]):
-            info_field = f"{prefix}.ImageInfoArray[{i}]"
-            if not isinstance(info, dict):
-                out.append(Violation(info_field, f"{info_field} must be an object",
-                                     ELEMENT_FORMAT_ERROR))
-                continue
-            out += _fields_violations(info_field, info, IMAGE_INFO_FIELDS)
-            if _is_int(info.get("Type")) and info["Type"] not in IMAGE_TYPES:
-                out.append(Violation(f"{info_field}.Type", f"{info_field}.Type must be 1 "
-                                     "(original), 2 (large) or 3 (thumbnail)", ELEMENT_FORMAT_ERROR))
-    return out
+        return [Violation(prefix, f"{prefix} must be an object", 90010)]  # §7.1
+    if element["MsgType"] == "TIMTextElem" and not isinstance(content.get("Text"), str):
+        return [Violation(f"{prefix}.Text", f"{prefix}.Text must be text", 90002)]  # §7.1
+    return []
 
 
 def msg_body_violations(body) -> list[Violation]:
     if not isinstance(body, list):
-        return [Violation("MsgBody", "MsgBody must be a list of message elements", 90007)]
+        return [Violation("MsgBody", "MsgBody must be a list of message elements",
+                          90007)]  # §2.1
     if not body:
+        # §2.1: MsgBody is required and 90002 is "MsgBody does not match the message format";
+        # a list with no element carries no message [INFERRED].
         return [Violation("MsgBody", "MsgBody is empty; add at least one message element", 90002)]
     out = []
     for index, element in enumerate(body):
@@ -176,41 +157,42 @@ def msg_body_violations(body) -> list[Violation]:
     customs = sum(1 for e in body if isinstance(e, dict) and e.get("MsgType") == "TIMCustomElem")
     if customs > 1:
         out.append(Violation("MsgBody", f"MsgBody holds {customs} custom elements; at most 1 is "
-                             "allowed", 90002))
-    if not out:
-        size = utf8_len(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
-        if size > MAX_MSGBODY_BYTES:
-            out.append(Violation("MsgBody", f"MsgBody is {size} bytes; at most "
-                                 f"{MAX_MSGBODY_BYTES} bytes are allowed", 80002))
+                             "allowed", 90002))  # §7.1, §4
+    if not out and json_len(body) > MAX_MSGBODY_BYTES:
+        out.append(Violation("MsgBody", f"MsgBody is {json_len(body)} bytes; at most "
+                             f"{MAX_MSGBODY_BYTES} bytes are allowed", 80002))  # §1.4
     return out
 
 
 # --- Condition (spec §5) -------------------------------------------------------------------
 
 def _tag_list_shape(field: str, tags) -> list[Violation]:
+    # §2.1: tag conditions are Array<String>; anything else does not parse as the request.
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         return [Violation(field, f"{field} must be a list of tag strings", 90001)]
     return []
 
 
 def tags_violations(field: str, tags: list[str], *, max_tags: int = MAX_TAGS_PER_LIST,
-                    too_many_code: int = 90032) -> list[Violation]:
-    """Count, emptiness and length of one list of tags, in the server's order."""
+                    empty_code: int | None = 90040) -> list[Violation]:
+    """Count (90032), emptiness (90040, §5, only for push conditions) and length (90020)."""
     out = []
     if len(tags) > max_tags:
         out.append(Violation(field, f"{field} holds {len(tags)} tags; at most {max_tags} are "
-                             "allowed", too_many_code))
-    if any(t == "" for t in tags):
-        out.append(Violation(field, f"{field} holds an empty tag; every tag needs text", 90040))
+                             "allowed", 90032))  # §2.1, §2.8
+    if empty_code and any(t == "" for t in tags):
+        out.append(Violation(field, f"{field} holds an empty tag; every tag needs text",
+                             empty_code))  # §2.1 90040
     for tag in tags:
         if utf8_len(tag) > MAX_TAG_BYTES:
             out.append(Violation(field, f"{field} tag '{tag[:20]}…' is {utf8_len(tag)} bytes; "
-                                 f"at most {MAX_TAG_BYTES} bytes are allowed", 90020))
+                                 f"at most {MAX_TAG_BYTES} bytes are allowed", 90020))  # §2.1
     return out
 
 
 def attrs_violations(field: str, attrs, attr_names: Iterable[str] | None) -> list[Violation]:
-    """An {attribute name: value} map; names must be the app's (when known), values ≤ 50 bytes."""
+    """An {attribute name: value} map (§2.5, §5): names must be the app's when known, values
+    text of at most 50 bytes. All 90033 ("invalid attribute"; value length [UNCERTAIN] §2.5)."""
     if not isinstance(attrs, dict) or not all(isinstance(v, str) for v in attrs.values()):
         return [Violation(field, f"{field} must map attribute names to text values", 90033)]
     out = []
@@ -226,114 +208,77 @@ def attrs_violations(field: str, attrs, attr_names: Iterable[str] | None) -> lis
     return out
 
 
-def condition_violations(condition, *, attr_names: Iterable[str] | None = None) -> list[Violation]:
+def condition_violations(condition, *, attr_names: Iterable[str] | None = None,
+                         tag_keys: tuple[str, ...] = TAG_KEYS) -> list[Violation]:
+    """Spec §5, in its order. Keys other than the documented ones are left to the server."""
     if not isinstance(condition, dict):
-        return [Violation("Condition", "Condition must be an object", 90001)]
-    unknown = [k for k in condition if k not in TAG_KEYS + ATTR_KEYS]
-    if unknown:
-        return [Violation(f"Condition.{unknown[0]}", f"Condition.{unknown[0]} is not a condition; "
-                          f"use {', '.join(TAG_KEYS + ATTR_KEYS)}", 90001)]
-    tag_keys = [k for k in TAG_KEYS if k in condition]
-    attr_keys = [k for k in ATTR_KEYS if k in condition]
-    if tag_keys and attr_keys:
+        return [Violation("Condition", "Condition must be an object", 90001)]  # §5
+    present_tags = [k for k in tag_keys if k in condition]
+    present_attrs = [k for k in ATTR_KEYS if k in condition]
+    if present_tags and present_attrs:
         return [Violation("Condition", "Condition targets tags and attributes at once; choose "
-                          "either tags or attributes", 90039)]
+                          "either tags or attributes", 90039)]  # §5 rule 3
     out = []
-    for key in tag_keys:
+    for key in present_tags:
         out += _tag_list_shape(f"Condition.{key}", condition[key])
     if out:
         return out
-    # One pass per rule across both lists, the order the server checks in (spec §5).
+    # One pass per rule across the lists, the order the server checks in (§5).
     for code in (90032, 90040, 90020):
-        for key in tag_keys:
-            out += [v for v in tags_violations(f"Condition.{key}", condition[key]) if v.code == code]
+        for key in present_tags:
+            out += [v for v in tags_violations(f"Condition.{key}", condition[key])
+                    if v.code == code]
     both = set(condition.get("TagsAnd", [])) & set(condition.get("TagsOr", []))
     if both:
         out.append(Violation("Condition", f"Tag '{sorted(both)[0]}' is in both TagsAnd and "
-                             "TagsOr; a tag may appear in only one of them", 90022))
-    for key in attr_keys:
+                             "TagsOr; a tag may appear in only one of them", 90022))  # §5 rule 4
+    for key in present_attrs:
         out += attrs_violations(f"Condition.{key}", condition[key], attr_names)
     return out
 
 
-# --- OfflinePushInfo (spec §7.2) ------------------------------------------------------------
-
-OFFLINE_STRINGS = ("Title", "Desc", "Ext")
-ANDROID_STRINGS = ("Sound", "HuaWeiChannelID", "XiaoMiChannelID", "OPPOChannelID",
-                   "GoogleChannelID", "HuaWeiCategory")
-APNS_STRINGS = ("Sound", "Title", "SubTitle", "Image")
-ZERO_OR_ONE = (0, 1)
-
-
-def offline_push_violations(info) -> list[Violation]:
-    """Known fields are type-checked; unknown vendor keys pass through untouched."""
-    if not isinstance(info, dict):
-        return [Violation("OfflinePushInfo", "OfflinePushInfo must be an object", 90001)]
-    out = []
-
-    def check(field: str, ok: bool, rule: str):
-        if not ok:
-            out.append(Violation(field, f"{field} must be {rule}", 90001))
-
-    if "PushFlag" in info:
-        check("OfflinePushInfo.PushFlag", info["PushFlag"] in ZERO_OR_ONE
-              and _is_int(info["PushFlag"]), "0 (push) or 1 (do not push)")
-    for name in OFFLINE_STRINGS:
-        if name in info:
-            check(f"OfflinePushInfo.{name}", isinstance(info[name], str), "text")
-    for section, strings, flags in (("AndroidInfo", ANDROID_STRINGS, ()),
-                                    ("ApnsInfo", APNS_STRINGS, ("BadgeMode", "MutableContent"))):
-        if section not in info:
-            continue
-        sub = info[section]
-        if not isinstance(sub, dict):
-            check(f"OfflinePushInfo.{section}", False, "an object")
-            continue
-        for name in strings:
-            if name in sub:
-                check(f"OfflinePushInfo.{section}.{name}", isinstance(sub[name], str), "text")
-        for name in flags:
-            if name in sub:
-                check(f"OfflinePushInfo.{section}.{name}", _is_int(sub[name])
-                      and sub[name] in ZERO_OR_ONE, "0 or 1")
-    return out
-
-
-# --- The whole im_push body (spec §2.1, §5 order) ------------------------------------------
+# --- The push bodies ------------------------------------------------------------------------
+# OfflinePushInfo (§7.2) documents no refusal: the client sends it as given, unknown vendor
+# keys included.
 
 def account_violations(field: str, account) -> list[Violation]:
-    if not isinstance(account, str) or not account:
-        return [Violation(field, f"{field} must be a non-empty account id", 70402)]
-    if utf8_len(account) > MAX_ACCOUNT_BYTES:
-        return [Violation(field, f"{field} is {utf8_len(account)} bytes; account ids are at most "
-                          f"{MAX_ACCOUNT_BYTES} bytes", 70402)]
-    if any(c.isspace() or not c.isprintable() for c in account):
-        return [Violation(field, f"{field} holds spaces or control characters", 70402)]
+    """§1.4 60015: an account must be a string. Nothing else about an id is documented as
+    refused (the docs' own sample holds a space, §2.4)."""
+    if not isinstance(account, str):
+        return [Violation(field, f"{field} must be an account id (text)", 60015)]
+    return []
+
+
+def _msg_random_violations(body: dict, code: int) -> list[Violation]:
+    value = body.get("MsgRandom")
+    if not (is_int(value) and 0 <= value <= MAX_UINT32):
+        return [Violation("MsgRandom", "MsgRandom must be an integer from 0 to "
+                          f"{MAX_UINT32}", code)]
+    return []
+
+
+def _lifetime_violations(body: dict) -> list[Violation]:
+    value = body.get("MsgLifeTime", 0)
+    if not (is_int(value) and 0 <= value <= MAX_LIFETIME_SECONDS):
+        return [Violation("MsgLifeTime", "MsgLifeTime must be a whole number of seconds from 0 "
+                          f"to {MAX_LIFETIME_SECONDS} (7 days)", 90026)]  # §2.1
     return []
 
 
 def push_violations(body, *, attr_names: Iterable[str] | None = None,
                     require_msg_random: bool = True) -> list[Violation]:
+    """`v4/all_member_push/im_push` (§2.1), checked in the order of §5."""
     if not isinstance(body, dict):
-        return [Violation("body", "The push must be a JSON object", 90001)]
+        return [Violation("body", "The push must be a JSON object", 90001)]  # §2.1
     out = []
     if require_msg_random or "MsgRandom" in body:
-        value = body.get("MsgRandom")
-        if not (_is_int(value) and 0 <= value <= MAX_UINT32):
-            out.append(Violation("MsgRandom", "MsgRandom must be an integer from 0 to "
-                                 f"{MAX_UINT32}", 90005))
+        out += _msg_random_violations(body, 90005)  # §2.1
     out += msg_body_violations(body.get("MsgBody"))
-    if "MsgLifeTime" in body:
-        value = body["MsgLifeTime"]
-        if not (_is_int(value) and 0 <= value <= MAX_LIFETIME_SECONDS):
-            out.append(Violation("MsgLifeTime", "MsgLifeTime must be a whole number of seconds "
-                                 f"from 0 to {MAX_LIFETIME_SECONDS} (7 days)", 90026))
+    out += _lifetime_violations(body)
     if "From_Account" in body:
         out += account_violations("From_Account", body["From_Account"])
     if "Condition" in body:
         out += condition_violations(body["Condition"], attr_names=attr_names)
-    if "OfflinePushInfo" in body:
-        out += offline_push_violations(body["OfflinePushInfo"])
     return out
 
 
@@ -343,9 +288,50 @@ def validate_push(body, *, attr_names: Iterable[str] | None = None,
                                  require_msg_random=require_msg_random))
 
 
+def timpush_push_violations(body, *, attr_names: Iterable[str] | None = None) -> list[Violation]:
+    """`v4/timpush/push` (§3.1): the push-service variant (no MsgBody) and the IM variant
+    (MsgBody, OnlineOnlyFlag); the same Condition as §5, plus TagsNot (§3.5)."""
+    if not isinstance(body, dict):
+        return [Violation("body", "The push must be a JSON object", 90001)]  # §3.1
+    out = _msg_random_violations(body, 90005)  # §3.1 90005
+    if "MsgBody" in body:
+        out += msg_body_violations(body["MsgBody"])
+    out += _lifetime_violations(body)  # §3.1 90026
+    if "From_Account" in body:
+        out += account_violations("From_Account", body["From_Account"])
+    if "Condition" in body:
+        out += condition_violations(body["Condition"], attr_names=attr_names,
+                                    tag_keys=TIMPUSH_TAG_KEYS)
+    if not out and json_len(body) > MAX_TIMPUSH_BODY_BYTES:
+        out.append(Violation("body", f"The push is {json_len(body)} bytes; at most "
+                             f"{MAX_TIMPUSH_BODY_BYTES} bytes are allowed", 90056))  # §3.1
+    return out
+
+
+def batch_violations(body) -> list[Violation]:
+    """`v4/timpush/batch` (§3.2)."""
+    if not isinstance(body, dict):
+        return [Violation("body", "The push must be a JSON object", 90001)]  # §3.2
+    # §3.2's sample answers an invalid MsgRandom with 90001 "Invalid format of MsgRandom".
+    out = _msg_random_violations(body, 90001)
+    accounts = body.get("To_Account")
+    if isinstance(accounts, list) and len(accounts) > MAX_BATCH_ACCOUNTS:
+        out.append(Violation("To_Account", f"To_Account holds {len(accounts)} accounts; at most "
+                             f"{MAX_BATCH_ACCOUNTS} are allowed", 90018))  # §4 [INFERRED]
+    for i, account in enumerate(accounts if isinstance(accounts, list) else []):
+        out += account_violations(f"To_Account[{i}]", account)
+    data_id = body.get("DataId")
+    if isinstance(data_id, str) and utf8_len(data_id) > MAX_DATA_ID_BYTES:
+        out.append(Violation("DataId", f"DataId is {utf8_len(data_id)} bytes; at most "
+                             f"{MAX_DATA_ID_BYTES} bytes are allowed", 90057))  # §3.2
+    return out
+
+
 # --- Attribute names, user attributes and tags (spec §2.2–§2.10, §3) -----------------------
 
 def attr_names_violations(names) -> list[Violation]:
+    """§2.2 [UNCERTAIN] recommendation: 90033 for a bad index, a name over 50 bytes or a
+    duplicate name (the timpush variant documents 90033 for a duplicate, §3)."""
     field = "AttrNames"
     if not isinstance(names, dict):
         return [Violation(field, "AttrNames must map indexes '0'–'9' to names", 90033)]
@@ -355,8 +341,8 @@ def attr_names_violations(names) -> list[Violation]:
         if key not in {str(i) for i in range(MAX_ATTR_NAMES)}:
             out.append(Violation(item, f"{item}: the index must be one of '0' to '9' (at most "
                                  f"{MAX_ATTR_NAMES} attributes)", 90033))
-        elif not isinstance(name, str) or not name:
-            out.append(Violation(item, f"{item} must be a non-empty name", 90033))
+        elif not isinstance(name, str):
+            out.append(Violation(item, f"{item} must be a name (text)", 90033))
         elif utf8_len(name) > MAX_ATTR_BYTES:
             out.append(Violation(item, f"{item} is {utf8_len(name)} bytes; at most "
                                  f"{MAX_ATTR_BYTES} bytes are allowed", 90033))
@@ -368,10 +354,10 @@ def attr_names_violations(names) -> list[Violation]:
 
 
 def accounts_violations(field: str, accounts) -> list[Violation]:
+    """A To_Account list (§2.4, §2.7, §2.10, §3): at most 100 accounts (90018), each a string.
+    An empty list has no documented answer: the server decides."""
     if not isinstance(accounts, list):
-        return [Violation(field, f"{field} must be a list of account ids", 90001)]
-    if not accounts:
-        return [Violation(field, f"{field} is empty; give at least one account", 90018)]
+        return [Violation(field, f"{field} must be a list of account ids", 90001)]  # §2.4 Array
     if len(accounts) > MAX_ACCOUNTS_PER_CALL:
         return [Violation(field, f"{field} holds {len(accounts)} accounts; at most "
                           f"{MAX_ACCOUNTS_PER_CALL} are allowed per call", 90018)]
@@ -382,33 +368,36 @@ def accounts_violations(field: str, accounts) -> list[Violation]:
 
 
 def user_entries_violations(entries, *, value_key: str, check) -> list[Violation]:
-    """`UserAttrs` / `UserTags` lists: ≤ 100 entries, each {To_Account, <value_key>}."""
+    """`UserAttrs` / `UserTags` lists (§2.5, §2.6, §2.8, §2.9): ≤ 100 entries (90018), each
+    {To_Account, <value_key>}."""
     field = "UserAttrs" if value_key == "Attrs" else "UserTags"
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        return [Violation(field, f"{field} must be a list of objects", 90001)]
+        return [Violation(field, f"{field} must be a list of objects", 90001)]  # §2.5 Array
     out = accounts_violations(field, [e.get("To_Account") for e in entries])
     for i, entry in enumerate(entries):
         out += check(f"{field}[{i}].{value_key}", entry.get(value_key))
     return out
 
 
-def tag_entry_check(max_tags: int = MAX_TAGS_PER_ENTRY):
+def tag_entry_check(max_tags: int | None = MAX_TAGS_PER_ENTRY):
+    """Tags of one add_tag entry (§2.8: ≤ 10, or ≤ 100 with timpush Replace=1; ≤ 50 bytes).
+    remove_tag (§2.9) documents no cap: pass max_tags=None. 90040 is documented only for a
+    push condition, so an empty tag here is left to the server."""
     def check(field: str, tags) -> list[Violation]:
-        return _tag_list_shape(field, tags) or (
-            [Violation(field, f"{field} is empty; give at least one tag", 90040)] if not tags
-            else tags_violations(field, tags, max_tags=max_tags))
+        return _tag_list_shape(field, tags) or tags_violations(
+            field, tags, max_tags=max_tags if max_tags is not None else len(tags),
+            empty_code=None)
     return check
 
 
 def attr_map_check(attr_names: Iterable[str] | None):
     def check(field: str, attrs) -> list[Violation]:
-        if isinstance(attrs, dict) and not attrs:
-            return [Violation(field, f"{field} is empty; give at least one attribute", 90033)]
-        return attrs_violations(field, attrs, attr_names)
+        return attrs_violations(field, attrs, attr_names)  # §2.5
     return check
 
 
 def attr_list_check(field: str, names) -> list[Violation]:
-    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        return [Violation(field, f"{field} must be a non-empty list of attribute names", 90033)]
+    # §2.6: Attrs is an Array of attribute names.
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return [Violation(field, f"{field} must be a list of attribute names", 90033)]
     return []

@@ -20,7 +20,10 @@ ALL_MEMBER_PUSH = {"im_push", "im_set_attr_name", "im_get_attr_name", "im_get_at
                    "im_remove_attr", "im_get_tag", "im_add_tag", "im_remove_tag",
                    "im_remove_all_tags"}
 TIMPUSH = {"set_attr_name", "get_attr_name", "set_attr", "get_attr", "remove_attr", "get_tag",
-           "add_tag", "remove_tag", "clear_all_tags"}
+           "add_tag", "remove_tag", "clear_all_tags", "push", "batch", "revoke",
+           "all_member_push_statistics", "all_member_push_loss", "all_member_push_trace"}
+# Commands with their own limits: pushes (spacing, §2.1) and recall (90051, §3.3).
+OWN_LIMITS = {"im_push", "push", "revoke"}
 
 
 class Api:
@@ -33,7 +36,19 @@ class Api:
         timpush = service == "timpush"
         name = command.removeprefix("im_")
         if name == "push":
-            return {"TaskId": self.state.push(body, received_at)}
+            return {"TaskId": self.state.push(body, received_at, service=service)}
+        if name == "batch":
+            task_id, unknown = self.state.batch(body, received_at)
+            return {"TaskId": task_id, **self._errors(unknown)}
+        if name == "revoke":
+            self.state.revoke(body, received_at)
+            return {}
+        if name == "all_member_push_statistics":
+            return self.state.statistics(body, received_at)
+        if name == "all_member_push_loss":
+            return self.state.loss(body, received_at)
+        if name == "all_member_push_trace":
+            return self.state.trace(body)
         if name == "set_attr_name":
             self.state.set_attr_names(body.get("AttrNames"),
                                       body.get("AttrTypes") if timpush else None)
@@ -61,17 +76,21 @@ class Api:
             entries = body.get("UserAttrs")
             refuse_first(payload.user_entries_violations(entries, value_key="Attrs", check=check))
             entries, errors = self._known_entries(entries, timpush)
-            (self.state.set_attrs if name == "set_attr" else self.state.remove_attrs)(entries)
+            if name == "set_attr":
+                self.state.set_attrs(entries, typed=timpush)
+            else:
+                self.state.remove_attrs(entries)
             return errors
         if name in ("add_tag", "remove_tag"):
             replace = timpush and name == "add_tag" and body.get("Replace") == 1
-            max_tags = 100 if replace else payload.MAX_TAGS_PER_ENTRY
+            max_tags = (payload.MAX_TAGS_WHEN_REPLACING if replace else
+                        payload.MAX_TAGS_PER_ENTRY if name == "add_tag" else None)
             entries = body.get("UserTags")
             refuse_first(payload.user_entries_violations(entries, value_key="Tags",
                                                    check=payload.tag_entry_check(max_tags)))
             entries, errors = self._known_entries(entries, timpush)
             if name == "add_tag":
-                self.state.add_tags(entries, replace=replace)
+                self.state.add_tags(entries, replace=replace, typed=timpush)
             else:
                 self.state.remove_tags(entries)
             return errors
@@ -81,11 +100,15 @@ class Api:
         """timpush answers 70107 per unknown account; all_member_push accepts them (spec §8)."""
         if not timpush:
             return accounts, {}
-        known = self.state.known(accounts)
-        missing = [a for a in accounts if a not in known]
-        errors = {"ErrorList": [{"To_Account": a, "ErrorCode": 70107,
-                                 "ErrorInfo": "account not found"} for a in missing]}
-        return [a for a in accounts if a in known], errors if missing else {}
+        known = self.state.known(accounts) if accounts else set()
+        return [a for a in accounts if a in known], self._errors(
+            [a for a in accounts if a not in known])
+
+    @staticmethod
+    def _errors(unknown: list[str]) -> dict:
+        """§1.3 partial success: 70107 per account that does not exist."""
+        return {"ErrorList": [{"To_Account": a, "ErrorCode": 70107, "ErrorInfo": "account not found"}
+                              for a in unknown]} if unknown else {}
 
     def _known_entries(self, entries: list[dict], timpush: bool) -> tuple[list[dict], dict]:
         kept, errors = self._known([e["To_Account"] for e in entries], timpush)
@@ -155,7 +178,7 @@ class Handler(BaseHTTPRequestHandler):
             random_value = self._authenticate(service, command, query)
             if fault == "91000":
                 raise Refusal(91000, "internal error, please retry")
-            if command != "im_push":
+            if command not in OWN_LIMITS:
                 self.server.state.check_rate(command, received_at)
             try:
                 body = json.loads(raw) if raw else None
@@ -232,6 +255,7 @@ class Handler(BaseHTTPRequestHandler):
             _update(state.faults, body)
         elif action == "accounts":
             state.import_accounts(list(body.get("accounts", [])))
+            state.import_accounts(list(body.get("registration_ids", [])), registration_ids=True)
         elif action == "reach":
             return self._send(200, {"reach": state.reach(body.get("Condition"))})
         else:

@@ -27,9 +27,21 @@ CREATE TABLE IF NOT EXISTS pushes (seq INTEGER PRIMARY KEY, task_id TEXT, receiv
                                    day TEXT, msg_random INTEGER, body TEXT, audience INTEGER);
 CREATE TABLE IF NOT EXISTS calls (seq INTEGER PRIMARY KEY, command TEXT, received_at REAL,
                                   accounts INTEGER, code INTEGER, random INTEGER);
+CREATE TABLE IF NOT EXISTS registration_ids (account TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS tag_types (tag TEXT PRIMARY KEY, type INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS revoked (task_id TEXT PRIMARY KEY, revoked_at REAL);
+CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY, task_id TEXT, received_at REAL,
+                                    day TEXT, body TEXT, reached INTEGER);
 """
 
-MAX_TAGS_PER_USER = 100
+MAX_TAGS_PER_USER = 100  # §2.8; the code is undocumented, 90032 as §8 recommends
+USER_ID, REGISTRATION_ID = 0, 1  # §3 account types
+REVOKE_WINDOW_SECONDS = 24 * 3600  # §3.3
+STATISTICS_RANGE_SECONDS = 30 * 86400  # §3.5
+MAX_STATISTICS_TASKS = 5  # §3.5
+# §3.5: statistics, loss and trace answer once a second; batch at the edition's rate.
+PER_COMMAND_QPS = {"all_member_push_statistics": 1, "all_member_push_loss": 1,
+                   "all_member_push_trace": 1}
 
 
 @dataclass
@@ -42,8 +54,18 @@ class Config:
     min_push_interval: float = 1.0
     qps_limit: int = 100
     quota_utc_offset_hours: float = 8.0  # the quota day runs midnight to midnight, UTC+8
-    # The official text dedupes a MsgRandom "within the same second" (spec §9 item 2).
+    # The official text dedupes a MsgRandom "within the same second" (§2.1, §9 item 2); the
+    # community's "7 days" reading is msgrandom_dedupe_seconds=604800.
     msgrandom_dedupe_seconds: float = 1.0
+    # §7.1 [UNCERTAIN]: by default only what §7.1 recommends is refused; True also refuses an
+    # element missing a field of its REST-sendable (SDK 4.x) form, with 90010.
+    strict_elements: bool = False
+    # §3.5 [UNCERTAIN]: TagsNot excludes accounts holding "none_of" or "not_all_of" the tags.
+    tags_not: str = "none_of"
+    max_tags_per_app: int = 1000  # §3 timpush add_tag
+    batch_qps: int = 30  # §3.2, standard edition
+    # §3.5 [UNCERTAIN]: test sends (timpush/batch) do not use the daily quota unless set.
+    batch_uses_quota: bool = False
 
 
 @dataclass
@@ -93,19 +115,21 @@ class EmulatorState:
                              (command, received_at, accounts, code, random_value))
 
     def check_rate(self, command: str, now: float) -> None:
-        """60007 past `qps_limit` accepted calls of one API in any one-second window."""
+        """60007 past an API's calls a second in any one-second window (§1.4, §3.2, §3.5)."""
+        limit = PER_COMMAND_QPS.get(command) or (
+            self.config.batch_qps if command == "batch" else self.config.qps_limit)
         with self._lock:
             window = self._accepted_calls[command]
             while window and window[0] <= now - 1.0:
                 window.popleft()
-            if len(window) >= self.config.qps_limit:
+            if len(window) >= limit:
                 raise Refusal(60007, "REST API call frequency over the limit")
             window.append(now)
 
     def reset(self) -> None:
         with self._lock:
             for table in ("kv", "attr_names", "accounts", "user_attrs", "user_tags", "pushes",
-                          "calls"):
+                          "calls", "registration_ids", "tag_types", "revoked", "batches"):
                 self._db.execute(f"DELETE FROM {table}")
             self._accepted_calls.clear()
             self.faults = Faults()
@@ -125,23 +149,28 @@ class EmulatorState:
         with self._lock:
             return {i: t or 0 for i, t in self._db.execute("SELECT idx, type FROM attr_names")}
 
-    def set_attr_names(self, names: dict, types: dict | None = None) -> None:
+    def set_attr_names(self, names: dict, types=None) -> None:
         refuse_first(payload.attr_names_violations(names))
         with self._lock:
             merged = {**self.attr_names(), **names}
             by_name: dict[str, str] = {}
             for idx, name in sorted(merged.items()):
-                if name in by_name:
+                if name in by_name:  # §3: the timpush answer, recommended for both (§2.2)
                     raise Refusal(90033, f"attrName:{name} already exists at index:{by_name[name]}")
                 by_name[name] = idx
+            if types is not None and not isinstance(types, dict):
+                raise Refusal(90033, "AttrTypes must map indexes to account types")
             current_types = self.attr_types()
+            # §3: AttrTypes keys must be named indexes, values 0 or 1, and a type never
+            # changes once its index is named (the default 0 included).
             for idx, kind in (types or {}).items():
-                if idx not in merged or kind not in (0, 1):
+                if idx not in merged or kind not in (USER_ID, REGISTRATION_ID) or \
+                        not payload.is_int(kind):
                     raise Refusal(90033, f"AttrTypes[{idx}] must be 0 or 1 for a named index")
-                if idx in current_types and idx in self.attr_names() and current_types[idx] != kind:
+                if idx in current_types and current_types[idx] != kind:
                     raise Refusal(90033, f"AttrTypes[{idx}] cannot change once set")
             for idx, name in names.items():
-                kind = (types or {}).get(idx, current_types.get(idx, 0))
+                kind = (types or {}).get(idx, current_types.get(idx, USER_ID))
                 self._db.execute("INSERT OR REPLACE INTO attr_names VALUES (?, ?, ?)",
                                  (idx, name, kind))
 
@@ -150,10 +179,20 @@ class EmulatorState:
 
     # --- accounts, attributes, tags -------------------------------------------------------
 
-    def import_accounts(self, accounts: list[str]) -> None:
+    def import_accounts(self, accounts: list[str], *, registration_ids: bool = False) -> None:
+        """Accounts that logged in or were imported (§2); RegistrationIDs are the devices the
+        push SDK registered (§3)."""
         with self._lock:
-            self._db.executemany("INSERT OR IGNORE INTO accounts VALUES (?)",
-                                 [(a,) for a in accounts])
+            rows = [(a,) for a in accounts]
+            self._db.executemany("INSERT OR IGNORE INTO accounts VALUES (?)", rows)
+            if registration_ids:
+                self._db.executemany("INSERT OR IGNORE INTO registration_ids VALUES (?)", rows)
+
+    def _account_types(self, accounts: list[str]) -> dict[str, int]:
+        marks = ",".join("?" * len(accounts))
+        devices = {r[0] for r in self._db.execute(
+            f"SELECT account FROM registration_ids WHERE account IN ({marks})", accounts)}
+        return {a: REGISTRATION_ID if a in devices else USER_ID for a in accounts}
 
     def known(self, accounts: list[str]) -> set[str]:
         with self._lock:
@@ -173,9 +212,19 @@ class EmulatorState:
                     out[account][names[idx]] = value
             return out
 
-    def set_attrs(self, entries: list[dict]) -> None:
+    def set_attrs(self, entries: list[dict], *, typed: bool = False) -> None:
+        """Merges per key (§2.5). `typed` (timpush): an attribute applies to one account type,
+        else 90035 (§3)."""
         with self._lock:
             index = self._index_of()
+            if typed and entries:
+                types = self.attr_types()
+                accounts = self._account_types([e["To_Account"] for e in entries])
+                for entry in entries:
+                    for name in entry["Attrs"]:
+                        if types.get(index[name], USER_ID) != accounts[entry["To_Account"]]:
+                            raise Refusal(90035, f"attribute {name} applies to one account type "
+                                          f"only; {entry['To_Account']} is of the other")
             rows = [(e["To_Account"], index[name], value)
                     for e in entries for name, value in e["Attrs"].items()]
             self._db.execute("BEGIN")
@@ -203,7 +252,10 @@ class EmulatorState:
                 out[account].append(tag)
             return out
 
-    def add_tags(self, entries: list[dict], *, replace: bool = False) -> None:
+    def add_tags(self, entries: list[dict], *, replace: bool = False, typed: bool = False) -> None:
+        """§2.8: ≤ 100 tags a user (90032, §8). `typed` (timpush, §3): a tag applies to one
+        account type (90035) and an app holds at most `max_tags_per_app` distinct tags; that
+        limit's code is undocumented and 90032, the tag-count code, is the nearest [INFERRED]."""
         with self._lock:
             accounts = [e["To_Account"] for e in entries]
             current = self.get_tags(accounts)
@@ -212,6 +264,20 @@ class EmulatorState:
                 if len(have | set(entry["Tags"])) > MAX_TAGS_PER_USER:
                     raise Refusal(90032, f"{entry['To_Account']} would hold more than "
                                   f"{MAX_TAGS_PER_USER} tags")
+            new_tags = {t for e in entries for t in e["Tags"]}
+            kinds = self._account_types(accounts) if accounts else {}
+            known_types = dict(self._db.execute("SELECT tag, type FROM tag_types"))
+            if typed:
+                for entry in entries:
+                    for tag in entry["Tags"]:
+                        if known_types.get(tag, kinds[entry["To_Account"]]) != \
+                                kinds[entry["To_Account"]]:
+                            raise Refusal(90035, f"tag {tag} applies to one account type only; "
+                                          f"{entry['To_Account']} is of the other")
+                in_use = {r[0] for r in self._db.execute("SELECT DISTINCT tag FROM user_tags")}
+                if len(in_use | new_tags) > self.config.max_tags_per_app:
+                    raise Refusal(90032, f"the app would hold more than "
+                                  f"{self.config.max_tags_per_app} distinct tags")
             self._db.execute("BEGIN")
             self.import_accounts(accounts)
             if replace:
@@ -219,6 +285,8 @@ class EmulatorState:
                                      [(a,) for a in accounts])
             self._db.executemany("INSERT OR IGNORE INTO user_tags VALUES (?, ?)",
                                  [(e["To_Account"], t) for e in entries for t in e["Tags"]])
+            self._db.executemany("INSERT OR IGNORE INTO tag_types VALUES (?, ?)",
+                                 [(t, kinds[e["To_Account"]]) for e in entries for t in e["Tags"]])
             self._db.execute("COMMIT")
 
     def remove_tags(self, entries: list[dict]) -> None:
@@ -233,9 +301,11 @@ class EmulatorState:
     # --- pushes (spec §2.1, §5) ------------------------------------------------------------
 
     def reach(self, condition: dict | None) -> int:
-        """How many known accounts a condition selects (And-part and Or-part must both hold)."""
+        """How many known accounts a condition selects (§5: And-part and Or-part must both
+        hold; TagsNot, §3.5, excludes per `config.tags_not`). Other keys are ignored."""
         with self._lock:
             selects, args = ["SELECT account FROM accounts"], []
+            excluded, tags_not = "", []
             if condition:
                 index = self._index_of()
                 tags_and, tags_or = condition.get("TagsAnd") or [], condition.get("TagsOr") or []
@@ -259,38 +329,160 @@ class EmulatorState:
                         ["SELECT account FROM user_attrs WHERE idx=? AND value=?"] * len(attrs_or)))
                     for name, value in attrs_or.items():
                         args += [index.get(name), value]
-            query = " INTERSECT ".join(f"SELECT * FROM ({s})" for s in selects)
-            return self._db.execute(f"SELECT COUNT(*) FROM ({query})", args).fetchone()[0]
+                tags_not = sorted(set(condition.get("TagsNot") or []))
+                if tags_not:
+                    having = ("" if self.config.tags_not == "none_of"
+                              else f" GROUP BY account HAVING COUNT(*) = {len(tags_not)}")
+                    excluded = (f" EXCEPT SELECT account FROM user_tags WHERE tag IN "
+                                f"({','.join('?' * len(tags_not))}){having}")
+            query = " INTERSECT ".join(f"SELECT * FROM ({s})" for s in selects) + excluded
+            return self._db.execute(f"SELECT COUNT(*) FROM ({query})",
+                                    args + tags_not).fetchone()[0]
 
     def quota_day(self, now: float) -> str:
         offset = self.config.quota_utc_offset_hours * 3600
         return time.strftime("%Y-%m-%d", time.gmtime(now + offset))
 
-    def push(self, body: dict, received_at: float) -> str:
-        """Validate, then apply spacing and the daily quota; returns the TaskId."""
-        refuse_first(payload.push_violations(body, attr_names=self.attr_names().values()))
+    def _strict_element_refusals(self, body: dict) -> None:
+        """The strict alternative of §7.1: the REST-sendable form's fields are required."""
+        if not self.config.strict_elements or not isinstance(body.get("MsgBody"), list):
+            return
+        for i, element in enumerate(body["MsgBody"]):
+            fields = payload.ELEMENT_FIELDS[element["MsgType"]]
+            for name, (_kind, required) in fields.items():
+                if required and name not in element["MsgContent"]:
+                    raise Refusal(90010, f"MsgBody[{i}].MsgContent.{name} is required")
+
+    def push(self, body: dict, received_at: float, *, service: str = "all_member_push") -> str:
+        """im_push (§2.1) or timpush/push (§3.1): validate in the order of §5, then spacing
+        and the daily quota, shared by both [UNCERTAIN] §9 item 7; returns the TaskId."""
+        attr_names = self.attr_names().values()
+        if service == "timpush":
+            refuse_first(payload.timpush_push_violations(body, attr_names=attr_names))
+            if "MsgBody" not in body and not isinstance(body.get("OfflinePushInfo"), dict):
+                # §3.1: the push-service variant has no MsgBody; with no OfflinePushInfo
+                # either there is nothing to show [INFERRED].
+                raise Refusal(90001, "OfflinePushInfo is required when there is no MsgBody")
+        else:
+            refuse_first(payload.push_violations(body, attr_names=attr_names))
+        self._strict_element_refusals(body)
         with self._lock:
             if not self.config.push_enabled:
                 raise Refusal(90045, "push to all users is not enabled")
-            last = self._db.execute(
-                "SELECT task_id, received_at, msg_random FROM pushes ORDER BY seq DESC LIMIT 1"
+            repeat = self._db.execute(
+                "SELECT task_id FROM pushes WHERE msg_random=? AND received_at>=? "
+                "ORDER BY seq DESC LIMIT 1",
+                (body["MsgRandom"], received_at - self.config.msgrandom_dedupe_seconds)
             ).fetchone()
-            if last and last[2] == body["MsgRandom"] and \
-                    received_at - last[1] <= self.config.msgrandom_dedupe_seconds:
-                return last[0]
-            if last and received_at - last[1] <= self.config.min_push_interval:
+            if repeat:  # §2.1: the server de-duplicates a MsgRandom within the window
+                return repeat[0]
+            last = self._db.execute("SELECT MAX(received_at) FROM pushes").fetchone()[0]
+            if last is not None and received_at - last <= self.config.min_push_interval:
                 raise Refusal(90024, "push too frequent; the interval must exceed 1 s")
             day = self.quota_day(received_at)
             used = self._db.execute("SELECT COUNT(*) FROM pushes WHERE day=?", (day,)).fetchone()[0]
+            if self.config.batch_uses_quota:
+                used += self._db.execute("SELECT COUNT(*) FROM batches WHERE day=?",
+                                         (day,)).fetchone()[0]
             if used >= self.config.daily_quota:
                 raise Refusal(90047, f"daily push quota ({self.config.daily_quota}) exceeded")
             seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM pushes").fetchone()[0]
-            task_id = f"{self.config.sdkappid}_{seq}_{int(received_at)}_{body['MsgRandom']}"
+            if service == "timpush":  # §3.1's sample is hex fields; the format is opaque
+                task_id = (f"{int(received_at):x}_{self.config.sdkappid:x}_{seq:x}_"
+                           f"{body['MsgRandom']:x}")
+            else:
+                task_id = f"{self.config.sdkappid}_{seq}_{int(received_at)}_{body['MsgRandom']}"
             self._db.execute(
                 "INSERT INTO pushes VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (seq, task_id, received_at, day, body["MsgRandom"],
                  json.dumps(body, ensure_ascii=False), self.reach(body.get("Condition"))))
             return task_id
+
+    def batch(self, body: dict, received_at: float) -> tuple[str, list[str]]:
+        """timpush/batch (§3.2): a push to 1–500 named accounts; returns the TaskId and the
+        unknown accounts (70107 in ErrorList)."""
+        refuse_first(payload.batch_violations(body))
+        accounts = body.get("To_Account")
+        # §3.2 marks From_Account, To_Account and OfflinePushInfo required but documents no
+        # code for their absence; 90001, the format code of its table [INFERRED].
+        if not isinstance(body.get("From_Account"), str):
+            raise Refusal(90001, "From_Account is required")
+        if not isinstance(accounts, list) or not accounts:
+            raise Refusal(90001, "To_Account must list 1 to 500 accounts")
+        if not isinstance(body.get("OfflinePushInfo"), dict):
+            raise Refusal(90001, "OfflinePushInfo is required")
+        with self._lock:
+            if not self.config.push_enabled:
+                raise Refusal(90045, "push is not enabled")
+            known = self.known(accounts)
+            seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM batches").fetchone()[0]
+            task_id = f"batch_{int(received_at):x}_{self.config.sdkappid:x}_{seq:x}"
+            self._db.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?)",
+                             (seq, task_id, received_at, self.quota_day(received_at),
+                              json.dumps(body, ensure_ascii=False), len(known)))
+            return task_id, [a for a in accounts if a not in known]
+
+    def revoke(self, body: dict, received_at: float) -> None:
+        """timpush/revoke (§3.3): 1/s (90051), a known task (90049) not yet revoked (90050),
+        started within 24 h (90052), with OfflinePushInfo (90053)."""
+        with self._lock:
+            last = self._kv("last_revoke_at", 0.0)
+            self._set_kv("last_revoke_at", received_at)
+            if received_at - last < 1.0:
+                raise Refusal(90051, "recall too frequent; at most once a second")
+            task_id = body.get("TaskId")
+            row = self._db.execute("SELECT received_at FROM pushes WHERE task_id=?",
+                                   (task_id if isinstance(task_id, str) else "",)).fetchone()
+            if row is None:
+                raise Refusal(90049, "invalid TaskId: no push record")
+            if self._db.execute("SELECT 1 FROM revoked WHERE task_id=?", (task_id,)).fetchone():
+                raise Refusal(90050, "this push was already recalled")
+            if received_at - row[0] > REVOKE_WINDOW_SECONDS:
+                raise Refusal(90052, "the recall window (24 h) has passed")
+            if not isinstance(body.get("OfflinePushInfo"), dict):
+                raise Refusal(90053, "OfflinePushInfo is required to recall this push")
+            self._db.execute("INSERT INTO revoked VALUES (?, ?)", (task_id, received_at))
+
+    def _report_tasks(self, body: dict, now: float, lookback: float) -> list[tuple]:
+        """(task_id, audience) of the tasks a report asks about (§3.5). Its refusals are
+        [UNCERTAIN]: 90001, the format code. A TaskId from either push family is answered;
+        an unknown one is left out (no report)."""
+        start, end, ids = body.get("StartTime"), body.get("EndTime"), body.get("TaskID", [])
+        if not (payload.is_int(start) and payload.is_int(end) and start <= end):
+            raise Refusal(90001, "StartTime and EndTime must be unix times, start first")
+        if end - start > lookback or now - start > lookback:
+            raise Refusal(90001, f"the range must lie within the last {int(lookback // 86400)} "
+                          "days")
+        if not isinstance(ids, list) or len(ids) > MAX_STATISTICS_TASKS:
+            raise Refusal(90001, f"TaskID must list at most {MAX_STATISTICS_TASKS} tasks")
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT task_id, audience FROM pushes WHERE received_at BETWEEN ? AND ? "
+                "ORDER BY seq", (start, end)).fetchall()
+        return [r for r in rows if not ids or r[0] in ids]
+
+    def statistics(self, body: dict, now: float) -> dict:
+        """§3.5 all_member_push_statistics. The emulator has no devices: every account a
+        push reached counts as sent and delivered, none as clicked."""
+        tasks = self._report_tasks(body, now, STATISTICS_RANGE_SECONDS)
+
+        def counts(total: int) -> dict:
+            return {"TotalCount": total, "SentCount": total, "DeliveredCount": total,
+                    "ClickCount": 0, "PlatformStatistics": []}
+        if not body.get("TaskID"):
+            return counts(sum(a for _t, a in tasks))
+        return {"Results": [{"TaskID": t, **counts(a)} for t, a in tasks]}
+
+    def loss(self, body: dict, now: float) -> dict:
+        """§3.5 all_member_push_loss [UNCERTAIN] shape: no device, so no loss."""
+        tasks = self._report_tasks(body, now, 7 * 86400)
+        return {"Results": [{"TaskID": t, "LossCount": 0, "LossReasons": []} for t, _a in tasks]}
+
+    def trace(self, body: dict) -> dict:
+        """§3.5 all_member_push_trace [UNCERTAIN] shape: the emulator knows no devices."""
+        if not isinstance(body.get("TaskID"), str) or not isinstance(body.get("UserID"), str):
+            raise Refusal(90001, "TaskID and UserID are required")
+        return {"Results": []}
 
     # --- inspection ----------------------------------------------------------------------
 
@@ -310,6 +502,11 @@ class EmulatorState:
                 "pushes": pushes,
                 "pushes_today": sum(1 for p in pushes if p["day"] == self.quota_day(time.time())),
                 "accounts": self._db.execute("SELECT COUNT(*) FROM accounts").fetchone()[0],
+                "batches": [{"task_id": t, "received_at": r, "body": json.loads(b), "reached": n}
+                            for t, r, b, n in self._db.execute(
+                                "SELECT task_id, received_at, body, reached FROM batches "
+                                "ORDER BY seq")],
+                "revoked": [r[0] for r in self._db.execute("SELECT task_id FROM revoked")],
                 "attr_names": self.attr_names(),
                 "counters": counters,
                 "config": {k: v for k, v in asdict(self.config).items() if k != "secret_key"},

@@ -64,11 +64,13 @@ def test_invalid_attribute_names_are_400_and_not_sent(api, tim, body, field, mes
 def test_a_job_tags_accounts_and_reports_progress(api, tim, tim_client):
     created = post(api, "/api/audience/jobs/", {
         "action": "add_tags", "tags": ["vip", "深圳"],
-        "accounts": [f"u{i}" for i in range(250)] + ["u1", "", "bad id"]})
+        "accounts": [f"u{i}" for i in range(250)] + ["u1", "", "bad\u0007id"]})
     assert created.status_code == 202
     body = created.json()
     assert body["status"] == "queued" and body["total"] == 250
-    assert body["invalid_lines"] == [[253, "line 253 holds spaces or control characters"]]
+    assert body["invalid_lines"] == [[253, "line 253 holds an invisible control character. "
+                                           "Tencent would take it as another account than the "
+                                           "one meant: type the account id again."]]
     jobs.job_run(body["id"])
     done = api.get(f"/api/audience/jobs/{body['id']}/").json()
     assert {k: done[k] for k in ("status", "total", "done", "failed", "calls")} == {
@@ -97,8 +99,8 @@ def test_a_file_upload_starts_a_job(api, tim):
      "names attribute 'shoe', which is not one of the app's attribute names"),
     ({"action": "add_tags", "tags": ["vip"], "accounts": []}, "accounts",
      "accounts must not be empty"),
-    ({"action": "add_tags", "tags": ["vip"], "accounts": ["has space"]}, "accounts",
-     "No valid account in the list; line 1: line 1 holds spaces"),
+    ({"action": "add_tags", "tags": ["vip"], "accounts": ["has\u0007bell"]}, "accounts",
+     "No valid account in the list; line 1: line 1 holds an invisible control character"),
     ({"action": "tag_everyone", "accounts": ["a"]}, "action", "action must be one of"),
 ])
 def test_invalid_jobs_are_400_naming_the_rule_and_store_and_send_nothing(api, tim, body, field,

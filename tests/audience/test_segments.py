@@ -25,11 +25,13 @@ def test_it_reads_a_bom_windows_line_ends_blanks_and_duplicates(admin_user):
 
 
 def test_it_reports_invalid_ids_by_line(admin_user):
-    segment = upload(b"ok1\nhas space\n" + b"x" * 33 + b"\nok2\n", user=admin_user)
-    assert segment.size == 2
+    segment = upload(b"ok1\nbad\x07id\n" + b"x" * 33 + b"\nZhang Xiaohong\n", user=admin_user)
+    assert segment.size == 2, "an inner space is Tencent's own sample id (seed 001)"
     assert segment.invalid_lines == [
-        [2, "line 2 holds spaces or control characters"],
-        [3, "line 3 is 33 bytes; account ids are at most 32 bytes"]]
+        [2, "line 2 holds an invisible control character. Tencent would take it as another "
+            "account than the one meant: type the account id again."],
+        [3, "line 3 is 33 bytes long, and Tencent account ids are at most 32 bytes: check the "
+            "account id."]]
 
 
 def test_it_takes_a_csv_column_by_name_or_number(admin_user):

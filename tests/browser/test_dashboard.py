@@ -99,7 +99,7 @@ def test_a_marketer_cancels_a_campaign_and_sees_errors_inline(page, live_server)
         "Condition.TagsAnd holds 11 tags; at most 10 are allowed")
     page.locator("#elements").get_by_label("Text").fill("")
     expect(page.locator("#elements")).to_contain_text(
-        "MsgBody[0].MsgContent.Text is empty; write the message text")
+        "The text is empty. Tencent would send it, but people would get an empty message")
     page.get_by_test_id("save").click()
     expect(page.locator(".errorlist").first).to_be_visible()
     expect(page.get_by_text("Condition.TagsAnd holds 11 tags; at most 10 are allowed").first
@@ -127,7 +127,7 @@ def test_an_admin_uploads_a_file_and_watches_the_job_finish(page, live_server, e
                                                             tmp_path):
     make_user("ada", "Admins", is_staff=True)
     accounts = tmp_path / "accounts.txt"
-    accounts.write_text("\n".join(f"member{i:05d}" for i in range(3000)) + "\n\nbad id\n")
+    accounts.write_text("\n".join(f"member{i:05d}" for i in range(3000)) + "\n\nbad\x07id\n")
     stack = Stack(tmp_path, emulator.url)
     stack.purge()
     stack.worker("worker1")

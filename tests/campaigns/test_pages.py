@@ -109,7 +109,7 @@ def test_editing_round_trips_every_field(client, marketer):
     ({"lifetime_value": "8", "lifetime_unit": "days"},
      "MsgLifeTime must be a whole number of seconds from 0 to 604800 (7 days)"),
     ({"msg_body": json.dumps([{"MsgType": "TIMTextElem", "MsgContent": {"Text": ""}}])},
-     "MsgBody[0].MsgContent.Text is empty; write the message text"),
+     "The text is empty. Tencent would send it, but people would get an empty message"),
     ({"audience": "tags", "tags_all": ""}, "Choose at least one tag or attribute"),
     ({"schedule": "at", "send_at_local": ""}, "Pick the date and time to send"),
     ({"name": ""}, "This field is required."),
@@ -252,8 +252,10 @@ def test_every_editor_field_survives_hostile_values(client, marketer, value):
         body = answer.content.decode()
         assert "<script>alert(1)</script>" not in body and "<img src=x" not in body, field
     for campaign in Campaign.objects.all():  # whatever was accepted is a valid push
+        from campaigns.push_rules import push_product_errors
         from pushclient.payload import push_violations
         assert push_violations(campaign.push, require_msg_random=False) == []
+        assert push_product_errors(campaign.push) == {}
 
 
 def test_detail_actions_reschedule_send_now_and_duplicate(client, marketer, campaign):

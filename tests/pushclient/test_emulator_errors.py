@@ -64,8 +64,7 @@ PUSH_ERRORS = [
     (push_body(MsgBody=[{"MsgType": "TIMNopeElem", "MsgContent": {}}]), 90002),
     (push_body(MsgBody=[{"MsgType": "TIMCustomElem", "MsgContent": {}}] * 2), 90002),
     (push_body(MsgBody=[{"MsgType": "TIMTextElem", "MsgContent": "hi"}]), 90010),
-    (push_body(MsgBody=[{"MsgType": "TIMSoundElem", "MsgContent": {"Url": "u", "UUID": "x",
-                                                                   "Download_Flag": 1}}]), 90010),
+    (push_body(MsgBody=[{"MsgType": "TIMTextElem", "MsgContent": {}}]), 90002),
     (push_body(MsgBody=[{"MsgType": "TIMTextElem", "MsgContent": {"Text": "x" * 9000}}]), 80002),
     (push_body(MsgLifeTime=604801), 90026),
     (push_body(Condition=["vip"]), 90001),
@@ -75,7 +74,7 @@ PUSH_ERRORS = [
     (push_body(Condition={"TagsOr": ["标" * 17]}), 90020),
     (push_body(Condition={"TagsOr": ["a"], "TagsAnd": ["a", "b"]}), 90022),
     (push_body(Condition={"AttrsAnd": {"shoe size": "42"}}), 90033),
-    (push_body(OfflinePushInfo={"PushFlag": 2}), 90001),
+    (push_body(From_Account=7), 60015),
 ]
 
 
@@ -118,7 +117,6 @@ def test_a_disabled_feature_is_90045(tim_client, emulator):
     ("im_add_tag", {"UserTags": [{"To_Account": "u", "Tags": [f"t{i}" for i in range(11)]}]},
      90032),
     ("im_add_tag", {"UserTags": [{"To_Account": "u", "Tags": ["x" * 51]}]}, 90020),
-    ("im_add_tag", {"UserTags": [{"To_Account": "u", "Tags": [""]}]}, 90040),
     ("im_set_attr", {"UserAttrs": [{"To_Account": "u", "Attrs": {"unknown": "1"}}]}, 90033),
     ("im_set_attr", {"UserAttrs": [{"To_Account": "u", "Attrs": {"sex": "x" * 51}}]}, 90033),
     ("im_set_attr_name", {"AttrNames": {"10": "eleventh"}}, 90033),

@@ -1,0 +1,118 @@
+"""What the dashboard refuses in a push because it would send something useless, in the marketer's words.
+
+Tencent's own refusals are `pushclient.payload`'s, with their codes. These rules are the
+product's: stricter than Tencent, so each message says that Tencent would have taken the push
+and why the dashboard does not. They read any input without failing; shapes Tencent refuses
+are left to its rules, so one problem gets one message.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from audience.rules import account_id_errors
+from pushclient.payload import ATTR_KEYS, TAG_KEYS, is_int
+
+# The fields that carry what a phone downloads, for each element (spec §7.1's REST-sendable
+# form). Without them the element arrives but shows nothing.
+MEDIA_FIELDS = {
+    "TIMSoundElem": ("Url", "UUID"),
+    "TIMImageElem": ("UUID",),
+    "TIMFileElem": ("Url", "UUID"),
+    "TIMVideoFileElem": ("VideoUrl", "VideoUUID", "ThumbUrl", "ThumbUUID"),
+}
+ZERO_OR_ONE_FIELDS = (("PushFlag",), ("ApnsInfo", "BadgeMode"), ("ApnsInfo", "MutableContent"))
+
+
+def _blank(value) -> bool:
+    return not isinstance(value, str) or not value.strip()
+
+
+def _element_errors(prefix: str, msg_type: str, content: dict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+
+    def refuse(field: str, message: str) -> None:
+        errors.setdefault(f"{prefix}.{field}", []).append(message)
+
+    if msg_type == "TIMTextElem" and isinstance(content.get("Text"), str) and \
+            not content["Text"].strip():
+        refuse("Text", _("The text is empty. Tencent would send it, but people would get an "
+                         "empty message: write the text."))
+    for name in MEDIA_FIELDS.get(msg_type, ()):
+        if _blank(content.get(name)):
+            refuse(name, _("%(field)s is missing. Tencent would send the element without it, "
+                           "but phones could not download it: give the file's %(field)s.")
+                   % {"field": name})
+    if msg_type == "TIMImageElem":
+        images = content.get("ImageInfoArray")
+        if not isinstance(images, list) or not images:
+            refuse("ImageInfoArray", _("The image has no picture URL. Tencent would send it, "
+                                       "but phones would show nothing: add the image's URL."))
+        else:
+            for i, info in enumerate(images):
+                if not isinstance(info, dict) or _blank(info.get("URL")):
+                    refuse(f"ImageInfoArray[{i}].URL", _(
+                        "Image %(number)d has no URL. Tencent would send it, but phones would "
+                        "show nothing: add the image's URL.") % {"number": i + 1})
+    if msg_type == "TIMLocationElem":
+        for name in ("Latitude", "Longitude"):
+            if not isinstance(content.get(name), (int, float)) or isinstance(content.get(name),
+                                                                             bool):
+                refuse(name, _("%(field)s is missing. Tencent would send the location without "
+                               "it, but phones could not place it on a map.") % {"field": name})
+    return errors
+
+
+def _condition_errors(condition) -> dict[str, list[str]]:
+    if not isinstance(condition, dict):
+        return {}
+    errors: dict[str, list[str]] = {}
+    for key in condition:
+        if key not in TAG_KEYS + ATTR_KEYS:
+            errors[f"Condition.{key}"] = [_(
+                "%(key)s is not a condition the dashboard sends; use %(keys)s. Tencent would "
+                "ignore it and the push could reach everyone.")
+                % {"key": key, "keys": ", ".join(TAG_KEYS + ATTR_KEYS)}]
+        elif condition[key] in ([], {}):
+            errors[f"Condition.{key}"] = [_(
+                "%(key)s is empty. Tencent would ignore it and the push could reach more "
+                "people than meant: list at least one, or leave the condition out to reach "
+                "everyone.") % {"key": key}]
+    return errors
+
+
+def _offline_errors(info) -> dict[str, list[str]]:
+    if not isinstance(info, dict):
+        return {}
+    errors: dict[str, list[str]] = {}
+    for path in ZERO_OR_ONE_FIELDS:
+        value = info
+        for part in path:
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is not None and not (is_int(value) and value in (0, 1)):
+            field = ".".join(("OfflinePushInfo",) + path)
+            errors[field] = [_("%(field)s must be 0 or 1. Tencent documents no other value, so "
+                               "the dashboard sends none.") % {"field": path[-1]}]
+    return errors
+
+
+def push_product_errors(push) -> dict[str, list[str]]:
+    """{field path: [messages]} for what the product refuses; {} when it has nothing to say."""
+    if not isinstance(push, dict):
+        return {}
+    errors: dict[str, list[str]] = {}
+    body = push.get("MsgBody")
+    for index, element in enumerate(body if isinstance(body, list) else []):
+        if isinstance(element, dict) and isinstance(element.get("MsgContent"), dict):
+            errors.update(_element_errors(f"MsgBody[{index}].MsgContent",
+                                          str(element.get("MsgType")), element["MsgContent"]))
+    if push.get("From_Account") == "":
+        errors["From_Account"] = [_("The sender is empty. Leave it out to send as the app's "
+                                    "admin account.")]
+    elif "From_Account" in push:
+        account_errors = account_id_errors(_("The sender"), push["From_Account"])
+        if account_errors:
+            errors["From_Account"] = account_errors
+    errors.update(_condition_errors(push.get("Condition")))
+    errors.update(_offline_errors(push.get("OfflinePushInfo")))
+    return errors
