@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import json
 
-from django.contrib.auth import authenticate
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -18,6 +17,7 @@ from pushclient import explain
 from . import roles, services
 from .models import Campaign
 from .quota import quota_read
+from .security import authenticate_serially
 from .services import CampaignInvalid, TransitionRefused
 from .tokens import token_create, token_user
 
@@ -114,8 +114,8 @@ def campaign_json(campaign: Campaign, *, with_attempts: bool = True) -> dict:
 
 @api_view("POST", authenticated=False)
 def token(request):
-    user = authenticate(request, username=str(request.json.get("username", "")),
-                        password=str(request.json.get("password", "")))
+    user = authenticate_serially(request, username=str(request.json.get("username", "")),
+                                 password=str(request.json.get("password", "")))
     if user is None or not roles.is_marketer(user):
         return error(400, "username and password do not match an account allowed to use the API")
     _, raw = token_create(user=user, name=str(request.json.get("name", "api")))

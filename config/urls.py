@@ -4,10 +4,14 @@ from django.urls import path
 
 from audience import api as audience_api
 from campaigns import api, openapi, views
+from campaigns.security import AdminLoginForm, LoginForm
+
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("healthz", views.healthz),
     path("login/", auth_views.LoginView.as_view(template_name="login.html",
+                                                authentication_form=LoginForm,
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),
