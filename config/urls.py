@@ -3,13 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from audience import api as audience_api
-from campaigns import api, openapi, views
+from campaigns import api, health, openapi, views
 from campaigns.security import AdminLoginForm, LoginForm
 
 admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
-    path("healthz", views.healthz),
+    path("healthz", health.healthz),
     path("login/", auth_views.LoginView.as_view(template_name="login.html",
                                                 authentication_form=LoginForm,
                                                 redirect_authenticated_user=True), name="login"),

@@ -1,5 +1,6 @@
 """The deployment files and the health check."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -23,20 +24,50 @@ def test_compose_runs_web_worker_and_beat_from_one_image_with_postgres_and_redis
     assert (ROOT / "Dockerfile").exists()
 
 
+def ticked(seconds_ago: float) -> None:
+    from django.utils import timezone
+
+    from campaigns.models import PushGate
+    PushGate.objects.update_or_create(
+        pk=1, defaults={"last_tick_at": timezone.now() - dt.timedelta(seconds=seconds_ago)})
+
+
 @pytest.mark.django_db
-def test_healthz_reports_database_and_broker(client):
+def test_healthz_reports_database_broker_and_the_schedulers_last_tick(client):
+    ticked(5)
     answer = client.get("/healthz")
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    body = answer.json()
+    assert {k: body[k] for k in ("status", "database", "broker", "scheduler")} == {
+        "status": "ok", "database": "ok", "broker": "ok", "scheduler": "ok"}
+    assert body["scheduler_last_tick"]
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_scheduler_has_not_ticked_for_a_minute(client):
+    ticked(61)
+    answer = client.get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json()["scheduler"] == "down" and answer.json()["database"] == "ok"
 
 
 @pytest.mark.django_db
 def test_healthz_is_503_naming_the_broker_when_it_is_down(client, settings):
+    ticked(1)
     settings.CELERY_BROKER_URL = "redis://:hunter2@127.0.0.1:1/0"
     answer = client.get("/healthz")
     assert answer.status_code == 503
-    assert answer.json() == {"status": "down", "database": "ok", "broker": "down"}
+    assert answer.json()["broker"] == "down" and answer.json()["scheduler"] == "ok"
     assert "hunter2" not in answer.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_health_command_fails_naming_the_check_that_is_down():
+    from django.core.management import CommandError, call_command
+    ticked(120)
+    call_command("health", "database", "broker")
+    with pytest.raises(CommandError, match="down: scheduler"):
+        call_command("health", "scheduler")
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
