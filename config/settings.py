@@ -182,13 +182,34 @@ PUSH_LEASE_SECONDS = env.float("PUSH_LEASE_SECONDS", default=TIM_READ_TIMEOUT_SE
 DISPATCH_POLL_SECONDS = env.float("DISPATCH_POLL_SECONDS", default=0.1)
 DISPATCH_RUN_SECONDS = env.float("DISPATCH_RUN_SECONDS", default=30)
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")  # "json": one JSON object a line
+# Beat sends a tick every second and the worker reports receiving and finishing each one:
+# at INFO those lines would bury everything else, so they start at WARNING unless asked for.
+CHATTY_LEVEL = "WARNING" if LOG_LEVEL == "INFO" else LOG_LEVEL
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {name: {"level": CHATTY_LEVEL} for name in (
+        "celery.beat", "celery.app.trace", "celery.worker.strategy")},
 }
+# The debug page (development only) hides passwords inside URLs too, e.g. REDIS_URL's.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.observability.CredentialFilter"
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.observability import sentry_init
+    sentry_init(dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+                secrets=(TIM_SECRET_KEY, SECRET_KEY))
 
 if not DEVELOPMENT:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
