@@ -92,6 +92,7 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURES_ALLOWED", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(seconds=env.int("LOGIN_LOCKOUT_SECONDS", default=900))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no start-up banner from every process
 AXES_CLIENT_IP_CALLABLE = "campaigns.security.client_address"
 AXES_LOCKOUT_CALLABLE = "campaigns.security.lockout_response"
 # Behind a reverse proxy every request comes from the proxy's address. With TRUSTED_PROXIES=N,
