@@ -1,27 +1,11 @@
-"""The deployment files and the health check."""
+"""The health check and production settings (the compose stack: test_compose.py)."""
 
 import datetime as dt
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_compose_runs_web_worker_and_beat_from_one_image_with_postgres_and_redis():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
-    for name in ("web", "worker", "beat"):
-        assert services[name]["build"] == "." and services[name]["environment"] is \
-            services["web"]["environment"], f"{name} shares the app definition"
-        assert "REDIS_URL" in services[name]["environment"]
-        assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://")
-    assert "gunicorn config.wsgi" in services["web"]["command"]
-    assert services["worker"]["command"].startswith("celery -A config worker")
-    assert services["beat"]["command"].startswith("celery -A config beat")
-    assert (ROOT / "Dockerfile").exists()
 
 
 def ticked(seconds_ago: float) -> None:
