@@ -14,7 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
-env.read_env(BASE_DIR / ".env")  # a missing file is fine; set variables are never overwritten
+if (BASE_DIR / ".env").exists():
+    env.read_env(BASE_DIR / ".env")  # variables already set are never overwritten
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
