@@ -2,8 +2,8 @@
 
 With nothing set it runs on a laptop: SQLite, a filesystem Celery broker, the local emulator.
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and the TIM_* variables. A `.env` file in
-the project folder is read when present (`.env.example` lists the variables); the process
-environment wins over it.
+the project folder (or at ENV_FILE) is read when present (`.env.example` lists the variables);
+the process environment wins over it.
 """
 
 import datetime as dt
@@ -14,8 +14,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
-if (BASE_DIR / ".env").exists():
-    env.read_env(BASE_DIR / ".env")  # variables already set are never overwritten
+ENV_FILE = Path(env.str("ENV_FILE", default=str(BASE_DIR / ".env")))
+if ENV_FILE.exists():
+    env.read_env(ENV_FILE)  # variables already set are never overwritten
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 

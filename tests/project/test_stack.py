@@ -64,3 +64,17 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
                             env=env, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode != 0
     assert "SECRET_KEY is required unless DJANGO_DEVELOPMENT=1" in result.stderr
+
+
+def test_a_dot_env_file_is_read_and_the_environment_wins_over_it(tmp_path):
+    import os
+    import subprocess
+    import sys
+    (tmp_path / ".env").write_text("TIM_CALLS_PER_SECOND=77\nPUSH_DAILY_QUOTA=55\n")
+    env = {**os.environ, "ENV_FILE": str(tmp_path / ".env"), "PUSH_DAILY_QUOTA": "33"}
+    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; "
+            "django.setup(); from django.conf import settings as s; "
+            "print(s.TIM_CALLS_PER_SECOND, s.PUSH_DAILY_QUOTA)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.split() == ["77", "33"]
