@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main() -> int:
     # What .env sets counts here as in the settings (TIM_REGION decides on the emulator).
-    if (ROOT / ".env").exists():
-        environ.Env.read_env(ROOT / ".env")
+    env_file = Path(os.environ.get("ENV_FILE", ROOT / ".env"))
+    if env_file.exists():
+        environ.Env.read_env(env_file)
     env = {**os.environ, "DJANGO_DEVELOPMENT": os.environ.get("DJANGO_DEVELOPMENT", "1")}
     var = Path(env.setdefault("VAR_DIR", str(ROOT / "var")))
     var.mkdir(exist_ok=True)
