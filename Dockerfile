@@ -22,4 +22,4 @@ USER app
 
 EXPOSE 8000
 # Exec form: gunicorn is PID 1 and receives the stop signal itself. It binds 0.0.0.0:$PORT.
-CMD ["gunicorn", "config.wsgi", "--workers", "3", "--graceful-timeout", "25", "--access-logfile", "-"]
+CMD ["gunicorn", "config.wsgi", "--config", "python:config.gunicorn"]

@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logformat import FORMATTERS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 ENV_FILE = Path(env.str("ENV_FILE", default=str(BASE_DIR / ".env")))
@@ -193,12 +195,7 @@ CHATTY_LEVEL = "WARNING" if LOG_LEVEL == "INFO" else LOG_LEVEL
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
-                 "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
-                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
-    },
+    "formatters": FORMATTERS,
     "handlers": {"console": {"class": "logging.StreamHandler",
                              "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},

@@ -3,9 +3,12 @@
 import gzip
 import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -98,3 +101,39 @@ sentry_sdk.flush(5)
     assert "get_attr_name" in sent, "the Tencent call is there as a breadcrumb"
     assert SECRET_KEY not in sent
     assert usersig not in sent
+
+
+def logged_lines(command: list[str], tmp_path, *, until: str, **env: str) -> list[str]:
+    """Run a process until a line holding `until` is logged, then stop it; its stderr lines."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    environment.update(DJANGO_DEVELOPMENT="1", VAR_DIR=str(tmp_path), LOG_FORMAT="json",
+                       PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}", **env)
+    err = tmp_path / "stderr.log"
+    with open(err, "w") as sink:
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL,
+                                   stderr=sink)
+    try:
+        deadline = time.monotonic() + 60
+        while until not in err.read_text() and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    # Python's own warnings (Celery's about running as root, here) are not log records.
+    return [line for line in err.read_text().splitlines() if line.startswith("{")
+            or re.match(r"^\[\d{4}-|^\d{4}-\d\d-\d\d ", line)]
+
+
+@pytest.mark.parametrize("command, until", [
+    (["gunicorn", "config.wsgi", "--config", "python:config.gunicorn"], "Booting worker"),
+    (["celery", "-A", "config", "worker", "--pool", "solo", "-l", "INFO"], "ready."),
+])
+def test_gunicorn_and_celery_log_json_too(command, until, tmp_path):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    lines = logged_lines(command, tmp_path, until=until, PORT=str(port))
+    assert any(until in line for line in lines)
+    for line in lines:
+        record = json.loads(line)  # every log line, the process's own included
+        assert {"time", "level", "logger", "message"} <= set(record)
