@@ -120,3 +120,11 @@ def test_concurrent_wrong_passwords_are_all_counted_and_at_most_five_are_tried(
     answer = requests.post(f"{live_server.url}/api/token/",
                            json={"username": "mia", "password": "pw-mia"}, timeout=60)
     assert answer.status_code == 429
+
+
+def test_a_chinese_speaker_is_told_about_the_lockout_in_chinese(client):
+    make_user("mia", "Marketers")
+    for _ in range(5):
+        answer = login(client, "mia", "wrong", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert answer.status_code == 429
+    assert "登录失败次数过多" in answer.content.decode() and "15 分钟" in answer.content.decode()
