@@ -1,26 +1,50 @@
-# The README's commands. Each installs what it needs first.
+# The README's commands. Each installs what it needs first, from the hashed lock files in
+# requirements/: `make run` only what running needs, `make test` the test tools as well.
+# After changing dependencies in pyproject.toml, regenerate both lock files with `make lock`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+UV_VERSION := 0.13.8
+# One resolution for both files: the run lock is constrained by the test lock (a superset).
+UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --python-version 3.11 \
+	--custom-compile-command "make lock"
 
-.PHONY: install run test bench lint
+.PHONY: install install-test run test bench lint lock check-deploy
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV) || { echo "Could not create a virtualenv: on Debian or Ubuntu run 'apt-get install make python3-venv'." >&2; exit 1; }
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+
+$(VENV)/.run-installed: requirements/run.txt | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes --no-deps -r requirements/run.txt
 	touch $@
 
-install: $(VENV)/.installed
+$(VENV)/.test-installed: requirements/test.txt | $(BIN)/python
+	$(BIN)/pip install -q --require-hashes --no-deps -r requirements/test.txt
+	touch $(VENV)/.run-installed $@
+
+install: $(VENV)/.run-installed
+
+install-test: $(VENV)/.test-installed
 
 run: install
 	$(BIN)/python -m config.run
 
-test: install
+test: install-test
 	$(BIN)/python -m pytest
 
-bench: install
+bench: install-test
 	$(BIN)/python -m bench.run
 
-lint: install
+lint: install-test
 	$(BIN)/ruff check .
+
+# Production settings must pass Django's deployment checklist (CI runs this).
+check-deploy: install
+	DJANGO_DEVELOPMENT= SECRET_KEY=check-deploy-$$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n') \
+		ALLOWED_HOSTS=push.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+lock: | $(BIN)/python
+	$(BIN)/pip install -q uv==$(UV_VERSION)
+	$(UV_COMPILE) --extra test -o requirements/test.txt
+	$(UV_COMPILE) -c requirements/test.txt -o requirements/run.txt

@@ -1,6 +1,10 @@
-"""Django admin for operators: campaigns with their attempt ledger and audit trail, read-only."""
+"""Django admin for operators: campaigns with their attempt ledger and audit trail, read-only;
+users and roles, without a way to grant more than one holds."""
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, Permission, User
+from django.db.models import Q
 
 from .models import Attempt, Campaign
 
@@ -57,3 +61,57 @@ class AttemptAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _permissions_of(user):
+    """Every permission a user holds, directly or through groups."""
+    return Permission.objects.filter(Q(user=user) | Q(group__user=user)).distinct()
+
+
+def _within_reach(editor, permissions) -> bool:
+    """Whether a set of permissions is no more than the editor holds: nobody grants more."""
+    return editor.is_superuser or not permissions.exclude(
+        pk__in=_permissions_of(editor).values("pk")).exists()
+
+
+class NoEscalationMixin:
+    """Admins (staff, not superusers) manage users and roles, but can grant no more than they
+    hold: no superuser flag, no permission or group beyond their own, and no edits to accounts
+    that hold more (a superuser's password, say)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if not request.user.is_superuser:
+            if db_field.name in ("permissions", "user_permissions"):
+                kwargs["queryset"] = _permissions_of(request.user)
+            elif db_field.name == "groups":
+                kwargs["queryset"] = Group.objects.exclude(
+                    permissions__in=Permission.objects.exclude(
+                        pk__in=_permissions_of(request.user).values("pk")))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not request.user.is_superuser and (
+                getattr(obj, "is_superuser", False)
+                or not _within_reach(request.user, self.held_by(obj))):
+            return False
+        return super().has_change_permission(request, obj)
+
+
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class GuardedUserAdmin(NoEscalationMixin, UserAdmin):
+    def held_by(self, user):
+        return _permissions_of(user)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        return fields if request.user.is_superuser else (*fields, "is_superuser")
+
+
+@admin.register(Group)
+class GuardedGroupAdmin(NoEscalationMixin, GroupAdmin):
+    def held_by(self, group):
+        return group.permissions.all()

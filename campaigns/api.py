@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
@@ -23,6 +22,7 @@ from pushclient import explain
 from . import services
 from .models import Campaign
 from .quota import quota_read
+from .security import authenticate_serially, lockout_response
 
 router = Router(tags=["campaigns"])
 StatusName = Literal["draft", "scheduled", "sending", "sent", "failed", "cancelled", "needs_review"]
@@ -145,9 +145,9 @@ def _send_at(value: str | None):
 def token(request, body: TokenIn):
     """Trade a username and password for an API token (shown once; stored hashed)."""
     try:
-        user = authenticate(request, username=body.username, password=body.password)
-    except PermissionDenied:
-        return error(request, 403, _("Too many failed logins; try again later"))
+        user = authenticate_serially(request, username=body.username, password=body.password)
+    except PermissionDenied:  # axes: locked out; say so instead of "wrong password"
+        return lockout_response(request)
     if user is None or not roles.is_marketer(user):
         return error(request, 400, _("username and password do not match an account allowed "
                                      "to use the API"))

@@ -1,4 +1,4 @@
-"""Dashboard pages (server-rendered) and the health check."""
+"""Dashboard pages (server-rendered)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import connection, transaction
+from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audience.selectors import attribute_names, audience_reach
-from config.celery import app as celery_app
 from core import roles
 from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
@@ -35,26 +34,6 @@ from .forms import TIMEZONES, CampaignForm
 from .middleware import remember_preferences
 from .models import Campaign, Preference
 from .quota import quota_day_of, quota_read
-
-
-def healthz(request):
-    """200 when the database and the broker answer, 503 naming the one that does not."""
-    state = {}
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        state["database"] = "ok"
-    except Exception:  # any failure means down; the detail may hold credentials
-        state["database"] = "down"
-    try:
-        with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as broker:
-            broker.ensure_connection(max_retries=1, timeout=2)
-        state["broker"] = "ok"
-    except Exception:
-        state["broker"] = "down"
-    healthy = all(v == "ok" for v in state.values())
-    return JsonResponse({"status": "ok" if healthy else "down", **state},
-                        status=200 if healthy else 503)
 
 
 def role_required(check=roles.is_marketer):

@@ -1,8 +1,9 @@
 """The Celery app; tasks live in each Django app's tasks.py."""
 
 import os
+from logging.config import dictConfig
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -15,3 +16,11 @@ app.conf.beat_schedule = {
                                      "schedule": 10.0, "options": {"expires": 10}},
 }
 app.autodiscover_tasks()
+
+
+@signals.setup_logging.connect
+def use_django_logging(**kwargs):
+    """Workers and beat log through the settings' LOGGING (LOG_LEVEL, LOG_FORMAT=json) instead
+    of Celery's own format, so every process of the product writes lines of one shape."""
+    from django.conf import settings
+    dictConfig(settings.LOGGING)

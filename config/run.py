@@ -3,6 +3,9 @@
 Starts the emulator (unless TIM_API_BASE_URL is set), applies migrations, creates the login
 from DJANGO_SUPERUSER_USERNAME/PASSWORD, then runs the web server, a Celery worker and the
 scheduler in the foreground, and stops everything it started when interrupted.
+
+The web server listens on 127.0.0.1 only: development mode shows debug pages to whoever can
+reach it. BIND=0.0.0.0 opens it to the network on purpose.
 """
 
 from __future__ import annotations
@@ -14,14 +17,21 @@ import sys
 import time
 from pathlib import Path
 
+import environ
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def main() -> int:
+    # What .env sets counts here as in the settings (TIM_REGION decides on the emulator).
+    env_file = Path(os.environ.get("ENV_FILE", ROOT / ".env"))
+    if env_file.exists():
+        environ.Env.read_env(env_file)
     env = {**os.environ, "DJANGO_DEVELOPMENT": os.environ.get("DJANGO_DEVELOPMENT", "1")}
     var = Path(env.setdefault("VAR_DIR", str(ROOT / "var")))
     var.mkdir(exist_ok=True)
     port = env.get("PORT", "8000")
+    bind = env.get("BIND", "127.0.0.1")
     python = sys.executable
     processes: list[subprocess.Popen] = []
 
@@ -44,24 +54,32 @@ def main() -> int:
     try:
         if not env.get("TIM_API_BASE_URL") and not env.get("TIM_REGION"):
             env["TIM_API_BASE_URL"] = "http://127.0.0.1:9180"
+            # The emulator reads TIM_SECRET_KEY from the environment: not on a command line,
+            # where `ps` would show it.
             start(python, "-m", "pushclient.emulator", "--port", "9180",
                   "--db", str(var / "emulator.sqlite3"),
-                  "--sdkappid", env.get("TIM_SDKAPPID", "1400000000"),
-                  "--secret-key", env.get("TIM_SECRET_KEY", "emulator-secret-key"))
+                  "--sdkappid", env.get("TIM_SDKAPPID", "1400000000"))
         manage = [python, "manage.py"]
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
                        check=True)
         subprocess.run([*manage, "ensure_login"], cwd=ROOT, env=env, check=True)
-        start(*manage, "runserver", f"0.0.0.0:{port}", "--noreload")
+        start(*manage, "runserver", f"{bind}:{port}", "--noreload")
         start(python, "-m", "celery", "-A", "config", "worker", "-l", "INFO",
               "--concurrency", env.get("WORKER_CONCURRENCY", "2"))
         start(python, "-m", "celery", "-A", "config", "beat", "-l", "INFO",
               "-s", str(var / "celerybeat-schedule"))
+        host = "127.0.0.1" if bind in ("127.0.0.1", "0.0.0.0") else bind
+        banner = (f"\n  Dashboard: http://{host}:{port}/   (admin: http://{host}:{port}/admin/)"
+                  f"\n  Tencent API: {env['TIM_API_BASE_URL'] or env.get('TIM_REGION')}"
+                  "\n  Press Ctrl-C to stop everything.\n")
         time.sleep(2)
-        print(f"\n  Dashboard: http://127.0.0.1:{port}/   (admin: http://127.0.0.1:{port}/admin/)"
-              f"\n  Tencent API: {env['TIM_API_BASE_URL'] or env.get('TIM_REGION')}"
-              "\n  Press Ctrl-C to stop everything.\n", flush=True)
+        print(banner, flush=True)
+        # Once more after the worker's and the scheduler's start-up lines, so it is on screen.
+        deadline = time.monotonic() + 8
         while all(p.poll() is None for p in processes):
+            if deadline and time.monotonic() > deadline:
+                print(banner, flush=True)
+                deadline = 0
             time.sleep(0.5)
         print("A process stopped; stopping the rest.", file=sys.stderr)
         return 1

@@ -1,19 +1,27 @@
 """One settings module, driven by environment variables.
 
 With nothing set it runs on a laptop: SQLite, a filesystem Celery broker, the local emulator.
-Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and the TIM_* variables.
+Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and the TIM_* variables. A `.env` file in
+the project folder (or at ENV_FILE) is read when present (`.env.example` lists the variables);
+the process environment wins over it.
 """
 
+import datetime as dt
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.logformat import FORMATTERS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("VAR_DIR", default=str(BASE_DIR / "var")))
+env = environ.Env()
+ENV_FILE = Path(env.str("ENV_FILE", default=str(BASE_DIR / ".env")))
+if ENV_FILE.exists():
+    env.read_env(ENV_FILE)  # variables already set are never overwritten
+VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
-env = environ.Env()
 # Development must be asked for; anything else is production (DEBUG off, SECRET_KEY required).
 DEVELOPMENT = env.bool("DJANGO_DEVELOPMENT", default=False)
 DEBUG = env.bool("DJANGO_DEBUG", default=DEVELOPMENT)
@@ -32,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "axes",
     "core",
     "audience",
     "campaigns",
@@ -50,6 +59,8 @@ MIDDLEWARE = [
     "campaigns.middleware.user_preferences",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so it turns a lockout found during authentication into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -81,9 +92,21 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-AUTHENTICATION_BACKENDS = ["campaigns.security.ThrottledModelBackend"]
-LOGIN_FAILURES_ALLOWED = env.int("LOGIN_FAILURES_ALLOWED", default=5)
-LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+# Login throttling (django-axes): the first backend refuses a locked-out username+address before
+# the password is checked; failures are counted in the database, shared by every process.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend",
+                           "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURES_ALLOWED", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(seconds=env.int("LOGIN_LOCKOUT_SECONDS", default=900))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False  # no start-up banner from every process
+AXES_CLIENT_IP_CALLABLE = "campaigns.security.client_address"
+AXES_LOCKOUT_CALLABLE = "campaigns.security.lockout_response"
+# Behind a reverse proxy every request comes from the proxy's address. With TRUSTED_PROXIES=N,
+# the client is the address the N-th proxy from us appended to X-Forwarded-For (Caddy in
+# docker-compose.yml: 1). Only set it when clients cannot reach the app except through them.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
 
@@ -95,12 +118,21 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+# Outside VAR_DIR: the image collects static files at build time, while VAR_DIR is runtime state.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+if DEVELOPMENT:
+    STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns about a missing folder; dev serves finders
+# Hashed names cached forever by browsers; development serves the source files unhashed.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+                    if DEVELOPMENT else
+                    "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 REDIS_URL = env.str("REDIS_URL", default="")
 
-# One cache for every process (login throttling): Redis when there is one.
+# One cache for every process: Redis when there is one.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
                       "LOCATION": REDIS_URL} if REDIS_URL else
           {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -115,7 +147,9 @@ if not REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(BROKER_DIR / "queue"),
                                        "data_folder_out": str(BROKER_DIR / "queue"),
                                        "processed_folder": str(BROKER_DIR / "processed"),
-                                       "store_processed": False}
+                                       "store_processed": False,
+                                       # Remote control (ping, inspect) keeps its files here too.
+                                       "control_folder": str(BROKER_DIR / "control")}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
@@ -143,7 +177,7 @@ AUDIENCE_BATCH_LEASE_SECONDS = env.float("AUDIENCE_BATCH_LEASE_SECONDS", default
 AUDIENCE_MAX_UPLOAD_BYTES = env.int("AUDIENCE_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
 TIM_READ_TIMEOUT_SECONDS = env.float("TIM_READ_TIMEOUT_SECONDS", default=10.0)
 
-# The push gate (campaigns/gate.py).
+# The push gate (campaigns/dispatch.py).
 PUSH_DAILY_QUOTA = env.int("PUSH_DAILY_QUOTA", default=100)
 PUSH_MIN_INTERVAL_SECONDS = env.float("PUSH_MIN_INTERVAL_SECONDS", default=1.0)
 PUSH_QUOTA_TIMEZONE = env.str("PUSH_QUOTA_TIMEZONE", default="Asia/Shanghai")
@@ -160,16 +194,41 @@ PUSH_LEASE_SECONDS = env.float("PUSH_LEASE_SECONDS", default=TIM_READ_TIMEOUT_SE
 DISPATCH_POLL_SECONDS = env.float("DISPATCH_POLL_SECONDS", default=0.1)
 DISPATCH_RUN_SECONDS = env.float("DISPATCH_RUN_SECONDS", default=30)
 
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")  # "json": one JSON object a line
+# Beat sends a tick every second and the worker reports receiving and finishing each one:
+# at INFO those lines would bury everything else, so they start at WARNING unless asked for.
+CHATTY_LEVEL = "WARNING" if LOG_LEVEL == "INFO" else LOG_LEVEL
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "formatters": FORMATTERS,
+    "handlers": {"console": {"class": "logging.StreamHandler",
+                             "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {name: {"level": CHATTY_LEVEL} for name in (
+        "celery.beat", "celery.app.trace", "celery.worker.strategy")},
 }
+# The debug page (development only) hides passwords inside URLs too, e.g. REDIS_URL's.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.observability.CredentialFilter"
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.observability import sentry_init
+    sentry_init(dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"),
+                secrets=(TIM_SECRET_KEY, SECRET_KEY))
 
 if not DEVELOPMENT:
+    # Production is served over HTTPS (Caddy in docker-compose.yml), which sets the header.
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        # Preloading is hard to undo for a domain and all its subdomains: the operator's choice.
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Healthchecks ask the app directly over plain HTTP, from inside the container.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -3,16 +3,19 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from audience.api import router as audience_api
-from campaigns import views
+from campaigns import health, views
 from campaigns.api import router as campaigns_api
+from campaigns.security import AdminLoginForm, LoginForm
 from core.api import api
 
+admin.site.login_form = AdminLoginForm
 api.add_router("", campaigns_api)
 api.add_router("", audience_api)
 
 urlpatterns = [
-    path("healthz", views.healthz),
+    path("healthz", health.healthz),
     path("login/", auth_views.LoginView.as_view(template_name="login.html",
+                                                authentication_form=LoginForm,
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.home, name="home"),

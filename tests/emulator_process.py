@@ -22,8 +22,10 @@ class EmulatorProcess:
     def start(self, port: int = 0) -> EmulatorProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "pushclient.emulator", "--port", str(port), "--db",
-             self.db_path, "--sdkappid", str(SDKAPPID), "--secret-key", SECRET_KEY, *self.extra],
-            stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+             self.db_path, "--sdkappid", str(SDKAPPID), *self.extra],
+            stdout=subprocess.PIPE, text=True,
+            # The secret key from the environment, as config/run.py passes it: never in `ps`.
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "TIM_SECRET_KEY": SECRET_KEY},
         )
         line = self.process.stdout.readline()
         if "listening on" not in line:

@@ -1,42 +1,57 @@
-"""The deployment files and the health check."""
+"""The health check and production settings (the compose stack: test_compose.py)."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
-import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_compose_runs_web_worker_and_beat_from_one_image_with_postgres_and_redis():
-    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
-    services = compose["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
-    for name in ("web", "worker", "beat"):
-        assert services[name]["build"] == "." and services[name]["environment"] is \
-            services["web"]["environment"], f"{name} shares the app definition"
-        assert "REDIS_URL" in services[name]["environment"]
-        assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://")
-    assert "gunicorn config.wsgi" in services["web"]["command"]
-    assert services["worker"]["command"].startswith("celery -A config worker")
-    assert services["beat"]["command"].startswith("celery -A config beat")
-    assert (ROOT / "Dockerfile").exists()
+def ticked(seconds_ago: float) -> None:
+    from django.utils import timezone
+
+    from campaigns.models import PushGate
+    PushGate.objects.update_or_create(
+        pk=1, defaults={"last_tick_at": timezone.now() - dt.timedelta(seconds=seconds_ago)})
 
 
 @pytest.mark.django_db
-def test_healthz_reports_database_and_broker(client):
+def test_healthz_reports_database_broker_and_the_schedulers_last_tick(client):
+    ticked(5)
     answer = client.get("/healthz")
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    body = answer.json()
+    assert {k: body[k] for k in ("status", "database", "broker", "scheduler")} == {
+        "status": "ok", "database": "ok", "broker": "ok", "scheduler": "ok"}
+    assert body["scheduler_last_tick"]
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_scheduler_has_not_ticked_for_a_minute(client):
+    ticked(61)
+    answer = client.get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json()["scheduler"] == "down" and answer.json()["database"] == "ok"
 
 
 @pytest.mark.django_db
 def test_healthz_is_503_naming_the_broker_when_it_is_down(client, settings):
+    ticked(1)
     settings.CELERY_BROKER_URL = "redis://:hunter2@127.0.0.1:1/0"
     answer = client.get("/healthz")
     assert answer.status_code == 503
-    assert answer.json() == {"status": "down", "database": "ok", "broker": "down"}
+    assert answer.json()["broker"] == "down" and answer.json()["scheduler"] == "ok"
     assert "hunter2" not in answer.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_health_command_fails_naming_the_check_that_is_down():
+    from django.core.management import CommandError, call_command
+    ticked(120)
+    call_command("health", "database", "broker")
+    with pytest.raises(CommandError, match="down: scheduler"):
+        call_command("health", "scheduler")
 
 
 def test_production_settings_refuse_to_start_without_a_secret_key():
@@ -49,3 +64,17 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
                             env=env, capture_output=True, text=True, cwd=ROOT)
     assert result.returncode != 0
     assert "SECRET_KEY is required unless DJANGO_DEVELOPMENT=1" in result.stderr
+
+
+def test_a_dot_env_file_is_read_and_the_environment_wins_over_it(tmp_path):
+    import os
+    import subprocess
+    import sys
+    (tmp_path / ".env").write_text("TIM_CALLS_PER_SECOND=77\nPUSH_DAILY_QUOTA=55\n")
+    env = {**os.environ, "ENV_FILE": str(tmp_path / ".env"), "PUSH_DAILY_QUOTA": "33"}
+    code = ("import django, os; os.environ['DJANGO_SETTINGS_MODULE']='config.settings'; "
+            "django.setup(); from django.conf import settings as s; "
+            "print(s.TIM_CALLS_PER_SECOND, s.PUSH_DAILY_QUOTA)")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.split() == ["77", "33"]

@@ -1,0 +1,25 @@
+"""gunicorn's settings (`gunicorn config.wsgi -c python:config.gunicorn`): it binds 0.0.0.0:$PORT
+by itself; its own lines follow LOG_FORMAT like the rest of the product."""
+
+import os
+
+from config.logformat import FORMATTERS
+
+workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+# On SIGTERM, requests in flight get this long to finish (compose's stop_grace_period is 30 s).
+graceful_timeout = 25
+accesslog = "-"
+# No control socket: nothing here uses gunicornc, and the image's user has no home to put it in.
+control_socket_disable = True
+
+if os.environ.get("LOG_FORMAT") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": FORMATTERS["json"]},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "loggers": {"gunicorn.error": {"handlers": ["console"], "level": "INFO",
+                                       "propagate": False},
+                    "gunicorn.access": {"handlers": ["console"], "level": "INFO",
+                                        "propagate": False}},
+    }
