@@ -19,6 +19,8 @@ from core.audit import audit_record
 from core.errors import InvalidInput as AudienceInvalid
 from pushclient import payload
 
+from .selectors import attribute_names
+
 from .rules import account_id_errors
 
 from .models import (
@@ -105,6 +107,21 @@ def text_lines(stream: Iterable[bytes]) -> Iterator[str]:
         yield pending
 
 
+def _csv_rows(lines: Iterable[str]) -> Iterator[list[str]]:
+    """CSV rows; a row the csv module cannot read (a field over its 128 KiB limit, say) is
+    refused with its line number instead of failing the request."""
+    reader = csv.reader(lines)
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise AudienceInvalid({"accounts_file": [
+                f"Line {reader.line_num} cannot be read as CSV ({exc}); check the file"]}) from None
+        yield row
+
+
 def _accounts_from(lines: Iterable[str], column: str | None) -> Iterator[tuple[int, str]]:
     """(line number, account) pairs; with `column`, lines are CSV and the named or numbered
     column holds the account."""
@@ -112,7 +129,7 @@ def _accounts_from(lines: Iterable[str], column: str | None) -> Iterator[tuple[i
         for number, line in enumerate(lines, 1):
             yield number, line.strip()
         return
-    reader = csv.reader(lines)
+    reader = _csv_rows(lines)
     header = next(reader, None) or []
     if column.isdigit():
         index = int(column)
@@ -190,7 +207,6 @@ def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[st
 
 def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
                api: str = "all_member_push") -> Job:
-    from audience.selectors import attribute_names
     tags = tags if tags is not None else []
     attrs = attrs if attrs is not None else {}
     errors = _job_input_errors(action, tags, attrs, attribute_names().values())

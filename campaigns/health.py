@@ -11,10 +11,10 @@ import datetime as dt
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
-from django.utils import timezone
 
 from config.celery import app as celery_app
 
+from .dispatch import db_now
 from .models import PushGate
 
 # Beat starts a dispatcher tick every second and a running dispatcher renews it every poll:
@@ -40,19 +40,22 @@ def broker_ok() -> bool:
         return False
 
 
-def scheduler_last_tick() -> dt.datetime | None:
+def scheduler_last_tick() -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The last tick and the database's time now: ticks are written on the database's clock,
+    so they are compared with it, not with this host's."""
     try:
-        return PushGate.objects.filter(pk=1).values_list("last_tick_at", flat=True).first()
+        return (PushGate.objects.filter(pk=1).values_list("last_tick_at", flat=True).first(),
+                db_now())
     except Exception:
-        return None
+        return None, None
 
 
 def health_state() -> dict:
-    last_tick = scheduler_last_tick()
+    last_tick, now = scheduler_last_tick()
     state = {
         "database": "ok" if database_ok() else "down",
         "broker": "ok" if broker_ok() else "down",
-        "scheduler": "ok" if last_tick and timezone.now() - last_tick <= SCHEDULER_STALE_AFTER
+        "scheduler": "ok" if last_tick and now - last_tick <= SCHEDULER_STALE_AFTER
         else "down",
     }
     healthy = all(v == "ok" for v in state.values())

@@ -6,6 +6,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.utils import timezone, translation
 
+from .models import Preference
+
 LANGUAGE_KEY, TIMEZONE_KEY = "pref_language", "pref_timezone"
 
 
@@ -32,7 +34,6 @@ def remember_preferences(request, preference) -> None:
 
 @receiver(user_logged_in)
 def _on_login(sender, request, user, **kwargs):
-    from .models import Preference
     preference = Preference.objects.filter(user=user).first()
     if preference:
         remember_preferences(request, preference)

@@ -40,10 +40,13 @@ def quota_booked(day: dt.date, *, exclude_id: int | None = None) -> int:
     return booked.exclude(pk=exclude_id).count() if exclude_id else booked.count()
 
 
-def quota_remaining(day: dt.date, *, exclude_id: int | None = None) -> int:
+def quota_left(used: int, booked: int) -> int:
     """The one place that says how many pushes a day still has room for."""
-    used, booked = quota_used(day), quota_booked(day, exclude_id=exclude_id)
     return max(0, settings.PUSH_DAILY_QUOTA - used - booked)
+
+
+def quota_remaining(day: dt.date, *, exclude_id: int | None = None) -> int:
+    return quota_left(quota_used(day), quota_booked(day, exclude_id=exclude_id))
 
 
 def quota_day_lock(day: dt.date) -> None:
@@ -57,5 +60,5 @@ def quota_read(day: dt.date | None = None) -> dict:
     day = day or quota_day_of(timezone.now())
     used, booked = quota_used(day), quota_booked(day)
     return {"day": day.isoformat(), "limit": settings.PUSH_DAILY_QUOTA, "used": used,
-            "booked": booked, "remaining": max(0, settings.PUSH_DAILY_QUOTA - used - booked),
+            "booked": booked, "remaining": quota_left(used, booked),
             "resets_at": quota_day_bounds(day)[1].isoformat()}

@@ -16,7 +16,7 @@ from core.models import AuditEvent
 
 from .models import Attempt, Campaign, PushGate
 from .reasons import reason_words
-from .quota import quota_day_bounds, quota_day_of, quota_read, quota_zone
+from .quota import quota_day_bounds, quota_day_of, quota_left, quota_read, quota_zone
 
 Status = Campaign.Status
 SCHEDULER_SILENT_AFTER = dt.timedelta(seconds=15)
@@ -80,7 +80,7 @@ def calendar_month(year: int, month: int) -> dict:
         for day in week:
             u, b = used.get(day, 0), booked.get(day, 0)
             row.append({"date": day, "in_month": day.month == month, "used": u, "booked": b,
-                        "remaining": max(0, limit - u - b), "full": u + b >= limit,
+                        "remaining": quota_left(u, b), "full": u + b >= limit,
                         "past": day < today, "today": day == today,
                         "share": min(100, round(100 * (u + b) / limit)) if limit else 100})
         weeks.append(row)

@@ -134,8 +134,14 @@ RULE_WORDS = {
 }
 
 
+SCALAR_TAGS = {"str", "int", "float", "bool", "none", "dict", "list"}
+
+
 def _field(loc) -> str:
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file", "payload")]
+    """The field a pydantic error location names, without its where-from ("body") and the
+    member tags of a union ("dict[str,any]", "list[str]"), which name no field."""
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "form", "file", "payload")
+             and not (isinstance(p, str) and ("[" in p or p in SCALAR_TAGS))]
     return ".".join(parts) or "body"
 
 
@@ -150,7 +156,8 @@ def _validation(request, exc: ValidationError):
             message = str(words) % context if words else f"{field}: {item.get('msg', '')}"
         except (KeyError, ValueError):
             message = f"{field}: {item.get('msg', '')}"
-        errors.setdefault(field, []).append(message)
+        if message not in errors.setdefault(field, []):
+            errors[field].append(message)
     return error(request, 400, _("Invalid input"), errors)
 
 

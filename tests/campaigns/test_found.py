@@ -318,3 +318,38 @@ def test_50_concurrent_bookings_into_a_day_with_98_booked_leave_exactly_100(sett
         thread.join()
     assert outcomes.count("booked") == 2 and outcomes.count("full") == 48
     assert quota_booked(quota_day_of(when)) == 100
+
+
+# --- the audience API ------------------------------------------------------------------------
+
+@pytest.fixture
+def admin_api(client, admin_user, tim):
+    return api_client(client, admin_user)
+
+
+def test_an_attribute_name_with_a_nul_is_refused_before_tencent_sees_it(admin_api, tim):
+    answer = admin_api.put("/api/attribute-names/", '{"0": "ci\\u0000ty"}',
+                           content_type="application/json")
+    assert answer.status_code == 400 and "0" in answer.json()["errors"]
+    assert tim.calls() == [], "Tencent was not asked"
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"action": "set_attrs", "accounts": ["a"], "attrs": 5}, "attrs"),
+    ({"action": "add_tags", "accounts": ["a"], "tags": ["vip"], "column": 5}, "column"),
+    ({"action": "add_tags", "accounts": "a", "tags": ["vip"]}, "accounts"),
+])
+def test_jobs_with_values_of_the_wrong_kind_are_400_naming_the_field(admin_api, body, field):
+    answer = post(admin_api, "/api/audience/jobs/", body)
+    assert answer.status_code == 400 and field in answer.json()["errors"], answer.json()
+
+
+def test_a_csv_field_over_the_csv_limit_is_refused_by_line(admin_api, tim):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    content = b"id,note\nmary,ok\nbob," + b"x" * 140_000 + b"\n"
+    answer = admin_api.post("/api/audience/jobs/upload/", {
+        "action": "add_tags", "tags": ["vip"], "column": "id",
+        "accounts_file": SimpleUploadedFile("a.csv", content)})
+    assert answer.status_code == 400
+    assert "Line 3 cannot be read as CSV" in answer.json()["errors"]["accounts_file"][0]
+    assert tim.calls() == []

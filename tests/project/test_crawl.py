@@ -44,7 +44,8 @@ def test_no_url_answers_a_hostile_query_with_a_server_error(client, crawl_users,
         client.force_login(user)
         from core.tokens import token_create
         client.defaults["HTTP_AUTHORIZATION"] = f"Token {token_create(user=user)[1]}"
-    routes = [r for r in dashboard_routes() if not r.startswith("admin/")]
+    # /healthz answers 503 by design while no scheduler ticks; it reads no query parameter.
+    routes = [r for r in dashboard_routes() if not r.startswith("admin/") and r != "healthz"]
     failures = []
     for route in routes:
         url = concrete(route, campaign.pk)

@@ -3,7 +3,7 @@
 import pytest
 
 from pushclient import PayloadError, TimClient
-from pushclient.batching import chunks, tag_calls
+from pushclient.batching import chunks
 from pushclient.payload import push_violations, validate_push
 
 TEXT = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi"}}]
@@ -96,17 +96,9 @@ def test_the_client_refuses_before_sending(emulator, tim_client):
     assert emulator.calls() == [], "nothing reached the server"
 
 
-def test_batching_yields_calls_of_at_most_100_accounts_and_10_tags():
+def test_batching_yields_calls_of_at_most_100_accounts():
     accounts = [f"u{i}" for i in range(250)]
     assert [len(c) for c in chunks(accounts)] == [100, 100, 50]
-    calls = list(tag_calls(accounts, [f"t{i}" for i in range(23)]))
-    assert len(calls) == 9
-    assert all(len(c) <= 100 and all(len(t) <= 10 for t in c.values()) for c in calls)
-    per_account: dict[str, set] = {}
-    for call in calls:
-        for account, tags in call.items():
-            per_account.setdefault(account, set()).update(tags)
-    assert per_account == {a: {f"t{i}" for i in range(23)} for a in accounts}
 
 
 def test_pushclient_never_imports_django():
