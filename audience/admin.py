@@ -104,7 +104,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
         """One account as Tencent holds it, with its tags and attributes editable."""
         self.require_admin(request)
         account = (request.POST.get("account") or request.GET.get("account") or "").strip()
-        client = tencent.audience_client().members
+        client = tencent.client().members
         if request.method == "POST" and account:
             op = request.POST.get("op")
             text = request.POST.get("values", "")

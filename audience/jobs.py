@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import threading
 import time
 
@@ -16,41 +17,52 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from campaigns import tencent
-from pushclient import PayloadError, TencentError, explain
+from pushclient import PayloadError, TencentError, backoff_seconds, explain
 from pushclient.batching import chunks
 from pushclient.errors import ErrorKind
 
+from .limiter import waited_seconds
 from .models import Job, JobBatch, JobFailure, SegmentAccount
 from .services import mirror_apply
 
 log = logging.getLogger(__name__)
-BATCHES_PER_INSERT = 200
+BATCHES_PER_CUT = 50  # 5,000 accounts a transaction: the first calls need not wait for the rest
 IDLE_POLL_SECONDS = 0.2
 STATUS_CHECK_SECONDS = 1.0
+CREW_CHECK_SECONDS = 0.25
+# Threads in flight beyond Little's law's minimum, for the slow tail of answers.
+HEADROOM = 1.5
 
 
 def _seconds(value: float) -> dt.timedelta:
     return dt.timedelta(seconds=value)
 
 
-def job_prepare(job: Job) -> None:
-    """Cut the segment into batches once; a second caller waits for the first to finish."""
-    if job.prepared:
-        return
+def job_cut_some(job_id: int) -> bool:
+    """Cut the next slice of the segment into batches, in a transaction of its own, so calls
+    start while a large segment is still being cut. Callers on any host take turns on the job's
+    row lock and carry on from its cursor. True once every account is in a batch."""
     with transaction.atomic():
-        locked = Job.objects.select_for_update().get(pk=job.pk)
-        if locked.prepared:
-            return
-        accounts = (SegmentAccount.objects.filter(segment_id=job.segment_id).order_by("pk")
-                    .values_list("account", flat=True).iterator(chunk_size=5000))
-        pending: list[JobBatch] = []
-        for seq, batch in enumerate(chunks(accounts)):
-            pending.append(JobBatch(job_id=job.pk, seq=seq, accounts=batch))
-            if len(pending) >= BATCHES_PER_INSERT:
-                JobBatch.objects.bulk_create(pending)
-                pending = []
-        JobBatch.objects.bulk_create(pending)
-        Job.objects.filter(pk=job.pk).update(prepared=True)
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if job.prepared:
+            return True
+        rows = list(SegmentAccount.objects.filter(segment_id=job.segment_id,
+                                                  pk__gt=job.prepared_through)
+                    .order_by("pk").values_list("pk", "account")[:BATCHES_PER_CUT * 100])
+        batches = [JobBatch(job_id=job_id, seq=job.batch_count + i, accounts=batch)
+                   for i, batch in enumerate(chunks(account for _, account in rows))]
+        JobBatch.objects.bulk_create(batches)
+        finished = len(rows) < BATCHES_PER_CUT * 100
+        Job.objects.filter(pk=job_id).update(
+            prepared=finished, batch_count=job.batch_count + len(batches),
+            prepared_through=rows[-1][0] if rows else job.prepared_through)
+        return finished
+
+
+def job_prepare(job: Job) -> None:
+    """Cut the whole segment into batches (the runner does this a slice at a time)."""
+    while not job_cut_some(job.pk):
+        pass
 
 
 def _claim(job_id: int, *, after_seq: int = -1) -> JobBatch | None:
@@ -76,8 +88,9 @@ def _claim(job_id: int, *, after_seq: int = -1) -> JobBatch | None:
 
 
 def _call(job: Job, accounts: list[str]):
-    api = tencent.audience_client().timpush if job.api == "timpush" else \
-        tencent.audience_client().members
+    # The job owns retries (each try is recorded on the batch): the client makes one attempt.
+    client = tencent.client().with_retries(0)
+    api = client.timpush if job.api == "timpush" else client.members
     action = job.action
     if action == Job.Action.ADD_TAGS:
         return api.add_tags({a: job.tags for a in accounts})
@@ -100,7 +113,8 @@ def _run_batch(job: Job, batch: JobBatch) -> None:
         if retry and batch.tries < settings.AUDIENCE_BATCH_TRIES:
             JobBatch.objects.filter(pk=batch.pk).update(
                 status=JobBatch.Status.PENDING, lease_until=None, error=reason,
-                not_before=timezone.now() + _seconds(min(30, 2 ** batch.tries)))
+                not_before=timezone.now() + _seconds(backoff_seconds(
+                    batch.tries, base=settings.AUDIENCE_RETRY_BASE_SECONDS, cap=30)))
             return
         with transaction.atomic():
             JobBatch.objects.filter(pk=batch.pk).update(status=JobBatch.Status.FAILED,
@@ -131,60 +145,139 @@ def _run_batch(job: Job, batch: JobBatch) -> None:
                                                  heartbeat_at=timezone.now())
 
 
-def _worker_loop(job_id: int, stop_at: float) -> None:
-    cursor, next_status_check = -1, 0.0
-    try:
-        job = Job.objects.get(pk=job_id)
-        while time.monotonic() < stop_at:
-            if time.monotonic() >= next_status_check:  # a cancel takes effect within a second
-                if Job.objects.filter(pk=job_id).values_list("status", flat=True).first() != \
-                        Job.Status.RUNNING:
+class Crew:
+    """The threads of one process working on one job, as many as the work needs.
+
+    Little's law: to make `rate` calls a second when a batch keeps its thread busy for `busy`
+    seconds (the round trip to Tencent plus our database work, not the time the limiter holds it
+    back), `rate × busy` batches must be in flight. At 20 ms from Tencent that is a handful; at
+    300 ms, 30 or more. The crew measures `busy` as it goes, adds threads when it grows and lets
+    threads go when it shrinks, within AUDIENCE_MAX_IN_FLIGHT. Each process aims at the whole
+    rate, so one worker alone reaches the ceiling; with several, the shared limiter is the gate
+    and the surplus threads wait there, costing nothing but memory.
+    """
+
+    def __init__(self, job_id: int, stop_at: float):
+        self.job_id, self.stop_at = job_id, stop_at
+        self.rate = settings.TIM_CALLS_PER_SECOND
+        self.cap = max(1, settings.AUDIENCE_MAX_IN_FLIGHT)
+        self.busy: float | None = None  # exponentially weighted mean of a batch's busy seconds
+        self.threads: list[threading.Thread] = []
+        self.working = 0
+        self.peak = 0
+        self.finished = threading.Event()
+        self._lock = threading.Lock()
+
+    def wanted(self) -> int:
+        if self.busy is None:
+            return min(self.cap, settings.AUDIENCE_INITIAL_IN_FLIGHT)
+        return max(1, min(self.cap, math.ceil(self.rate * self.busy * HEADROOM)))
+
+    def observe(self, busy: float) -> None:
+        with self._lock:
+            self.busy = busy if self.busy is None else 0.8 * self.busy + 0.2 * busy
+
+    def grow(self) -> None:
+        with self._lock:
+            missing = self.wanted() - self.working
+            self.working += max(missing, 0)
+            self.peak = max(self.peak, self.working)
+        for _ in range(missing):
+            thread = threading.Thread(target=self._work, daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def _leave_if_surplus(self) -> bool:
+        with self._lock:
+            if self.working > self.wanted():
+                self.working -= 1
+                return True
+            return False
+
+    def run(self) -> None:
+        """Cut the segment and keep the crew the right size until the job is finished here."""
+        try:
+            self.grow()
+            prepared = False
+            while not self.finished.is_set() and time.monotonic() < self.stop_at:
+                if not prepared:
+                    prepared = job_cut_some(self.job_id)
+                else:
+                    self.finished.wait(CREW_CHECK_SECONDS)
+                self.grow()
+        finally:
+            self.finished.set()
+            connection.close()
+            for thread in self.threads:
+                thread.join()
+
+    def _work(self) -> None:
+        cursor, next_status_check, left = -1, 0.0, False
+        try:
+            job = Job.objects.get(pk=self.job_id)
+            while not self.finished.is_set() and time.monotonic() < self.stop_at:
+                if time.monotonic() >= next_status_check:  # a cancel takes effect within a second
+                    if Job.objects.filter(pk=self.job_id).values_list("status", flat=True) \
+                            .first() != Job.Status.RUNNING:
+                        self.finished.set()
+                        return
+                    next_status_check = time.monotonic() + STATUS_CHECK_SECONDS
+                started, waited = time.monotonic(), waited_seconds()
+                batch = _claim(self.job_id, after_seq=cursor)
+                if batch is None:
+                    if _all_batches_finished(self.job_id):
+                        self.finished.set()
+                        return
+                    time.sleep(IDLE_POLL_SECONDS)  # not cut yet, in flight elsewhere, or backing off
+                    continue
+                cursor = batch.seq
+                try:
+                    _run_batch(job, batch)
+                except Exception:  # e.g. a dropped database connection: the batch goes back
+                    log.exception("audience job %s batch %s failed unexpectedly", self.job_id,
+                                  batch.seq)
+                    connection.close()
+                    JobBatch.objects.filter(pk=batch.pk, status=JobBatch.Status.RUNNING).update(
+                        status=JobBatch.Status.PENDING, lease_until=None,
+                        not_before=timezone.now() + _seconds(2))
+                self.observe(time.monotonic() - started - (waited_seconds() - waited))
+                left = self._leave_if_surplus()
+                if left:
                     return
-                next_status_check = time.monotonic() + STATUS_CHECK_SECONDS
-            batch = _claim(job_id, after_seq=cursor)
-            if batch is None:
-                if not JobBatch.objects.filter(job_id=job_id).exclude(
-                        status__in=[JobBatch.Status.DONE, JobBatch.Status.FAILED]).exists():
-                    return
-                time.sleep(IDLE_POLL_SECONDS)  # the rest are in flight elsewhere or backing off
-                continue
-            cursor = batch.seq
-            try:
-                _run_batch(job, batch)
-            except Exception:  # e.g. a dropped database connection: the batch goes back
-                log.exception("audience job %s batch %s failed unexpectedly", job_id, batch.seq)
-                connection.close()
-                JobBatch.objects.filter(pk=batch.pk, status=JobBatch.Status.RUNNING).update(
-                    status=JobBatch.Status.PENDING, lease_until=None,
-                    not_before=timezone.now() + _seconds(2))
-    except Exception:
-        log.exception("audience job %s worker thread failed", job_id)
-    finally:
-        connection.close()
+        except Exception:  # the crew starts another thread in its place
+            log.exception("audience job %s worker thread failed", self.job_id)
+        finally:
+            if not left:
+                with self._lock:
+                    self.working -= 1
+            connection.close()
 
 
-def job_run(job_id: int, *, run_seconds: float = 3000) -> None:
-    """Work on a job from this process with several threads, until it is finished or stopped."""
+def _all_batches_finished(job_id: int) -> bool:
+    return Job.objects.filter(pk=job_id, prepared=True).exists() and not \
+        JobBatch.objects.filter(job_id=job_id).exclude(
+            status__in=[JobBatch.Status.DONE, JobBatch.Status.FAILED]).exists()
+
+
+def job_run(job_id: int, *, run_seconds: float = 3000) -> Crew | None:
+    """Work on a job from this process until it is finished, stopped, or `run_seconds` pass."""
     now = timezone.now()
     Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
         status=Job.Status.RUNNING, started_at=now, heartbeat_at=now)
-    job = Job.objects.get(pk=job_id)
-    if job.status != Job.Status.RUNNING:
-        return
-    job_prepare(job)
-    stop_at = time.monotonic() + run_seconds
-    threads = [threading.Thread(target=_worker_loop, args=(job_id, stop_at), daemon=True)
-               for _ in range(settings.AUDIENCE_THREADS_PER_TASK)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    if Job.objects.get(pk=job_id).status != Job.Status.RUNNING:
+        return None
+    crew = Crew(job_id, time.monotonic() + run_seconds)
+    crew.run()
     job_finish_if_complete(job_id)
+    return crew
+
+
+def job_is_running(job_id: int) -> bool:
+    return Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).exists()
 
 
 def job_finish_if_complete(job_id: int) -> None:
-    if JobBatch.objects.filter(job_id=job_id).exclude(
-            status__in=[JobBatch.Status.DONE, JobBatch.Status.FAILED]).exists():
+    if not _all_batches_finished(job_id):
         return
     job = Job.objects.get(pk=job_id)
     status = Job.Status.FAILED if job.total and job.failed == job.total else Job.Status.DONE

@@ -4,6 +4,11 @@ A sliding-window log: a call may start only if fewer than `limit` calls started 
 `window` seconds. In Redis, one Lua script decides atomically on Redis's own clock, so hosts
 with drifting clocks still share one window. Without Redis (the laptop run, one host) a file
 under VAR_DIR, locked with flock, holds the log.
+
+Within one process, callers queue on a local lock and only the head of the queue asks the shared
+gate: dozens of job threads then cost one Redis round trip per permit, not one each per wake-up.
+`waited_seconds()` tells a thread how long it has spent queued here, so a job can tell the time
+its batches take from the time the limit holds them back.
 """
 
 from __future__ import annotations
@@ -11,12 +16,34 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import threading
 import time
 from pathlib import Path
 
 import redis
 
 log = logging.getLogger(__name__)
+_waited = threading.local()
+
+
+def waited_seconds() -> float:
+    """Seconds this thread has spent waiting for permits, in total."""
+    return getattr(_waited, "seconds", 0.0)
+
+
+class _LocalQueue:
+    """The process-local queue in front of a shared gate; it times each thread's wait."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+
+    def run(self, acquire) -> None:
+        started = time.monotonic()
+        try:
+            with self._lock:
+                acquire()
+        finally:
+            _waited.seconds = waited_seconds() + time.monotonic() - started
 
 ACQUIRE = """
 local key, limit, window_us = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -40,8 +67,12 @@ class RedisLimiter:
         self._script = self._redis.register_script(ACQUIRE)
         self.limit, self.window, self.key = limit, window, key
         self._recovering = False
+        self._queue = _LocalQueue()
 
     def acquire(self) -> None:
+        self._queue.run(self._acquire)
+
+    def _acquire(self) -> None:
         while True:
             try:
                 wait_us = self._script(keys=[self.key], args=[self.limit, int(self.window * 1e6)])
@@ -65,8 +96,12 @@ class FileLimiter:
     def __init__(self, path: Path, *, limit: int, window: float):
         self.path, self.limit, self.window = path, limit, window
         path.touch(exist_ok=True)
+        self._queue = _LocalQueue()
 
     def acquire(self) -> None:
+        self._queue.run(self._acquire)
+
+    def _acquire(self) -> None:
         while True:
             with open(self.path, "r+") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)

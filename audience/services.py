@@ -59,7 +59,7 @@ def attribute_names_update(*, user, names: dict, confirm_rename: bool = False) -
         raise RenameNeedsConfirmation(
             "Renaming " + "; ".join(parts) + " changes the meaning of values already stored on "
             "users: Tencent keeps values by index. Confirm the rename to go ahead.")
-    tencent.audience_client().members.set_attr_names(names)
+    tencent.client().members.set_attr_names(names)
     with transaction.atomic():
         for index, name in names.items():
             AttributeName.objects.update_or_create(index=int(index), defaults={"name": name})
@@ -71,7 +71,7 @@ def attribute_names_update(*, user, names: dict, confirm_rename: bool = False) -
 
 def attribute_names_pull(*, user=None) -> dict[str, str]:
     """Read the names back from Tencent and keep them here."""
-    names = tencent.audience_client().members.get_attr_names()
+    names = tencent.client().members.get_attr_names()
     with transaction.atomic():
         AttributeName.objects.exclude(index__in=[int(i) for i in names]).delete()
         for index, name in names.items():

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from pushclient import PayloadError, TencentError, explain
+from pushclient import PayloadError, TencentError, backoff_seconds, explain
 from pushclient.errors import TRANSPORT_CONNECTION, TRANSPORT_TIMEOUT, ErrorKind
 
 from . import tencent
@@ -186,7 +186,7 @@ def _record_outcome(attempt: Attempt, campaign: Campaign, error, task_id: str,
     elif error.kind is ErrorKind.RATE and tries < 4 * settings.PUSH_MAX_ATTEMPTS:
         _retry_at(campaign, finished + _seconds(settings.PUSH_MIN_INTERVAL_SECONDS), words)
     elif (error.retryable or unanswered) and tries < settings.PUSH_MAX_ATTEMPTS:
-        _retry_at(campaign, finished + _seconds(min(60, 2 ** (tries - 1))), words)
+        _retry_at(campaign, finished + _seconds(backoff_seconds(tries, base=1, cap=60)), words)
     else:
         _settle_campaign(campaign, Status.FAILED, "failed",
                          f"{words} (Tencent error {error.code})")

@@ -6,8 +6,8 @@ refer to ../shared/spec/tencent-push-api.md.
 
 from __future__ import annotations
 
+import copy
 import logging
-import random
 import re
 import secrets
 import threading
@@ -24,6 +24,7 @@ from .errors import (
     TRANSPORT_HTTP,
     TRANSPORT_TIMEOUT,
     TencentError,
+    backoff_seconds,
 )
 
 log = logging.getLogger("pushclient")
@@ -112,8 +113,19 @@ class TimClient:
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
+        self._bind_apis()
+
+    def _bind_apis(self) -> None:
         self.members = AllMemberPushApi(self)
         self.timpush = TimPushApi(self)
+
+    def with_retries(self, retries: int) -> TimClient:
+        """This client (its connections, UserSig and throttle) for a caller that owns retries
+        itself, such as a bulk job that records each try: one retry owner per call path."""
+        clone = copy.copy(self)
+        clone.retries = retries
+        clone._bind_apis()
+        return clone
 
     def __repr__(self):  # never show the key or the UserSig
         return f"TimClient(sdkappid={self.sdkappid}, base_url={self.base_url!r})"
@@ -133,7 +145,7 @@ class TimClient:
             except TencentError as exc:
                 if not exc.retryable or attempt == retries:
                     raise
-                delay = self.backoff * 2**attempt * (0.5 + random.random())
+                delay = backoff_seconds(attempt + 1, base=self.backoff)
                 log.warning("%s failed with %s, retry %d in %.2fs", name, exc.code, attempt + 1,
                             delay)
                 time.sleep(delay)

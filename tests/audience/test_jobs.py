@@ -3,7 +3,9 @@
 import pytest
 
 from audience import jobs, services
+from campaigns import tencent
 from audience.models import AccountTag, Job, JobBatch
+from tests.emulator_process import busiest_second
 
 pytestmark = pytest.mark.django_db(transaction=True)  # job threads read committed data
 
@@ -26,14 +28,39 @@ def test_per_account_failures_are_listed_with_the_reason(admin_user, tim):
 
 
 def test_retryable_failures_are_retried_until_they_pass(admin_user, tim, settings):
-    tim.post("faults", {"script": ["91000"] * 4 + ["502"] * 4})
+    settings.AUDIENCE_RETRY_BASE_SECONDS = 0.05
+    tim.post("faults", {"script": ["91000", "502", "91000"]})
     j = job(admin_user, [f"u{i}" for i in range(100)])
     jobs.job_run(j.pk)
     j.refresh_from_db()
     assert (j.status, j.done, j.failed) == ("done", 100, 0)
-    # Each job try is up to 4 client attempts: 4 × 91000, then 4 × 502, then success.
-    assert JobBatch.objects.get(job=j).tries == 3
-    assert [c["code"] for c in tim.calls()] == [91000] * 4 + [502] * 4 + [0]
+    # The job is the one retry owner: each try is one call, recorded on the batch.
+    assert JobBatch.objects.get(job=j).tries == 4
+    assert [c["code"] for c in tim.calls()] == [91000, 502, 91000, 0]
+
+
+def test_a_failing_batch_makes_one_call_per_job_try_not_client_retries_inside_each(
+        admin_user, tim, settings):
+    settings.AUDIENCE_RETRY_BASE_SECONDS = 0.05
+    tim.post("faults", {"error_91000_rate": 1.0})
+    j = job(admin_user, ["a", "b"])
+    jobs.job_run(j.pk)
+    j.refresh_from_db()
+    assert (j.status, j.failed) == ("failed", 2)
+    # Before: the client retried 3 times inside each of the job's 5 tries, 20 calls.
+    assert len(tim.calls()) == settings.AUDIENCE_BATCH_TRIES == 5
+
+
+def test_retries_wait_for_the_shared_limiter_like_any_call(admin_user, tim, settings):
+    settings.AUDIENCE_RETRY_BASE_SECONDS = 0.01
+    settings.TIM_CALLS_PER_SECOND = 3
+    tencent.clear()  # the limiter is made from settings with the client
+    tim.post("faults", {"script": ["91000"] * 6})
+    j = job(admin_user, [f"u{i}" for i in range(300)])
+    jobs.job_run(j.pk)
+    calls = tim.calls()
+    assert [c["code"] for c in calls].count(91000) == 6 and len(calls) == 9
+    assert busiest_second(calls) <= 3
 
 
 def test_a_batch_that_keeps_failing_fails_its_accounts(admin_user, tim, settings):

@@ -20,7 +20,7 @@ def test_a_big_job_stays_under_the_limit_and_survives_a_killed_worker(admin_user
     segment = services.segment_import(user=admin_user, name="25k",
                                       lines=(f"user{i:06d}" for i in range(ACCOUNTS)))
     stack = Stack(tmp_path, emulator.url, AUDIENCE_BATCH_LEASE_SECONDS=3,
-                  AUDIENCE_TASKS_PER_JOB=2, AUDIENCE_THREADS_PER_TASK=4)
+                  AUDIENCE_TASKS_PER_JOB=2)
     stack.purge()
     stack.worker("worker1")
     stack.worker("worker2")
