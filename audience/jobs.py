@@ -210,6 +210,8 @@ class Crew:
             connection.close()
             for thread in self.threads:
                 thread.join()
+            log.info("audience job %s: at most %d batches in flight here, %.0f ms busy each",
+                     self.job_id, self.peak, (self.busy or 0) * 1000)
 
     def _work(self) -> None:
         cursor, next_status_check, left = -1, 0.0, False

@@ -84,21 +84,38 @@ def attribute_names_pull(*, user=None) -> dict[str, str]:
 # --- segments -----------------------------------------------------------------------------
 
 def text_lines(stream: Iterable[bytes]) -> Iterator[str]:
-    """Decode an uploaded file lazily: UTF-8 with or without a BOM, any line ending."""
+    """Decode an uploaded file lazily: UTF-8 with or without a BOM, any line ending.
+
+    Each chunk is scanned once; the pieces of a line that spans many chunks are joined once, at
+    its end, so a file with very long lines is read in linear time."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
-    pending = ""
-    for chunk in stream:
+    pieces: list[str] = []  # the line not yet ended
+    after_cr = False  # the last text ended with \r: a \n opening the next belongs to it
+
+    def decoded() -> Iterator[str]:
         try:
-            pending += decoder.decode(chunk)
+            yield from (decoder.decode(chunk) for chunk in stream)
+            yield decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise AudienceInvalid({"accounts_file": [
                 "The file is not UTF-8 text; save it as UTF-8 (one account per line or CSV)"]}
             ) from None
-        *lines, pending = pending.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        yield from lines
-    pending += decoder.decode(b"", final=True)
-    if pending:
-        yield pending
+
+    for text in decoded():
+        if not text:
+            continue
+        if after_cr and text[0] == "\n":
+            text = text[1:]
+        after_cr = text.endswith("\r")
+        *ended, rest = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if ended:
+            pieces.append(ended[0])
+            yield "".join(pieces)
+            yield from ended[1:]
+            pieces = []
+        pieces.append(rest)
+    if any(pieces):
+        yield "".join(pieces)
 
 
 def _accounts_from(lines: Iterable[str], column: str | None) -> Iterator[tuple[int, str]]:
