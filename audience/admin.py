@@ -158,9 +158,11 @@ class SegmentUploadForm(forms.Form):
 
 @admin.register(Segment)
 class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
-    list_display = ("name", "size", "duplicates", "invalid_count", "created_by", "created_at")
-    readonly_fields = ("name", "size", "lines_read", "duplicates", "invalid_count",
-                       "invalid_lines", "created_by", "created_at")
+    list_display = ("name", "status", "size", "duplicates", "invalid_count", "created_by",
+                    "created_at")
+    readonly_fields = ("name", "status", "bytes_read", "bytes_total", "error", "size",
+                       "lines_read", "duplicates", "invalid_count", "invalid_lines", "created_by",
+                       "created_at")
     search_fields = ("name",)
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -169,13 +171,20 @@ class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                lines = services.upload_lines(data["accounts_file"]) if data["accounts_file"] \
-                    else services.pasted_lines(data["pasted"])
-                segment = services.segment_import(user=request.user, name=data["name"],
-                                                  lines=lines, column=data["column"] or None)
-                messages.success(request, f"{segment.size:,} accounts stored; "
-                                 f"{segment.duplicates:,} duplicates and "
-                                 f"{segment.invalid_count:,} invalid lines dropped.")
+                column = data["column"] or None
+                segment = services.segment_upload(
+                    user=request.user, name=data["name"], uploaded=data["accounts_file"],
+                    column=column) if data["accounts_file"] else services.segment_import(
+                    user=request.user, name=data["name"],
+                    lines=services.pasted_lines(data["pasted"]), column=column)
+                if segment.status == Segment.Status.IMPORTING:
+                    messages.success(request, "The file is stored and a worker is importing it "
+                                     "(progress on the segment's page); a job started now "
+                                     "begins when the import is done.")
+                else:
+                    messages.success(request, f"{segment.size:,} accounts stored; "
+                                     f"{segment.duplicates:,} duplicates and "
+                                     f"{segment.invalid_count:,} invalid lines dropped.")
                 return HttpResponseRedirect(
                     reverse("admin:audience_job_add") + f"?segment={segment.pk}")
             except AudienceInvalid as exc:

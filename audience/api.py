@@ -19,7 +19,9 @@ from .services import AudienceInvalid, RenameNeedsConfirmation
 def job_json(job: Job) -> dict:
     return {"id": job.pk, "action": job.action, "api": job.api, "status": job.status,
             "total": job.total, "done": job.done, "failed": job.failed, "calls": job.calls,
-            "segment": {"id": job.segment_id, "name": job.segment.name},
+            "segment": {"id": job.segment_id, "name": job.segment.name,
+                        "status": job.segment.status, "bytes_read": job.segment.bytes_read,
+                        "bytes_total": job.segment.bytes_total, "error": job.segment.error},
             "tags": job.tags, "attrs": job.attrs,
             "started_at": job.started_at.isoformat() if job.started_at else None,
             "finished_at": job.finished_at.isoformat() if job.finished_at else None}
@@ -54,9 +56,7 @@ def _multipart_attrs(text: str | None):
 def jobs(request):
     data = request.json or request.POST
     uploaded = request.FILES.get("accounts_file")
-    if uploaded is not None:
-        lines = services.upload_lines(uploaded)
-    else:
+    if uploaded is None:
         accounts = request.json.get("accounts")
         if not isinstance(accounts, list) or not accounts:
             raise AudienceInvalid({"accounts": ["accounts must be a non-empty list of account "
@@ -67,8 +67,10 @@ def jobs(request):
     action = data.get("action")
     if action not in Job.Action.values:
         raise AudienceInvalid({"action": [f"action must be one of {', '.join(Job.Action.values)}"]})
-    segment = services.segment_import(user=request.user, name=f"API upload for {action}",
-                                      lines=lines, column=data.get("column") or None)
+    name, column = f"API upload for {action}", data.get("column") or None
+    segment = (services.segment_upload(user=request.user, name=name, uploaded=uploaded,
+                                       column=column) if uploaded is not None else
+               services.segment_import(user=request.user, name=name, lines=lines, column=column))
     job = services.job_create(user=request.user, action=action, segment=segment, tags=tags,
                               attrs=attrs, api=data.get("api") or "all_member_push")
     body = job_json(job)

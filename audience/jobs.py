@@ -22,7 +22,7 @@ from pushclient.batching import chunks
 from pushclient.errors import ErrorKind
 
 from .limiter import waited_seconds
-from .models import Job, JobBatch, JobFailure, SegmentAccount
+from .models import Job, JobBatch, JobFailure, Segment, SegmentAccount
 from .services import mirror_apply
 
 log = logging.getLogger(__name__)
@@ -264,7 +264,9 @@ def _all_batches_finished(job_id: int) -> bool:
 def job_run(job_id: int, *, run_seconds: float = 3000) -> Crew | None:
     """Work on a job from this process until it is finished, stopped, or `run_seconds` pass."""
     now = timezone.now()
-    Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+    # A job on a segment still importing waits: the import starts it when done.
+    Job.objects.filter(pk=job_id, status=Job.Status.QUEUED,
+                       segment__status=Segment.Status.READY).update(
         status=Job.Status.RUNNING, started_at=now, heartbeat_at=now)
     if Job.objects.get(pk=job_id).status != Job.Status.RUNNING:
         return None
@@ -293,7 +295,8 @@ def resume_stalled_jobs(*, silent_for: float = 30.0) -> list[int]:
     cutoff = timezone.now() - _seconds(silent_for)
     stalled = list(Job.objects.filter(
         Q(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff) |
-        Q(status=Job.Status.QUEUED, created_at__lt=cutoff)).values_list("pk", flat=True))
+        Q(status=Job.Status.QUEUED, created_at__lt=cutoff, segment__status=Segment.Status.READY))
+        .values_list("pk", flat=True))
     for job_id in stalled:
         Job.objects.filter(pk=job_id).update(heartbeat_at=timezone.now())
         job_enqueue(job_id=job_id)

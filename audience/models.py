@@ -20,8 +20,8 @@ class AttributeName(models.Model):
 class Segment(models.Model):
     """A named list of accounts, uploaded or pasted; its accounts live in SegmentAccount.
 
-    A pasted list is imported by the request; an uploaded file is stored by the request and
-    imported by a worker, which reports its progress here (`bytes_read` of `bytes_total`)."""
+    A large file is stored by the web request (UploadChunk) and imported by a worker, which
+    reports its progress here; until then the segment is `importing`."""
 
     class Status(models.TextChoices):
         IMPORTING = "importing", "Importing"
@@ -31,10 +31,10 @@ class Segment(models.Model):
     name = models.CharField(max_length=200)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
     column = models.CharField(max_length=200, blank=True)  # a CSV's account column, if any
-    upload_path = models.CharField(max_length=500, blank=True)  # the stored file, until imported
     bytes_total = models.BigIntegerField(default=0)
     bytes_read = models.BigIntegerField(default=0)
-    error = models.JSONField(default=dict, blank=True)  # {field: [message]} when the import failed
+    progress_at = models.DateTimeField(null=True, blank=True)  # a silent import is restarted
+    error = models.JSONField(default=dict, blank=True)  # {field: [message]} when it failed
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
     size = models.PositiveIntegerField(default=0)
@@ -60,6 +60,19 @@ class SegmentAccount(models.Model):
                                                name="one_account_per_segment")]
         # Jobs cut a segment into batches in pk order, a slice at a time.
         indexes = [models.Index(fields=["segment", "id"])]
+
+
+class UploadChunk(models.Model):
+    """An uploaded file, a megabyte a row, kept until a worker has imported it: the database is
+    the one store every worker on every host reaches."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="upload_chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["segment", "seq"],
+                                               name="one_upload_chunk_per_seq")]
 
 
 class Job(models.Model):

@@ -3,7 +3,7 @@
 from celery import shared_task
 from django.conf import settings
 
-from . import jobs
+from . import jobs, services
 
 
 @shared_task(name="audience.tasks.run_job")
@@ -14,6 +14,14 @@ def run_job(job_id: int) -> None:
         run_job.delay(job_id)
 
 
+# A large file's import may take longer than an ordinary task is allowed.
+@shared_task(name="audience.tasks.import_segment", soft_time_limit=3500, time_limit=3600)
+def import_segment(segment_id: int) -> None:
+    services.segment_import_stored(segment_id=segment_id)
+
+
 @shared_task(name="audience.tasks.resume_stalled_jobs")
 def resume_stalled_jobs() -> list[int]:
+    """Jobs and imports whose worker died are handed to a new one."""
+    services.resume_stalled_imports()
     return jobs.resume_stalled_jobs()
