@@ -103,7 +103,9 @@ def _call(job: Job, accounts: list[str]):
     return api.remove_attrs({a: list(job.attrs) for a in accounts})
 
 
-def _run_batch(job: Job, batch: JobBatch) -> None:
+def _run_batch(job: Job, batch: JobBatch) -> tuple[int, int]:
+    """Make the batch's call and record what it did; returns (accounts done, accounts failed)
+    for the crew to add to the job's counts."""
     try:
         result = _call(job, batch.accounts)
     except (TencentError, PayloadError) as exc:
@@ -115,34 +117,31 @@ def _run_batch(job: Job, batch: JobBatch) -> None:
                 status=JobBatch.Status.PENDING, lease_until=None, error=reason,
                 not_before=timezone.now() + _seconds(backoff_seconds(
                     batch.tries, base=settings.AUDIENCE_RETRY_BASE_SECONDS, cap=30)))
-            return
+            return 0, 0
         with transaction.atomic():
-            JobBatch.objects.filter(pk=batch.pk).update(status=JobBatch.Status.FAILED,
-                                                        error=f"{code}: {reason}")
+            if not _settle(batch, JobBatch.Status.FAILED, f"{code}: {reason}"):
+                return 0, 0
             JobFailure.objects.bulk_create([JobFailure(job_id=job.pk, account=a, code=code,
                                                        reason=reason) for a in batch.accounts])
-            Job.objects.filter(pk=job.pk).update(failed=F("failed") + len(batch.accounts),
-                                                 calls=F("calls") + 1,
-                                                 heartbeat_at=timezone.now())
-        return
+        return 0, len(batch.accounts)
     failed = {f.account: f for f in result.failed}
     applied = [a for a in batch.accounts if a not in failed]
     with transaction.atomic():
+        if not _settle(batch, JobBatch.Status.DONE, ""):
+            return 0, 0
         mirror_apply(action=job.action, accounts=applied, tags=job.tags, attrs=job.attrs)
-        if failed:
-            JobFailure.objects.bulk_create([
-                JobFailure(job_id=job.pk, account=f.account, code=f.code,
-                           reason=explain(f.code, f.info) if f.code != 70107 else
-                           "The account does not exist in the app (70107)")
-                for f in failed.values()])
-        # Only the lease holder marks it done, so a batch is counted once.
-        if JobBatch.objects.filter(pk=batch.pk, status=JobBatch.Status.RUNNING,
-                                   tries=batch.tries).update(status=JobBatch.Status.DONE,
-                                                             error=""):
-            Job.objects.filter(pk=job.pk).update(done=F("done") + len(applied),
-                                                 failed=F("failed") + len(failed),
-                                                 calls=F("calls") + 1,
-                                                 heartbeat_at=timezone.now())
+        JobFailure.objects.bulk_create([
+            JobFailure(job_id=job.pk, account=f.account, code=f.code,
+                       reason=explain(f.code, f.info) if f.code != 70107 else
+                       "The account does not exist in the app (70107)")
+            for f in failed.values()])
+    return len(applied), len(failed)
+
+
+def _settle(batch: JobBatch, status: str, error: str) -> bool:
+    """Only the lease holder settles a batch, so it is counted once."""
+    return bool(JobBatch.objects.filter(pk=batch.pk, status=JobBatch.Status.RUNNING,
+                                        tries=batch.tries).update(status=status, error=error))
 
 
 class Crew:
@@ -165,19 +164,61 @@ class Crew:
         self.threads: list[threading.Thread] = []
         self.working = 0
         self.peak = 0
+        # Counts not yet added to the job's row: one UPDATE per tick, not one per batch, so the
+        # threads never queue on that row's lock.
+        self.unflushed = {"done": 0, "failed": 0, "calls": 0}
+        self.calls = 0
+        self.history: list[tuple[float, int]] = []  # (when, calls) over the last second
+        self.step: tuple[float, float, int] | None = None  # (when, rate before, size before)
+        self.ceiling, self.hold_until = self.cap, 0.0
         self.finished = threading.Event()
         self._lock = threading.Lock()
 
     def wanted(self) -> int:
         if self.busy is None:
             return min(self.cap, settings.AUDIENCE_INITIAL_IN_FLIGHT)
-        return max(1, min(self.cap, math.ceil(self.rate * self.busy * HEADROOM)))
+        little = math.ceil(self.rate * self.busy * HEADROOM)
+        return max(1, min(self.cap, self.ceiling, little))
 
-    def observe(self, busy: float) -> None:
+    def observe(self, busy: float, done: int, failed: int) -> None:
         with self._lock:
             self.busy = busy if self.busy is None else 0.8 * self.busy + 0.2 * busy
+            self.unflushed["done"] += done
+            self.unflushed["failed"] += failed
+            self.unflushed["calls"] += 1
+            self.calls += 1
 
-    def grow(self) -> None:
+    def flush(self) -> None:
+        with self._lock:
+            counts, self.unflushed = self.unflushed, dict.fromkeys(self.unflushed, 0)
+        if counts["calls"]:
+            Job.objects.filter(pk=self.job_id).update(
+                heartbeat_at=timezone.now(), **{k: F(k) + v for k, v in counts.items()})
+
+    def steer(self) -> None:
+        """Grow toward Little's law while growing raises the rate. When a step did not (the
+        process or the machine is out of CPU, or other workers hold the limiter), hold the crew
+        at its size before that step for a while: more threads would only add delay between a
+        permit and its call."""
+        now = time.monotonic()
+        self.history.append((now, self.calls))
+        while len(self.history) > 2 and self.history[1][0] <= now - 1.0:
+            self.history.pop(0)
+        (then, calls_then), rate = self.history[0], 0.0
+        if now - then >= 0.5:
+            rate = (self.calls - calls_then) / (now - then)
+        if self.step and now - self.step[0] >= 1.0:
+            _, rate_before, size_before = self.step
+            if rate < rate_before * 1.05:
+                self.ceiling, self.hold_until = max(size_before, 1), now + 10
+            self.step = None
+        if now >= self.hold_until:
+            self.ceiling = self.cap
+        if self.step is None and rate < 0.97 * self.rate and self.wanted() > self.working:
+            self.step = (now, rate, self.working)
+            self._grow()
+
+    def _grow(self) -> None:
         with self._lock:
             missing = self.wanted() - self.working
             self.working += max(missing, 0)
@@ -197,19 +238,21 @@ class Crew:
     def run(self) -> None:
         """Cut the segment and keep the crew the right size until the job is finished here."""
         try:
-            self.grow()
+            self._grow()
             prepared = False
             while not self.finished.is_set() and time.monotonic() < self.stop_at:
                 if not prepared:
                     prepared = job_cut_some(self.job_id)
                 else:
                     self.finished.wait(CREW_CHECK_SECONDS)
-                self.grow()
+                self.flush()
+                self.steer()
         finally:
             self.finished.set()
-            connection.close()
             for thread in self.threads:
                 thread.join()
+            self.flush()
+            connection.close()
             log.info("audience job %s: at most %d batches in flight here, %.0f ms busy each",
                      self.job_id, self.peak, (self.busy or 0) * 1000)
 
@@ -233,8 +276,9 @@ class Crew:
                     time.sleep(IDLE_POLL_SECONDS)  # not cut yet, in flight elsewhere, or backing off
                     continue
                 cursor = batch.seq
+                done = failed = 0
                 try:
-                    _run_batch(job, batch)
+                    done, failed = _run_batch(job, batch)
                 except Exception:  # e.g. a dropped database connection: the batch goes back
                     log.exception("audience job %s batch %s failed unexpectedly", self.job_id,
                                   batch.seq)
@@ -242,7 +286,8 @@ class Crew:
                     JobBatch.objects.filter(pk=batch.pk, status=JobBatch.Status.RUNNING).update(
                         status=JobBatch.Status.PENDING, lease_until=None,
                         not_before=timezone.now() + _seconds(2))
-                self.observe(time.monotonic() - started - (waited_seconds() - waited))
+                self.observe(time.monotonic() - started - (waited_seconds() - waited),
+                             done, failed)
                 left = self._leave_if_surplus()
                 if left:
                     return
@@ -283,10 +328,12 @@ def job_is_running(job_id: int) -> bool:
 def job_finish_if_complete(job_id: int) -> None:
     if not _all_batches_finished(job_id):
         return
+    # Exact counts from the record: a worker that died may not have added its last ones.
     job = Job.objects.get(pk=job_id)
-    status = Job.Status.FAILED if job.total and job.failed == job.total else Job.Status.DONE
+    failed = JobFailure.objects.filter(job_id=job_id).count()
+    status = Job.Status.FAILED if job.total and failed == job.total else Job.Status.DONE
     Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
-        status=status, finished_at=timezone.now())
+        status=status, finished_at=timezone.now(), failed=failed, done=job.total - failed)
 
 
 def resume_stalled_jobs(*, silent_for: float = 30.0) -> list[int]:

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -350,21 +350,33 @@ def mirror_apply(*, action: str, accounts: list[str], tags: list[str], attrs: di
     if not accounts:
         return
     if action in (Job.Action.ADD_TAGS, Job.Action.SET_ATTRS):
-        KnownAccount.objects.bulk_create([KnownAccount(account=a) for a in accounts],
-                                         ignore_conflicts=True)
+        _insert_rows(KnownAccount, ["account"], [(a,) for a in accounts])
     if action == Job.Action.ADD_TAGS:
-        AccountTag.objects.bulk_create([AccountTag(account=a, tag=t) for a in accounts
-                                        for t in tags], ignore_conflicts=True)
+        _insert_rows(AccountTag, ["account", "tag"], [(a, t) for a in accounts for t in tags])
     elif action == Job.Action.REMOVE_TAGS:
         AccountTag.objects.filter(account__in=accounts, tag__in=tags).delete()
     elif action == Job.Action.REMOVE_ALL_TAGS:
         AccountTag.objects.filter(account__in=accounts).delete()
     elif action == Job.Action.SET_ATTRS:
-        AccountAttr.objects.bulk_create(
-            [AccountAttr(account=a, name=n, value=v) for a in accounts for n, v in attrs.items()],
-            update_conflicts=True, unique_fields=["account", "name"], update_fields=["value"])
+        _insert_rows(AccountAttr, ["account", "name", "value"],
+                     [(a, n, v) for a in accounts for n, v in attrs.items()],
+                     on_conflict="(account, name) DO UPDATE SET value = excluded.value")
     elif action == Job.Action.REMOVE_ATTRS:
         AccountAttr.objects.filter(account__in=accounts, name__in=list(attrs)).delete()
+
+
+def _insert_rows(model, columns: list[str], rows: list[tuple], *,
+                 on_conflict: str = "DO NOTHING") -> None:
+    """One multi-row INSERT, without building model instances: jobs write the mirror a hundred
+    times a second and bulk_create cost more CPU than the call to Tencent. SQLite and
+    PostgreSQL both read ON CONFLICT."""
+    if not rows:
+        return
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} "
+                       f"({', '.join(columns)}) VALUES {', '.join([row] * len(rows))} "
+                       f"ON CONFLICT {on_conflict}", [value for r in rows for value in r])
 
 
 def upload_lines(uploaded) -> Iterator[str]:

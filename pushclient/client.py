@@ -113,6 +113,9 @@ class TimClient:
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
+        # What session.post would take from the environment (proxies, CA bundle), once.
+        self._environment = self._session.merge_environment_settings(
+            self.base_url, {}, None, None, None)
         self._bind_apis()
 
     def _bind_apis(self) -> None:
@@ -153,8 +156,6 @@ class TimClient:
 
     def _call_once(self, service: str, command: str, body: Mapping) -> dict:
         name = f"{service}/{command}"
-        if self.throttle and command != "im_push":
-            self.throttle()
         params = {
             "sdkappid": self.sdkappid,
             "identifier": self.admin_identifier,
@@ -162,11 +163,16 @@ class TimClient:
             "random": secrets.randbelow(2**32),  # a fresh one for every request (spec §1.1)
             "contenttype": "json",
         }
+        request = self._session.prepare_request(requests.Request(
+            "POST", f"{self.base_url}/v4/{service}/{command}", params=params, json=dict(body)))
+        # The permit is taken last, once the request is built: the less time between permit and
+        # sending, the less a busy host can bunch calls into one of Tencent's seconds.
+        if self.throttle and command != "im_push":
+            self.throttle()
         started = time.monotonic()
         # Exceptions from requests quote the URL, which holds the UserSig: none is chained.
         try:
-            response = self._session.post(f"{self.base_url}/v4/{service}/{command}",
-                                          params=params, json=dict(body), timeout=self.timeout)
+            response = self._session.send(request, timeout=self.timeout, **self._environment)
         except requests.ConnectTimeout:
             raise TencentError(TRANSPORT_CONNECTION, "connection timed out", command=name) from None
         except requests.Timeout:
