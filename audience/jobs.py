@@ -58,12 +58,6 @@ def job_cut_some(job_id: int) -> bool:
         return finished
 
 
-def job_prepare(job: Job) -> None:
-    """Cut the whole segment into batches (the runner does this a slice at a time)."""
-    while not job_cut_some(job.pk):
-        pass
-
-
 def _claim(job_id: int, *, after_seq: int = -1) -> JobBatch | None:
     """The next pending batch after `after_seq`, else the first pending one (a retry), else one
     whose worker's lease ran out. Starting from the caller's last batch matters on PostgreSQL:
@@ -149,10 +143,10 @@ class Crew:
     Little's law: to make `rate` calls a second when a batch keeps its thread busy for `busy`
     seconds (the round trip to Tencent plus our database work, not the time the limiter holds it
     back), `rate × busy` batches must be in flight. At 20 ms from Tencent that is a handful; at
-    300 ms, 30 or more. The crew measures `busy` as it goes, adds threads when it grows and lets
-    threads go when it shrinks, within AUDIENCE_MAX_IN_FLIGHT. Each process aims at the whole
-    rate, so one worker alone reaches the ceiling; with several, the shared limiter is the gate
-    and the surplus threads wait there, costing nothing but memory.
+    300 ms, 30 or more. The crew measures `busy` as it goes, adds threads when it grows (while
+    adding them raises the rate: see `steer`) and lets threads go when it shrinks, within
+    AUDIENCE_MAX_IN_FLIGHT. Each process aims at the whole rate, so one worker alone reaches the
+    ceiling; with several, the shared limiter is the gate and the surplus threads wait there.
     """
 
     def __init__(self, job_id: int, stop_at: float):

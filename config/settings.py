@@ -111,7 +111,10 @@ if not REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(BROKER_DIR / "queue"),
                                        "data_folder_out": str(BROKER_DIR / "queue"),
                                        "processed_folder": str(BROKER_DIR / "processed"),
-                                       "store_processed": False}
+                                       "store_processed": False,
+                                       # Look for new tasks every 0.1 s (kombu's default is 1 s):
+                                       # a job's first call within a second of queueing.
+                                       "polling_interval": 0.1}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
