@@ -19,6 +19,7 @@ from pushclient import PayloadError, TencentError, explain
 from pushclient.payload import MAX_ATTR_NAMES
 
 from . import services
+from .mirror import mirror_apply
 from .models import AttributeName, Job, KnownAccount, Segment
 from .selectors import attribute_names
 from .services import AudienceInvalid, RenameNeedsConfirmation
@@ -105,7 +106,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
         """One account as Tencent holds it, with its tags and attributes editable."""
         self.require_admin(request)
         account = (request.POST.get("account") or request.GET.get("account") or "").strip()
-        client = tencent.audience_client().members
+        client = tencent.client().members
         if request.method == "POST" and account:
             op = request.POST.get("op")
             text = request.POST.get("values", "")
@@ -125,7 +126,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
                     client.remove_attrs({account: values})
                 else:
                     raise PermissionDenied
-                services.mirror_apply(action=op, accounts=[account], tags=values, attrs=attrs)
+                mirror_apply(action=op, accounts=[account], tags=values, attrs=attrs)
                 audit_record(actor=request.user, verb="account.changed", subject_type="account",
                              account=account, operation=op,
                              values=request.POST.get("values", ""))
@@ -160,9 +161,11 @@ class SegmentUploadForm(forms.Form):
 
 @admin.register(Segment)
 class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
-    list_display = ("name", "size", "duplicates", "invalid_count", "created_by", "created_at")
-    readonly_fields = ("name", "size", "lines_read", "duplicates", "invalid_count",
-                       "invalid_lines", "created_by", "created_at")
+    list_display = ("name", "status", "size", "duplicates", "invalid_count", "created_by",
+                    "created_at")
+    readonly_fields = ("name", "status", "bytes_read", "bytes_total", "error", "size",
+                       "lines_read", "duplicates", "invalid_count", "invalid_lines", "created_by",
+                       "created_at")
     search_fields = ("name",)
 
     def add_view(self, request, form_url="", extra_context=None):
@@ -171,13 +174,20 @@ class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                lines = services.upload_lines(data["accounts_file"]) if data["accounts_file"] \
-                    else services.pasted_lines(data["pasted"])
-                segment = services.segment_import(user=request.user, name=data["name"],
-                                                  lines=lines, column=data["column"] or None)
-                messages.success(request, f"{segment.size:,} accounts stored; "
-                                 f"{segment.duplicates:,} duplicates and "
-                                 f"{segment.invalid_count:,} invalid lines dropped.")
+                column = data["column"] or None
+                segment = services.segment_upload(
+                    user=request.user, name=data["name"], uploaded=data["accounts_file"],
+                    column=column) if data["accounts_file"] else services.segment_import(
+                    user=request.user, name=data["name"],
+                    lines=services.pasted_lines(data["pasted"]), column=column)
+                if segment.status == Segment.Status.IMPORTING:
+                    messages.success(request, "The file is stored and a worker is importing it "
+                                     "(progress on the segment's page); a job started now "
+                                     "begins when the import is done.")
+                else:
+                    messages.success(request, f"{segment.size:,} accounts stored; "
+                                     f"{segment.duplicates:,} duplicates and "
+                                     f"{segment.invalid_count:,} invalid lines dropped.")
                 return HttpResponseRedirect(
                     reverse("admin:audience_job_add") + f"?segment={segment.pk}")
             except AudienceInvalid as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from typing import Any, Literal
 
@@ -39,6 +40,10 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
 class SegmentRef(Schema):
     id: int
     name: str
+    status: str = Field(description="importing, ready or failed (large files import in a worker)")
+    bytes_read: int
+    bytes_total: int
+    error: str
 
 
 class JobOut(Schema):
@@ -81,7 +86,9 @@ def job_json(job: Job, segment: Segment | None = None) -> dict:
     segment = segment or job.segment
     body = {"id": job.pk, "action": job.action, "api": job.api, "status": job.status,
             "total": job.total, "done": job.done, "failed": job.failed, "calls": job.calls,
-            "segment": {"id": segment.pk, "name": segment.name},
+            "segment": {"id": segment.pk, "name": segment.name, "status": segment.status,
+                        "bytes_read": segment.bytes_read, "bytes_total": segment.bytes_total,
+                        "error": segment.error},
             "tags": job.tags, "attrs": job.attrs, "started_at": job.started_at,
             "finished_at": job.finished_at}
     return body
@@ -108,12 +115,11 @@ def attr_names_update(request, body: Body[dict[str, Any]]):
     return attribute_names()
 
 
-def _start(request, *, action, lines, tags, attrs, column, api):
-    """A segment from the lines, and the job on it, in one transaction: a refused job leaves
-    no segment behind."""
+def _start(request, *, action, tags, attrs, api, make_segment):
+    """A segment and the job on it, in one transaction: a refused job leaves no segment
+    behind."""
     with transaction.atomic():
-        segment = services.segment_import(user=request.user, name=f"API upload for {action}",
-                                          lines=lines, column=column)
+        segment = make_segment(user=request.user, name=f"API upload for {action}")
         job = services.job_create(user=request.user, action=action, segment=segment,
                                   tags=tags, attrs=attrs, api=api)
     return Status(202, {**job_json(job, segment), "invalid_lines": segment.invalid_lines})
@@ -122,8 +128,9 @@ def _start(request, *, action, lines, tags, attrs, column, api):
 @router.post("/audience/jobs/", auth=admin_auth, response={202: JobOut, **ERRORS})
 def job_create(request, body: JobIn):
     """Apply one action to the listed accounts, in calls of at most 100."""
-    return _start(request, action=body.action, lines=iter(body.accounts), tags=body.tags,
-                  attrs=body.attrs, column=None, api=body.api)
+    return _start(request, action=body.action, tags=body.tags, attrs=body.attrs, api=body.api,
+                  make_segment=functools.partial(services.segment_import,
+                                                 lines=iter(body.accounts)))
 
 
 @router.post("/audience/jobs/upload/", auth=admin_auth, response={202: JobOut, **ERRORS})
@@ -138,8 +145,9 @@ def job_upload(request, action: Form[Action], accounts_file: File[UploadedFile],
         except ValueError:
             raise AudienceInvalid({"attrs": [_('attrs must be JSON, e.g. {"city": "Shenzhen"}')]}
                                   ) from None
-    return _start(request, action=action, lines=services.upload_lines(accounts_file),
-                  tags=tags or [], attrs=attrs, column=column or None, api=api)
+    return _start(request, action=action, tags=tags or [], attrs=attrs, api=api,
+                  make_segment=functools.partial(services.segment_upload, uploaded=accounts_file,
+                                                 column=column or None))
 
 
 @router.get("/audience/jobs/{int:pk}/", auth=admin_auth, response={200: JobOut, **ERRORS})

@@ -18,9 +18,23 @@ class AttributeName(models.Model):
 
 
 class Segment(models.Model):
-    """A named list of accounts, uploaded or pasted; its accounts live in SegmentAccount."""
+    """A named list of accounts, uploaded or pasted; its accounts live in SegmentAccount.
+
+    A large file is stored by the web request (UploadChunk) and imported by a worker, which
+    reports its progress here; until then the segment is `importing`."""
+
+    class Status(models.TextChoices):
+        IMPORTING = "importing", "Importing"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
 
     name = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
+    column = models.CharField(max_length=200, blank=True)  # a CSV's account column, if any
+    bytes_total = models.BigIntegerField(default=0)
+    bytes_read = models.BigIntegerField(default=0)
+    progress_at = models.DateTimeField(null=True, blank=True)  # a silent import is restarted
+    error = models.JSONField(default=dict, blank=True)  # {field: [message]} when it failed
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT)
     created_at = models.DateTimeField(auto_now_add=True)
     size = models.PositiveIntegerField(default=0)
@@ -44,6 +58,21 @@ class SegmentAccount(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["segment", "account"],
                                                name="one_account_per_segment")]
+        # Jobs cut a segment into batches in pk order, a slice at a time.
+        indexes = [models.Index(fields=["segment", "id"])]
+
+
+class UploadChunk(models.Model):
+    """An uploaded file, a megabyte a row, kept until a worker has imported it: the database is
+    the one store every worker on every host reaches."""
+
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="upload_chunks")
+    seq = models.PositiveIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["segment", "seq"],
+                                               name="one_upload_chunk_per_seq")]
 
 
 class Job(models.Model):
@@ -71,7 +100,10 @@ class Job(models.Model):
     tags = models.JSONField(default=list, blank=True)
     attrs = models.JSONField(default=dict, blank=True)  # {name: value} to set, or {name: None} to remove
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
-    prepared = models.BooleanField(default=False)
+    prepared = models.BooleanField(default=False)  # every account is in a batch
+    # How far the segment has been cut into batches: the last SegmentAccount pk, the next seq.
+    prepared_through = models.BigIntegerField(default=0)
+    batch_count = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)

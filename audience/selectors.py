@@ -30,7 +30,7 @@ def attribute_names_for_rules() -> list[str] | None:
     if cached is not None:
         return cached
     try:
-        names = list(tencent.audience_client().members.get_attr_names().values())
+        names = list(tencent.client().members.get_attr_names().values())
     except TencentError as exc:
         logging.getLogger(__name__).warning("could not read attribute names: %s", exc.code)
         return None

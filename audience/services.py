@@ -6,13 +6,16 @@ The rules of tags, attributes and accounts are pushclient's payload rules.
 from __future__ import annotations
 
 import codecs
-import itertools
 import csv
-from collections.abc import Iterable, Iterator
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
+
+from celery import current_app
 
 from core import tencent
 from core.audit import audit_record
@@ -25,17 +28,17 @@ from .rules import account_id_errors
 
 from .models import (
     AccountAttr,
-    AccountTag,
     AttributeName,
     Job,
-    KnownAccount,
     Segment,
     SegmentAccount,
+    UploadChunk,
 )
 
 __all__ = ["AudienceInvalid"]
 INVALID_LINES_KEPT = 100
 INSERT_CHUNK = 5000
+UPLOAD_CHUNK_BYTES = 1024 * 1024
 
 
 class RenameNeedsConfirmation(Exception):
@@ -64,7 +67,7 @@ def attribute_names_update(*, user, names: dict, confirm_rename: bool = False) -
         raise RenameNeedsConfirmation(
             "Renaming " + "; ".join(parts) + " changes the meaning of values already stored on "
             "users: Tencent keeps values by index. Confirm the rename to go ahead.")
-    tencent.audience_client().members.set_attr_names(names)
+    tencent.client().members.set_attr_names(names)
     with transaction.atomic():
         for index, name in names.items():
             AttributeName.objects.update_or_create(index=int(index), defaults={"name": name})
@@ -77,7 +80,7 @@ def attribute_names_update(*, user, names: dict, confirm_rename: bool = False) -
 
 def attribute_names_pull(*, user=None) -> dict[str, str]:
     """Read the names back from Tencent and keep them here."""
-    names = tencent.audience_client().members.get_attr_names()
+    names = tencent.client().members.get_attr_names()
     with transaction.atomic():
         AttributeName.objects.exclude(index__in=[int(i) for i in names]).delete()
         for index, name in names.items():
@@ -91,20 +94,38 @@ def attribute_names_pull(*, user=None) -> dict[str, str]:
 # --- segments -----------------------------------------------------------------------------
 
 def text_lines(stream: Iterable[bytes]) -> Iterator[str]:
-    """Decode an uploaded file lazily: UTF-8 with or without a BOM, any line ending."""
+    """Decode an uploaded file lazily: UTF-8 with or without a BOM, any line ending.
+
+    Each chunk is scanned once; the pieces of a line that spans many chunks are joined once, at
+    its end, so a file with very long lines is read in linear time."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="strict")
-    pending = ""
-    for chunk in itertools.chain(stream, [None]):  # None: the end, where a cut character shows
+    pieces: list[str] = []  # the line not yet ended
+    after_cr = False  # the last text ended with \r: a \n opening the next belongs to it
+
+    def decoded() -> Iterator[str]:
         try:
-            pending += decoder.decode(b"", final=True) if chunk is None else decoder.decode(chunk)
+            yield from (decoder.decode(chunk) for chunk in stream)
+            yield decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise AudienceInvalid({"accounts_file": [
                 "The file is not UTF-8 text; save it as UTF-8 (one account per line or CSV)"]}
             ) from None
-        *lines, pending = pending.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-        yield from lines
-    if pending:
-        yield pending
+
+    for text in decoded():
+        if not text:
+            continue
+        if after_cr and text[0] == "\n":
+            text = text[1:]
+        after_cr = text.endswith("\r")
+        *ended, rest = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        if ended:
+            pieces.append(ended[0])
+            yield "".join(pieces)
+            yield from ended[1:]
+            pieces = []
+        pieces.append(rest)
+    if any(pieces):
+        yield "".join(pieces)
 
 
 def _csv_rows(lines: Iterable[str]) -> Iterator[list[str]]:
@@ -144,44 +165,141 @@ def _accounts_from(lines: Iterable[str], column: str | None) -> Iterator[tuple[i
         yield number, (row[index].strip() if index < len(row) else "")
 
 
-def segment_import(*, user, name: str, lines: Iterable[str], column: str | None = None) -> Segment:
-    """Stream accounts into a new segment: blanks and duplicates dropped, invalid ids reported
-    by line. Memory stays bounded whatever the size: rows go to the database in chunks and
-    the database's unique constraint drops the duplicates."""
+def _segment_name(name: str) -> str:
     if not name or not name.strip():
         raise AudienceInvalid({"name": ["name is required"]})
+    return name.strip()[:200]
+
+
+def segment_import(*, user, name: str, lines: Iterable[str], column: str | None = None) -> Segment:
+    """Import a list in this process, all or nothing: pasted text, an API list, a small file."""
     with transaction.atomic():
-        segment = Segment.objects.create(name=name.strip()[:200], created_by=user)
-        valid = read = 0
-        invalid: list[list] = []
-        invalid_count = 0
-        chunk: list[SegmentAccount] = []
-        for number, account in _accounts_from(lines, column):
-            read = number
-            if not account:
-                continue
-            problems = account_id_errors(f"line {number}", account)
-            if problems:
-                invalid_count += 1
-                if len(invalid) < INVALID_LINES_KEPT:
-                    invalid.append([number, problems[0]])
-                continue
-            valid += 1
-            chunk.append(SegmentAccount(segment=segment, account=account))
-            if len(chunk) >= INSERT_CHUNK:
-                SegmentAccount.objects.bulk_create(chunk, ignore_conflicts=True)
-                chunk = []
-        SegmentAccount.objects.bulk_create(chunk, ignore_conflicts=True)
-        size = segment.accounts.count()
-        if size == 0:
-            raise AudienceInvalid({"accounts": [
-                "No valid account in the list" + (f"; line {invalid[0][0]}: {invalid[0][1]}"
-                                                 if invalid else "; it is empty")]})
-        Segment.objects.filter(pk=segment.pk).update(
-            size=size, lines_read=read, duplicates=valid - size, invalid_lines=invalid,
-            invalid_count=invalid_count)
-        segment.refresh_from_db()
+        segment = Segment.objects.create(name=_segment_name(name), created_by=user)
+        _segment_fill(segment, lines, column)
+    segment.refresh_from_db()
     return segment
+
+
+def _segment_fill(segment: Segment, lines: Iterable[str], column: str | None,
+                  progress: Callable[[], None] = lambda: None) -> None:
+    """Stream accounts into a segment: blanks and duplicates dropped, invalid ids reported by
+    line. Memory stays bounded whatever the size: rows go to the database in chunks and the
+    database's unique constraint drops the duplicates."""
+    valid = read = 0
+    invalid: list[list] = []
+    invalid_count = 0
+    chunk: list[SegmentAccount] = []
+    for number, account in _accounts_from(lines, column):
+        read = number
+        if not account:
+            continue
+        problems = account_id_errors(f"line {number}", account)
+        if problems:
+            invalid_count += 1
+            if len(invalid) < INVALID_LINES_KEPT:
+                invalid.append([number, problems[0]])
+            continue
+        valid += 1
+        chunk.append(SegmentAccount(segment=segment, account=account))
+        if len(chunk) >= INSERT_CHUNK:
+            SegmentAccount.objects.bulk_create(chunk, ignore_conflicts=True)
+            chunk = []
+            progress()
+    SegmentAccount.objects.bulk_create(chunk, ignore_conflicts=True)
+    size = segment.accounts.count()
+    if size == 0:
+        raise AudienceInvalid({"accounts": [
+            "No valid account in the list" + (f"; line {invalid[0][0]}: {invalid[0][1]}"
+                                             if invalid else "; it is empty")]})
+    Segment.objects.filter(pk=segment.pk).update(
+        size=size, lines_read=read, duplicates=valid - size, invalid_lines=invalid,
+        invalid_count=invalid_count)
+
+
+def segment_upload(*, user, name: str, uploaded, column: str | None = None) -> Segment:
+    """A file: a small one is imported at once; a large one is stored here and imported by a
+    worker, because a 1,000,000-line file takes longer than a web request may last. The first
+    chunk is checked now, so a file that is not UTF-8 or lacks the column is refused at once."""
+    lines = upload_lines(uploaded)
+    if uploaded.size <= settings.AUDIENCE_INLINE_IMPORT_BYTES:
+        return segment_import(user=user, name=name, lines=lines, column=column)
+    name = _segment_name(name)
+    with transaction.atomic():
+        segment = Segment.objects.create(
+            name=name, created_by=user, status=Segment.Status.IMPORTING, column=column or "",
+            bytes_total=uploaded.size, progress_at=timezone.now())
+        uploaded.seek(0)  # an in-memory upload's chunks() ignores the chunk size
+        for seq, data in enumerate(iter(lambda: uploaded.read(UPLOAD_CHUNK_BYTES), b"")):
+            if seq == 0:
+                head = data[:data.rfind(b"\n") + 1]  # whole lines: no UTF-8 sequence cut
+                for _ in _accounts_from(text_lines([head]), column):
+                    pass
+            UploadChunk.objects.create(segment=segment, seq=seq, data=data)
+        transaction.on_commit(lambda: segment_import_enqueue(segment_id=segment.pk))
+    return segment
+
+
+def _enqueue(task: str, *args) -> None:
+    """Queue a task of audience/tasks.py by its name: tasks call services, so services do not
+    import tasks (one direction, no cycle)."""
+    current_app.send_task(task, args=args)
+
+
+def segment_import_enqueue(*, segment_id: int) -> None:
+    _enqueue("audience.tasks.import_segment", segment_id)
+
+
+def segment_import_stored(*, segment_id: int) -> None:
+    """The worker's part of a large upload: import the stored file, reporting progress, then
+    start the jobs waiting for it. A try that died is started over (beat notices the silence)."""
+    segment = Segment.objects.filter(pk=segment_id, status=Segment.Status.IMPORTING).first()
+    if segment is None:
+        return
+    SegmentAccount.objects.filter(segment=segment).delete()
+    read = 0
+
+    def stored() -> Iterator[bytes]:
+        nonlocal read
+        for pk in segment.upload_chunks.order_by("seq").values_list("pk", flat=True):
+            data = bytes(UploadChunk.objects.values_list("data", flat=True).get(pk=pk))
+            read += len(data)
+            yield data
+
+    def progress() -> None:
+        Segment.objects.filter(pk=segment.pk).update(bytes_read=read, progress_at=timezone.now())
+
+    try:
+        _segment_fill(segment, text_lines(stored()), segment.column or None, progress)
+    except AudienceInvalid as exc:
+        with transaction.atomic():
+            SegmentAccount.objects.filter(segment=segment).delete()
+            segment.upload_chunks.all().delete()
+            Segment.objects.filter(pk=segment.pk).update(status=Segment.Status.FAILED,
+                                                         error=exc.errors, bytes_read=read)
+            Job.objects.filter(segment=segment, status=Job.Status.QUEUED).update(
+                status=Job.Status.FAILED, finished_at=timezone.now())
+        return
+    with transaction.atomic():
+        segment.upload_chunks.all().delete()
+        Segment.objects.filter(pk=segment.pk).update(status=Segment.Status.READY,
+                                                     bytes_read=read, progress_at=timezone.now())
+        waiting = list(Job.objects.filter(segment=segment, status=Job.Status.QUEUED)
+                       .values_list("pk", flat=True))
+        Job.objects.filter(segment=segment).update(total=segment.accounts.count())
+        for job_id in waiting:
+            transaction.on_commit(lambda job_id=job_id: job_enqueue(job_id=job_id))
+
+
+def resume_stalled_imports(*, silent_for: float = 60.0) -> list[int]:
+    """Imports whose worker died (no progress for a while) are started again."""
+    stalled = list(Segment.objects.filter(
+        status=Segment.Status.IMPORTING,
+        progress_at__lt=timezone.now() - dt.timedelta(seconds=silent_for))
+        .values_list("pk", flat=True))
+    for segment_id in stalled:
+        Segment.objects.filter(pk=segment_id).update(progress_at=timezone.now())
+        segment_import_enqueue(segment_id=segment_id)
+    return stalled
 
 
 # --- jobs ---------------------------------------------------------------------------------
@@ -212,6 +330,8 @@ def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
     errors = _job_input_errors(action, tags, attrs, attribute_names().values())
     if api not in ("all_member_push", "timpush"):
         errors["api"] = ["api must be all_member_push or timpush"]
+    if segment.status == Segment.Status.FAILED:
+        errors["segment"] = ["The segment's file could not be imported; upload it again"]
     if errors:
         raise AudienceInvalid(errors)
     if action == Job.Action.REMOVE_ATTRS:
@@ -226,9 +346,8 @@ def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
 
 
 def job_enqueue(*, job_id: int) -> None:
-    from .tasks import run_job
     for _ in range(settings.AUDIENCE_TASKS_PER_JOB):
-        run_job.delay(job_id)
+        _enqueue("audience.tasks.run_job", job_id)
 
 
 def job_cancel(*, job: Job, user) -> bool:
@@ -246,29 +365,6 @@ def job_resume(*, job: Job, user) -> bool:
         audit_record(actor=user, verb="job.resumed", subject=job)
         transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
     return bool(changed)
-
-
-# --- the mirror: what this product last set on each account ------------------------------
-
-def mirror_apply(*, action: str, accounts: list[str], tags: list[str], attrs: dict) -> None:
-    if not accounts:
-        return
-    if action in (Job.Action.ADD_TAGS, Job.Action.SET_ATTRS):
-        KnownAccount.objects.bulk_create([KnownAccount(account=a) for a in accounts],
-                                         ignore_conflicts=True)
-    if action == Job.Action.ADD_TAGS:
-        AccountTag.objects.bulk_create([AccountTag(account=a, tag=t) for a in accounts
-                                        for t in tags], ignore_conflicts=True)
-    elif action == Job.Action.REMOVE_TAGS:
-        AccountTag.objects.filter(account__in=accounts, tag__in=tags).delete()
-    elif action == Job.Action.REMOVE_ALL_TAGS:
-        AccountTag.objects.filter(account__in=accounts).delete()
-    elif action == Job.Action.SET_ATTRS:
-        AccountAttr.objects.bulk_create(
-            [AccountAttr(account=a, name=n, value=v) for a in accounts for n, v in attrs.items()],
-            update_conflicts=True, unique_fields=["account", "name"], update_fields=["value"])
-    elif action == Job.Action.REMOVE_ATTRS:
-        AccountAttr.objects.filter(account__in=accounts, name__in=list(attrs)).delete()
 
 
 def upload_lines(uploaded) -> Iterator[str]:

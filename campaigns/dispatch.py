@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from core import tencent
-from pushclient import PayloadError, TencentError
+from pushclient import PayloadError, TencentError, backoff_seconds
 from pushclient.errors import TRANSPORT_CONNECTION, TRANSPORT_TIMEOUT, ErrorKind
 
 from .models import Attempt, Campaign, PushGate
@@ -195,7 +195,7 @@ def _record_outcome(attempt: Attempt, campaign: Campaign, error, task_id: str,
     elif error.kind is ErrorKind.RATE and tries < 4 * settings.PUSH_MAX_ATTEMPTS:
         _retry_at(campaign, finished + _seconds(settings.PUSH_MIN_INTERVAL_SECONDS), words)
     elif (error.retryable or unanswered) and tries < settings.PUSH_MAX_ATTEMPTS:
-        _retry_at(campaign, finished + _seconds(min(60, 2 ** (tries - 1))), words)
+        _retry_at(campaign, finished + _seconds(backoff_seconds(tries, base=1, cap=60)), words)
     else:
         _settle(campaign, Status.FAILED, "refused", **words)
 

@@ -149,7 +149,10 @@ if not REDIS_URL:
                                        "processed_folder": str(BROKER_DIR / "processed"),
                                        "store_processed": False,
                                        # Remote control (ping, inspect) keeps its files here too.
-                                       "control_folder": str(BROKER_DIR / "control")}
+                                       "control_folder": str(BROKER_DIR / "control"),
+                                       # Look for new tasks every 0.1 s (kombu's default is 1 s):
+                                       # a job's first call within a second of queueing.
+                                       "polling_interval": 0.1}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
@@ -170,11 +173,17 @@ TIM_CALLS_PER_SECOND = env.int("TIM_CALLS_PER_SECOND", default=100)
 # The limiter's window is a little over a second, so jitter between our clock and the
 # moment Tencent receives a call never puts 101 calls in one of Tencent's seconds.
 TIM_RATE_WINDOW_SECONDS = env.float("TIM_RATE_WINDOW_SECONDS", default=1.04)
-AUDIENCE_THREADS_PER_TASK = env.int("AUDIENCE_THREADS_PER_TASK", default=4)
+# Worker processes that take part in each job; each sizes its own threads to the measured
+# latency (audience/jobs.py Crew), from AUDIENCE_INITIAL_IN_FLIGHT up to AUDIENCE_MAX_IN_FLIGHT.
 AUDIENCE_TASKS_PER_JOB = env.int("AUDIENCE_TASKS_PER_JOB", default=2)
+AUDIENCE_INITIAL_IN_FLIGHT = env.int("AUDIENCE_INITIAL_IN_FLIGHT", default=8)
+AUDIENCE_MAX_IN_FLIGHT = env.int("AUDIENCE_MAX_IN_FLIGHT", default=64)
 AUDIENCE_BATCH_TRIES = env.int("AUDIENCE_BATCH_TRIES", default=5)
+AUDIENCE_RETRY_BASE_SECONDS = env.float("AUDIENCE_RETRY_BASE_SECONDS", default=1.0)
 AUDIENCE_BATCH_LEASE_SECONDS = env.float("AUDIENCE_BATCH_LEASE_SECONDS", default=60)
 AUDIENCE_MAX_UPLOAD_BYTES = env.int("AUDIENCE_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
+# Larger files are stored by the web request and imported by a worker, with progress.
+AUDIENCE_INLINE_IMPORT_BYTES = env.int("AUDIENCE_INLINE_IMPORT_BYTES", default=1024 * 1024)
 TIM_READ_TIMEOUT_SECONDS = env.float("TIM_READ_TIMEOUT_SECONDS", default=10.0)
 
 # The push gate (campaigns/dispatch.py).

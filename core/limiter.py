@@ -1,9 +1,18 @@
 """One rate limit for attribute and tag calls, shared by every worker on every host.
 
 A sliding-window log: a call may start only if fewer than `limit` calls started in the last
-`window` seconds. In Redis, one Lua script decides atomically on Redis's own clock, so hosts
+`window` seconds. Permits are also paced, `window / limit` apart on average with bursts of at
+most BURST (a generic cell rate algorithm): a bare window lets a crew's first burst of permits
+recur every window, and a burst is where a busy host delays some calls more than others, so
+that 101 of them reach Tencent within one second. Pacing costs no rate: the window allows that
+average anyway, and the burst allowance absorbs a late poller. In Redis, one Lua script decides atomically on Redis's own clock, so hosts
 with drifting clocks still share one window. Without Redis (the laptop run, one host) a file
 under VAR_DIR, locked with flock, holds the log.
+
+Within one process, callers queue on a local lock and only the head of the queue asks the shared
+gate: dozens of job threads then cost one Redis round trip per permit, not one each per wake-up.
+`waited_seconds()` tells a thread how long it has spent queued here, so a job can tell the time
+its batches take from the time the limit holds them back.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import json
 import logging
+import threading
 import time
 from pathlib import Path
 
@@ -18,16 +28,44 @@ import redis
 from django.conf import settings
 
 log = logging.getLogger(__name__)
+BURST = 4  # permits that may go out back to back after a pause
+_waited = threading.local()
+
+
+def waited_seconds() -> float:
+    """Seconds this thread has spent waiting for permits, in total."""
+    return getattr(_waited, "seconds", 0.0)
+
+
+class _LocalQueue:
+    """The process-local queue in front of a shared gate; it times each thread's wait."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+
+    def run(self, acquire) -> None:
+        started = time.monotonic()
+        try:
+            with self._lock:
+                acquire()
+        finally:
+            _waited.seconds = waited_seconds() + time.monotonic() - started
 
 ACQUIRE = """
 local key, limit, window_us = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window_us)
+local spacing = math.floor(window_us / limit)
+local tat = tonumber(redis.call('GET', key .. ':tat') or '0')
+if tat - spacing * tonumber(ARGV[3]) > now then
+  return tat - spacing * tonumber(ARGV[3]) - now
+end
 if redis.call('ZCARD', key) < limit then
   local seq = redis.call('INCR', key .. ':seq')
   redis.call('ZADD', key, now, now .. ':' .. seq)
   redis.call('PEXPIRE', key, math.ceil(window_us / 500))
+  redis.call('SET', key .. ':tat', math.max(tat, now) + spacing, 'PX', math.ceil(window_us / 500))
   return 0
 end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
@@ -41,11 +79,16 @@ class RedisLimiter:
         self._script = self._redis.register_script(ACQUIRE)
         self.limit, self.window, self.key = limit, window, key
         self._recovering = False
+        self._queue = _LocalQueue()
 
     def acquire(self) -> None:
+        self._queue.run(self._acquire)
+
+    def _acquire(self) -> None:
         while True:
             try:
-                wait_us = self._script(keys=[self.key], args=[self.limit, int(self.window * 1e6)])
+                wait_us = self._script(keys=[self.key],
+                                       args=[self.limit, int(self.window * 1e6), BURST])
             except redis.RedisError:
                 # Redis is away (a restart loses the log): wait, and then a whole window more,
                 # so the calls made before the outage are out of any window when we resume.
@@ -66,21 +109,31 @@ class FileLimiter:
     def __init__(self, path: Path, *, limit: int, window: float):
         self.path, self.limit, self.window = path, limit, window
         path.touch(exist_ok=True)
+        self._queue = _LocalQueue()
 
     def acquire(self) -> None:
+        self._queue.run(self._acquire)
+
+    def _acquire(self) -> None:
         while True:
             with open(self.path, "r+") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 now = time.time()
                 text = handle.read()
-                log = [t for t in (json.loads(text) if text else []) if t > now - self.window]
-                if len(log) < self.limit:
-                    log.append(now)
+                state = json.loads(text) if text else {}
+                calls = [t for t in state.get("log", []) if t > now - self.window]
+                spacing = self.window / self.limit
+                tat = state.get("tat", 0.0)
+                if tat - spacing * BURST > now:
+                    wait = tat - spacing * BURST - now
+                elif len(calls) < self.limit:
+                    calls.append(now)
                     handle.seek(0)
                     handle.truncate()
-                    handle.write(json.dumps(log))
+                    handle.write(json.dumps({"log": calls, "tat": max(tat, now) + spacing}))
                     return
-                wait = log[0] + self.window - now
+                else:
+                    wait = calls[0] + self.window - now
             time.sleep(max(wait, 0.0005))
 
 

@@ -19,16 +19,12 @@ def _client(**extra) -> TimClient:
 
 @cache
 def client() -> TimClient:
-    """For pushes: the push gate (campaigns/dispatch.py) paces these."""
-    return _client()
-
-
-@cache
-def audience_client() -> TimClient:
-    """For attribute and tag calls: every request waits for the shared limiter."""
-    return _client(pool_size=64, throttle=limiter_from_settings().acquire)
+    """The one client of every path (pushes, attribute names, account lookup, bulk jobs): every
+    call but im_push waits for the shared limiter; the push gate (campaigns/dispatch.py) paces
+    pushes. Callers that own their retries take `client().with_retries(0)`."""
+    return _client(pool_size=settings.AUDIENCE_MAX_IN_FLIGHT + 4,
+                   throttle=limiter_from_settings().acquire)
 
 
 def clear() -> None:
     client.cache_clear()
-    audience_client.cache_clear()

@@ -9,10 +9,11 @@ from .client import (
     TimClient,
     push_body,
 )
-from .errors import ErrorKind, TencentError, classify, explain
+from .errors import ErrorKind, TencentError, backoff_seconds, classify, explain
 from .payload import PayloadError, Violation
 
 __all__ = [
     "REGIONS", "AccountError", "BatchPushResult", "BatchResult", "ErrorKind", "PayloadError", "PushResult",
-    "TencentError", "TimClient", "Violation", "classify", "explain", "push_body",
+    "TencentError", "TimClient", "Violation", "backoff_seconds", "classify", "explain",
+    "push_body",
 ]

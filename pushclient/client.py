@@ -6,8 +6,8 @@ refer to ../shared/spec/tencent-push-api.md.
 
 from __future__ import annotations
 
+import copy
 import logging
-import random
 import re
 import secrets
 import threading
@@ -24,6 +24,7 @@ from .errors import (
     TRANSPORT_HTTP,
     TRANSPORT_TIMEOUT,
     TencentError,
+    backoff_seconds,
 )
 
 log = logging.getLogger("pushclient")
@@ -118,8 +119,22 @@ class TimClient:
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
+        # What session.post would take from the environment (proxies, CA bundle), once.
+        self._environment = self._session.merge_environment_settings(
+            self.base_url, {}, None, None, None)
+        self._bind_apis()
+
+    def _bind_apis(self) -> None:
         self.members = AllMemberPushApi(self)
         self.timpush = TimPushApi(self)
+
+    def with_retries(self, retries: int) -> TimClient:
+        """This client (its connections, UserSig and throttle) for a caller that owns retries
+        itself, such as a bulk job that records each try: one retry owner per call path."""
+        clone = copy.copy(self)
+        clone.retries = retries
+        clone._bind_apis()
+        return clone
 
     def __repr__(self):  # never show the key or the UserSig
         return f"TimClient(sdkappid={self.sdkappid}, base_url={self.base_url!r})"
@@ -139,7 +154,7 @@ class TimClient:
             except TencentError as exc:
                 if not exc.retryable or attempt == retries:
                     raise
-                delay = self.backoff * 2**attempt * (0.5 + random.random())
+                delay = backoff_seconds(attempt + 1, base=self.backoff)
                 log.warning("%s failed with %s, retry %d in %.2fs", name, exc.code, attempt + 1,
                             delay)
                 time.sleep(delay)
@@ -147,8 +162,6 @@ class TimClient:
 
     def _call_once(self, service: str, command: str, body: Mapping) -> dict:
         name = f"{service}/{command}"
-        if self.throttle and command != "im_push":
-            self.throttle()
         params = {
             "sdkappid": self.sdkappid,
             "identifier": self.admin_identifier,
@@ -156,11 +169,16 @@ class TimClient:
             "random": secrets.randbelow(2**32),  # a fresh one for every request (spec §1.1)
             "contenttype": "json",
         }
+        request = self._session.prepare_request(requests.Request(
+            "POST", f"{self.base_url}/v4/{service}/{command}", params=params, json=dict(body)))
+        # The permit is taken last, once the request is built: the less time between permit and
+        # sending, the less a busy host can bunch calls into one of Tencent's seconds.
+        if self.throttle and command != "im_push":
+            self.throttle()
         started = time.monotonic()
         # Exceptions from requests quote the URL, which holds the UserSig: none is chained.
         try:
-            response = self._session.post(f"{self.base_url}/v4/{service}/{command}",
-                                          params=params, json=dict(body), timeout=self.timeout)
+            response = self._session.send(request, timeout=self.timeout, **self._environment)
         except requests.ConnectTimeout:
             raise TencentError(TRANSPORT_CONNECTION, "connection timed out", command=name) from None
         except requests.Timeout:

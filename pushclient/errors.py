@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import random
 
 
 class ErrorKind(enum.StrEnum):
@@ -80,3 +81,10 @@ class TencentError(Exception):
     @property
     def retryable(self) -> bool:
         return self.kind is ErrorKind.RETRYABLE
+
+
+def backoff_seconds(retry: int, *, base: float = 0.25, cap: float = 60.0) -> float:
+    """The one backoff rule for every retry owner (the client, bulk jobs, the dispatcher): the
+    wait before retry number `retry` (1 for the first) doubles from `base` up to `cap`, spread
+    over ±50 % so callers that failed together do not come back together."""
+    return min(cap, base * 2 ** max(retry - 1, 0) * (0.5 + random.random()))

@@ -59,9 +59,11 @@ class Stack:
         subprocess.run([sys.executable, "-m", "celery", "-A", "config", "purge", "-f"],
                        env=self.env, capture_output=True, timeout=60)
 
-    def worker(self, name: str, **env: str) -> subprocess.Popen:
+    def worker(self, name: str, concurrency: str | None = None, **env: str) -> subprocess.Popen:
         # The solo pool runs tasks in the worker process itself: killing it kills the send.
-        return self._start(name, "worker", "--pool=solo", "-n", f"{name}@%h", "--without-gossip",
+        # With `concurrency`, the prefork pool as deployed (make run, docker-compose.yml).
+        pool = ["--concurrency", concurrency] if concurrency else ["--pool=solo"]
+        return self._start(name, "worker", *pool, "-n", f"{name}@%h", "--without-gossip",
                            "--without-mingle", "--without-heartbeat", "-l", self.env["LOG_LEVEL"],
                            **env)
 

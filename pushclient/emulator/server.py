@@ -166,6 +166,10 @@ class Handler(BaseHTTPRequestHandler):
         parts = url.path.split("/")
         service, command = (parts[2], parts[3]) if len(parts) == 4 else ("", "")
         raw = self._body()
+        if len(raw) < int(self.headers.get("Content-Length") or 0):
+            # The client went away mid-body (a killed worker): a server never sees such a call.
+            self.close_connection = True
+            return
         fault = self._pick_fault()
         if self.server.state.faults.latency_ms:
             time.sleep(self.server.state.faults.latency_ms / 1000)

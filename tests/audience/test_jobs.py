@@ -3,7 +3,9 @@
 import pytest
 
 from audience import jobs, services
+from campaigns import tencent
 from audience.models import AccountTag, Job, JobBatch
+from tests.emulator_process import busiest_second
 
 pytestmark = pytest.mark.django_db(transaction=True)  # job threads read committed data
 
@@ -26,14 +28,39 @@ def test_per_account_failures_are_listed_with_the_reason(admin_user, tim):
 
 
 def test_retryable_failures_are_retried_until_they_pass(admin_user, tim, settings):
-    tim.post("faults", {"script": ["91000"] * 4 + ["502"] * 4})
+    settings.AUDIENCE_RETRY_BASE_SECONDS = 0.05
+    tim.post("faults", {"script": ["91000", "502", "91000"]})
     j = job(admin_user, [f"u{i}" for i in range(100)])
     jobs.job_run(j.pk)
     j.refresh_from_db()
     assert (j.status, j.done, j.failed) == ("done", 100, 0)
-    # Each job try is up to 4 client attempts: 4 × 91000, then 4 × 502, then success.
-    assert JobBatch.objects.get(job=j).tries == 3
-    assert [c["code"] for c in tim.calls()] == [91000] * 4 + [502] * 4 + [0]
+    # The job is the one retry owner: each try is one call, recorded on the batch.
+    assert JobBatch.objects.get(job=j).tries == 4
+    assert [c["code"] for c in tim.calls()] == [91000, 502, 91000, 0]
+
+
+def test_a_failing_batch_makes_one_call_per_job_try_not_client_retries_inside_each(
+        admin_user, tim, settings):
+    settings.AUDIENCE_RETRY_BASE_SECONDS = 0.05
+    tim.post("faults", {"error_91000_rate": 1.0})
+    j = job(admin_user, ["a", "b"])
+    jobs.job_run(j.pk)
+    j.refresh_from_db()
+    assert (j.status, j.failed) == ("failed", 2)
+    # Before: the client retried 3 times inside each of the job's 5 tries, 20 calls.
+    assert len(tim.calls()) == settings.AUDIENCE_BATCH_TRIES == 5
+
+
+def test_retries_wait_for_the_shared_limiter_like_any_call(admin_user, tim, settings):
+    settings.AUDIENCE_RETRY_BASE_SECONDS = 0.01
+    settings.TIM_CALLS_PER_SECOND = 3
+    tencent.clear()  # the limiter is made from settings with the client
+    tim.post("faults", {"script": ["91000"] * 6})
+    j = job(admin_user, [f"u{i}" for i in range(300)])
+    jobs.job_run(j.pk)
+    calls = tim.calls()
+    assert [c["code"] for c in calls].count(91000) == 6 and len(calls) == 9
+    assert busiest_second(calls) <= 3
 
 
 def test_a_batch_that_keeps_failing_fails_its_accounts(admin_user, tim, settings):
@@ -50,7 +77,8 @@ def test_a_batch_that_keeps_failing_fails_its_accounts(admin_user, tim, settings
 def test_cancel_stops_a_job_and_resume_finishes_it_without_redoing_batches(admin_user, tim):
     j = job(admin_user, [f"u{i}" for i in range(300)])
     Job.objects.filter(pk=j.pk).update(status="running")
-    jobs.job_prepare(Job.objects.get(pk=j.pk))
+    while not jobs.job_cut_some(j.pk):
+        pass
     first = JobBatch.objects.get(job=j, seq=0)
     jobs._run_batch(Job.objects.get(pk=j.pk), jobs._claim(j.pk))
     assert services.job_cancel(job=j, user=admin_user)
@@ -75,3 +103,26 @@ def test_removing_tags_and_attributes_updates_the_mirror(admin_user, tim):
     assert tim.post("reach", {"Condition": {"TagsOr": ["b"]}})["reach"] == 1
     jobs.job_run(job(admin_user, ["mary"], action="remove_all_tags").pk)
     assert not AccountTag.objects.exists()
+
+
+def test_a_large_segment_is_cut_a_slice_at_a_time_so_calls_start_at_once(admin_user, tim):
+    j = job(admin_user, [f"u{i:05d}" for i in range(12_000)])
+    assert jobs.job_cut_some(j.pk) is False
+    assert JobBatch.objects.filter(job=j).count() == 50, "the first 5,000 accounts"
+    Job.objects.filter(pk=j.pk).update(status="running")
+    assert jobs._claim(j.pk).seq == 0, "a batch can be sent before the rest is cut"
+    assert (jobs.job_cut_some(j.pk), jobs.job_cut_some(j.pk)) == (False, True)
+    batches = JobBatch.objects.filter(job=j).order_by("seq")
+    assert list(batches.values_list("seq", flat=True)) == list(range(120))
+    assert [a for b in batches for a in b.accounts] == [f"u{i:05d}" for i in range(12_000)]
+
+
+@pytest.mark.parametrize("busy, cap, in_flight", [(0.02, 64, 3), (0.15, 64, 23), (0.3, 64, 45),
+                                                  (0.3, 30, 30), (None, 64, 8)])
+def test_a_crew_keeps_in_flight_what_littles_law_asks_for_the_measured_time(
+        settings, busy, cap, in_flight):
+    settings.TIM_CALLS_PER_SECOND, settings.AUDIENCE_MAX_IN_FLIGHT = 100, cap
+    settings.AUDIENCE_INITIAL_IN_FLIGHT = 8
+    crew = jobs.Crew(job_id=0, stop_at=0)
+    crew.busy = busy
+    assert crew.wanted() == in_flight

@@ -1,8 +1,12 @@
 """Segments stream in: blanks and duplicates dropped, bad ids reported by line, bounded memory."""
 
 import io
+import re
+import sys
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audience import services
@@ -88,3 +92,45 @@ def test_ten_million_blank_lines_are_refused_with_bounded_memory(admin_user):
     tracemalloc.stop()
     assert refused.value.errors["accounts"] == ["No valid account in the list; it is empty"]
     assert peak < 10 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB"
+
+
+def characters_scanned(run) -> int:
+    """How many characters the string methods called during `run` were handed: the work of
+    scanning text, counted exactly (a clock on a shared machine is not)."""
+    scanned = 0
+
+    def profile(frame, event, arg):
+        nonlocal scanned
+        if event == "c_call" and isinstance(getattr(arg, "__self__", None), str):
+            scanned += len(arg.__self__)
+
+    sys.setprofile(profile)
+    try:
+        run()
+    finally:
+        sys.setprofile(None)
+    return scanned
+
+
+def test_a_file_with_one_very_long_line_is_read_in_linear_time():
+    """60 MB on one line took 84 s: every chunk re-scanned the whole line read so far."""
+    chunk, chunks = 64 * 1024, 96  # a 6 MB line
+    lines = []
+    scanned = characters_scanned(
+        lambda: lines.extend(services.text_lines(b"x" * chunk for _ in range(chunks))))
+    assert [len(line) for line in lines] == [chunk * chunks]
+    assert scanned <= 4 * chunk * chunks, f"{scanned / (chunk * chunks):.0f} scans of the line"
+
+
+@given(st.lists(st.sampled_from(["a", "bc", "\n", "\r", "\r\n", "é", "账号", " "]), max_size=40),
+       st.lists(st.integers(1, 7), min_size=1, max_size=10))
+def test_lines_are_the_same_however_the_file_is_cut_into_chunks(parts, cuts):
+    raw = "".join(parts).encode()
+    stream, at = [], 0
+    for size in cuts * (len(raw) // max(sum(cuts), 1) + 1):
+        stream.append(raw[at:at + size])
+        at += size
+    expected = re.split(r"\r\n|\r|\n", raw.decode())
+    if expected and expected[-1] == "":
+        expected.pop()
+    assert list(services.text_lines(stream)) == expected

@@ -135,7 +135,7 @@ def test_the_preview_returns_the_exact_request_and_the_rules_verdict(client, mar
 
 
 def test_the_preview_shows_the_known_reach_of_the_condition(client, marketer):
-    from audience.services import mirror_apply
+    from audience.mirror import mirror_apply
     mirror_apply(action="add_tags", accounts=["a", "b", "c"], tags=["vip"], attrs={})
     mirror_apply(action="add_tags", accounts=["d"], tags=["other"], attrs={})
     client.force_login(marketer)

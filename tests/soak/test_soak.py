@@ -32,7 +32,7 @@ def test_soak_with_faults_kills_and_restarts(tmp_path, emulator):
     admin = make_user("ada", "Admins", is_staff=True)
     emulator.post("faults", FAULTS)
     stack = Stack(tmp_path, emulator.url, PUSH_LEASE_SECONDS=4, TIM_READ_TIMEOUT_SECONDS=2,
-                  AUDIENCE_BATCH_LEASE_SECONDS=4, AUDIENCE_THREADS_PER_TASK=3,
+                  AUDIENCE_BATCH_LEASE_SECONDS=4, AUDIENCE_MAX_IN_FLIGHT=3,
                   LOG_LEVEL="DEBUG")  # urllib3 logs every request URL: the UserSig's hiding place
     stack.purge()
     for i in (1, 2, 3):

@@ -1,0 +1,180 @@
+"""Bulk-job throughput at the API's ceiling, by distance from Tencent and by deployment (issue 10).
+
+    python -m bench.audience_matrix                 # the whole table (about 15 minutes)
+    python -m bench.audience_matrix --rows 150      # one latency row
+    python -m bench.audience_matrix --cell '{"deployment": "one", "latency_ms": 150, "accounts": 1000000}'
+
+Rows: the emulator's added latency (20, 150, 300 ms) and one row with 5 % 91000 answers and
+1 % stalled answers at 150 ms. Columns, each started the way the README starts it:
+- `defaults`: `make run` with nothing set: SQLite, no Redis (filesystem broker, file limiter),
+  one `celery worker --concurrency 2` and beat.
+- `one`: production services (PostgreSQL from DATABASE_URL, Redis from REDIS_URL), one
+  `celery worker --concurrency 4` and beat, as docker-compose.yml runs it.
+- `two`: the same with two such workers.
+Each cell runs in a process of its own (a fresh database: a SQLite file, or the PostgreSQL
+database emptied of audience rows), imports a segment, starts an `add_tags` job and measures at
+the emulator: the rate from the job's first call to its last as a share of the ceiling
+(100 calls/s × 100 accounts), the busiest one-second window, calls made ÷ batches, how soon the
+first call came, and the peak RSS of the busiest worker process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench.harness import setup_django, temp_dir
+
+CEILING = 100 * 100
+LATENCIES = [20, 150, 300]
+FAULTS = {"error_91000_rate": 0.05, "stall_rate": 0.01, "stall_seconds": 4}
+# Tencent's own timeout is 3 s (README); a stalled answer is given up after it.
+FAULT_SETTINGS = {"TIM_READ_TIMEOUT_SECONDS": 3}
+DEPLOYMENTS = {"defaults": (1, "2"), "one": (1, "4"), "two": (2, "4")}
+
+
+def process_tree_peaks(pid: int) -> list[float]:
+    """Peak RSS (VmHWM, MB) of a process and its children."""
+    peaks, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                peaks += [int(line.split()[1]) / 1024 for line in status
+                          if line.startswith("VmHWM:")]
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return peaks
+
+
+def empty_audience_tables() -> None:
+    from django.db import connection
+    tables = ["audience_jobfailure", "audience_jobbatch", "audience_job", "audience_uploadchunk",
+              "audience_segmentaccount", "audience_segment", "audience_accounttag",
+              "audience_accountattr", "audience_knownaccount"]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
+        else:
+            for table in tables:
+                cursor.execute(f"DELETE FROM {table}")
+
+
+def cell(deployment: str, latency_ms: int, accounts: int = 300_000, faults: bool = False) -> dict:
+    tmp = temp_dir()
+    if deployment == "defaults":
+        os.environ.pop("REDIS_URL", None)
+        os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    elif not (os.environ.get("DATABASE_URL", "").startswith("postgres")
+              and os.environ.get("REDIS_URL")):
+        raise SystemExit("production columns need DATABASE_URL (PostgreSQL) and REDIS_URL")
+    extra = FAULT_SETTINGS if faults else {}
+    os.environ.update({k: str(v) for k, v in extra.items()})
+    setup_django(tmp)
+    empty_audience_tables()
+    from django.contrib.auth.models import User
+
+    from audience import services
+    from audience.models import Job, JobBatch
+    from tests.emulator_process import EmulatorProcess, busiest_second
+    from tests.stack import Stack, wait_for
+
+    emulator = EmulatorProcess(str(tmp / "emulator.sqlite3")).start()
+    emulator.post("faults", {"latency_ms": latency_ms, **(FAULTS if faults else {})})
+    user = User.objects.get_or_create(username="bench")[0]
+    t0 = time.monotonic()
+    segment = services.segment_import(user=user, name="bench", lines=(
+        f"member{i:08d}" for i in range(accounts)))
+    import_seconds = time.monotonic() - t0
+
+    stack = Stack(tmp, emulator.url, LOG_LEVEL="WARNING", **extra)
+    stack.purge()
+    workers, concurrency = DEPLOYMENTS[deployment]
+    processes = [stack.worker(f"worker{i}", concurrency=concurrency)
+                 for i in range(1, workers + 1)]
+    stack.beat("beat")
+    try:
+        time.sleep(8)  # workers up and the first dispatcher tick taken, as on a running site
+        created = time.time()
+        job = services.job_create(user=user, action="add_tags", segment=segment, tags=["bench"])
+        wait_for(lambda: Job.objects.get(pk=job.pk).status in ("done", "failed"),
+                 timeout=max(600, accounts / 500), interval=1, message="the job")
+        peaks = [max(process_tree_peaks(p.pid)) for p in processes]
+    finally:
+        stack.stop()
+    calls = [c for c in emulator.calls(since=created) if c["command"] == "im_add_tag"]
+    emulator.stop()
+    job.refresh_from_db()
+    first, last = calls[0]["received_at"], calls[-1]["received_at"]
+    batches = JobBatch.objects.filter(job=job).count()
+    return {
+        "deployment": deployment, "latency_ms": latency_ms, "faults": faults,
+        "accounts": accounts, "done": job.done, "failed": job.failed,
+        "share_of_ceiling": round(job.done / (last - first) / CEILING, 3),
+        "busiest_second": busiest_second(calls),
+        "calls_per_batch": round(len(calls) / batches, 3),
+        "codes": {str(code): sum(1 for c in calls if c["code"] == code)
+                  for code in sorted({c["code"] for c in calls})},
+        "first_call_after_s": round(first - created, 2),
+        "job_seconds": round(job.finished_at.timestamp() - created, 1),
+        "worker_peak_rss_mb": round(max(peaks), 1),
+        "segment_import_s": round(import_seconds, 1),
+    }
+
+
+def run_cell(spec: dict) -> dict:
+    """A cell in a process of its own: Django is set up once per process, per database."""
+    out = subprocess.run([sys.executable, "-m", "bench.audience_matrix", "--cell",
+                          json.dumps(spec)], capture_output=True, text=True)
+    if out.returncode:
+        return {**spec, "error": out.stderr[-2000:]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def table(results: list[dict]) -> str:
+    rows = ["| latency | " + " | ".join(DEPLOYMENTS) + " |", "|---" * (len(DEPLOYMENTS) + 1) + "|"]
+    keys = sorted({(r["latency_ms"], r["faults"]) for r in results})
+    for latency, faults in keys:
+        cells = []
+        for deployment in DEPLOYMENTS:
+            r = next((r for r in results if (r["latency_ms"], r["faults"], r["deployment"]) ==
+                      (latency, faults, deployment)), None)
+            cells.append("—" if r is None else "error" if "error" in r else
+                         f"**{r['share_of_ceiling']:.1%}**, {r['busiest_second']}/s max, "
+                         f"{r['calls_per_batch']} calls/batch, {r['worker_peak_rss_mb']:.0f} MB, "
+                         f"1st call {r['first_call_after_s']} s")
+        label = f"{latency} ms" + (" + 5 % 91000, 1 % stalls" if faults else "")
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cell", help="run one cell (JSON spec) and print its figures")
+    parser.add_argument("--rows", nargs="*", default=[*map(str, LATENCIES), "faults"])
+    parser.add_argument("--columns", nargs="*", default=list(DEPLOYMENTS))
+    parser.add_argument("--accounts", type=int, default=300_000)
+    args = parser.parse_args()
+    if args.cell:
+        print(json.dumps(cell(**json.loads(args.cell))))
+        return
+    results = []
+    for row in args.rows:
+        for deployment in args.columns:
+            spec = {"deployment": deployment, "accounts": args.accounts,
+                    "latency_ms": 150 if row == "faults" else int(row), "faults": row == "faults"}
+            print(f"-- {spec}  load: {os.getloadavg()[0]:.2f}", flush=True)
+            results.append(run_cell(spec))
+            print(json.dumps(results[-1]), flush=True)
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()

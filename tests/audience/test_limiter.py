@@ -1,0 +1,68 @@
+"""The shared limiter under several processes, each with many threads (as job crews run): never
+more than the limit in any one-second window, and the limit is actually reached."""
+
+import multiprocessing
+import os
+import threading
+import time
+import uuid
+
+import pytest
+
+from audience.limiter import FileLimiter, RedisLimiter, waited_seconds
+from tests.emulator_process import busiest_second
+from tests.stack import require_service
+
+LIMIT, PROCESSES, THREADS, PERMITS_EACH = 40, 3, 8, 5  # 120 permits: about 3 s at 40 a second
+
+
+def make_limiter(kind: str, where: str):
+    if kind == "redis":
+        return RedisLimiter(os.environ["REDIS_URL"], limit=LIMIT, window=1.04, key=where)
+    from pathlib import Path
+    return FileLimiter(Path(where), limit=LIMIT, window=1.04)
+
+
+def take_permits(kind: str, where: str, out) -> None:
+    limiter, times, lock = make_limiter(kind, where), [], threading.Lock()
+
+    def thread():
+        for _ in range(PERMITS_EACH):
+            limiter.acquire()
+            with lock:
+                times.append(time.time())
+
+    threads = [threading.Thread(target=thread) for _ in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    out.put(times)
+
+
+@pytest.mark.parametrize("kind", ["redis", "file"])
+def test_processes_with_many_threads_never_exceed_the_limit_together(kind, tmp_path):
+    if kind == "redis":
+        require_service("Redis", bool(os.environ.get("REDIS_URL")))
+    where = f"test:limiter:{uuid.uuid4()}" if kind == "redis" else str(tmp_path / "calls.json")
+    context = multiprocessing.get_context("spawn")
+    out = context.Queue()
+    processes = [context.Process(target=take_permits, args=(kind, where, out))
+                 for _ in range(PROCESSES)]
+    for p in processes:
+        p.start()
+    times = sorted(t for _ in processes for t in out.get(timeout=60))
+    for p in processes:
+        p.join(timeout=10)
+    assert len(times) == PROCESSES * THREADS * PERMITS_EACH
+    assert busiest_second([{"received_at": t} for t in times]) <= LIMIT
+    rate = (len(times) - LIMIT) / (times[-1] - times[LIMIT - 1])  # after the first window
+    assert rate >= 0.7 * LIMIT, f"only {rate:.1f} permits a second of {LIMIT}"
+
+
+def test_a_thread_learns_how_long_it_waited_for_permits(tmp_path):
+    limiter = FileLimiter(tmp_path / "calls.json", limit=2, window=0.3)
+    before = waited_seconds()
+    for _ in range(3):  # the third waits for the window to pass
+        limiter.acquire()
+    assert 0.2 <= waited_seconds() - before < 1.0

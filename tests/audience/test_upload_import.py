@@ -1,0 +1,91 @@
+"""Large uploads: the web request stores the file and a real worker imports it, with progress;
+a job started on it waits for the import. A 1,000,000-line file no longer meets gunicorn's 30 s
+timeout inside the request."""
+
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from audience import services
+from audience.models import Job, Segment, SegmentAccount, UploadChunk
+from audience.services import AudienceInvalid
+from tests.audience.test_api import api_client
+from tests.stack import Stack, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)  # workers read committed data
+
+
+def lines(count: int, prefix: str = "member") -> bytes:
+    return b"".join(b"%s%07d\n" % (prefix.encode(), i) for i in range(count))
+
+
+def test_a_large_file_is_stored_by_the_request_not_imported_there(admin_user, settings):
+    settings.AUDIENCE_INLINE_IMPORT_BYTES = 64 * 1024
+    segment = services.segment_upload(user=admin_user, name="big",
+                                      uploaded=SimpleUploadedFile("big.txt", lines(300_000)))
+    assert (segment.status, segment.bytes_total, segment.bytes_read) == \
+        ("importing", 300_000 * 14, 0)
+    assert UploadChunk.objects.filter(segment=segment).count() == 5  # 4.2 MB in 1 MB rows
+    assert not SegmentAccount.objects.exists()
+
+
+@pytest.mark.parametrize("raw, column, field, message", [
+    (b"\xff\xfe\x00m\x00a\n" * 20_000, None, "accounts_file", "The file is not UTF-8 text"),
+    (b"name,user_id\n" + b"Mary,u1\n" * 20_000, "email", "column", "The CSV has no column"),
+])
+def test_a_large_file_that_cannot_be_read_is_refused_at_once(admin_user, settings, raw, column,
+                                                              field, message):
+    settings.AUDIENCE_INLINE_IMPORT_BYTES = 64 * 1024
+    with pytest.raises(AudienceInvalid) as refused:
+        services.segment_upload(user=admin_user, name="bad", column=column,
+                                uploaded=SimpleUploadedFile("bad.txt", raw))
+    assert refused.value.errors[field][0].startswith(message)
+    assert not Segment.objects.exists() and not UploadChunk.objects.exists()
+
+
+@pytest.mark.workers
+def test_a_worker_imports_large_files_with_progress_and_then_runs_the_waiting_job(
+        client, admin_user, tim, settings, tmp_path):
+    settings.AUDIENCE_INLINE_IMPORT_BYTES = 1024
+    stack = Stack(tmp_path, tim.url)
+    stack.purge()
+    stack.worker("worker1")
+    try:
+        # The API: a 300-account file over the inline limit; the job waits for the import.
+        api = api_client(client, admin_user)
+        answer = api.post("/api/audience/jobs/", {
+            "action": "add_tags", "tags": ["spring"],
+            "accounts_file": SimpleUploadedFile("a.txt", lines(300, "u") + b"bad id\n")})
+        assert answer.status_code == 202, answer.content
+        body = answer.json()
+        assert (body["status"], body["segment"]["status"]) == ("queued", "importing")
+        job = Job.objects.get(pk=body["id"])
+        wait_for(lambda: Job.objects.get(pk=job.pk).status == "done", timeout=60,
+                 message="the job on the imported file")
+        body = api.get(f"/api/audience/jobs/{job.pk}/").json()
+        assert (body["total"], body["done"], body["calls"]) == (300, 300, 3)
+        assert body["segment"]["status"] == "ready"
+        assert body["segment"]["bytes_read"] == body["segment"]["bytes_total"] == 300 * 9 + 7
+        assert Segment.objects.get(pk=job.segment_id).invalid_lines == [
+            [301, "line 301 holds spaces or control characters"]]
+
+        # The admin page: 200,000 lines; progress shows while the worker imports.
+        client.force_login(admin_user)
+        client.post("/admin/audience/segment/add/", {
+            "name": "big", "accounts_file": SimpleUploadedFile("big.txt", lines(200_000))})
+        segment = Segment.objects.get(name="big")
+        seen = set()
+        deadline = time.monotonic() + 120
+        while segment.status == "importing" and time.monotonic() < deadline:
+            seen.add(segment.bytes_read)
+            time.sleep(0.02)
+            segment.refresh_from_db()
+        assert segment.status == "ready", stack.logs()
+        assert segment.size == 200_000 and segment.bytes_read == segment.bytes_total
+        assert [b for b in seen if 0 < b < segment.bytes_total], f"no progress seen: {seen}"
+        assert not UploadChunk.objects.exists(), "stored files are dropped once imported"
+        page = client.get(f"/admin/audience/segment/{segment.pk}/change/").content.decode()
+        assert "Ready" in page and str(segment.bytes_total) in page
+    finally:
+        stack.stop()
