@@ -29,7 +29,7 @@ ApiFamily = Literal["all_member_push", "timpush"]
 
 
 class ErrorOut(Schema):
-    error: str
+    error: dict[str, list[str]] = Field(description="{field: [message]} when the import failed")
     errors: dict[str, list[str]] | None = None
 
 
@@ -43,7 +43,7 @@ class SegmentRef(Schema):
     status: str = Field(description="importing, ready or failed (large files import in a worker)")
     bytes_read: int
     bytes_total: int
-    error: str
+    error: dict[str, list[str]] = Field(description="{field: [message]} when the import failed")
 
 
 class JobOut(Schema):

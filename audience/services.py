@@ -334,8 +334,12 @@ def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
         errors["segment"] = ["The segment's file could not be imported; upload it again"]
     if errors:
         raise AudienceInvalid(errors)
+    # Keep only what the action uses: tags for tag actions, attributes for attribute actions.
+    tags = tags if action in (Job.Action.ADD_TAGS, Job.Action.REMOVE_TAGS) else []
     if action == Job.Action.REMOVE_ATTRS:
         attrs = {name: None for name in attrs}
+    elif action != Job.Action.SET_ATTRS:
+        attrs = {}
     with transaction.atomic():
         job = Job.objects.create(action=action, segment=segment, tags=tags, attrs=attrs, api=api,
                                  total=segment.size, created_by=user)

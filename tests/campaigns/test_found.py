@@ -353,3 +353,10 @@ def test_a_csv_field_over_the_csv_limit_is_refused_by_line(admin_api, tim):
     assert answer.status_code == 400
     assert "Line 3 cannot be read as CSV" in answer.json()["errors"]["accounts_file"][0]
     assert tim.calls() == []
+
+
+def test_a_job_keeps_only_what_its_action_uses(admin_api):
+    """Found by schemathesis: attributes sent with a tag job were stored and broke the answer."""
+    answer = post(admin_api, "/api/audience/jobs/", {"action": "add_tags", "accounts": ["a"],
+                                                     "tags": ["vip"], "attrs": ["city"]})
+    assert answer.status_code == 202 and answer.json()["attrs"] == {}
