@@ -3,7 +3,7 @@
 import pytest
 
 from audience import jobs, services
-from campaigns import tencent
+from core import tencent
 from audience.models import AccountTag, Job, JobBatch
 from tests.emulator_process import busiest_second
 

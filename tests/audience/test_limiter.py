@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from audience.limiter import FileLimiter, RedisLimiter, waited_seconds
+from core.limiter import FileLimiter, RedisLimiter, waited_seconds
 from tests.emulator_process import busiest_second
 from tests.stack import require_service
 

@@ -54,9 +54,9 @@ def test_a_worker_imports_large_files_with_progress_and_then_runs_the_waiting_jo
     try:
         # The API: a 300-account file over the inline limit; the job waits for the import.
         api = api_client(client, admin_user)
-        answer = api.post("/api/audience/jobs/", {
+        answer = api.post("/api/audience/jobs/upload/", {
             "action": "add_tags", "tags": ["spring"],
-            "accounts_file": SimpleUploadedFile("a.txt", lines(300, "u") + b"bad id\n")})
+            "accounts_file": SimpleUploadedFile("a.txt", lines(300, "u") + b"bad\x07id\n")})
         assert answer.status_code == 202, answer.content
         body = answer.json()
         assert (body["status"], body["segment"]["status"]) == ("queued", "importing")
@@ -67,8 +67,8 @@ def test_a_worker_imports_large_files_with_progress_and_then_runs_the_waiting_jo
         assert (body["total"], body["done"], body["calls"]) == (300, 300, 3)
         assert body["segment"]["status"] == "ready"
         assert body["segment"]["bytes_read"] == body["segment"]["bytes_total"] == 300 * 9 + 7
-        assert Segment.objects.get(pk=job.segment_id).invalid_lines == [
-            [301, "line 301 holds spaces or control characters"]]
+        [[number, reason]] = Segment.objects.get(pk=job.segment_id).invalid_lines
+        assert number == 301 and reason.startswith("line 301 holds an invisible control character")
 
         # The admin page: 200,000 lines; progress shows while the worker imports.
         client.force_login(admin_user)

@@ -362,6 +362,28 @@ def test_a_job_keeps_only_what_its_action_uses(admin_api):
     assert answer.status_code == 202 and answer.json()["attrs"] == {}
 
 
+def _race(**calls) -> dict[str, str]:
+    """Run the calls at the same moment, each in its own thread and database connection."""
+    start, results = threading.Barrier(len(calls)), {}
+
+    def act(name, call):
+        try:
+            start.wait()
+            call()
+            results[name] = "ok"
+        except services.TransitionRefused:
+            results[name] = "refused"
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=act, args=item) for item in calls.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_patch_racing_a_cancel_either_wins_whole_or_changes_nothing():
     """Found: a concurrent PATCH and cancel answered 409 yet saved the name (7 of 20 runs)."""
@@ -370,27 +392,9 @@ def test_a_patch_racing_a_cancel_either_wins_whole_or_changes_nothing():
     for run in range(20):
         campaign = services.campaign_create(user=user, name=f"run {run}", push=PUSH,
                                             send_at=in_days(1))
-        start, results = threading.Barrier(2), {}
-
-        def act(name, call):
-            try:
-                start.wait()
-                call()
-                results[name] = "ok"
-            except services.TransitionRefused:
-                results[name] = "refused"
-            finally:
-                connection.close()
-
-        threads = [
-            threading.Thread(target=act, args=("patch", lambda: services.campaign_update(
-                campaign=campaign, user=user, name="renamed"))),
-            threading.Thread(target=act, args=("cancel", lambda: services.campaign_cancel(
-                campaign=campaign, user=user)))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        results = _race(patch=lambda c=campaign: services.campaign_update(
+            campaign=c, user=user, name="renamed"),
+                        cancel=lambda c=campaign: services.campaign_cancel(campaign=c, user=user))
         campaign.refresh_from_db()
         if results["patch"] == "refused":
             assert campaign.name == f"run {run}", "a refused edit saved nothing"
