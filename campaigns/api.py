@@ -170,7 +170,7 @@ def campaign_list(request, status: StatusName | None = None,
 def _links(*operations: str) -> dict:
     """OpenAPI links from a campaign answer to what can be done with it next (the stateful
     fuzzer follows them: create -> patch -> schedule -> cancel)."""
-    return {"responses": {"201": {
+    return {"responses": {201: {
         "description": "Created",
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CampaignOut"}}},
         "links": {op: {"operationId": op, "parameters": {"pk": "$response.body#/id"}}

@@ -166,8 +166,14 @@ class CampaignForm(forms.Form):
             msg_body = None
         unit = data.get("lifetime_unit") or "days"
         lifetime = 0 if unit == "online" else (data.get("lifetime_value") or 0) * LIFETIME_UNITS[unit]
-        push = {"MsgBody": msg_body, "MsgLifeTime": lifetime,
-                "OfflinePushInfo": self._offline_push_info(data)}
+        push = {"MsgBody": msg_body}
+        # Tencent's defaults (MsgLifeTime 0, PushFlag 0) are left out, so a push written
+        # through the API without them reads back the same after an edit in the editor.
+        if lifetime != 0:
+            push["MsgLifeTime"] = lifetime
+        info = self._offline_push_info(data)
+        if info != {"PushFlag": 0}:
+            push["OfflinePushInfo"] = info
         condition = self._condition(data)
         if condition:
             push["Condition"] = condition

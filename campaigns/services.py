@@ -96,6 +96,7 @@ def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
     if not campaign_transition(campaign, to=Status.SCHEDULED, actor=user, from_=from_,
                                reason=reason, due_at=at, **changes):
         raise _refused(campaign, _("scheduled"))
+    campaign.refresh_from_db()  # times read back as the database holds them, like a GET
 
 
 def _refused(campaign: Campaign, action: str) -> TransitionRefused:

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -20,7 +19,6 @@ from django.views.decorators.http import require_POST
 
 from audience.selectors import attribute_names, audience_reach
 from core import roles
-from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
 from core.models import ApiToken
 from core.text import unsafe_text_errors
@@ -244,18 +242,14 @@ def tokens(request):
             revoke = request.POST["revoke"]
             token = get_object_or_404(ApiToken, pk=int(revoke) if revoke.isdigit() else 0,
                                       user=request.user)
-            with transaction.atomic():
-                token_revoke(token=token)
-                audit_record(actor=request.user, verb="token.revoked", subject=token)
+            token_revoke(token=token, user=request.user)
             messages.success(request, _("Token revoked."))
             return redirect("tokens")
         name = request.POST.get("name", "").strip()[:100]
         if unsafe_text_errors(name, "name"):
             messages.error(request, _("The name holds characters that cannot be stored"))
             return redirect("tokens")
-        with transaction.atomic():
-            token, raw = token_create(user=request.user, name=name or "script")
-            audit_record(actor=request.user, verb="token.created", subject=token)
+        _token, raw = token_create(user=request.user, name=name or "script")
         request.session[NEW_TOKEN_KEY] = raw
         return redirect("tokens")
     return render(request, "campaigns/tokens.html", {

@@ -2,15 +2,21 @@
 
 import secrets
 
+from django.db import transaction
 from django.utils import timezone
 
+from .audit import audit_record
 from .models import ApiToken, hash_token
 
 
+@transaction.atomic
 def token_create(*, user, name: str = "script") -> tuple[ApiToken, str]:
+    """From the tokens page or POST /api/token/: either way it is in the audit trail."""
     raw = secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name[:100] or "script",
                                     key_hash=hash_token(raw), prefix=raw[:8])
+    audit_record(actor=user, verb="token.created", subject=token, subject_type="token",
+                 name=token.name)
     return token, raw
 
 
@@ -24,5 +30,9 @@ def token_user(raw: str):
     return token.user
 
 
-def token_revoke(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+@transaction.atomic
+def token_revoke(*, token: ApiToken, user) -> None:
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()):
+        audit_record(actor=user, verb="token.revoked", subject=token, subject_type="token",
+                     name=token.name)

@@ -149,3 +149,14 @@ def test_an_admin_uploads_a_file_and_watches_the_job_finish(page, live_server, e
     finally:
         stack.stop()
     assert emulator.post("reach", {"Condition": {"TagsOr": ["spring"]}})["reach"] == 3000
+
+
+def test_the_header_fits_a_phone_and_log_out_stays_reachable(page, live_server):
+    """Found by a fresh-eyes try: at 390 px the header did not wrap and hid "Log out"."""
+    make_user("ada", "Admins", is_staff=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server, "ada")
+    header = page.locator("header.top")
+    assert page.evaluate("document.querySelector('header.top').scrollWidth") <= 390
+    box = header.get_by_role("button", name="Log out").bounding_box()
+    assert box and box["x"] + box["width"] <= 390

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import close_old_connections, connection
+from django.test import Client
 from django.utils import timezone
 
 from campaigns import dispatch, services
@@ -141,6 +142,27 @@ def test_renaming_a_campaign_moved_to_the_next_day_does_not_send_it_at_once(clie
     campaign.refresh_from_db()
     assert campaign.name == "renamed"
     assert (campaign.send_at, campaign.due_at) == (send_at, moved_to)
+
+
+def test_renaming_in_the_editor_leaves_a_push_from_the_api_as_it_was(client, api, marketer):
+    """Found by a fresh-eyes try: a rename added OfflinePushInfo and MsgLifeTime defaults."""
+    created = post(api, "/api/campaigns/", {"name": "x", "push": PUSH}).json()
+    campaign = Campaign.objects.get(pk=created["id"])
+    client.force_login(marketer)
+    assert _resubmit(client, campaign, name="renamed").status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.name, campaign.push) == ("renamed", PUSH)
+
+
+def test_the_api_description_is_valid_for_its_docs_page(client, marketer):
+    """Found by a fresh-eyes try: /api/docs could not render: "201" was listed twice."""
+    def no_duplicates(pairs):
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), f"duplicated keys: {keys}"
+        return dict(pairs)
+    client.force_login(marketer)
+    json.loads(client.get("/api/openapi.json").content, object_pairs_hook=no_duplicates)
+    assert "swagger-ui" in client.get("/api/docs").content.decode()
 
 
 def test_renaming_keeps_the_second_of_two_half_past_ones(client, marketer):
@@ -401,3 +423,15 @@ def test_a_patch_racing_a_cancel_either_wins_whole_or_changes_nothing():
         else:
             assert campaign.name == "renamed"
         assert results["cancel"] == "ok" and campaign.status == "cancelled"
+
+
+def test_tokens_made_anywhere_are_in_the_audit_log_under_their_filter(client, marketer):
+    """Found by a fresh-eyes try: the API tokens filter showed nothing, and a token taken
+    through POST /api/token/ left no trace."""
+    api_client(Client(), marketer)  # POST /api/token/
+    client.force_login(marketer)
+    client.post("/tokens/", {"name": "nightly"})
+    admin = make_user("ada", "Admins", is_staff=True)
+    client.force_login(admin)
+    page = client.get("/audit/", {"kind": "token"}).content.decode()
+    assert page.count("created an API token") == 2 and "nightly" in page
