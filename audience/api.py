@@ -14,7 +14,8 @@ from ninja import Status, Body, File, Form, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import ConfigDict, Field
 
-from core.api import admin_auth, error
+from core.api import ERRORS as API_ERRORS
+from core.api import ErrorOut, admin_auth, error
 from pushclient import TencentError, explain
 from pushclient.payload import by_field, condition_violations
 
@@ -28,13 +29,7 @@ Action = Literal["add_tags", "remove_tags", "remove_all_tags", "set_attrs", "rem
 ApiFamily = Literal["all_member_push", "timpush"]
 
 
-class ErrorOut(Schema):
-    error: dict[str, list[str]] = Field(description="{field: [message]} when the import failed")
-    errors: dict[str, list[str]] | None = None
-
-
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
-          413: ErrorOut, 502: ErrorOut}
+ERRORS = {**API_ERRORS, 502: ErrorOut}
 
 
 class SegmentRef(Schema):

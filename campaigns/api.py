@@ -14,7 +14,7 @@ from ninja import Status, Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictBool
 
 from core import roles
-from core.api import error
+from core.api import ERRORS, error
 from core.times import parse_day, parse_iso_aware
 from core.tokens import token_create
 from pushclient import explain
@@ -108,13 +108,6 @@ class QuotaOut(Schema):
     resets_at: dt.datetime
 
 
-class ErrorOut(Schema):
-    error: str
-    errors: dict[str, list[str]] | None = None
-
-
-ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
-          413: ErrorOut}
 
 
 def campaign_json(campaign: Campaign, *, with_attempts: bool = True) -> dict:

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
@@ -105,6 +105,16 @@ api = NinjaAPI(
                 "audience. Every error answers {\"error\", \"errors\": {field: [rules]}}.",
     parser=SafeJSONParser(), renderer=ExactTimesRenderer(), auth=marketer_auth, docs_decorator=login_required,
 )
+
+
+class ErrorOut(Schema):
+    """Every error the API answers: a sentence, and for bad input the rules by field."""
+    error: str
+    errors: dict[str, list[str]] | None = None
+
+
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
+          413: ErrorOut, 429: ErrorOut}
 
 
 def error(request, status: int, message: str, errors: dict | None = None):
