@@ -43,11 +43,11 @@ class _LocalQueue:
     def __init__(self):
         self._lock = threading.Lock()
 
-    def run(self, acquire) -> None:
+    def run(self, acquire) -> float:
         started = time.monotonic()
         try:
             with self._lock:
-                acquire()
+                return acquire()
         finally:
             _waited.seconds = waited_seconds() + time.monotonic() - started
 
@@ -66,7 +66,7 @@ if redis.call('ZCARD', key) < limit then
   redis.call('ZADD', key, now, now .. ':' .. seq)
   redis.call('PEXPIRE', key, math.ceil(window_us / 500))
   redis.call('SET', key .. ':tat', math.max(tat, now) + spacing, 'PX', math.ceil(window_us / 500))
-  return 0
+  return -now
 end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 return tonumber(oldest[2]) + window_us - now + 1
@@ -81,10 +81,11 @@ class RedisLimiter:
         self._recovering = False
         self._queue = _LocalQueue()
 
-    def acquire(self) -> None:
-        self._queue.run(self._acquire)
+    def acquire(self) -> float:
+        """Wait for a permit; returns when it was granted, in seconds on Redis's clock."""
+        return self._queue.run(self._acquire)
 
-    def _acquire(self) -> None:
+    def _acquire(self) -> float:
         while True:
             try:
                 wait_us = self._script(keys=[self.key],
@@ -100,8 +101,8 @@ class RedisLimiter:
                 self._recovering = False
                 time.sleep(self.window)
                 continue
-            if not wait_us:
-                return
+            if wait_us <= 0:  # granted: the script answers minus the moment it granted
+                return -wait_us / 1e6
             time.sleep(wait_us / 1e6)
 
 
@@ -111,10 +112,11 @@ class FileLimiter:
         path.touch(exist_ok=True)
         self._queue = _LocalQueue()
 
-    def acquire(self) -> None:
-        self._queue.run(self._acquire)
+    def acquire(self) -> float:
+        """Wait for a permit; returns when it was granted, in seconds on this host's clock."""
+        return self._queue.run(self._acquire)
 
-    def _acquire(self) -> None:
+    def _acquire(self) -> float:
         while True:
             with open(self.path, "r+") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
@@ -131,7 +133,7 @@ class FileLimiter:
                     handle.seek(0)
                     handle.truncate()
                     handle.write(json.dumps({"log": calls, "tat": max(tat, now) + spacing}))
-                    return
+                    return now
                 else:
                     wait = calls[0] + self.window - now
             time.sleep(max(wait, 0.0005))
