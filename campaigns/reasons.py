@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import fill
 from pushclient import explain
 
 REASONS = {
@@ -23,16 +24,11 @@ REASONS = {
 }
 
 
-class _Params(dict):
-    def __missing__(self, key):
-        return ""
-
-
 def reason_words(code: str, params: dict | None) -> str:
     if not code:
         return ""
-    params = _Params(params or {})
+    params = dict(params or {})
     if "code" in params and "explanation" not in params:
         params["explanation"] = explain(params["code"], params.get("info", ""))
     template = REASONS.get(code)
-    return str(template).format_map(params) if template else code
+    return fill(template, params) if template else code

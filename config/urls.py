@@ -34,4 +34,4 @@ urlpatterns = [
     path("api/", api.urls),
 ]
 
-handler404 = "core.views.not_found"
+handler404 = "core.api.not_found"

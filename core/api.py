@@ -13,6 +13,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -196,6 +197,13 @@ def _forbidden(request, exc):
 def _not_found(request, exc):
     return error(request, 404, _("Nothing at %(path)s: check the URL and the id")
                  % {"path": request.path})
+
+
+def not_found(request, exception=None):
+    """The site's 404: under /api/ in the API's shape, like every other API answer."""
+    if request.path.startswith("/api/"):
+        return _not_found(request, exception)
+    return page_not_found(request, exception)
 
 
 @api.exception_handler(HttpError)

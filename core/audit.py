@@ -47,9 +47,14 @@ def audit_record(*, actor, verb: str, subject=None, subject_type: str = "",
         params=params)
 
 
-class _Defaulting(dict):
+class _Blank(dict):
     def __missing__(self, key):
         return ""
+
+
+def fill(template, params: dict) -> str:
+    """A stored code's words with its parameters; a parameter it lacks is left blank."""
+    return str(template).format_map(_Blank(params))
 
 
 def audit_words(event: AuditEvent, describe=None) -> str:
@@ -57,7 +62,7 @@ def audit_words(event: AuditEvent, describe=None) -> str:
     params = dict(event.params)
     if describe is not None:
         params.update(describe(event))
-    return str(VERBS.get(event.verb, event.verb)).format_map(_Defaulting(params)).strip()
+    return fill(VERBS.get(event.verb, event.verb), params).strip()
 
 
 @receiver(user_logged_in)
