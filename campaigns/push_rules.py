@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 
 from audience.rules import account_id_errors
+from core.payload_words import PATH_WORDS, Problem, field_words
 from pushclient.payload import ATTR_KEYS, TAG_KEYS, is_int
 
 # The fields that carry what a phone downloads, for each element (spec §7.1's REST-sendable
@@ -28,91 +29,107 @@ def _blank(value) -> bool:
     return not isinstance(value, str) or not value.strip()
 
 
-def _element_errors(prefix: str, msg_type: str, content: dict) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+def _element_errors(prefix: str, msg_type: str, content: dict, push) -> list[Problem]:
+    errors: list[Problem] = []
 
-    def refuse(field: str, message: str) -> None:
-        errors.setdefault(f"{prefix}.{field}", []).append(message)
+    def refuse(field: str, message: str, rule: str) -> None:
+        errors.append(Problem(f"{prefix}.{field}", rule, message))
+
+    def words(field: str) -> str:
+        return field_words(f"{prefix}.{field}", push)
 
     if msg_type == "TIMTextElem" and isinstance(content.get("Text"), str) and \
             not content["Text"].strip():
         refuse("Text", _("The text is empty. Tencent would send it, but people would get an "
-                         "empty message: write the text."))
+                         "empty message: write the text."), "product.text_empty")
     for name in MEDIA_FIELDS.get(msg_type, ()):
         if _blank(content.get(name)):
             refuse(name, _("%(field)s is missing. Tencent would send the element without it, "
-                           "but phones could not download it: give the file's %(field)s.")
-                   % {"field": name})
+                           "but phones could not download it: fill it in.")
+                   % {"field": words(name)}, "product.media_missing")
     if msg_type == "TIMImageElem":
         images = content.get("ImageInfoArray")
         if not isinstance(images, list) or not images:
             refuse("ImageInfoArray", _("The image has no picture URL. Tencent would send it, "
-                                       "but phones would show nothing: add the image's URL."))
+                                       "but phones would show nothing: add the image's URL."),
+                   "product.image_url_missing")
         else:
             for i, info in enumerate(images):
                 if not isinstance(info, dict) or _blank(info.get("URL")):
                     refuse(f"ImageInfoArray[{i}].URL", _(
                         "Image %(number)d has no URL. Tencent would send it, but phones would "
-                        "show nothing: add the image's URL.") % {"number": i + 1})
+                        "show nothing: add the image's URL.") % {"number": i + 1},
+                           "product.image_url_missing")
     if msg_type == "TIMLocationElem":
         for name in ("Latitude", "Longitude"):
             if not isinstance(content.get(name), (int, float)) or isinstance(content.get(name),
                                                                              bool):
                 refuse(name, _("%(field)s is missing. Tencent would send the location without "
-                               "it, but phones could not place it on a map.") % {"field": name})
+                               "it, but phones could not place it on a map.")
+                       % {"field": words(name)}, "product.location_missing")
     return errors
 
 
-def _condition_errors(condition) -> dict[str, list[str]]:
+def _condition_errors(condition) -> list[Problem]:
     if not isinstance(condition, dict):
-        return {}
-    errors: dict[str, list[str]] = {}
+        return []
+    errors: list[Problem] = []
     for key in condition:
+        field = f"Condition.{key}"
         if key not in TAG_KEYS + ATTR_KEYS:
-            errors[f"Condition.{key}"] = [_(
+            errors.append(Problem(field, "product.condition_unknown", _(
                 "%(key)s is not a condition the dashboard sends; use %(keys)s. Tencent would "
                 "ignore it and the push could reach everyone.")
-                % {"key": key, "keys": ", ".join(TAG_KEYS + ATTR_KEYS)}]
+                % {"key": key, "keys": ", ".join(str(PATH_WORDS[f"Condition.{k}"])
+                                                 for k in TAG_KEYS + ATTR_KEYS)}))
         elif condition[key] in ([], {}):
-            errors[f"Condition.{key}"] = [_(
+            errors.append(Problem(field, "product.condition_empty", _(
                 "%(key)s is empty. Tencent would ignore it and the push could reach more "
                 "people than meant: list at least one, or leave the condition out to reach "
-                "everyone.") % {"key": key}]
+                "everyone.") % {"key": field_words(field)}))
     return errors
 
 
-def _offline_errors(info) -> dict[str, list[str]]:
+def _offline_errors(info) -> list[Problem]:
     if not isinstance(info, dict):
-        return {}
-    errors: dict[str, list[str]] = {}
+        return []
+    errors: list[Problem] = []
     for path in ZERO_OR_ONE_FIELDS:
         value = info
         for part in path:
             value = value.get(part) if isinstance(value, dict) else None
         if value is not None and not (is_int(value) and value in (0, 1)):
             field = ".".join(("OfflinePushInfo",) + path)
-            errors[field] = [_("%(field)s must be 0 or 1. Tencent documents no other value, so "
-                               "the dashboard sends none.") % {"field": path[-1]}]
+            errors.append(Problem(field, "product.zero_or_one", _(
+                "%(field)s must be 0 or 1. Tencent documents no other value, so the dashboard "
+                "sends none.") % {"field": field_words(field)}))
+    return errors
+
+
+def push_product_problems(push) -> list[Problem]:
+    """What the product refuses, each with its rule id; [] when it has nothing to say."""
+    if not isinstance(push, dict):
+        return []
+    errors: list[Problem] = []
+    body = push.get("MsgBody")
+    for index, element in enumerate(body if isinstance(body, list) else []):
+        if isinstance(element, dict) and isinstance(element.get("MsgContent"), dict):
+            errors += _element_errors(f"MsgBody[{index}].MsgContent",
+                                      str(element.get("MsgType")), element["MsgContent"], push)
+    if push.get("From_Account") == "":
+        errors.append(Problem("From_Account", "product.sender_empty", _(
+            "The sender is empty. Leave it out to send as the app's admin account.")))
+    elif "From_Account" in push:
+        errors += [Problem("From_Account", "product.sender_invalid", message)
+                   for message in account_id_errors(_("The sender"), push["From_Account"])]
+    errors += _condition_errors(push.get("Condition"))
+    errors += _offline_errors(push.get("OfflinePushInfo"))
     return errors
 
 
 def push_product_errors(push) -> dict[str, list[str]]:
     """{field path: [messages]} for what the product refuses; {} when it has nothing to say."""
-    if not isinstance(push, dict):
-        return {}
     errors: dict[str, list[str]] = {}
-    body = push.get("MsgBody")
-    for index, element in enumerate(body if isinstance(body, list) else []):
-        if isinstance(element, dict) and isinstance(element.get("MsgContent"), dict):
-            errors.update(_element_errors(f"MsgBody[{index}].MsgContent",
-                                          str(element.get("MsgType")), element["MsgContent"]))
-    if push.get("From_Account") == "":
-        errors["From_Account"] = [_("The sender is empty. Leave it out to send as the app's "
-                                    "admin account.")]
-    elif "From_Account" in push:
-        account_errors = account_id_errors(_("The sender"), push["From_Account"])
-        if account_errors:
-            errors["From_Account"] = account_errors
-    errors.update(_condition_errors(push.get("Condition")))
-    errors.update(_offline_errors(push.get("OfflinePushInfo")))
+    for problem in push_product_problems(push):
+        errors.setdefault(problem.field, []).append(problem.message)
     return errors

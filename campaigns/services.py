@@ -19,10 +19,11 @@ from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
 from core.text import unsafe_text_errors
 from core.times import aware_or_error, zone_or_error
-from pushclient.payload import ATTR_KEYS, by_field, push_violations
+from core.payload_words import Problem, problems_of
+from pushclient.payload import ATTR_KEYS, push_violations
 
 from .models import Campaign
-from .push_rules import push_product_errors
+from .push_rules import push_product_problems
 from .quota import quota_day_lock, quota_day_of, quota_remaining
 from .states import EDITABLE, campaign_transition
 
@@ -30,33 +31,51 @@ PUSH_FIELDS = ("MsgBody", "Condition", "OfflinePushInfo", "MsgLifeTime", "From_A
 Status = Campaign.Status
 UNSET = object()
 
-def push_errors(push) -> dict[str, list[str]]:
-    """Every rule the push breaks, by field: Tencent's documented rules (pushclient) checked
-    against the app's attribute names, then the product's own."""
+def push_problems(push) -> list[Problem]:
+    """Every rule the push breaks, each with its rule id and words in the active language:
+    Tencent's documented rules (pushclient) checked against the app's attribute names, then
+    the product's own."""
     if not isinstance(push, dict):
-        return {"push": [_("push must be an object holding the im_push body")]}
-    errors = unsafe_text_errors(push, "")
-    if errors:
-        return errors
-    for key in sorted(set(push) - set(PUSH_FIELDS)):
-        errors.setdefault(key, []).append(
-            _("%(key)s is not an im_push field; use %(fields)s")
-            % {"key": key, "fields": ", ".join(PUSH_FIELDS)})
+        return [Problem("push", "push.not_object",
+                        _("push must be an object holding the im_push body"))]
+    unsafe = unsafe_text_errors(push, "")
+    if unsafe:
+        return [Problem(field, "text.unsafe", message)
+                for field, messages in unsafe.items() for message in messages]
+    problems = [Problem(key, "push.unknown_field",
+                        _("%(key)s is not an im_push field; use %(fields)s")
+                        % {"key": key, "fields": ", ".join(PUSH_FIELDS)})
+                for key in sorted(set(push) - set(PUSH_FIELDS))]
     condition = push.get("Condition")
     attr_names = None
     if isinstance(condition, dict) and any(k in condition for k in ATTR_KEYS):
         attr_names = attribute_names_for_rules()
         if attr_names is None:
-            errors.setdefault("Condition", []).append(
-                _("The app's attribute names could not be read from Tencent, so a condition on "
-                  "attributes cannot be checked; try again in a minute"))
+            problems.append(Problem("Condition", "attrs.names_unreadable", _(
+                "The app's attribute names could not be read from Tencent, so a condition on "
+                "attributes cannot be checked; try again in a minute")))
             attr_names = ()
-    for field, messages in by_field(push_violations(push, attr_names=attr_names,
-                                                     require_msg_random=False)).items():
-        errors.setdefault(field, []).extend(messages)
-    for field, messages in push_product_errors(push).items():
-        errors.setdefault(field, []).extend(messages)
+    problems += problems_of(push_violations(push, attr_names=attr_names,
+                                            require_msg_random=False), push)
+    return problems + push_product_problems(push)
+
+
+def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        errors.setdefault(problem.field, []).append(problem.message)
     return errors
+
+
+def push_errors(push) -> dict[str, list[str]]:
+    """{wire path: [messages]}, the shape forms and the JSON API show."""
+    return problems_by_field(push_problems(push))
+
+
+def _invalid_push(name_errors: dict, problems: list[Problem]) -> InvalidInput:
+    return InvalidInput({**name_errors, **problems_by_field(problems)},
+                        rules=[{"field": p.field, "rule": p.rule, "message": p.message}
+                               for p in problems] or None)
 
 
 def _name_errors(name) -> dict[str, list[str]]:
@@ -109,9 +128,9 @@ def _refused(campaign: Campaign, action: str) -> TransitionRefused:
 @transaction.atomic
 def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None = None,
                     tz: str | None = None, allow_late: bool = False) -> Campaign:
-    errors = {**_name_errors(name), **push_errors(push)}
-    if errors:
-        raise InvalidInput(errors)
+    name_errors, problems = _name_errors(name), push_problems(push)
+    if name_errors or problems:
+        raise _invalid_push(name_errors, problems)
     zone = zone_or_error(settings.TIME_ZONE if tz is None else tz)
     now = timezone.now()
     if send_at is not None:
@@ -133,10 +152,10 @@ def campaign_update(*, campaign: Campaign, user, name: str | None = None,
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status not in EDITABLE:
         raise _refused(campaign, _("edited"))
-    errors = {**(_name_errors(name) if name is not None else {}),
-              **(push_errors(push) if push is not None else {})}
-    if errors:
-        raise InvalidInput(errors)
+    name_errors = _name_errors(name) if name is not None else {}
+    problems = push_problems(push) if push is not None else []
+    if name_errors or problems:
+        raise _invalid_push(name_errors, problems)
     now = timezone.now()
     if tz is not None:
         campaign.timezone = zone_or_error(tz).key

@@ -15,7 +15,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 from django.utils.translation import gettext_lazy
-from ninja import NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
@@ -108,20 +108,30 @@ api = NinjaAPI(
 )
 
 
+class RuleOut(Schema):
+    field: str = Field(description="The wire path, e.g. Condition.TagsOr")
+    rule: str = Field(description="A stable rule id, e.g. tags.too_many")
+    message: str = Field(description="The rule in the requester's language (Accept-Language)")
+
+
 class ErrorOut(Schema):
     """Every error the API answers: a sentence, and for bad input the rules by field."""
     error: str
     errors: dict[str, list[str]] | None = None
+    rules: list[RuleOut] | None = None
 
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
           413: ErrorOut, 429: ErrorOut}
 
 
-def error(request, status: int, message: str, errors: dict | None = None):
+def error(request, status: int, message: str, errors: dict | None = None,
+          rules: list[dict] | None = None):
     body = {"error": str(message)}
     if errors is not None:
         body["errors"] = errors
+    if rules:
+        body["rules"] = rules
     return api.create_response(request, body, status=status)
 
 
@@ -174,7 +184,7 @@ def _validation(request, exc: ValidationError):
 
 @api.exception_handler(InvalidInput)
 def _invalid(request, exc: InvalidInput):
-    return error(request, 400, _("Invalid input"), exc.errors)
+    return error(request, 400, _("Invalid input"), exc.errors, exc.rules)
 
 
 @api.exception_handler(TransitionRefused)

@@ -4,9 +4,12 @@
 class InvalidInput(Exception):
     """Bad input: `errors` maps each field to the rules it broke, in the person's language."""
 
-    def __init__(self, errors: dict[str, list[str]]):
+    def __init__(self, errors: dict[str, list[str]], *, rules: list[dict] | None = None):
         super().__init__("; ".join(str(m) for ms in errors.values() for m in ms))
         self.errors = {field: [str(m) for m in messages] for field, messages in errors.items()}
+        # Where a rule has a stable id: [{"field", "rule", "message"}], for API callers that
+        # act on the rule rather than on its words.
+        self.rules = rules
 
 
 class TransitionRefused(Exception):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field as dataclass_field
 
 MAX_ACCOUNTS_PER_CALL = 100  # §2.4–§2.10, §3: 90018
 MAX_BATCH_ACCOUNTS = 500  # §3.2: To_Account holds 1–500 accounts
@@ -36,9 +36,14 @@ TIMPUSH_TAG_KEYS = ("TagsAnd", "TagsOr", "TagsNot")  # §3.1, §3.5
 
 @dataclass(frozen=True)
 class Violation:
+    """One broken rule. `message` is English for callers without a translation layer; `rule`
+    is a stable id and `params` its values, so a product can word it in any language (the
+    dashboard does, keyed by rule id). `field` is the wire path, e.g. Condition.TagsOr."""
     field: str
     message: str
     code: int
+    rule: str = ""
+    params: dict = dataclass_field(default_factory=dict, compare=False)
 
 
 class PayloadError(ValueError):
@@ -127,40 +132,40 @@ def _element_violations(index: int, element) -> list[Violation]:
     field = f"MsgBody[{index}]"
     if not isinstance(element, dict):
         return [Violation(field, f"{field} must be an object with MsgType and MsgContent",
-                          90002)]  # §7.1: neither a known MsgType nor a MsgContent
+                          90002, "element.not_object")]  # §7.1: neither a known MsgType nor a MsgContent
     if element.get("MsgType") not in ELEMENT_FIELDS:
         return [Violation(f"{field}.MsgType", f"{field}.MsgType must be one of "
-                          f"{', '.join(ELEMENT_FIELDS)}", 90002)]  # §7.1
+                          f"{', '.join(ELEMENT_FIELDS)}", 90002, "element.type", {"choices": list(ELEMENT_FIELDS)})]  # §7.1
     if "MsgContent" not in element:
         return [Violation(f"{field}.MsgContent", f"{field}.MsgContent is required",
-                          90002)]  # §7.1
+                          90002, "element.no_content")]  # §7.1
     content = element["MsgContent"]
     prefix = f"{field}.MsgContent"
     if not isinstance(content, dict):
-        return [Violation(prefix, f"{prefix} must be an object", 90010)]  # §7.1
+        return [Violation(prefix, f"{prefix} must be an object", 90010, "element.content_not_object")]  # §7.1
     if element["MsgType"] == "TIMTextElem" and not isinstance(content.get("Text"), str):
-        return [Violation(f"{prefix}.Text", f"{prefix}.Text must be text", 90002)]  # §7.1
+        return [Violation(f"{prefix}.Text", f"{prefix}.Text must be text", 90002, "element.text_not_text")]  # §7.1
     return []
 
 
 def msg_body_violations(body) -> list[Violation]:
     if not isinstance(body, list):
         return [Violation("MsgBody", "MsgBody must be a list of message elements",
-                          90007)]  # §2.1
+                          90007, "msg_body.not_list")]  # §2.1
     if not body:
         # §2.1: MsgBody is required and 90002 is "MsgBody does not match the message format";
         # a list with no element carries no message [INFERRED].
-        return [Violation("MsgBody", "MsgBody is empty; add at least one message element", 90002)]
+        return [Violation("MsgBody", "MsgBody is empty; add at least one message element", 90002, "msg_body.empty")]
     out = []
     for index, element in enumerate(body):
         out += _element_violations(index, element)
     customs = sum(1 for e in body if isinstance(e, dict) and e.get("MsgType") == "TIMCustomElem")
     if customs > 1:
         out.append(Violation("MsgBody", f"MsgBody holds {customs} custom elements; at most 1 is "
-                             "allowed", 90002))  # §7.1, §4
+                             "allowed", 90002, "msg_body.custom_count", {"count": customs, "max": 1}))  # §7.1, §4
     if not out and json_len(body) > MAX_MSGBODY_BYTES:
         out.append(Violation("MsgBody", f"MsgBody is {json_len(body)} bytes; at most "
-                             f"{MAX_MSGBODY_BYTES} bytes are allowed", 80002))  # §1.4
+                             f"{MAX_MSGBODY_BYTES} bytes are allowed", 80002, "msg_body.too_big", {"size": json_len(body), "max": MAX_MSGBODY_BYTES}))  # §1.4
     return out
 
 
@@ -169,7 +174,7 @@ def msg_body_violations(body) -> list[Violation]:
 def _tag_list_shape(field: str, tags) -> list[Violation]:
     # §2.1: tag conditions are Array<String>; anything else does not parse as the request.
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        return [Violation(field, f"{field} must be a list of tag strings", 90001)]
+        return [Violation(field, f"{field} must be a list of tag strings", 90001, "tags.not_list")]
     return []
 
 
@@ -179,14 +184,14 @@ def tags_violations(field: str, tags: list[str], *, max_tags: int = MAX_TAGS_PER
     out = []
     if len(tags) > max_tags:
         out.append(Violation(field, f"{field} holds {len(tags)} tags; at most {max_tags} are "
-                             "allowed", 90032))  # §2.1, §2.8
+                             "allowed", 90032, "tags.too_many", {"count": len(tags), "max": max_tags}))  # §2.1, §2.8
     if empty_code and any(t == "" for t in tags):
         out.append(Violation(field, f"{field} holds an empty tag; every tag needs text",
-                             empty_code))  # §2.1 90040
+                             empty_code, "tags.empty_tag"))  # §2.1 90040
     for tag in tags:
         if utf8_len(tag) > MAX_TAG_BYTES:
             out.append(Violation(field, f"{field} tag '{tag[:20]}…' is {utf8_len(tag)} bytes; "
-                                 f"at most {MAX_TAG_BYTES} bytes are allowed", 90020))  # §2.1
+                                 f"at most {MAX_TAG_BYTES} bytes are allowed", 90020, "tags.too_long", {"tag": tag, "size": utf8_len(tag), "max": MAX_TAG_BYTES}))  # §2.1
     return out
 
 
@@ -194,17 +199,17 @@ def attrs_violations(field: str, attrs, attr_names: Iterable[str] | None) -> lis
     """An {attribute name: value} map (§2.5, §5): names must be the app's when known, values
     text of at most 50 bytes. All 90033 ("invalid attribute"; value length [UNCERTAIN] §2.5)."""
     if not isinstance(attrs, dict) or not all(isinstance(v, str) for v in attrs.values()):
-        return [Violation(field, f"{field} must map attribute names to text values", 90033)]
+        return [Violation(field, f"{field} must map attribute names to text values", 90033, "attrs.not_map")]
     out = []
     known = None if attr_names is None else set(attr_names)
     for name, value in attrs.items():
         if known is not None and name not in known:
             choices = ", ".join(sorted(known)) or "none are defined yet"
             out.append(Violation(field, f"{field} names attribute '{name}', which is not one of "
-                                 f"the app's attribute names ({choices})", 90033))
+                                 f"the app's attribute names ({choices})", 90033, "attrs.unknown_name", {"name": name, "choices": sorted(known)}))
         if utf8_len(value) > MAX_ATTR_BYTES:
             out.append(Violation(field, f"{field}['{name}'] is {utf8_len(value)} bytes; at most "
-                                 f"{MAX_ATTR_BYTES} bytes are allowed", 90033))
+                                 f"{MAX_ATTR_BYTES} bytes are allowed", 90033, "attrs.value_too_long", {"name": name, "size": utf8_len(value), "max": MAX_ATTR_BYTES}))
     return out
 
 
@@ -212,12 +217,12 @@ def condition_violations(condition, *, attr_names: Iterable[str] | None = None,
                          tag_keys: tuple[str, ...] = TAG_KEYS) -> list[Violation]:
     """Spec §5, in its order. Keys other than the documented ones are left to the server."""
     if not isinstance(condition, dict):
-        return [Violation("Condition", "Condition must be an object", 90001)]  # §5
+        return [Violation("Condition", "Condition must be an object", 90001, "condition.not_object")]  # §5
     present_tags = [k for k in tag_keys if k in condition]
     present_attrs = [k for k in ATTR_KEYS if k in condition]
     if present_tags and present_attrs:
         return [Violation("Condition", "Condition targets tags and attributes at once; choose "
-                          "either tags or attributes", 90039)]  # §5 rule 3
+                          "either tags or attributes", 90039, "condition.tags_and_attrs")]  # §5 rule 3
     out = []
     for key in present_tags:
         out += _tag_list_shape(f"Condition.{key}", condition[key])
@@ -231,7 +236,7 @@ def condition_violations(condition, *, attr_names: Iterable[str] | None = None,
     both = set(condition.get("TagsAnd", [])) & set(condition.get("TagsOr", []))
     if both:
         out.append(Violation("Condition", f"Tag '{sorted(both)[0]}' is in both TagsAnd and "
-                             "TagsOr; a tag may appear in only one of them", 90022))  # §5 rule 4
+                             "TagsOr; a tag may appear in only one of them", 90022, "condition.tag_in_both", {"tag": sorted(both)[0]}))  # §5 rule 4
     for key in present_attrs:
         out += attrs_violations(f"Condition.{key}", condition[key], attr_names)
     return out
@@ -245,7 +250,7 @@ def account_violations(field: str, account) -> list[Violation]:
     """§1.4 60015: an account must be a string. Nothing else about an id is documented as
     refused (the docs' own sample holds a space, §2.4)."""
     if not isinstance(account, str):
-        return [Violation(field, f"{field} must be an account id (text)", 60015)]
+        return [Violation(field, f"{field} must be an account id (text)", 60015, "account.not_text")]
     return []
 
 
@@ -253,7 +258,7 @@ def _msg_random_violations(body: dict, code: int) -> list[Violation]:
     value = body.get("MsgRandom")
     if not (is_int(value) and 0 <= value <= MAX_UINT32):
         return [Violation("MsgRandom", "MsgRandom must be an integer from 0 to "
-                          f"{MAX_UINT32}", code)]
+                          f"{MAX_UINT32}", code, "msg_random.range", {"max": MAX_UINT32})]
     return []
 
 
@@ -261,7 +266,7 @@ def _lifetime_violations(body: dict) -> list[Violation]:
     value = body.get("MsgLifeTime", 0)
     if not (is_int(value) and 0 <= value <= MAX_LIFETIME_SECONDS):
         return [Violation("MsgLifeTime", "MsgLifeTime must be a whole number of seconds from 0 "
-                          f"to {MAX_LIFETIME_SECONDS} (7 days)", 90026)]  # §2.1
+                          f"to {MAX_LIFETIME_SECONDS} (7 days)", 90026, "lifetime.range", {"max": MAX_LIFETIME_SECONDS})]  # §2.1
     return []
 
 
@@ -269,7 +274,7 @@ def push_violations(body, *, attr_names: Iterable[str] | None = None,
                     require_msg_random: bool = True) -> list[Violation]:
     """`v4/all_member_push/im_push` (§2.1), checked in the order of §5."""
     if not isinstance(body, dict):
-        return [Violation("body", "The push must be a JSON object", 90001)]  # §2.1
+        return [Violation("body", "The push must be a JSON object", 90001, "push.not_object")]  # §2.1
     out = []
     if require_msg_random or "MsgRandom" in body:
         out += _msg_random_violations(body, 90005)  # §2.1
@@ -292,7 +297,7 @@ def timpush_push_violations(body, *, attr_names: Iterable[str] | None = None) ->
     """`v4/timpush/push` (§3.1): the push-service variant (no MsgBody) and the IM variant
     (MsgBody, OnlineOnlyFlag); the same Condition as §5, plus TagsNot (§3.5)."""
     if not isinstance(body, dict):
-        return [Violation("body", "The push must be a JSON object", 90001)]  # §3.1
+        return [Violation("body", "The push must be a JSON object", 90001, "push.not_object")]  # §3.1
     out = _msg_random_violations(body, 90005)  # §3.1 90005
     if "MsgBody" in body:
         out += msg_body_violations(body["MsgBody"])
@@ -304,26 +309,26 @@ def timpush_push_violations(body, *, attr_names: Iterable[str] | None = None) ->
                                     tag_keys=TIMPUSH_TAG_KEYS)
     if not out and json_len(body) > MAX_TIMPUSH_BODY_BYTES:
         out.append(Violation("body", f"The push is {json_len(body)} bytes; at most "
-                             f"{MAX_TIMPUSH_BODY_BYTES} bytes are allowed", 90056))  # §3.1
+                             f"{MAX_TIMPUSH_BODY_BYTES} bytes are allowed", 90056, "push.too_big", {"size": json_len(body), "max": MAX_TIMPUSH_BODY_BYTES}))  # §3.1
     return out
 
 
 def batch_violations(body) -> list[Violation]:
     """`v4/timpush/batch` (§3.2)."""
     if not isinstance(body, dict):
-        return [Violation("body", "The push must be a JSON object", 90001)]  # §3.2
+        return [Violation("body", "The push must be a JSON object", 90001, "push.not_object")]  # §3.2
     # §3.2's sample answers an invalid MsgRandom with 90001 "Invalid format of MsgRandom".
     out = _msg_random_violations(body, 90001)
     accounts = body.get("To_Account")
     if isinstance(accounts, list) and len(accounts) > MAX_BATCH_ACCOUNTS:
         out.append(Violation("To_Account", f"To_Account holds {len(accounts)} accounts; at most "
-                             f"{MAX_BATCH_ACCOUNTS} are allowed", 90018))  # §4 [INFERRED]
+                             f"{MAX_BATCH_ACCOUNTS} are allowed", 90018, "accounts.too_many", {"count": len(accounts), "max": MAX_BATCH_ACCOUNTS}))  # §4 [INFERRED]
     for i, account in enumerate(accounts if isinstance(accounts, list) else []):
         out += account_violations(f"To_Account[{i}]", account)
     data_id = body.get("DataId")
     if isinstance(data_id, str) and utf8_len(data_id) > MAX_DATA_ID_BYTES:
         out.append(Violation("DataId", f"DataId is {utf8_len(data_id)} bytes; at most "
-                             f"{MAX_DATA_ID_BYTES} bytes are allowed", 90057))  # §3.2
+                             f"{MAX_DATA_ID_BYTES} bytes are allowed", 90057, "data_id.too_long", {"size": utf8_len(data_id), "max": MAX_DATA_ID_BYTES}))  # §3.2
     return out
 
 
@@ -334,22 +339,22 @@ def attr_names_violations(names) -> list[Violation]:
     duplicate name (the timpush variant documents 90033 for a duplicate, §3)."""
     field = "AttrNames"
     if not isinstance(names, dict):
-        return [Violation(field, "AttrNames must map indexes '0'–'9' to names", 90033)]
+        return [Violation(field, "AttrNames must map indexes '0'–'9' to names", 90033, "attr_names.not_map")]
     out = []
     for key, name in names.items():
         item = f"AttrNames['{key}']"
         if key not in {str(i) for i in range(MAX_ATTR_NAMES)}:
             out.append(Violation(item, f"{item}: the index must be one of '0' to '9' (at most "
-                                 f"{MAX_ATTR_NAMES} attributes)", 90033))
+                                 f"{MAX_ATTR_NAMES} attributes)", 90033, "attr_names.index", {"key": key, "max": MAX_ATTR_NAMES}))
         elif not isinstance(name, str):
-            out.append(Violation(item, f"{item} must be a name (text)", 90033))
+            out.append(Violation(item, f"{item} must be a name (text)", 90033, "attr_names.not_text"))
         elif utf8_len(name) > MAX_ATTR_BYTES:
             out.append(Violation(item, f"{item} is {utf8_len(name)} bytes; at most "
-                                 f"{MAX_ATTR_BYTES} bytes are allowed", 90033))
+                                 f"{MAX_ATTR_BYTES} bytes are allowed", 90033, "attr_names.too_long", {"size": utf8_len(name), "max": MAX_ATTR_BYTES}))
     values = [n for n in names.values() if isinstance(n, str)]
     for name in sorted({n for n in values if values.count(n) > 1}):
         out.append(Violation(field, f"AttrNames uses '{name}' for more than one index; names "
-                             "must be unique", 90033))
+                             "must be unique", 90033, "attr_names.duplicate", {"name": name}))
     return out
 
 
@@ -357,10 +362,10 @@ def accounts_violations(field: str, accounts) -> list[Violation]:
     """A To_Account list (§2.4, §2.7, §2.10, §3): at most 100 accounts (90018), each a string.
     An empty list has no documented answer: the server decides."""
     if not isinstance(accounts, list):
-        return [Violation(field, f"{field} must be a list of account ids", 90001)]  # §2.4 Array
+        return [Violation(field, f"{field} must be a list of account ids", 90001, "accounts.not_list")]  # §2.4 Array
     if len(accounts) > MAX_ACCOUNTS_PER_CALL:
         return [Violation(field, f"{field} holds {len(accounts)} accounts; at most "
-                          f"{MAX_ACCOUNTS_PER_CALL} are allowed per call", 90018)]
+                          f"{MAX_ACCOUNTS_PER_CALL} are allowed per call", 90018, "accounts.too_many", {"count": len(accounts), "max": MAX_ACCOUNTS_PER_CALL})]
     out = []
     for i, account in enumerate(accounts):
         out += account_violations(f"{field}[{i}]", account)
@@ -372,7 +377,7 @@ def user_entries_violations(entries, *, value_key: str, check) -> list[Violation
     {To_Account, <value_key>}."""
     field = "UserAttrs" if value_key == "Attrs" else "UserTags"
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        return [Violation(field, f"{field} must be a list of objects", 90001)]  # §2.5 Array
+        return [Violation(field, f"{field} must be a list of objects", 90001, "entries.not_objects")]  # §2.5 Array
     out = accounts_violations(field, [e.get("To_Account") for e in entries])
     for i, entry in enumerate(entries):
         out += check(f"{field}[{i}].{value_key}", entry.get(value_key))
@@ -399,5 +404,5 @@ def attr_map_check(attr_names: Iterable[str] | None):
 def attr_list_check(field: str, names) -> list[Violation]:
     # §2.6: Attrs is an Array of attribute names.
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        return [Violation(field, f"{field} must be a list of attribute names", 90033)]
+        return [Violation(field, f"{field} must be a list of attribute names", 90033, "attr_list.not_names")]
     return []

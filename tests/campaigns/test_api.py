@@ -92,13 +92,13 @@ def test_patch_edits_and_reschedules_and_cancel_ends_it(api):
 @pytest.mark.parametrize("body, field, message", [
     ({"name": "", "push": PUSH}, "name", "name is required"),
     ({"name": "x", "push": {"MsgBody": TEXT, "Condition": {"TagsOr": [str(i) for i in range(11)]}}},
-     "Condition.TagsOr", "Condition.TagsOr holds 11 tags; at most 10 are allowed"),
+     "Condition.TagsOr", "Any of these tags: 11 given, at most 10."),
     ({"name": "x", "push": {"MsgBody": TEXT, "Condition": {"TagsOr": ["a"],
                                                             "AttrsOr": {"s": "f"}}}},
-     "Condition", "Condition targets tags and attributes at once; choose either tags or "
-     "attributes"),
+     "Condition", "Choose tags or attributes, not both: Tencent refuses a push that targets "
+     "both."),
     ({"name": "x", "push": {"MsgBody": TEXT, "MsgLifeTime": 700000}}, "MsgLifeTime",
-     "MsgLifeTime must be a whole number of seconds from 0 to 604800 (7 days)"),
+     "Keep for offline users must be from 0 seconds to 7 days."),
     ({"name": "x", "push": {"MsgBody": TEXT, "MsgRandom": 5}}, "MsgRandom",
      "MsgRandom is not an im_push field; use MsgBody, Condition, OfflinePushInfo, MsgLifeTime, "
      "From_Account"),
@@ -115,6 +115,22 @@ def test_invalid_input_is_400_naming_the_field_and_rule(api, body, field, messag
     assert answer.status_code == 400
     assert message in answer.json()["errors"][field]
     assert Campaign.objects.count() == 0, "nothing half-stored"
+
+
+def test_a_rule_comes_back_in_chinese_with_its_rule_id(api):
+    """Issue 12: payload-rule messages were English only; the API answers in the requester's
+    language and names the rule by a stable id, keeping the wire path as the key."""
+    body = {"name": "x", "push": {"MsgBody": TEXT,
+                                  "Condition": {"TagsOr": [str(i) for i in range(11)]}}}
+    answer = api.post("/api/campaigns/", body, content_type="application/json",
+                      HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert answer.status_code == 400
+    assert answer.json()["errors"]["Condition.TagsOr"] == ["其中任一标签：给了 11 个，最多 10 个。"]
+    assert {"field": "Condition.TagsOr", "rule": "tags.too_many",
+            "message": "其中任一标签：给了 11 个，最多 10 个。"} in answer.json()["rules"]
+    english = post(api, "/api/campaigns/", body).json()
+    assert english["rules"] == [{"field": "Condition.TagsOr", "rule": "tags.too_many",
+                                 "message": "Any of these tags: 11 given, at most 10."}]
 
 
 def test_a_body_that_is_not_json_is_a_clear_400(api):
