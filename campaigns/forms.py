@@ -11,9 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidInput
+from core.payload_words import field_words
 from core.times import is_zone, local_to_aware
 
 from .services import push_errors
+
+ELEMENT_PATH_PREFIX = "MsgBody["
 
 
 LIFETIME_UNITS = {"online": 0, "minutes": 60, "hours": 3600, "days": 86400}
@@ -56,19 +59,20 @@ class LocalDateTimeField(forms.DateTimeField):
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
-    msg_body = forms.CharField(widget=forms.HiddenInput, initial="[]")
+    msg_body = forms.CharField(label=_("Message"), widget=forms.HiddenInput, initial="[]")
     audience = forms.ChoiceField(label=_("Audience"), widget=forms.RadioSelect, initial="everyone",
                                  choices=[("everyone", _("Everyone")),
                                           ("tags", _("Users with tags")),
                                           ("attrs", _("Users with attributes"))])
-    tags_all = forms.CharField(label=_("Has all of these tags"), required=False,
+    tags_all = forms.CharField(label=_("All of these tags"), required=False,
                                help_text=_("Comma-separated, at most 10"))
-    tags_any = forms.CharField(label=_("Has any of these tags"), required=False,
+    tags_any = forms.CharField(label=_("Any of these tags"), required=False,
                                help_text=_("Comma-separated, at most 10"))
     push_enabled = forms.BooleanField(label=_("Offline push"), required=False, initial=True)
     title = forms.CharField(label=_("Title"), required=False)
     desc = forms.CharField(label=_("Text"), required=False)
-    ext = forms.CharField(label=_("Passthrough data (Ext)"), required=False)
+    ext = forms.CharField(label=_("Data for the app"), required=False,
+                          help_text=_("Handed to the app when the notification is opened"))
     apns_sound = forms.CharField(label=_("iOS sound"), required=False)
     apns_badge_mode = forms.ChoiceField(label=_("iOS badge"), required=False,
                                         choices=[("0", _("Count it")), ("1", _("Do not count"))])
@@ -112,6 +116,10 @@ class CampaignForm(forms.Form):
                 label=_("Match"), required=False,
                 choices=[("all", _("all of")), ("any", _("any of"))])
         self.rule_errors: dict[str, list[str]] = {}
+        # The rule messages shown on each form field (each once, live in the editor); the
+        # element-level ones are shown on the element, so neither repeats the other.
+        self.rule_messages: dict[str, list[str]] = {}
+        self.push: dict = {}
 
     def attr_rows(self):
         return [(self[f"attr_name_{i}"], self[f"attr_value_{i}"], self[f"attr_mode_{i}"])
@@ -219,18 +227,74 @@ class CampaignForm(forms.Form):
                 ("OfflinePushInfo", "title"), ("send_at", "send_at_local"), ("name", "name"),
                 ("push", "msg_body")]
 
+    def field_of(self, path: str) -> str | None:
+        """The form field a rule path is shown on; None for an element's own fields."""
+        if path.startswith(ELEMENT_PATH_PREFIX):
+            return None
+        if path.startswith("Condition.Attrs"):
+            return "audience"
+        field = next((f for prefix, f in self.FIELD_OF if path.startswith(prefix)), None)
+        return field if field in self.fields else None
+
     def add_rule_errors(self, errors: dict[str, list[str]]) -> None:
-        """Keep the exact rule path for the element editor, and show each on its form field."""
+        """Keep the exact rule path for the element editor, and make the form invalid."""
         for path, messages in errors.items():
             self.rule_errors.setdefault(path, []).extend(messages)
-            field = next((f for prefix, f in self.FIELD_OF if path.startswith(prefix)), None)
-            if path.startswith("Condition.Attrs"):
-                field = "audience"
+            field = self.field_of(path)
+            if field is None and not path.startswith(ELEMENT_PATH_PREFIX):
+                field = "msg_body" if path in ("push", "body") else None
+            target = field or ("msg_body" if path.startswith(ELEMENT_PATH_PREFIX) else None)
             for message in messages:
-                if field and field in self.fields:
-                    self.add_error(field, message)
-                else:
-                    self.add_error(None, message)
+                if field:
+                    self.rule_messages.setdefault(field, []).append(message)
+                self.add_error(target, message)
+
+    def live_problems(self) -> list[dict]:
+        """The rules' verdict for the editor's script: where each message goes."""
+        return [{"path": path, "field": self.field_of(path), "message": message}
+                for path, messages in self.rule_errors.items() for message in messages]
+
+    def error_slots(self) -> dict[str, dict[str, list[str]]]:
+        """For each field: its own validation errors and the rules' messages, apart, so the
+        template shows each message once."""
+        slots = {}
+        rule_texts = {m for ms in self.rule_errors.values() for m in ms}
+        for name in self.fields:
+            own = [str(e) for e in self.errors.get(name, []) if str(e) not in rule_texts]
+            slots[name] = {"own": own, "rules": self.rule_messages.get(name, [])}
+        return slots
+
+    def error_summary(self) -> list[dict]:
+        """Every problem once, in the form's order, each linking to where it is fixed."""
+        if not self.is_bound or not self.errors:
+            return []
+        items, seen = [], set()
+
+        def add(anchor: str, label, message) -> None:
+            message = str(message)
+            if message in seen:
+                return
+            seen.add(message)
+            label = str(label)
+            text = message if label and label in message else \
+                _("%(field)s: %(message)s") % {"field": label, "message": message}
+            items.append({"anchor": anchor, "text": text})
+
+        for message in self.non_field_errors():
+            add("editor", "", message)
+        for path, messages in self.rule_errors.items():
+            if path.startswith(ELEMENT_PATH_PREFIX):
+                index = path[len(ELEMENT_PATH_PREFIX):].split("]")[0]
+                for message in messages:
+                    add(f"element-{index}", field_words(path, self.push), message)
+        for name, field in self.fields.items():
+            for message in self.errors.get(name, []):
+                if name == "msg_body" and str(message) in {m for p, ms in self.rule_errors.items()
+                                                           if p.startswith(ELEMENT_PATH_PREFIX)
+                                                           for m in ms}:
+                    continue
+                add(f"id_{name}", field.label, message)
+        return items
 
     @classmethod
     def initial_from(cls, campaign) -> dict:

@@ -10,9 +10,12 @@ from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from audience.selectors import audience_reach
 from core.audit import audit_words
 from core.models import AuditEvent
+from core.payload_words import ELEMENT_WORDS, PATH_WORDS
 
 from .models import Attempt, Campaign, PushGate
 from .reasons import reason_words
@@ -134,3 +137,98 @@ def audit_rows(events) -> list[dict]:
 def campaign_timeline(campaign: Campaign) -> list[dict]:
     return audit_rows(AuditEvent.objects.select_related("actor").filter(
         subject_type="campaign", subject_id=campaign.pk).order_by("at", "id"))
+
+
+def push_text(push: dict) -> str:
+    """What a phone shows as the notification's text, as the editor's preview does."""
+    info = push.get("OfflinePushInfo") or {}
+    if info.get("Desc"):
+        return info["Desc"]
+    words = {"TIMLocationElem": _("[Location]"), "TIMFaceElem": _("[Sticker]"),
+             "TIMSoundElem": _("[Voice message]"), "TIMImageElem": _("[Image]"),
+             "TIMFileElem": _("[File]"), "TIMVideoFileElem": _("[Video]")}
+    parts = []
+    for element in push.get("MsgBody") or []:
+        content = element.get("MsgContent") or {}
+        if element.get("MsgType") == "TIMTextElem":
+            parts.append(content.get("Text", ""))
+        elif element.get("MsgType") == "TIMCustomElem":
+            parts.append(content.get("Desc", ""))
+        else:
+            parts.append(str(words.get(element.get("MsgType"), "")))
+    return "".join(parts)
+
+
+def audience_words(condition: dict | None) -> list[str]:
+    """The audience in sentences: 'Everyone', or one line per condition."""
+    if not condition:
+        return [str(_("Everyone who uses the app"))]
+    lines = []
+    for key in ("TagsAnd", "TagsOr", "TagsNot"):
+        if condition.get(key):
+            lines.append(f"{PATH_WORDS['Condition.' + key]}: {', '.join(condition[key])}")
+    for key in ("AttrsAnd", "AttrsOr"):
+        if condition.get(key):
+            pairs = ", ".join(f"{name} = {value}" for name, value in condition[key].items())
+            lines.append(f"{PATH_WORDS['Condition.' + key]}: {pairs}")
+    return lines
+
+
+def offline_push_words(push: dict) -> list[tuple[str, str]]:
+    """(platform, what it shows) for iOS and Android, or one line saying it is off."""
+    info = push.get("OfflinePushInfo") or {}
+    if info.get("PushFlag") == 1:
+        return [(str(_("All platforms")), str(_("Off: people see the message only in the app")))]
+    text = push_text(push)
+    apns, android = info.get("ApnsInfo") or {}, info.get("AndroidInfo") or {}
+    ios = " — ".join(p for p in (apns.get("Title") or info.get("Title", ""),
+                                 apns.get("SubTitle", ""), text) if p)
+    if apns.get("BadgeMode") == 1:
+        ios += " · " + str(_("badge not counted"))
+    if apns.get("Sound"):
+        ios += " · " + str(_("sound %(sound)s") % {"sound": apns["Sound"]})
+    droid = " — ".join(p for p in (info.get("Title", ""), text) if p)
+    channels = [name for key, name in (("HuaWeiChannelID", "Huawei"), ("XiaoMiChannelID", "Xiaomi"),
+                                       ("OPPOChannelID", "OPPO"), ("GoogleChannelID", "FCM"))
+                if android.get(key)]
+    if channels:
+        droid += " · " + str(_("channels for %(vendors)s") % {"vendors": ", ".join(channels)})
+    if android.get("Sound"):
+        droid += " · " + str(_("sound %(sound)s") % {"sound": android["Sound"]})
+    return [("iOS", ios or "—"), ("Android", droid or "—")]
+
+
+def lifetime_words(seconds: int) -> str:
+    if not seconds:
+        return str(_("Online users only: nobody offline gets it later"))
+    if seconds % 86400 == 0:
+        span = ngettext("%(n)s day", "%(n)s days", seconds // 86400) % {"n": seconds // 86400}
+    elif seconds % 3600 == 0:
+        span = ngettext("%(n)s hour", "%(n)s hours", seconds // 3600) % {"n": seconds // 3600}
+    elif seconds % 60 == 0:
+        span = ngettext("%(n)s minute", "%(n)s minutes", seconds // 60) % {"n": seconds // 60}
+    else:
+        span = None
+    if span:
+        return str(_("Kept %(span)s for people who are offline") % {"span": span})
+    return str(_("Kept %(n)s seconds for people who are offline") % {"n": seconds})
+
+
+def campaign_summary(campaign: Campaign) -> dict:
+    """The detail page's summary card: message, audience with known reach, offline push per
+    platform, and the quota day the campaign takes."""
+    push = campaign.push or {}
+    condition = push.get("Condition")
+    moment = campaign.due_at or campaign.send_at
+    return {
+        "text": push_text(push),
+        "elements": [str(ELEMENT_WORDS.get(e.get("MsgType"), e.get("MsgType")))
+                     for e in push.get("MsgBody") or []],
+        "audience": audience_words(condition),
+        "reach": audience_reach(condition) if condition else None,
+        "offline": offline_push_words(push),
+        "lifetime": lifetime_words(push.get("MsgLifeTime", 0)),
+        "quota_day": quota_day_of(moment) if moment else None,
+        "moved": bool(campaign.due_at and campaign.send_at and campaign.due_at != campaign.send_at
+                      and campaign.status == Status.SCHEDULED),
+    }

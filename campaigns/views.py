@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,10 +23,11 @@ from core import roles
 from core.errors import InvalidInput, TransitionRefused
 from core.models import ApiToken
 from core.text import unsafe_text_errors
-from core.times import parse_day, parse_local, parse_month
+from core.times import is_zone, parse_day, parse_local, parse_month
 from core.tokens import token_create, token_revoke
+from core.payload_words import CONTENT_FIELD_WORDS, ELEMENT_WORDS, IMAGE_INFO_WORDS
 from pushclient import explain
-from pushclient.payload import ELEMENT_FIELDS, IMAGE_INFO_FIELDS
+from pushclient.payload import ELEMENT_FIELDS
 
 from . import selectors, services
 from .forms import TIMEZONES, CampaignForm
@@ -92,8 +94,12 @@ def campaign_list(request):
 
 def _editor_context(form, campaign=None) -> dict:
     return {"form": form, "campaign": campaign,
-            "element_fields": ELEMENT_FIELDS, "image_info_fields": IMAGE_INFO_FIELDS,
-            "rule_errors": form.rule_errors}
+            "element_fields": ELEMENT_FIELDS,
+            "element_choices": [(t, str(ELEMENT_WORDS[t])) for t in ELEMENT_FIELDS],
+            "editor_words": {"elements": {k: str(v) for k, v in ELEMENT_WORDS.items()},
+                             "fields": {k: str(v) for k, v in CONTENT_FIELD_WORDS.items()},
+                             "image": {k: str(v) for k, v in IMAGE_INFO_WORDS.items()}},
+            "errors": form.error_slots(), "error_summary": form.error_summary()}
 
 
 def _save(request, form, campaign=None):
@@ -153,11 +159,15 @@ def campaign_preview(request):
     """The exact request body and the rules' verdict, for the editor's live preview."""
     form = CampaignForm(request.POST, attr_names=attribute_names())
     form.is_valid()
-    push = getattr(form, "push", {})
+    push = form.push
     condition_ok = not any(k.startswith("Condition") for k in form.rule_errors)
-    reach = audience_reach(push.get("Condition")) if push and condition_ok else None
+    # Without a condition the push goes to every user of the app, known to us or not: there
+    # is no count to show (it used to say "About 0 of 0").
+    reach = audience_reach(push["Condition"]) if push.get("Condition") and condition_ok \
+        else None
     return JsonResponse({"request": {"MsgRandom": "<chosen when saved>", **push}, "reach": reach,
-                         "errors": form.rule_errors,
+                         "everyone": not push.get("Condition"),
+                         "errors": form.rule_errors, "problems": form.live_problems(),
                          "form_errors": {k: [str(m) for m in v] for k, v in form.errors.items()}})
 
 
@@ -174,13 +184,32 @@ def capacity(request):
     return JsonResponse(quota_read(quota_day_of(moment)))
 
 
+def viewer_zone() -> str:
+    return timezone.get_current_timezone_name()
+
+
+IN_FLIGHT_SOON = 120  # seconds: a campaign this close to its time is watched live
+
+
+def _in_flight(campaign: Campaign) -> bool:
+    if campaign.status == Campaign.Status.SENDING:
+        return True
+    return campaign.status == Campaign.Status.SCHEDULED and campaign.due_at is not None and \
+        (campaign.due_at - timezone.now()).total_seconds() < IN_FLIGHT_SOON
+
+
 @marketer_required
 def campaign_detail(request, pk: int):
     campaign = get_object_or_404(Campaign.objects.select_related("created_by"), pk=pk)
     attempts = [(a, explain(a.error_code, a.error_info) if a.error_code else "")
                 for a in campaign.attempts.all()]
+    booked = campaign.due_at if campaign.status == Campaign.Status.SCHEDULED else None
     return render(request, "campaigns/detail.html", {
         "campaign": campaign, "attempts": attempts,
+        "summary": selectors.campaign_summary(campaign), "viewer_zone": viewer_zone(),
+        "today_quota": quota_read(),
+        "booked_quota": quota_read(quota_day_of(booked)) if booked else None,
+        "in_flight": _in_flight(campaign),
         "events": selectors.campaign_timeline(campaign),
         "request_json": json.dumps({"MsgRandom": campaign.msg_random, **campaign.push},
                                    ensure_ascii=False, indent=2)})
@@ -196,6 +225,27 @@ ACTIONS = {
 }
 
 
+def _what_happened(action: str, campaign: Campaign, freed_day) -> str:
+    """The flash after an action: what was done, to what, and what it means."""
+    name = campaign.name
+    if action == "cancel":
+        if freed_day:
+            return _("“%(name)s” is cancelled: it will not be sent, and its push on the quota "
+                     "day %(day)s is free again.") % {"name": name, "day": freed_day}
+        return _("“%(name)s” is cancelled: it will not be sent.") % {"name": name}
+    if action == "send-now":
+        return _("“%(name)s” is on its way: it goes to Tencent within seconds, and this page "
+                 "shows when Tencent accepts it.") % {"name": name}
+    if action == "mark-sent":
+        return _("“%(name)s” is marked as sent.") % {"name": name}
+    if action == "send-again":
+        return _("“%(name)s” will be sent again within seconds.") % {"name": name}
+    local = campaign.send_at.astimezone(ZoneInfo(campaign.timezone)) if is_zone(
+        campaign.timezone) else campaign.send_at
+    return _("“%(name)s” is rescheduled to %(when)s (%(zone)s).") % {
+        "name": name, "when": f"{local:%Y-%m-%d %H:%M}", "zone": campaign.timezone}
+
+
 @marketer_required
 @require_POST
 def campaign_action(request, pk: int, action: str):
@@ -203,6 +253,8 @@ def campaign_action(request, pk: int, action: str):
     if action not in ACTIONS:
         raise PermissionDenied
     send_at = None
+    freed_day = quota_day_of(campaign.due_at) if campaign.status == Campaign.Status.SCHEDULED \
+        and campaign.due_at else None
     try:
         if action == "reschedule":
             send_at = parse_local(request.POST.get("send_at_local", ""), campaign.timezone,
@@ -214,7 +266,8 @@ def campaign_action(request, pk: int, action: str):
     if action == "duplicate":
         messages.success(request, _("Copied. This is the new draft."))
         return redirect("campaign-edit", pk=result.pk)
-    messages.success(request, _("Done."))
+    campaign.refresh_from_db()
+    messages.success(request, _what_happened(action, campaign, freed_day))
     return redirect("campaign-detail", pk=pk)
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
 from audience.api import router as audience_api
 from campaigns import health, views
@@ -30,6 +31,8 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("audit/", views.audit, name="audit"),
     path("preferences/", views.preferences, name="preferences"),
+    # The script strings (locale/*/LC_MESSAGES/djangojs.po), for the editor and live pages.
+    path("jsi18n/", JavaScriptCatalog.as_view(packages=["campaigns"]), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -114,3 +114,27 @@ def parse_month(text, *, field: str = "month") -> tuple[int, int]:
                                       "years %(first)d and %(last)d") % {
             "field": field, "first": FIRST_YEAR, "last": LAST_YEAR}]}) from None
     return day.year, day.month
+
+
+# Abbreviations that name one zone offset the world over. Others are ambiguous ("CST" is
+# China, Cuba and US Central; "IST" India, Ireland and Israel) or invented by tzdata ("+08"),
+# so the zone's name is shown instead.
+UNAMBIGUOUS_ABBREVIATIONS = frozenset({
+    "UTC", "GMT", "BST", "CET", "CEST", "EET", "EEST", "WET", "WEST", "MSK", "JST", "KST",
+    "HKT", "WIB", "WITA", "WIT", "AEST", "AEDT", "ACST", "ACDT", "AWST", "NZST", "NZDT", "PST",
+    "PDT", "MST", "MDT", "EST", "EDT", "AKST", "AKDT", "HST", "SAST", "PKT", "SGT"})
+
+
+def zone_label(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
+    """A right label for `moment` in `zone`: an unambiguous abbreviation ("CET", "JST") or
+    the zone's name ("Asia/Shanghai"), with its UTC offset: "Asia/Shanghai, UTC+08:00"."""
+    local = moment.astimezone(zone)
+    offset = local.utcoffset() or dt.timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "−"
+    utc = f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    abbreviation = local.tzname() or ""
+    if zone.key in ("UTC", "Etc/UTC"):
+        return "UTC"
+    name = abbreviation if abbreviation in UNAMBIGUOUS_ABBREVIATIONS else zone.key
+    return f"{name}, {utc}"
