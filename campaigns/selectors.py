@@ -37,8 +37,17 @@ def home_overview() -> dict:
                                          status_reason__startswith="moved_").count(),
     }
     last_tick = gate.last_tick_at if gate else None
+    soon = now + dt.timedelta(seconds=120)
     return {
-        "quota": quota_read(), "quota_timezone": settings.PUSH_QUOTA_TIMEZONE,
+        "first_run": not Campaign.objects.exists(),
+        "failed": list(Campaign.objects.filter(
+            status__in=(Status.FAILED, Status.NEEDS_REVIEW),
+            updated_at__gte=now - dt.timedelta(days=1)).order_by("-updated_at")[:5]),
+        "in_flight": Campaign.objects.filter(status=Status.SENDING).exists()
+        or Campaign.objects.filter(status=Status.SCHEDULED, due_at__lte=soon).exists(),
+        "quota": {**(quota := quota_read()),
+                  "resets_at_time": dt.datetime.fromisoformat(quota["resets_at"])},
+        "quota_timezone": settings.PUSH_QUOTA_TIMEZONE,
         "upcoming": list(Campaign.objects.filter(status=Status.SCHEDULED)
                          .order_by("due_at", "id")[:8]),
         # The attempt ledger is the record of sends, newest first on its own index.
@@ -49,9 +58,20 @@ def home_overview() -> dict:
     }
 
 
-def campaign_list(*, status: str = "", day: dt.date | None = None, search: str = ""):
-    """Newest first; `day` is a quota day matched against the campaign's time."""
-    query = Campaign.objects.select_related("created_by").order_by("-created_at", "-id")
+SORTS = {"name": ("name", "id"), "status": ("status", "-created_at"),
+         "send_at": ("send_at", "id"), "created": ("created_at", "id")}
+
+
+def campaign_list(*, status: str = "", day: dt.date | None = None, search: str = "",
+                  sort: str = "-created"):
+    """Newest first unless `sort` names a column ("name", "-send_at", ...); `day` is a quota
+    day matched against the campaign's time."""
+    key = sort.lstrip("-")
+    order = SORTS.get(key, SORTS["created"])
+    descending = sort.startswith("-") or key not in SORTS
+    order = [("-" + f.lstrip("-")) if descending and not f.startswith("-") else f
+             for f in order]
+    query = Campaign.objects.select_related("created_by").order_by(*order)
     if status in Status.values:
         query = query.filter(status=status)
     if day:
@@ -77,12 +97,19 @@ def calendar_month(year: int, month: int) -> dict:
                   .values_list("day").annotate(n=Count("pk")).values_list("day", "n"))
     limit = settings.PUSH_DAILY_QUOTA
     today = quota_day_of(timezone.now())
+    names: dict[dt.date, list[Campaign]] = {}
+    for campaign in (Campaign.objects.filter(due_at__gte=start, due_at__lt=end)
+                     .exclude(status__in=(Status.DRAFT, Status.CANCELLED))
+                     .only("id", "name", "status", "due_at").order_by("due_at", "id")):
+        names.setdefault(quota_day_of(campaign.due_at), []).append(campaign)
     weeks = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
         row = []
         for day in week:
             u, b = used.get(day, 0), booked.get(day, 0)
             row.append({"date": day, "in_month": day.month == month, "used": u, "booked": b,
+                        "campaigns": names.get(day, [])[:3],
+                        "more": max(0, len(names.get(day, [])) - 3),
                         "remaining": quota_left(u, b), "full": u + b >= limit,
                         "past": day < today, "today": day == today,
                         "share": min(100, round(100 * (u + b) / limit)) if limit else 100})
@@ -232,3 +259,18 @@ def campaign_summary(campaign: Campaign) -> dict:
         "moved": bool(campaign.due_at and campaign.send_at and campaign.due_at != campaign.send_at
                       and campaign.status == Status.SCHEDULED),
     }
+
+
+def outcome_words(campaign: Campaign) -> str:
+    """The list's outcome column: what happened, in words."""
+    if campaign.status == Status.SENT:
+        return str(_("Accepted by Tencent"))
+    if campaign.status_reason:
+        return campaign.status_reason_text
+    return {Status.DRAFT: str(_("Not scheduled")), Status.SCHEDULED: str(_("Waiting for its time")),
+            Status.SENDING: str(_("Being sent")), Status.CANCELLED: str(_("Will not be sent"))
+            }.get(campaign.status, "—")
+
+
+def audience_short(condition: dict | None) -> str:
+    return "; ".join(audience_words(condition))

@@ -55,7 +55,8 @@ marketer_required = role_required(roles.is_marketer)
 
 @marketer_required
 def home(request):
-    return render(request, "campaigns/home.html", selectors.home_overview())
+    return render(request, "campaigns/home.html", {**selectors.home_overview(),
+                                                   "viewer_zone": viewer_zone()})
 
 
 def _query_errors(request, exc: InvalidInput) -> None:
@@ -85,10 +86,19 @@ def campaign_list(request):
         except InvalidInput as exc:
             _query_errors(request, exc)
     search = _query_text(request, "q")
-    query = selectors.campaign_list(status=status, day=day, search=search)
+    sort = request.GET.get("sort", "-created")
+    sort = sort if sort.lstrip("-") in selectors.SORTS else "-created"
+    query = selectors.campaign_list(status=status, day=day, search=search, sort=sort)
     page = Paginator(query, 25).get_page(request.GET.get("page"))
+    rows = [{"campaign": c, "audience": selectors.audience_short(c.push.get("Condition")),
+             "outcome": selectors.outcome_words(c)} for c in page]
+    columns = [(key, label, ("-" + key) if sort == key else key,
+                "ascending" if sort == key else "descending" if sort == "-" + key else "none")
+               for key, label in (("name", _("Name")), ("status", _("Status")),
+                                  ("send_at", _("Send at")), ("created", _("Created")))]
     return render(request, "campaigns/list.html", {
-        "page": page, "status": status, "day": day.isoformat() if day else "", "q": search,
+        "page": page, "rows": rows, "status": status, "day": day.isoformat() if day else "",
+        "q": search, "sort": sort, "columns": columns, "viewer_zone": viewer_zone(),
         "statuses": Campaign.Status.choices})
 
 
@@ -123,8 +133,14 @@ def _save(request, form, campaign=None):
 @marketer_required
 def campaign_create(request):
     tz = request.session.get("pref_timezone", settings.TIME_ZONE)
-    form = CampaignForm(request.POST or None, attr_names=attribute_names(),
-                        initial={"send_tz": tz if tz in TIMEZONES else "Asia/Shanghai"})
+    initial = {"send_tz": tz if tz in TIMEZONES else "Asia/Shanghai"}
+    if request.GET.get("day"):  # from a day on the calendar
+        try:
+            day = parse_day(request.GET["day"])
+            initial.update(schedule="at", send_at_local=f"{day.isoformat()}T09:00")
+        except InvalidInput as exc:
+            _query_errors(request, exc)
+    form = CampaignForm(request.POST or None, attr_names=attribute_names(), initial=initial)
     if request.method == "POST" and form.is_valid():
         campaign = _save(request, form)
         if campaign:
@@ -280,7 +296,8 @@ def calendar_view(request):
             year, month = parse_month(request.GET["month"])
         except InvalidInput as exc:
             _query_errors(request, exc)
-    return render(request, "campaigns/calendar.html", selectors.calendar_month(year, month))
+    return render(request, "campaigns/calendar.html", {**selectors.calendar_month(year, month),
+                                                       "quota_zone": settings.PUSH_QUOTA_TIMEZONE})
 
 
 NEW_TOKEN_KEY = "new_token"

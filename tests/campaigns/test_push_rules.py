@@ -25,15 +25,16 @@ def element(msg_type, **content):
 @pytest.mark.parametrize("push, field, words", [
     ({"MsgBody": [BLANK_IMAGE]}, "MsgBody[0].MsgContent.ImageInfoArray[0].URL",
      "Image 1 has no URL. Tencent would send it"),
-    ({"MsgBody": [BLANK_IMAGE]}, "MsgBody[0].MsgContent.UUID", "UUID is missing"),
+    ({"MsgBody": [BLANK_IMAGE]}, "MsgBody[0].MsgContent.UUID",
+     "Element 1 (Image): File ID is missing"),
     ({"MsgBody": [IMAGE_WITHOUT_URL]}, "MsgBody[0].MsgContent.ImageInfoArray",
      "The image has no picture URL"),
     (element("TIMSoundElem", UUID="u", Download_Flag=2), "MsgBody[0].MsgContent.Url",
-     "Url is missing. Tencent would send the element without it"),
+     "Element 1 (Voice message): File URL is missing. Tencent would send the element without it"),
     (element("TIMFileElem", Url="https://f", UUID=" "), "MsgBody[0].MsgContent.UUID",
-     "UUID is missing"),
+     "File ID is missing"),
     (element("TIMVideoFileElem", VideoUrl="https://v", VideoUUID="v", ThumbUUID="t"),
-     "MsgBody[0].MsgContent.ThumbUrl", "ThumbUrl is missing"),
+     "MsgBody[0].MsgContent.ThumbUrl", "Cover image URL is missing"),
     (element("TIMLocationElem", Desc="shop"), "MsgBody[0].MsgContent.Latitude",
      "could not place it on a map"),
     (element("TIMTextElem", Text="  "), "MsgBody[0].MsgContent.Text",
@@ -46,11 +47,12 @@ def element(msg_type, **content):
     ({"MsgBody": TEXT, "From_Account": "x" * 33}, "From_Account", "is 33 bytes long"),
     ({"MsgBody": TEXT, "Condition": {"TagsNot": ["a"]}}, "Condition.TagsNot",
      "the push could reach everyone"),
-    ({"MsgBody": TEXT, "Condition": {"TagsOr": []}}, "Condition.TagsOr", "TagsOr is empty"),
+    ({"MsgBody": TEXT, "Condition": {"TagsOr": []}}, "Condition.TagsOr",
+     "Any of these tags is empty"),
     ({"MsgBody": TEXT, "OfflinePushInfo": {"PushFlag": 2}}, "OfflinePushInfo.PushFlag",
-     "PushFlag must be 0 or 1. Tencent documents no other value"),
+     "Offline push on or off must be 0 or 1. Tencent documents no other value"),
     ({"MsgBody": TEXT, "OfflinePushInfo": {"ApnsInfo": {"BadgeMode": "1"}}},
-     "OfflinePushInfo.ApnsInfo.BadgeMode", "BadgeMode must be 0 or 1"),
+     "OfflinePushInfo.ApnsInfo.BadgeMode", "iOS badge must be 0 or 1"),
 ])
 def test_it_names_the_field_and_says_it_is_stricter_than_tencent(push, field, words):
     errors = push_product_errors(push)
@@ -102,7 +104,7 @@ def test_the_editor_refuses_an_image_without_url_and_stores_nothing(client, mark
     answer = client.post("/campaigns/new/", editor_post(msg_body=json.dumps([BLANK_IMAGE]),
                                                         schedule="now"))
     assert answer.status_code == 200
-    rule_errors = answer.context["rule_errors"]
+    rule_errors = answer.context["form"].rule_errors
     assert rule_errors["MsgBody[0].MsgContent.ImageInfoArray[0].URL"] == [
         "Image 1 has no URL. Tencent would send it, but phones would show nothing: add the "
         "image's URL."]
