@@ -1,18 +1,25 @@
-"""Running a bulk job: its accounts become batches of at most 100, which worker threads on any
-number of hosts claim, send under the shared limiter, and mark done. A done batch is never sent
-again; a batch whose worker died is claimed again when its lease runs out.
+"""Running a bulk job: its accounts become batches of at most 100, which crews on any number of
+hosts claim, send under the shared limiter, and mark done. A done batch is never sent again; a
+batch whose worker died is claimed again when its lease runs out.
+
+Only the HTTP work fans out. In each crew one thread (the task's own) does every database read
+and write for the job: it cuts the segment, claims batches, and records what each call did.
+The calls themselves run on sender threads that never touch the ORM, so a crew holds one
+database connection whether 3 or 60 calls are in flight.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import math
+import queue
 import threading
 import time
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -29,7 +36,13 @@ log = logging.getLogger(__name__)
 BATCHES_PER_CUT = 50  # 5,000 accounts a transaction: the first calls need not wait for the rest
 IDLE_POLL_SECONDS = 0.2
 CREW_CHECK_SECONDS = 0.25
-# Threads in flight beyond Little's law's minimum, for the slow tail of answers.
+# The database thread records answers and hands out batches at most this often: ~20
+# transactions a second, each for a handful of batches, whatever the rate.
+LOOP_SECONDS = 0.05
+# Batches claimed ahead of the senders, in seconds of calls at the full rate: a slice being cut
+# or a slow commit on the database thread never leaves a sender without work.
+PREFETCH_SECONDS = 0.3
+# Calls in flight beyond Little's law's minimum, for the slow tail of answers.
 HEADROOM = 1.5
 
 
@@ -58,31 +71,49 @@ def job_cut_some(job_id: int) -> bool:
         return finished
 
 
-def _claim(job_id: int, *, after_seq: int = -1) -> JobBatch | None:
-    """The next pending batch after `after_seq`, else the first pending one (a retry), else one
-    whose worker's lease ran out. Starting from the caller's last batch matters on PostgreSQL:
-    the index keeps the dead versions of finished batches until vacuum, and a scan from seq 0
-    would step over all of them on every claim."""
+@dataclasses.dataclass(frozen=True)
+class Order:
+    """One call for a sender thread: plain values, no model instance, nothing to query."""
+    batch_id: int
+    seq: int
+    tries: int  # this try's number, as the claim wrote it: the lease holder's token
+    accounts: list[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class Outcome:
+    order: Order
+    result: object | None  # the client's BatchResult
+    error: Exception | None
+    busy: float  # seconds the call kept its sender, not counting the wait for the limiter
+
+
+def _claim(job_id: int, count: int, *, after_seq: int = -1) -> list[Order]:
+    """Up to `count` batches: pending ones after `after_seq`, then pending ones before it (retries
+    whose backoff is over), then ones whose worker's lease ran out. Starting from the caller's
+    last batch matters on PostgreSQL: the index keeps the dead versions of finished batches until
+    vacuum, and a scan from seq 0 would step over all of them on every claim."""
     now = timezone.now()
     ready = Q(not_before__isnull=True) | Q(not_before__lte=now)
     with transaction.atomic():
-        batches = JobBatch.objects.select_for_update(skip_locked=True).filter(job_id=job_id)
+        batches = (JobBatch.objects.select_for_update(skip_locked=True).filter(job_id=job_id)
+                   .only("pk", "seq", "tries", "accounts"))
         pending = batches.filter(ready, status=JobBatch.Status.PENDING).order_by("seq")
-        batch = (pending.filter(seq__gt=after_seq).first() or pending.first()
-                 or batches.filter(status=JobBatch.Status.RUNNING, lease_until__lt=now)
-                 .order_by("seq").first())
-        if batch is None:
-            return None
-        batch.status = JobBatch.Status.RUNNING
-        batch.lease_until = now + _seconds(settings.AUDIENCE_BATCH_LEASE_SECONDS)
-        batch.tries += 1
-        batch.save(update_fields=["status", "lease_until", "tries"])
-        return batch
+        claimed = list(pending.filter(seq__gt=after_seq)[:count])
+        if len(claimed) < count:
+            claimed += pending.filter(seq__lte=after_seq)[:count - len(claimed)]
+        if len(claimed) < count:
+            claimed += (batches.filter(status=JobBatch.Status.RUNNING, lease_until__lt=now)
+                        .order_by("seq")[:count - len(claimed)])
+        if not claimed:
+            return []
+        JobBatch.objects.filter(pk__in=[b.pk for b in claimed]).update(
+            status=JobBatch.Status.RUNNING, tries=F("tries") + 1,
+            lease_until=now + _seconds(settings.AUDIENCE_BATCH_LEASE_SECONDS))
+    return [Order(b.pk, b.seq, b.tries + 1, b.accounts) for b in claimed]
 
 
-def _call(job: Job, accounts: list[str]):
-    # The job owns retries (each try is recorded on the batch): the client makes one attempt.
-    client = tencent.client().with_retries(0)
+def _call(client, job: Job, accounts: list[str]):
     api = client.timpush if job.api == "timpush" else client.members
     action = job.action
     if action == Job.Action.ADD_TAGS:
@@ -96,76 +127,133 @@ def _call(job: Job, accounts: list[str]):
     return api.remove_attrs({a: list(job.attrs) for a in accounts})
 
 
-def _run_batch(job: Job, batch: JobBatch) -> tuple[int, int]:
-    """Make the batch's call and record what it did; returns (accounts done, accounts failed)
-    for the crew to add to the job's counts."""
+def sender_client():
+    """The job owns retries (each try is a claim, recorded on the batch): its client makes one
+    attempt per call."""
+    return tencent.client().with_retries(0)
+
+
+def _send(client, job: Job, order: Order) -> Outcome:
+    """Make one batch's call; touches no database."""
+    started, waited = time.monotonic(), waited_seconds()
     try:
-        result = _call(job, batch.accounts)
-    except (TencentError, PayloadError) as exc:
-        code = exc.code
-        reason = explain(code, getattr(exc, "info", str(exc)))
-        retry = isinstance(exc, TencentError) and exc.kind in (ErrorKind.RETRYABLE, ErrorKind.RATE)
-        if retry and batch.tries < settings.AUDIENCE_BATCH_TRIES:
-            JobBatch.objects.filter(pk=batch.pk).update(
-                status=JobBatch.Status.PENDING, lease_until=None, error=reason,
-                not_before=timezone.now() + _seconds(backoff_seconds(
-                    batch.tries, base=settings.AUDIENCE_RETRY_BASE_SECONDS, cap=30)))
-            return 0, 0
-        with transaction.atomic():
-            if not _settle(batch, JobBatch.Status.FAILED, f"{code}: {reason}"):
-                return 0, 0
-            JobFailure.objects.bulk_create([JobFailure(job_id=job.pk, account=a, code=code,
-                                                       reason=reason) for a in batch.accounts])
-        return 0, len(batch.accounts)
-    failed = {f.account: f for f in result.failed}
-    applied = [a for a in batch.accounts if a not in failed]
+        result, error = _call(client, job, order.accounts), None
+    except Exception as exc:  # recorded by the database thread, which knows what to do with it
+        result, error = None, exc
+    return Outcome(order, result, error, time.monotonic() - started - (waited_seconds() - waited))
+
+
+def _account_reason(code: int, info: str) -> str:
+    return explain(code, info) if code != 70107 else "The account does not exist in the app (70107)"
+
+
+def record(job: Job, outcomes: list[Outcome]) -> tuple[int, int]:
+    """Record what the calls did, in one transaction; returns (accounts done, accounts failed).
+
+    Only the lease holder records a batch (same try number, still running), so each batch is
+    counted once even when a lease ran out and another worker took it over. A retryable failure
+    goes back to pending with a backoff; any worker's next claim makes the retry, through the
+    limiter like every call."""
+    if not outcomes:
+        return 0, 0
+    now = timezone.now()
+    done = failed = 0
+    applied: list[str] = []
+    failures: list[JobFailure] = []
     with transaction.atomic():
-        if not _settle(batch, JobBatch.Status.DONE, ""):
-            return 0, 0
+        held = set(JobBatch.objects.select_for_update()
+                   .filter(pk__in=[o.order.batch_id for o in outcomes],
+                           status=JobBatch.Status.RUNNING).values_list("pk", "tries"))
+        succeeded = []
+        for outcome in outcomes:
+            order, exc = outcome.order, outcome.error
+            if (order.batch_id, order.tries) not in held:
+                continue
+            mine = JobBatch.objects.filter(pk=order.batch_id)
+            if exc is None:
+                account_errors = {f.account: f for f in outcome.result.failed}
+                applied += [a for a in order.accounts if a not in account_errors]
+                failures += [JobFailure(job_id=job.pk, account=f.account, code=f.code,
+                                        reason=_account_reason(f.code, f.info))
+                             for f in account_errors.values()]
+                succeeded.append(order.batch_id)
+                done += len(order.accounts) - len(account_errors)
+                failed += len(account_errors)
+            elif not isinstance(exc, (TencentError, PayloadError)):
+                # A fault of ours (a bug, not Tencent's answer): the batch goes back, later.
+                log.error("audience job %s batch %s failed unexpectedly", job.pk, order.seq,
+                          exc_info=exc)
+                mine.update(status=JobBatch.Status.PENDING, lease_until=None,
+                            not_before=now + _seconds(2))
+            else:
+                reason = explain(exc.code, getattr(exc, "info", str(exc)))
+                retry = isinstance(exc, TencentError) and exc.kind in (ErrorKind.RETRYABLE,
+                                                                      ErrorKind.RATE)
+                if retry and order.tries < settings.AUDIENCE_BATCH_TRIES:
+                    mine.update(status=JobBatch.Status.PENDING, lease_until=None, error=reason,
+                                not_before=now + _seconds(backoff_seconds(
+                                    order.tries, base=settings.AUDIENCE_RETRY_BASE_SECONDS,
+                                    cap=30)))
+                    continue
+                mine.update(status=JobBatch.Status.FAILED, error=f"{exc.code}: {reason}")
+                failures += [JobFailure(job_id=job.pk, account=a, code=exc.code, reason=reason)
+                             for a in order.accounts]
+                failed += len(order.accounts)
+        JobBatch.objects.filter(pk__in=succeeded).update(status=JobBatch.Status.DONE, error="")
         mirror_apply(action=job.action, accounts=applied, tags=job.tags, attrs=job.attrs)
-        JobFailure.objects.bulk_create([
-            JobFailure(job_id=job.pk, account=f.account, code=f.code,
-                       reason=explain(f.code, f.info) if f.code != 70107 else
-                       "The account does not exist in the app (70107)")
-            for f in failed.values()])
-    return len(applied), len(failed)
+        JobFailure.objects.bulk_create(failures)
+    return done, failed
 
 
-def _settle(batch: JobBatch, status: str, error: str) -> bool:
-    """Only the lease holder settles a batch, so it is counted once."""
-    return bool(JobBatch.objects.filter(pk=batch.pk, status=JobBatch.Status.RUNNING,
-                                        tries=batch.tries).update(status=status, error=error))
+def _release(orders: list[Order]) -> None:
+    """Batches claimed here but never sent go back as they were, their try not spent."""
+    for order in orders:
+        JobBatch.objects.filter(pk=order.batch_id, status=JobBatch.Status.RUNNING,
+                                tries=order.tries).update(
+            status=JobBatch.Status.PENDING, lease_until=None, tries=F("tries") - 1)
 
 
 class Crew:
-    """The threads of one process working on one job, as many as the work needs.
+    """One process's work on one job: a database thread and as many sender threads as the work
+    needs.
 
-    Little's law: to make `rate` calls a second when a batch keeps its thread busy for `busy`
-    seconds (the round trip to Tencent plus our database work, not the time the limiter holds it
-    back), `rate × busy` batches must be in flight. At 20 ms from Tencent that is a handful; at
-    300 ms, 30 or more. The crew measures `busy` as it goes, adds threads when it grows (while
-    adding them raises the rate: see `steer`) and lets threads go when it shrinks, within
-    AUDIENCE_MAX_IN_FLIGHT. Each process aims at the whole rate, so one worker alone reaches the
-    ceiling; with several, the shared limiter is the gate and the surplus threads wait there.
+    Little's law: to make `rate` calls a second when a call keeps its sender busy for `busy`
+    seconds (the round trip to Tencent, not the time the limiter holds it back), `rate × busy`
+    calls must be in flight. At 20 ms from Tencent that is a handful; at 300 ms, 30 or more. The
+    crew measures `busy` as it goes and lets more calls out when it grows (while that raises the
+    rate: see `steer`) and fewer when it shrinks, within AUDIENCE_MAX_IN_FLIGHT. Each process
+    aims at the whole rate, so one worker alone reaches the ceiling; with several, the shared
+    limiter is the gate and the surplus senders wait there.
+
+    The database thread (the caller of `run`) claims batches a few at a time onto the orders
+    queue, keeping `size` senders busy plus a short prefetch, and records the outcomes the
+    senders put back, many in one transaction. Senders only make HTTP calls. Threads rather than
+    asynchronous HTTP: the one TimClient (requests, its pooled session, the UserSig cache) and
+    the limiter (a blocking acquire with a process-local queue) are shared by every path; an
+    event loop would need a second client and an async limiter for the same calls, and a
+    blocked sender costs a thread's stack, not a database connection.
     """
 
     def __init__(self, job_id: int, stop_at: float):
         self.job_id, self.stop_at = job_id, stop_at
         self.rate = settings.TIM_CALLS_PER_SECOND
         self.cap = max(1, settings.AUDIENCE_MAX_IN_FLIGHT)
-        self.busy: float | None = None  # exponentially weighted mean of a batch's busy seconds
-        self.threads: list[threading.Thread] = []
-        self.working = 0
+        self.busy: float | None = None  # exponentially weighted mean of a call's busy seconds
+        self.size = 0  # calls allowed in flight now
         self.peak = 0
-        # Counts not yet added to the job's row: one UPDATE per tick, not one per batch, so the
-        # threads never queue on that row's lock.
+        self.senders: list[threading.Thread] = []
+        self.orders: queue.SimpleQueue[Order | None] = queue.SimpleQueue()
+        self.outcomes: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        self.out = 0  # batches claimed here and not yet recorded or released
+        self.cursor = -1
+        self.calling = self.most_calling = 0  # calls between permit request and answer, now
+        self._calling_lock = threading.Lock()
+        # Counts not yet added to the job's row: one UPDATE per tick, not one per batch.
         self.unflushed = {"done": 0, "failed": 0, "calls": 0}
         self.calls = 0
         self.history: list[tuple[float, int]] = []  # (when, calls) over the last second
         self.step: tuple[float, float, int] | None = None  # (when, rate before, size before)
         self.ceiling, self.hold_until = self.cap, 0.0
-        self.finished = threading.Event()
-        self._lock = threading.Lock()
 
     def wanted(self) -> int:
         if self.busy is None:
@@ -173,17 +261,8 @@ class Crew:
         little = math.ceil(self.rate * self.busy * HEADROOM)
         return max(1, min(self.cap, self.ceiling, little))
 
-    def observe(self, busy: float, done: int, failed: int) -> None:
-        with self._lock:
-            self.busy = busy if self.busy is None else 0.8 * self.busy + 0.2 * busy
-            self.unflushed["done"] += done
-            self.unflushed["failed"] += failed
-            self.unflushed["calls"] += 1
-            self.calls += 1
-
     def flush(self) -> None:
-        with self._lock:
-            counts, self.unflushed = self.unflushed, dict.fromkeys(self.unflushed, 0)
+        counts, self.unflushed = self.unflushed, dict.fromkeys(self.unflushed, 0)
         if counts["calls"]:
             Job.objects.filter(pk=self.job_id).update(
                 heartbeat_at=timezone.now(), **{k: F(k) + v for k, v in counts.items()})
@@ -191,8 +270,8 @@ class Crew:
     def steer(self) -> None:
         """Grow toward Little's law while growing raises the rate. When a step did not (the
         process or the machine is out of CPU, or other workers hold the limiter), hold the crew
-        at its size before that step for a while: more threads would only add delay between a
-        permit and its call."""
+        at its size before that step for a while: more calls in flight would only add delay
+        between a permit and its call."""
         now = time.monotonic()
         self.history.append((now, self.calls))
         while len(self.history) > 2 and self.history[1][0] <= now - 1.0:
@@ -207,86 +286,119 @@ class Crew:
             self.step = None
         if now >= self.hold_until:
             self.ceiling = self.cap
-        if self.step is None and rate < 0.97 * self.rate and self.wanted() > self.working:
-            self.step = (now, rate, self.working)
-            self._grow()
+        if self.step is None and rate < 0.97 * self.rate and self.wanted() > self.size:
+            self.step = (now, rate, self.size)
+            self._resize()
+        elif self.wanted() < self.size:
+            self._resize()
 
-    def _grow(self) -> None:
-        with self._lock:
-            missing = self.wanted() - self.working
-            self.working += max(missing, 0)
-            self.peak = max(self.peak, self.working)
-        for _ in range(missing):
-            thread = threading.Thread(target=self._work, daemon=True)
-            self.threads.append(thread)
-            thread.start()
+    def _resize(self) -> None:
+        self.size = self.wanted()
+        self.peak = max(self.peak, self.size)
+        while len(self.senders) < self.size:
+            sender = threading.Thread(target=self._sender, daemon=True,
+                                      name=f"job{self.job_id}-sender{len(self.senders)}")
+            self.senders.append(sender)
+            sender.start()
 
-    def _leave_if_surplus(self) -> bool:
-        with self._lock:
-            if self.working > self.wanted():
-                self.working -= 1
-                return True
-            return False
+    def _sender(self) -> None:
+        """Takes orders until told to stop. Never touches the database."""
+        while (order := self.orders.get()) is not None:
+            with self._calling_lock:
+                self.calling += 1
+                self.most_calling = max(self.most_calling, self.calling)
+            outcome = _send(self.client, self.job, order)
+            with self._calling_lock:
+                self.calling -= 1
+            self.outcomes.put(outcome)
+
+    def _hand_out(self) -> bool:
+        """Claim batches to keep `size` calls in flight and a short prefetch; True if any."""
+        wanted = self.size + math.ceil(self.rate * PREFETCH_SECONDS) - self.out
+        if wanted <= 0:
+            return True
+        orders = _claim(self.job_id, wanted, after_seq=self.cursor)
+        for order in orders:
+            self.orders.put(order)
+            self.cursor = max(self.cursor, order.seq)
+        self.out += len(orders)
+        return bool(orders)
+
+    def _collect(self, wait: float = 0.0) -> list[Outcome]:
+        found = []
+        try:
+            found.append(self.outcomes.get(timeout=wait) if wait > 0 else
+                         self.outcomes.get_nowait())
+            while True:
+                found.append(self.outcomes.get_nowait())
+        except queue.Empty:
+            return found
+
+    def _record(self, outcomes: list[Outcome]) -> None:
+        if not outcomes:
+            return
+        done, failed = record(self.job, outcomes)
+        self.out -= len(outcomes)
+        self.calls += len(outcomes)
+        for outcome in outcomes:
+            self.busy = outcome.busy if self.busy is None else \
+                0.8 * self.busy + 0.2 * outcome.busy
+        for key, value in (("done", done), ("failed", failed), ("calls", len(outcomes))):
+            self.unflushed[key] += value
 
     def run(self) -> None:
-        """Cut the segment and keep the crew the right size until the job is finished here."""
+        """Cut the segment, hand out batches and record their answers until the job is finished
+        here, cancelled, or out of time."""
+        self.job = Job.objects.get(pk=self.job_id)
+        self.client = sender_client()
+        self._resize()
+        prepared, next_check, next_claim = False, 0.0, 0.0
         try:
-            self._grow()
-            prepared = False
-            while not self.finished.is_set() and time.monotonic() < self.stop_at:
+            while (now := time.monotonic()) < self.stop_at:
                 if not prepared:
                     prepared = job_cut_some(self.job_id)
-                else:
-                    self.finished.wait(CREW_CHECK_SECONDS)
-                self.flush()
-                if not job_is_running(self.job_id):  # cancelled: stop within a tick
-                    break
-                self.steer()
+                    next_claim = 0.0  # new batches to hand out
+                self._record(self._collect())
+                if now >= next_check:
+                    self.flush()
+                    if not job_is_running(self.job_id):  # cancelled: stop within a tick
+                        break
+                    self.steer()
+                    next_check = now + CREW_CHECK_SECONDS
+                if now >= next_claim and not self._hand_out():
+                    # Nothing to take now: not cut yet, in flight elsewhere, or backing off.
+                    if prepared and self.out == 0 and _all_batches_finished(self.job_id):
+                        break
+                    next_claim = now + IDLE_POLL_SECONDS
+                if prepared:  # let answers gather: one transaction records several
+                    self._record(self._collect(LOOP_SECONDS - (time.monotonic() - now)))
         finally:
-            self.finished.set()
-            for thread in self.threads:
-                thread.join()
-            self.flush()
-            connection.close()
-            log.info("audience job %s: at most %d batches in flight here, %.0f ms busy each",
-                     self.job_id, self.peak, (self.busy or 0) * 1000)
+            self._wind_down()
+            log.info("audience job %s: at most %d calls in flight here, %.0f ms busy each",
+                     self.job_id, self.most_calling, (self.busy or 0) * 1000)
 
-    def _work(self) -> None:
-        cursor, left = -1, False
+    def _wind_down(self) -> None:
+        """Unsent batches go back; calls already made are waited for and recorded."""
+        unsent = self._take_unsent()
+        for _ in self.senders:
+            self.orders.put(None)
         try:
-            job = Job.objects.get(pk=self.job_id)
-            while not self.finished.is_set() and time.monotonic() < self.stop_at:
-                started, waited = time.monotonic(), waited_seconds()
-                batch = _claim(self.job_id, after_seq=cursor)
-                if batch is None:
-                    if _all_batches_finished(self.job_id):
-                        self.finished.set()
-                        return
-                    time.sleep(IDLE_POLL_SECONDS)  # not cut yet, in flight elsewhere, or backing off
-                    continue
-                cursor = batch.seq
-                done = failed = 0
-                try:
-                    done, failed = _run_batch(job, batch)
-                except Exception:  # e.g. a dropped database connection: the batch goes back
-                    log.exception("audience job %s batch %s failed unexpectedly", self.job_id,
-                                  batch.seq)
-                    connection.close()
-                    JobBatch.objects.filter(pk=batch.pk, status=JobBatch.Status.RUNNING).update(
-                        status=JobBatch.Status.PENDING, lease_until=None,
-                        not_before=timezone.now() + _seconds(2))
-                self.observe(time.monotonic() - started - (waited_seconds() - waited),
-                             done, failed)
-                left = self._leave_if_surplus()
-                if left:
-                    return
-        except Exception:  # the crew starts another thread in its place
-            log.exception("audience job %s worker thread failed", self.job_id)
+            _release(unsent)
+            self.out -= len(unsent)
+            while self.out > 0 and any(s.is_alive() for s in self.senders):
+                self._record(self._collect(wait=1.0))
         finally:
-            if not left:
-                with self._lock:
-                    self.working -= 1
-            connection.close()
+            for sender in self.senders:
+                sender.join()
+            self.flush()
+
+    def _take_unsent(self) -> list[Order]:
+        unsent = []
+        try:
+            while True:
+                unsent.append(self.orders.get_nowait())
+        except queue.Empty:
+            return [o for o in unsent if o is not None]
 
 
 def _all_batches_finished(job_id: int) -> bool:
