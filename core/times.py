@@ -9,6 +9,7 @@ import zoneinfo
 from functools import cache
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .errors import InvalidInput
 
@@ -114,3 +115,19 @@ def parse_month(text, *, field: str = "month") -> tuple[int, int]:
                                       "years %(first)d and %(last)d") % {
             "field": field, "first": FIRST_YEAR, "last": LAST_YEAR}]}) from None
     return day.year, day.month
+
+
+# The zones people pick in the header and the editor, named in the reader's language.
+ZONE_NAMES = {
+    "Asia/Shanghai": _lazy("Beijing, Shanghai"), "Asia/Hong_Kong": _lazy("Hong Kong"),
+    "Asia/Singapore": _lazy("Singapore"), "Asia/Tokyo": _lazy("Tokyo"),
+    "Asia/Seoul": _lazy("Seoul"), "Asia/Kolkata": _lazy("India (Kolkata)"),
+    "Asia/Jakarta": _lazy("Jakarta"), "Europe/Berlin": _lazy("Berlin"),
+    "Europe/London": _lazy("London"), "America/Los_Angeles": _lazy("Los Angeles"),
+    "America/New_York": _lazy("New York"), "UTC": _lazy("Coordinated Universal Time (UTC)"),
+}
+
+
+def zone_name(zone: str) -> str:
+    """A zone as a person reads it: its city in their language, else its IANA name."""
+    return str(ZONE_NAMES.get(str(zone), zone))
