@@ -9,7 +9,7 @@ import zoneinfo
 from functools import cache
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from .errors import InvalidInput
 
@@ -119,12 +119,12 @@ def parse_month(text, *, field: str = "month") -> tuple[int, int]:
 
 # The zones people pick in the header and the editor, named in the reader's language.
 ZONE_NAMES = {
-    "Asia/Shanghai": _lazy("Beijing, Shanghai"), "Asia/Hong_Kong": _lazy("Hong Kong"),
-    "Asia/Singapore": _lazy("Singapore"), "Asia/Tokyo": _lazy("Tokyo"),
-    "Asia/Seoul": _lazy("Seoul"), "Asia/Kolkata": _lazy("India (Kolkata)"),
-    "Asia/Jakarta": _lazy("Jakarta"), "Europe/Berlin": _lazy("Berlin"),
-    "Europe/London": _lazy("London"), "America/Los_Angeles": _lazy("Los Angeles"),
-    "America/New_York": _lazy("New York"), "UTC": _lazy("Coordinated Universal Time (UTC)"),
+    "Asia/Shanghai": gettext_lazy("Beijing, Shanghai"), "Asia/Hong_Kong": gettext_lazy("Hong Kong"),
+    "Asia/Singapore": gettext_lazy("Singapore"), "Asia/Tokyo": gettext_lazy("Tokyo"),
+    "Asia/Seoul": gettext_lazy("Seoul"), "Asia/Kolkata": gettext_lazy("India (Kolkata)"),
+    "Asia/Jakarta": gettext_lazy("Jakarta"), "Europe/Berlin": gettext_lazy("Berlin"),
+    "Europe/London": gettext_lazy("London"), "America/Los_Angeles": gettext_lazy("Los Angeles"),
+    "America/New_York": gettext_lazy("New York"), "UTC": gettext_lazy("Coordinated Universal Time (UTC)"),
 }
 
 
