@@ -9,7 +9,7 @@ UV_VERSION := 0.13.8
 UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --python-version 3.11 \
 	--custom-compile-command "make lock"
 
-.PHONY: install install-test run test bench lint lock check-deploy
+.PHONY: install install-test run test bench lint lock check-deploy messages screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) || { echo "Could not create a virtualenv: on Debian or Ubuntu run 'apt-get install make python3-venv'." >&2; exit 1; }
@@ -38,6 +38,16 @@ bench: install-test
 
 lint: install-test
 	$(BIN)/ruff check .
+
+# Update the Chinese catalogue from the code (then translate what is new, without fuzzy flags),
+# and compile it. tests/project/test_translations.py fails while this would change anything.
+messages: install
+	DJANGO_DEVELOPMENT=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-location -i ".venv/*" -i "var/*"
+	msgfmt -o locale/zh_Hans/LC_MESSAGES/django.mo locale/zh_Hans/LC_MESSAGES/django.po
+
+# The README's screenshots: every page at phone and desktop width, in English and Chinese.
+screenshots: install-test
+	$(BIN)/python -m docs.screenshots
 
 # Production settings must pass Django's deployment checklist (CI runs this).
 check-deploy: install

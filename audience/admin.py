@@ -1,22 +1,28 @@
-"""Admin pages for the audience: attribute names, one account, segment uploads, jobs with live
-progress. Only the admin role reaches them."""
+"""Admin pages for the audience: attribute names, one account, segment uploads with a preview,
+a segment's accounts, jobs with live progress. Only the admin role reaches them."""
 
 from __future__ import annotations
 
 import csv
+import re
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import roles, tencent
 from core.audit import audit_record
 from pushclient import PayloadError, TencentError, explain
-from pushclient.payload import MAX_ATTR_NAMES
+from pushclient.payload import MAX_ATTR_BYTES, MAX_ATTR_NAMES, utf8_len
 
 from . import services
 from .mirror import mirror_apply
@@ -50,15 +56,79 @@ class AdminRoleOnly:
             raise PermissionDenied
 
 
+def csv_download(rows, filename: str) -> StreamingHttpResponse:
+    """Stream rows as a CSV file, however many there are."""
+    class Echo:
+        def write(self, value):
+            return value
+    writer = csv.writer(Echo())
+    response = StreamingHttpResponse((writer.writerow(r) for r in rows), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- attribute names and one account ---------------------------------------------------------
+
+# A rule broken by one index ("AttrNames['4']") belongs to that index's field on the form.
+INDEX_FIELD = re.compile(r"AttrNames\['(\d)'\]")
+
+
 class AttributeNamesForm(forms.Form):
-    confirm_rename = forms.BooleanField(required=False, label="I understand a rename changes "
-                                        "the meaning of values already stored on users")
+    confirm_rename = forms.BooleanField(
+        required=False, label=gettext_lazy("I understand a rename changes the meaning of values "
+                                           "already stored on users"))
 
     def __init__(self, *args, current: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
         for i in range(MAX_ATTR_NAMES):
-            self.fields[str(i)] = forms.CharField(label=f"Index {i}", required=False,
-                                                  initial=current.get(str(i), ""))
+            self.fields[str(i)] = forms.CharField(
+                label=_("Index %(n)s") % {"n": i}, required=False,
+                initial=current.get(str(i), ""))
+
+    def clean(self):
+        """Tencent's rules for names, said about the field a person typed in."""
+        data = super().clean()
+        seen: dict[str, str] = {}
+        for i in range(MAX_ATTR_NAMES):
+            name = (data.get(str(i)) or "").strip()
+            if not name:
+                continue
+            if utf8_len(name) > MAX_ATTR_BYTES:
+                self.add_error(str(i), _("This name is %(size)d bytes long; Tencent allows at "
+                                         "most %(limit)d bytes (a Chinese character takes 3).")
+                               % {"size": utf8_len(name), "limit": MAX_ATTR_BYTES})
+            elif name in seen:
+                self.add_error(str(i), _("Index %(other)s already has the name '%(name)s'; "
+                                         "each name may name one index only.")
+                               % {"other": seen[name], "name": name})
+            else:
+                seen[name] = str(i)
+        return data
+
+    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
+        """Errors the service found, on the index they are about (never `AttrNames['4']`)."""
+        for field, problems in errors.items():
+            match = INDEX_FIELD.fullmatch(field)
+            for problem in problems:
+                problem = INDEX_FIELD.sub(lambda m: _("Index %(n)s") % {"n": m[1]}, problem)
+                self.add_error(match[1] if match and match[1] in self.fields else None,
+                               problem.replace("AttrNames", _("Attribute names")))
+
+
+LOOKUP_OPERATIONS = {
+    "add_tags": gettext_lazy("Add tags"),
+    "remove_tags": gettext_lazy("Remove tags"),
+    "set_attrs": gettext_lazy("Set an attribute (name=value)"),
+    "remove_attrs": gettext_lazy("Remove attributes"),
+    "remove_all_tags": gettext_lazy("Remove all tags"),
+}
+LOOKUP_DONE = {
+    "add_tags": gettext_lazy("Added the tags %(values)s to %(account)s."),
+    "remove_tags": gettext_lazy("Removed the tags %(values)s from %(account)s."),
+    "set_attrs": gettext_lazy("Set %(values)s on %(account)s."),
+    "remove_attrs": gettext_lazy("Removed the attributes %(values)s from %(account)s."),
+    "remove_all_tags": gettext_lazy("Removed every tag from %(account)s."),
+}
 
 
 @admin.register(AttributeName)
@@ -77,7 +147,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
         if request.method == "POST" and "read_back" in request.POST:
             try:
                 services.attribute_names_pull(user=request.user)
-                messages.success(request, "Read the attribute names back from Tencent.")
+                messages.success(request, _("Read the attribute names back from Tencent."))
             except TencentError as exc:
                 messages.error(request, explain(exc.code, exc.info))
             return HttpResponseRedirect(request.path)
@@ -90,28 +160,30 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
                     services.attribute_names_update(
                         user=request.user, names=names,
                         confirm_rename=form.cleaned_data["confirm_rename"])
-                messages.success(request, "Attribute names saved on Tencent.")
+                messages.success(request, _("Attribute names saved on Tencent."))
                 return HttpResponseRedirect(request.path)
             except RenameNeedsConfirmation as exc:
                 warning = str(exc)
             except AudienceInvalid as exc:
-                form.add_error(None, str(exc))
+                form.add_service_errors(exc.errors)
             except TencentError as exc:
                 form.add_error(None, explain(exc.code, exc.info))
         return render(request, "admin/audience/attribute_names.html", {
-            **self.admin_site.each_context(request), "title": "Attribute names", "form": form,
-            "warning": warning, "opts": self.model._meta})
+            **self.admin_site.each_context(request), "title": _("Attribute names"),
+            "form": form, "warning": warning, "opts": self.model._meta})
 
     def lookup_view(self, request):
-        """One account as Tencent holds it, with its tags and attributes editable."""
+        """One account as Tencent holds it, with its tags and attributes editable. After an
+        error the page keeps the account, the chosen operation and the values typed."""
         self.require_admin(request)
         account = (request.POST.get("account") or request.GET.get("account") or "").strip()
+        op = request.POST.get("op") or request.GET.get("op") or "add_tags"
+        op = op if op in LOOKUP_OPERATIONS else "add_tags"
+        text = request.POST.get("values", "")
         client = tencent.client().members
         if request.method == "POST" and account:
-            op = request.POST.get("op")
-            text = request.POST.get("values", "")
             values = [v.strip() for v in text.split(",") if v.strip()]
-            name, _, value = text.partition("=")
+            name, _sep, value = text.partition("=")
             attrs = {name.strip(): value.strip()} if op == "set_attrs" else dict.fromkeys(values)
             try:
                 if op == "add_tags":
@@ -122,20 +194,19 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
                     client.remove_all_tags([account])
                 elif op == "set_attrs":
                     client.set_attrs({account: attrs}, attr_names=attribute_names().values())
-                elif op == "remove_attrs":
-                    client.remove_attrs({account: values})
                 else:
-                    raise PermissionDenied
+                    client.remove_attrs({account: values})
                 mirror_apply(action=op, accounts=[account], tags=values, attrs=attrs)
                 audit_record(actor=request.user, verb="account.changed", subject_type="account",
-                             account=account, operation=op,
-                             values=request.POST.get("values", ""))
-                messages.success(request, "Done.")
+                             account=account, operation=op, values=text)
+                messages.success(request, LOOKUP_DONE[op] % {"account": account,
+                                                              "values": text.strip()})
+                return HttpResponseRedirect(
+                    f"{request.path}?{urlencode({'account': account, 'op': op})}")
             except PayloadError as exc:
                 messages.error(request, str(exc))
             except TencentError as exc:
                 messages.error(request, explain(exc.code, exc.info))
-            return HttpResponseRedirect(f"{request.path}?account={account}")
         found = None
         if account:
             try:
@@ -146,27 +217,67 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
             except TencentError as exc:
                 messages.error(request, explain(exc.code, exc.info))
         return render(request, "admin/audience/lookup.html", {
-            **self.admin_site.each_context(request), "title": "Look up an account",
+            **self.admin_site.each_context(request), "title": _("Look up an account"),
             "account": account, "found": found, "attr_names": attribute_names().values(),
-            "opts": self.model._meta})
+            "operations": LOOKUP_OPERATIONS.items(), "op": op,
+            "values": text if request.method == "POST" else "", "opts": self.model._meta})
 
+
+# --- segments --------------------------------------------------------------------------------
 
 class SegmentUploadForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    accounts_file = forms.FileField(required=False, help_text="One account per line, or CSV")
-    column = forms.CharField(required=False, help_text="For a CSV: the column's name or number")
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
+    accounts_file = forms.FileField(
+        label=gettext_lazy("Accounts file"), required=False,
+        help_text=gettext_lazy("One account id per line, or a CSV file (UTF-8)."))
+    column = forms.CharField(
+        label=gettext_lazy("Column"), required=False,
+        help_text=gettext_lazy("For a CSV: the name (or number, from 0) of the column that "
+                               "holds the account ids. The preview below suggests one."),
+        widget=forms.TextInput(attrs={"list": "csv-columns", "autocomplete": "off"}))
     pasted = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}),
-                             label="Or paste accounts")
+                             label=gettext_lazy("Or paste accounts"),
+                             help_text=gettext_lazy("One account id per line."))
 
 
 @admin.register(Segment)
 class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
     list_display = ("name", "status", "size", "duplicates", "invalid_count", "created_by",
-                    "created_at")
-    readonly_fields = ("name", "status", "bytes_read", "bytes_total", "error", "size",
-                       "lines_read", "duplicates", "invalid_count", "invalid_lines", "created_by",
-                       "created_at")
+                    "created_at", "accounts_link")
+    fields = ("name", "status", "size", "accounts_link", "lines_read", "duplicates",
+              "invalid_count", "invalid_lines_text", "import_error", "column", "bytes_total",
+              "bytes_read", "created_by", "created_at")
+    readonly_fields = fields
     search_fields = ("name",)
+    list_select_related = ("created_by",)
+
+    @admin.display(description=gettext_lazy("Accounts in it"))
+    def accounts_link(self, segment):
+        return format_html(
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
+            reverse("admin:audience_segment_accounts", args=[segment.pk]), _("View"),
+            reverse("admin:audience_segment_accounts_csv", args=[segment.pk]),
+            _("Download (CSV)"))
+
+    @admin.display(description=gettext_lazy("First invalid lines"))
+    def invalid_lines_text(self, segment):
+        lines = [_("Line %(n)s: %(why)s") % {"n": n, "why": why}
+                 for n, why in segment.invalid_lines] or [_("none")]
+        return format_html("<br>".join(["{}"] * len(lines)), *lines)
+
+    @admin.display(description=gettext_lazy("Import error"))
+    def import_error(self, segment):
+        return " ".join(p for problems in (segment.error or {}).values() for p in problems) \
+            or "—"
+
+    def get_urls(self):
+        view = self.admin_site.admin_view
+        return [path("preview/", view(self.preview_view), name="audience_segment_preview"),
+                path("<int:pk>/accounts/", view(self.accounts_view),
+                     name="audience_segment_accounts"),
+                path("<int:pk>/accounts.csv", view(self.accounts_csv),
+                     name="audience_segment_accounts_csv"),
+                ] + super().get_urls()
 
     def add_view(self, request, form_url="", extra_context=None):
         self.require_admin(request)
@@ -174,42 +285,89 @@ class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             try:
-                column = data["column"] or None
+                column = data["column"].strip() or None
                 segment = services.segment_upload(
                     user=request.user, name=data["name"], uploaded=data["accounts_file"],
                     column=column) if data["accounts_file"] else services.segment_import(
                     user=request.user, name=data["name"],
-                    lines=services.pasted_lines(data["pasted"]), column=column)
+                    lines=services.pasted_lines(data["pasted"]), column=column, text=True)
                 if segment.status == Segment.Status.IMPORTING:
-                    messages.success(request, "The file is stored and a worker is importing it "
-                                     "(progress on the segment's page); a job started now "
-                                     "begins when the import is done.")
+                    messages.success(request, _(
+                        "The file is stored and a worker is importing it (progress on the "
+                        "segment's page); a job started now begins when the import is done."))
                 else:
-                    messages.success(request, f"{segment.size:,} accounts stored; "
-                                     f"{segment.duplicates:,} duplicates and "
-                                     f"{segment.invalid_count:,} invalid lines dropped.")
+                    messages.success(request, _(
+                        "%(size)s accounts stored; %(duplicates)s duplicates and %(invalid)s "
+                        "invalid lines dropped.") % {
+                        "size": f"{segment.size:,}", "duplicates": f"{segment.duplicates:,}",
+                        "invalid": f"{segment.invalid_count:,}"})
                 return HttpResponseRedirect(
                     reverse("admin:audience_job_add") + f"?segment={segment.pk}")
             except AudienceInvalid as exc:
-                form.add_error(None, str(exc))
+                for field, problems in exc.errors.items():
+                    for problem in problems:
+                        form.add_error(field if field in form.fields else None, problem)
         return render(request, "admin/audience/upload.html", {
-            **self.admin_site.each_context(request), "title": "Upload a segment", "form": form,
-            "opts": self.model._meta})
+            **self.admin_site.each_context(request), "title": _("Upload a segment"),
+            "form": form, "opts": self.model._meta})
 
+    def preview_view(self, request):
+        """The first accounts an upload would store, read the way the import reads them; the
+        page sends the start of the chosen file (or the pasted text). Nothing is stored."""
+        self.require_admin(request)
+        if request.method != "POST":
+            return HttpResponseRedirect(reverse("admin:audience_segment_add"))
+        head = request.FILES.get("head")
+        data = head.read(services.PREVIEW_BYTES) if head else \
+            request.POST.get("pasted", "").encode()[:services.PREVIEW_BYTES]
+        complete = request.POST.get("complete") == "1" or head is None
+        preview = services.segment_preview(head=data, complete=complete,
+                                           column=request.POST.get("column", "").strip() or None)
+        return render(request, "admin/audience/upload_preview.html", {"preview": preview})
+
+    def _segment(self, request, pk: int) -> Segment:
+        self.require_admin(request)
+        return get_object_or_404(Segment, pk=pk)
+
+    def accounts_view(self, request, pk: int):
+        segment = self._segment(request, pk)
+        query = request.GET.get("q", "").strip()[:64].replace("\x00", "")
+        accounts = segment.accounts.order_by("pk").values_list("account", flat=True)
+        if query:
+            accounts = accounts.filter(account__icontains=query)
+        page = Paginator(accounts, 100).get_page(request.GET.get("page"))
+        return render(request, "admin/audience/segment_accounts.html", {
+            **self.admin_site.each_context(request),
+            "title": _("Accounts in %(segment)s") % {"segment": segment.name},
+            "segment": segment, "page": page, "query": query, "opts": self.model._meta})
+
+    def accounts_csv(self, request, pk: int):
+        segment = self._segment(request, pk)
+        rows = segment.accounts.order_by("pk").values_list("account").iterator(chunk_size=5000)
+        return csv_download([("account",), *rows], f"segment-{segment.pk}-accounts.csv")
+
+
+# --- jobs ------------------------------------------------------------------------------------
 
 class JobForm(forms.Form):
-    segment = forms.ModelChoiceField(queryset=Segment.objects.all())
-    action = forms.ChoiceField(choices=Job.Action.choices)
-    tags = forms.CharField(required=False, help_text="Comma-separated, at most 10")
-    attrs = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}),
-                            help_text="name=value per line to set; names per line to remove")
-    api = forms.ChoiceField(choices=[("all_member_push", "all_member_push"),
-                                     ("timpush", "timpush")])
+    segment = forms.ModelChoiceField(label=gettext_lazy("Segment"), queryset=Segment.objects.all(),
+                                     help_text=gettext_lazy("The accounts the job changes."))
+    action = forms.ChoiceField(label=gettext_lazy("Action"), choices=Job.Action.choices)
+    tags = forms.CharField(
+        label=gettext_lazy("Tags"), required=False,
+        help_text=gettext_lazy("For adding or removing tags: comma-separated, at most 10."))
+    attrs = forms.CharField(
+        label=gettext_lazy("Attributes"), required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy("For setting attributes: name=value, one a line. For removing "
+                               "them: one name a line. Names are the app's attribute names."))
+    api = forms.ChoiceField(label=gettext_lazy("Tencent API"), choices=Job.Api.choices,
+                            help_text=Job._meta.get_field("api").help_text)
 
 
 @admin.register(Job)
 class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
-    list_display = ("pk", "action", "segment", "status", "total", "done", "failed", "created_at")
+    list_display = ("id", "action", "segment", "status", "total", "done", "failed", "created_at")
     list_filter = ("status", "action")
     list_select_related = ("segment",)
 
@@ -240,16 +398,21 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
                     attrs=attrs, api=data["api"])
                 return HttpResponseRedirect(reverse("admin:audience_job_change", args=[job.pk]))
             except AudienceInvalid as exc:
-                form.add_error(None, str(exc))
+                for field, problems in exc.errors.items():
+                    for problem in problems:
+                        form.add_error(field if field in form.fields else None, problem)
         return render(request, "admin/audience/job_form.html", {
-            **self.admin_site.each_context(request), "title": "Start a job", "form": form,
+            **self.admin_site.each_context(request), "title": _("Start a job"), "form": form,
             "opts": self.model._meta})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         self.require_admin(request)
-        job = get_object_or_404(Job.objects.select_related("segment"), pk=object_id)
+        job = get_object_or_404(Job.objects.select_related("segment"),
+                                pk=object_id if str(object_id).isdigit() else 0)
+        attrs = [(name, value) for name, value in job.attrs.items()]
         return render(request, "admin/audience/job_progress.html", {
             **self.admin_site.each_context(request), "title": str(job), "job": job,
+            "attrs": attrs, "api_help": Job._meta.get_field("api").help_text,
             "failures": job.failures.all()[:50], "opts": self.model._meta})
 
     def progress_json(self, request, pk: int):
@@ -259,39 +422,41 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
             if job.started_at else 0
         rate = (job.done + job.failed) / elapsed if elapsed > 0 else 0
         left = job.total - job.done - job.failed
-        return JsonResponse({"status": job.status, "total": job.total, "done": job.done,
-                             "failed": job.failed, "rate": round(rate),
+        return JsonResponse({"status": job.status, "status_label": job.get_status_display(),
+                             "total": job.total, "done": job.done, "failed": job.failed,
+                             "rate": round(rate),
                              "seconds_left": round(left / rate) if rate and left else 0})
 
     def failures_csv(self, request, pk: int):
         self.require_admin(request)
         job = get_object_or_404(Job, pk=pk)
-
-        class Echo:
-            def write(self, value):
-                return value
-        writer = csv.writer(Echo())
         rows = job.failures.values_list("account", "code", "reason").iterator(chunk_size=2000)
-        response = StreamingHttpResponse(
-            (writer.writerow(r) for r in [("account", "code", "reason"), *rows]),
-            content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-failures.csv"'
-        return response
+        return csv_download([("account", "code", "reason"), *rows],
+                            f"job-{job.pk}-failures.csv")
 
     def control(self, request, pk: int, op: str):
+        """Cancel a queued or running job, resume a cancelled one; anything else says why not."""
         self.require_admin(request)
         job = get_object_or_404(Job, pk=pk)
-        if request.method == "POST" and op == "cancel":
-            services.job_cancel(job=job, user=request.user)
-        elif request.method == "POST" and op == "resume":
-            services.job_resume(job=job, user=request.user)
+        if request.method == "POST":
+            if op == "cancel" and services.job_cancel(job=job, user=request.user):
+                messages.success(request, _("The job is cancelled. Batches already sent stay "
+                                            "done; Resume goes on with the rest."))
+            elif op == "resume" and services.job_resume(job=job, user=request.user):
+                messages.success(request, _("The job goes on where it stopped."))
+            else:
+                job.refresh_from_db()
+                messages.warning(request, _("Nothing changed: the job is %(status)s.")
+                                 % {"status": job.get_status_display().lower()})
         return HttpResponseRedirect(reverse("admin:audience_job_change", args=[pk]))
 
 
 @admin.register(KnownAccount)
 class KnownAccountAdmin(AdminRoleOnly, admin.ModelAdmin):
+    list_display = ("account",)
     search_fields = ("account",)
     show_full_result_count = False
 
     def has_add_permission(self, request):
         return False
+

@@ -1,17 +1,20 @@
 """The app's attribute names, segments of accounts, bulk tagging jobs, and the audience mirror."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class AttributeName(models.Model):
     """One of the app's ten attribute slots ("0"–"9"), as last set on Tencent."""
 
-    index = models.PositiveSmallIntegerField(unique=True)
-    name = models.CharField(max_length=50, unique=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    index = models.PositiveSmallIntegerField(_("index"), unique=True)
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["index"]
+        verbose_name = _("attribute name")
+        verbose_name_plural = _("attribute names")
 
     def __str__(self):
         return f"{self.index}: {self.name}"
@@ -24,38 +27,48 @@ class Segment(models.Model):
     reports its progress here; until then the segment is `importing`."""
 
     class Status(models.TextChoices):
-        IMPORTING = "importing", "Importing"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
+        IMPORTING = "importing", _("Importing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Import failed")
 
-    name = models.CharField(max_length=200)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
-    column = models.CharField(max_length=200, blank=True)  # a CSV's account column, if any
-    bytes_total = models.BigIntegerField(default=0)
-    bytes_read = models.BigIntegerField(default=0)
-    progress_at = models.DateTimeField(null=True, blank=True)  # a silent import is restarted
-    error = models.JSONField(default=dict, blank=True)  # {field: [message]} when it failed
-    created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT)
-    created_at = models.DateTimeField(auto_now_add=True)
-    size = models.PositiveIntegerField(default=0)
-    lines_read = models.PositiveIntegerField(default=0)
-    duplicates = models.PositiveIntegerField(default=0)
+    name = models.CharField(_("name"), max_length=200)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.READY)
+    # a CSV's account column, if any
+    column = models.CharField(_("CSV column"), max_length=200, blank=True)
+    bytes_total = models.BigIntegerField(_("file size (bytes)"), default=0)
+    bytes_read = models.BigIntegerField(_("bytes imported"), default=0)
+    # a silent import is restarted
+    progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
+    # {field: [message]} when it failed
+    error = models.JSONField(_("import error"), default=dict, blank=True)
+    created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT,
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    size = models.PositiveIntegerField(_("accounts"), default=0)
+    lines_read = models.PositiveIntegerField(_("lines read"), default=0)
+    duplicates = models.PositiveIntegerField(_("duplicates dropped"), default=0)
     # [[line number, reason], …] for the first invalid lines; `invalid_count` counts them all.
-    invalid_lines = models.JSONField(default=list, blank=True)
-    invalid_count = models.PositiveIntegerField(default=0)
+    invalid_lines = models.JSONField(_("first invalid lines"), default=list, blank=True)
+    invalid_count = models.PositiveIntegerField(_("invalid lines"), default=0)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("segment")
+        verbose_name_plural = _("segments")
 
     def __str__(self):
-        return f"{self.name} ({self.size:,} accounts)"
+        return _("%(name)s (%(size)s accounts)") % {"name": self.name, "size": f"{self.size:,}"}
 
 
 class SegmentAccount(models.Model):
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="accounts")
-    account = models.CharField(max_length=64)
+    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="accounts",
+                                verbose_name=_("segment"))
+    account = models.CharField(_("account"), max_length=64)
 
     class Meta:
+        verbose_name = _("segment account")
+        verbose_name_plural = _("segment accounts")
         constraints = [models.UniqueConstraint(fields=["segment", "account"],
                                                name="one_account_per_segment")]
         # Jobs cut a segment into batches in pk order, a slice at a time.
@@ -79,46 +92,66 @@ class Job(models.Model):
     """One action applied to a segment, in calls of at most 100 accounts."""
 
     class Action(models.TextChoices):
-        ADD_TAGS = "add_tags", "Add tags"
-        REMOVE_TAGS = "remove_tags", "Remove tags"
-        REMOVE_ALL_TAGS = "remove_all_tags", "Remove all tags"
-        SET_ATTRS = "set_attrs", "Set attributes"
-        REMOVE_ATTRS = "remove_attrs", "Remove attributes"
+        ADD_TAGS = "add_tags", _("Add tags")
+        REMOVE_TAGS = "remove_tags", _("Remove tags")
+        REMOVE_ALL_TAGS = "remove_all_tags", _("Remove all tags")
+        SET_ATTRS = "set_attrs", _("Set attributes")
+        REMOVE_ATTRS = "remove_attrs", _("Remove attributes")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Finished")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
-    action = models.CharField(max_length=20, choices=Action.choices)
-    api = models.CharField(max_length=20, default="all_member_push",
-                           choices=[("all_member_push", "all_member_push"),
-                                    ("timpush", "timpush")])
-    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="jobs")
-    tags = models.JSONField(default=list, blank=True)
-    attrs = models.JSONField(default=dict, blank=True)  # {name: value} to set, or {name: None} to remove
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    class Api(models.TextChoices):
+        # The two families of Tencent endpoints that set tags and attributes (spec §2, §3).
+        ALL_MEMBER_PUSH = "all_member_push", _("Push to all users (all_member_push)")
+        TIMPUSH = "timpush", _("Push service (timpush): lists accounts that do not exist")
+
+    ACTIVE = (Status.QUEUED, Status.RUNNING)
+
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    api = models.CharField(
+        _("Tencent API"), max_length=20, default=Api.ALL_MEMBER_PUSH, choices=Api.choices,
+        help_text=_("Which of Tencent's endpoints sets the tags and attributes. The push "
+                    "service's also reports each account that does not exist."))
+    segment = models.ForeignKey(Segment, on_delete=models.PROTECT, related_name="jobs",
+                                verbose_name=_("segment"))
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    # {name: value} to set, or {name: None} to remove
+    attrs = models.JSONField(_("attributes"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices,
+                              default=Status.QUEUED)
     prepared = models.BooleanField(default=False)  # every account is in a batch
     # How far the segment has been cut into batches: the last SegmentAccount pk, the next seq.
     prepared_through = models.BigIntegerField(default=0)
     batch_count = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    done = models.PositiveIntegerField(default=0)
-    failed = models.PositiveIntegerField(default=0)
-    calls = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT)
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(_("accounts"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+    calls = models.PositiveIntegerField(_("calls to Tencent"), default=0)
+    created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT,
+                                   verbose_name=_("started by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("bulk job")
+        verbose_name_plural = _("bulk jobs")
 
     def __str__(self):
-        return f"{self.get_action_display()} on {self.segment.name}"
+        return _("%(action)s on %(segment)s") % {"action": self.get_action_display(),
+                                                  "segment": self.segment.name}
+
+    @property
+    def is_active(self) -> bool:
+        """Queued or running: only then can it be cancelled."""
+        return self.status in self.ACTIVE
 
 
 class JobBatch(models.Model):
@@ -147,16 +180,31 @@ class JobBatch(models.Model):
 class JobFailure(models.Model):
     """An account the job could not apply to, with Tencent's reason."""
 
-    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="failures")
-    account = models.CharField(max_length=64)
-    code = models.IntegerField()
-    reason = models.TextField()
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="failures",
+                            verbose_name=_("bulk job"))
+    account = models.CharField(_("account"), max_length=64)
+    code = models.IntegerField(_("Tencent's code"))
+    reason = models.TextField(_("reason"))
+
+    class Meta:
+        verbose_name = _("failed account")
+        verbose_name_plural = _("failed accounts")
+
+    def __str__(self):
+        return f"{self.account} ({self.code})"
 
 
 class KnownAccount(models.Model):
     """The audience mirror: accounts this product has tagged or given attributes."""
 
-    account = models.CharField(max_length=64, unique=True)
+    account = models.CharField(_("account"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("known account")
+        verbose_name_plural = _("known accounts")
+
+    def __str__(self):
+        return self.account
 
 
 class AccountTag(models.Model):

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from celery import current_app
 
@@ -143,11 +144,36 @@ def _csv_rows(lines: Iterable[str]) -> Iterator[list[str]]:
         yield row
 
 
-def _accounts_from(lines: Iterable[str], column: str | None) -> Iterator[tuple[int, str]]:
+# A one-column file whose first line is one of these names a column: it is a header.
+HEADER_NAMES = {"account", "accounts", "account_id", "accountid", "account id", "user", "userid",
+                "user_id", "user id", "users", "id", "ids", "identifier", "uid", "member",
+                "member_id", "memberid", "to_account", "用户", "用户id", "账号", "帐号", "账号id"}
+
+
+def _header_problem(first: str) -> str | None:
+    """Why a first line must not be read as an account when no column was chosen: it names
+    several columns, or it is a column's name. Stored as accounts they would be junk."""
+    fields = next(csv.reader([first]), [])
+    if len(fields) > 1:
+        return _("The file has several columns (%(columns)s): choose the column that holds "
+                 "the account ids") % {"columns": ", ".join(f.strip() for f in fields)}
+    if first.strip().lower() in HEADER_NAMES:
+        return _("Line 1 reads '%(name)s', which names a column: choose the column "
+                 "'%(name)s' so that line is read as its header") % {"name": first.strip()}
+    return None
+
+
+def _accounts_from(lines: Iterable[str], column: str | None,
+                   text: bool = False) -> Iterator[tuple[int, str]]:
     """(line number, account) pairs; with `column`, lines are CSV and the named or numbered
-    column holds the account."""
+    column holds the account. A file or pasted `text` with no column chosen must not start
+    with a CSV header (see _header_problem)."""
     if column is None:
         for number, line in enumerate(lines, 1):
+            if number == 1 and text:
+                problem = _header_problem(line)
+                if problem:
+                    raise AudienceInvalid({"column": [problem]})
             yield number, line.strip()
         return
     reader = _csv_rows(lines)
@@ -159,10 +185,47 @@ def _accounts_from(lines: Iterable[str], column: str | None) -> Iterator[tuple[i
     elif column in header:
         index = header.index(column)
     else:
-        raise AudienceInvalid({"column": [f"The CSV has no column '{column}'; its columns are "
-                                          f"{', '.join(header) or 'none'}"]})
+        raise AudienceInvalid({"column": [
+            _("The CSV has no column '%(column)s'; its columns are %(columns)s")
+            % {"column": column, "columns": ", ".join(header) or _("none")}]})
     for number, row in enumerate(reader, 2):
         yield number, (row[index].strip() if index < len(row) else "")
+
+
+PREVIEW_ROWS = 10
+PREVIEW_BYTES = 64 * 1024  # what the upload page sends of a file for its preview
+
+
+def segment_preview(*, head: bytes, complete: bool, column: str | None) -> dict:
+    """What an upload would store, from the start of the file, before anything is stored: the
+    columns of a CSV (with the one that likely holds accounts), and the first accounts as the
+    import would read them, each with the rule it breaks. The same reading as the import."""
+    if not complete:  # whole lines only: the last one may be cut, mid-character even
+        head = head[:head.rfind(b"\n") + 1]
+    try:
+        lines = list(text_lines([head]))
+    except AudienceInvalid as exc:
+        return {"errors": exc.errors, "columns": [], "rows": [], "column": column}
+    first = next((line for line in lines[:1]), "")
+    columns = [f.strip() for f in next(csv.reader([first]), [])] if first else []
+    looks_like_header = len(columns) > 1 or first.strip().lower() in HEADER_NAMES
+    suggested = None
+    if looks_like_header:
+        suggested = next((c for c in columns if c.lower() in HEADER_NAMES), columns[0])
+    chosen = column or suggested
+    rows, errors = [], {}
+    try:
+        for number, account in _accounts_from(lines, chosen, text=True):
+            if account:
+                problems = account_id_errors(_("line %(n)s") % {"n": number}, account)
+                rows.append({"line": number, "account": account,
+                             "problem": problems[0] if problems else ""})
+            if len(rows) >= PREVIEW_ROWS:
+                break
+    except AudienceInvalid as exc:
+        errors = exc.errors
+    return {"columns": columns if looks_like_header else [], "column": chosen,
+            "suggested": None if column else suggested, "rows": rows, "errors": errors}
 
 
 def _segment_name(name: str) -> str:
@@ -171,17 +234,18 @@ def _segment_name(name: str) -> str:
     return name.strip()[:200]
 
 
-def segment_import(*, user, name: str, lines: Iterable[str], column: str | None = None) -> Segment:
-    """Import a list in this process, all or nothing: pasted text, an API list, a small file."""
+def segment_import(*, user, name: str, lines: Iterable[str], column: str | None = None,
+                   text: bool = False) -> Segment:
+    """Import a list in this process, all or nothing: pasted `text`, an API list, a small file."""
     with transaction.atomic():
         segment = Segment.objects.create(name=_segment_name(name), created_by=user)
-        _segment_fill(segment, lines, column)
+        _segment_fill(segment, lines, column, text=text)
     segment.refresh_from_db()
     return segment
 
 
 def _segment_fill(segment: Segment, lines: Iterable[str], column: str | None,
-                  progress: Callable[[], None] = lambda: None) -> None:
+                  progress: Callable[[], None] = lambda: None, text: bool = False) -> None:
     """Stream accounts into a segment: blanks and duplicates dropped, invalid ids reported by
     line. Memory stays bounded whatever the size: rows go to the database in chunks and the
     database's unique constraint drops the duplicates."""
@@ -189,7 +253,7 @@ def _segment_fill(segment: Segment, lines: Iterable[str], column: str | None,
     invalid: list[list] = []
     invalid_count = 0
     chunk: list[SegmentAccount] = []
-    for number, account in _accounts_from(lines, column):
+    for number, account in _accounts_from(lines, column, text):
         read = number
         if not account:
             continue
@@ -222,7 +286,7 @@ def segment_upload(*, user, name: str, uploaded, column: str | None = None) -> S
     chunk is checked now, so a file that is not UTF-8 or lacks the column is refused at once."""
     lines = upload_lines(uploaded)
     if uploaded.size <= settings.AUDIENCE_INLINE_IMPORT_BYTES:
-        return segment_import(user=user, name=name, lines=lines, column=column)
+        return segment_import(user=user, name=name, lines=lines, column=column, text=True)
     name = _segment_name(name)
     with transaction.atomic():
         segment = Segment.objects.create(
@@ -232,7 +296,7 @@ def segment_upload(*, user, name: str, uploaded, column: str | None = None) -> S
         for seq, data in enumerate(iter(lambda: uploaded.read(UPLOAD_CHUNK_BYTES), b"")):
             if seq == 0:
                 head = data[:data.rfind(b"\n") + 1]  # whole lines: no UTF-8 sequence cut
-                for _ in _accounts_from(text_lines([head]), column):
+                for _line in _accounts_from(text_lines([head]), column, text=True):
                     pass
             UploadChunk.objects.create(segment=segment, seq=seq, data=data)
         transaction.on_commit(lambda: segment_import_enqueue(segment_id=segment.pk))
@@ -269,7 +333,8 @@ def segment_import_stored(*, segment_id: int) -> None:
         Segment.objects.filter(pk=segment.pk).update(bytes_read=read, progress_at=timezone.now())
 
     try:
-        _segment_fill(segment, text_lines(stored()), segment.column or None, progress)
+        _segment_fill(segment, text_lines(stored()), segment.column or None, progress,
+                      text=True)
     except AudienceInvalid as exc:
         with transaction.atomic():
             SegmentAccount.objects.filter(segment=segment).delete()
@@ -350,7 +415,7 @@ def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
 
 
 def job_enqueue(*, job_id: int) -> None:
-    for _ in range(settings.AUDIENCE_TASKS_PER_JOB):
+    for _task in range(settings.AUDIENCE_TASKS_PER_JOB):
         _enqueue("audience.tasks.run_job", job_id)
 
 

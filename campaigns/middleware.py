@@ -6,6 +6,9 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.utils import timezone, translation
 
+from core.times import zone_name
+
+from .forms import TIMEZONES
 from .models import Preference
 
 LANGUAGE_KEY, TIMEZONE_KEY = "pref_language", "pref_timezone"
@@ -37,3 +40,13 @@ def _on_login(sender, request, user, **kwargs):
     preference = Preference.objects.filter(user=user).first()
     if preference:
         remember_preferences(request, preference)
+
+
+def preference_choices(request) -> dict:
+    """For the header's preferences: the zones to choose from, each named for the reader, and
+    the one in force."""
+    if not getattr(request, "user", None) or not request.user.is_authenticated:
+        return {}
+    current = str(timezone.get_current_timezone())
+    zones = TIMEZONES if current in TIMEZONES else [*TIMEZONES, current]
+    return {"pref_zones": [(z, zone_name(z)) for z in zones], "pref_zone": current}

@@ -22,31 +22,34 @@ class Campaign(models.Model):
     EDITABLE = (Status.DRAFT, Status.SCHEDULED)
     CANCELLABLE = (Status.DRAFT, Status.SCHEDULED)
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(_("name"), max_length=200)
     # The im_push body without MsgRandom (spec §2.1), as validated once and sent unchanged.
     push = models.JSONField(default=dict)
 
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
+                              default=Status.DRAFT)
     # Why the status is what it is: a code from campaigns.states.REASONS and its parameters.
-    status_reason = models.CharField(max_length=40, blank=True)
-    status_params = models.JSONField(default=dict, blank=True)
-    send_at = models.DateTimeField(null=True, blank=True)
+    status_reason = models.CharField(_("status reason"), max_length=40, blank=True)
+    status_params = models.JSONField(_("status details"), default=dict, blank=True)
+    send_at = models.DateTimeField(_("send at"), null=True, blank=True)
     # When the dispatcher should next try: send_at, or later after a full day or a retry.
-    due_at = models.DateTimeField(null=True, blank=True)
-    timezone = models.CharField(max_length=64, default="Asia/Shanghai")
-    allow_late = models.BooleanField(default=False)
+    due_at = models.DateTimeField(_("next try"), null=True, blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="Asia/Shanghai")
+    allow_late = models.BooleanField(_("send even if late"), default=False)
     # One MsgRandom for the campaign's life, so every retry is recognisably the same push.
-    msg_random = models.BigIntegerField(null=True, blank=True)
-    task_id = models.CharField(max_length=128, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    msg_random = models.BigIntegerField(_("message random (MsgRandom)"), null=True, blank=True)
+    task_id = models.CharField(_("Tencent task id"), max_length=128, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="campaigns")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+                                   related_name="campaigns", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
         indexes = [
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["-created_at"]),
@@ -71,20 +74,24 @@ class Attempt(models.Model):
         REFUSED = "refused", _("Refused")
         UNKNOWN = "unknown", _("Outcome unknown")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="attempts")
-    msg_random = models.BigIntegerField()
-    started_at = models.DateTimeField()
-    finished_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=16, choices=Outcome.choices, default=Outcome.IN_FLIGHT)
-    error_code = models.IntegerField(null=True, blank=True)
-    error_info = models.TextField(blank=True)
-    task_id = models.CharField(max_length=128, blank=True)
-    quota_day = models.DateField()
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="attempts",
+                                 verbose_name=_("campaign"))
+    msg_random = models.BigIntegerField(_("message random (MsgRandom)"))
+    started_at = models.DateTimeField(_("started"))
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices,
+                               default=Outcome.IN_FLIGHT)
+    error_code = models.IntegerField(_("Tencent's error code"), null=True, blank=True)
+    error_info = models.TextField(_("Tencent's error text"), blank=True)
+    task_id = models.CharField(_("Tencent task id"), max_length=128, blank=True)
+    quota_day = models.DateField(_("quota day"))
     # False only when Tencent answered with a refusal: then the push did not happen.
-    counts_quota = models.BooleanField(default=True)
+    counts_quota = models.BooleanField(_("counts against the quota"), default=True)
 
     class Meta:
         ordering = ["started_at"]
+        verbose_name = _("push attempt")
+        verbose_name_plural = _("push attempts")
         indexes = [models.Index(fields=["quota_day", "counts_quota"]),
                    models.Index(fields=["-started_at"])]
 

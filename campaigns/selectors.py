@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from audience.models import Job
 from audience.selectors import audience_reach
-from core.audit import audit_words
+from core.audit import SUBJECT_TYPES, audit_words
 from core.models import AuditEvent
 from core.payload_words import ELEMENT_WORDS, PATH_WORDS
 
@@ -144,7 +145,12 @@ def audit_events(*, actor: str = "", kind: str = "", since: dt.date | None = Non
 
 
 def _describe(event: AuditEvent) -> dict:
-    """Words for the parameters only campaigns know: statuses and reasons."""
+    """Words for the parameters the core cannot word: statuses and reasons, job actions."""
+    if event.verb in ("job.created", "account.changed"):
+        actions = dict(Job.Action.choices)
+        key = "action" if event.verb == "job.created" else "operation"
+        code = event.params.get(key, "")
+        return {key: actions.get(code, code)}
     if event.verb != "campaign.status":
         return {}
     labels = dict(Status.choices)
@@ -155,10 +161,21 @@ def _describe(event: AuditEvent) -> dict:
             + (f" — {reason}" if reason else "")}
 
 
+def _subject(event: AuditEvent) -> str:
+    """What the event is about: a name people gave (a campaign, a user), else words made now
+    in the reader's language (a job's stored label was made in its author's)."""
+    kind = SUBJECT_TYPES.get(event.subject_type, "")
+    if event.subject_type == "job" and event.subject_id:
+        return _("Bulk job #%(id)s") % {"id": event.subject_id}
+    if event.subject_type in ("campaign", "user", "token") and event.subject_label:
+        return event.subject_label
+    return str(kind)
+
+
 def audit_rows(events) -> list[dict]:
     return [{"at": e.at, "actor": e.actor.username if e.actor else _("system"),
              "subject_type": e.subject_type, "subject_id": e.subject_id,
-             "subject": e.subject_label, "what": audit_words(e, _describe)} for e in events]
+             "subject": _subject(e), "what": audit_words(e, _describe)} for e in events]
 
 
 def campaign_timeline(campaign: Campaign) -> list[dict]:

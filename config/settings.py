@@ -74,6 +74,7 @@ TEMPLATES = [{
         "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages",
         "core.roles.role_context",
+        "campaigns.middleware.preference_choices",
     ]},
 }]
 

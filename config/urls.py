@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
 from audience.api import router as audience_api
@@ -10,6 +11,9 @@ from campaigns.security import AdminLoginForm, LoginForm
 from core.api import api
 
 admin.site.login_form = AdminLoginForm
+admin.site.site_header = _("Push campaigns: administration")
+admin.site.site_title = _("Push campaigns")
+admin.site.index_title = _("Audience, people and records")
 api.add_router("", campaigns_api)
 api.add_router("", audience_api)
 

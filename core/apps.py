@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "core"
-    verbose_name = "Accounts, API access and audit trail"
+    verbose_name = _("Accounts, API access and audit trail")
 
     def ready(self):
         from . import audit  # noqa: F401 - connects the login and role-change receivers

@@ -3,6 +3,10 @@ login and role change is one AuditEvent, written in the same transaction as the 
 
 from __future__ import annotations
 
+import ast
+import copy
+import re
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import m2m_changed
@@ -16,7 +20,7 @@ VERBS = {
     "campaign.created": _("created the campaign"),
     "campaign.edited": _("edited the campaign"),
     "campaign.status": _("status {from_status} → {to_status}"),
-    "job.created": _("started a job: {action} on {accounts} accounts"),
+    "job.created": _("started a job: {action} on {segment} ({accounts} accounts)"),
     "job.cancelled": _("cancelled the job"),
     "job.resumed": _("resumed the job"),
     "account.changed": _("{operation} on account {account}: {values}"),
@@ -57,8 +61,47 @@ def fill(template, params: dict) -> str:
     return str(template).format_map(_Blank(params))
 
 
+def _names_text(detail: str) -> str:
+    """"{'0': 'sex'}" (how old rows kept names) as "0=sex"."""
+    try:
+        names = ast.literal_eval(detail)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return detail
+    if not isinstance(names, dict):
+        return detail
+    return ", ".join(f"{i}={n}" for i, n in sorted(names.items(), key=lambda kv: str(kv[0])))
+
+
+LEGACY_JOB = re.compile(r"job (\d+) on segment '(?P<segment>.*)' \((?P<accounts>[\d,]+) accounts\)")
+LEGACY_VERBS = {"attribute names set": "attribute_names.set",
+                "attribute names read back": "attribute_names.read_back",
+                "job cancelled": "job.cancelled", "job resumed": "job.resumed",
+                "created": "campaign.created", "edited": "campaign.edited"}
+
+
+def legacy_event(event: AuditEvent) -> AuditEvent:
+    """Rows from before the one trail stored English text ("job add_tags", "{'0': 'sex'}");
+    read as the verb and parameters they would have today, so they are worded like the rest."""
+    action, detail = str(event.params.get("action", "")), str(event.params.get("detail", ""))
+    verb, params = LEGACY_VERBS.get(action), {}
+    if verb and verb.startswith("attribute_names"):
+        params = {"names": _names_text(detail)}
+    elif action.startswith("job ") and verb is None:
+        match = LEGACY_JOB.fullmatch(detail)
+        verb, params = "job.created", {"action": action[4:]}
+        if match:
+            params.update(segment=match["segment"], accounts=match["accounts"])
+    if verb is None:
+        return event
+    event = copy.copy(event)
+    event.verb, event.params = verb, params
+    return event
+
+
 def audit_words(event: AuditEvent, describe=None) -> str:
     """The event in the reader's language; `describe` words parameters the core cannot."""
+    if event.verb == "legacy":
+        event = legacy_event(event)
     params = dict(event.params)
     if describe is not None:
         params.update(describe(event))

@@ -9,6 +9,7 @@ import zoneinfo
 from functools import cache
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .errors import InvalidInput
 
@@ -138,3 +139,19 @@ def zone_label(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
         return "UTC"
     name = abbreviation if abbreviation in UNAMBIGUOUS_ABBREVIATIONS else zone.key
     return f"{name}, {utc}"
+
+
+# The zones people pick in the header and the editor, named in the reader's language.
+ZONE_NAMES = {
+    "Asia/Shanghai": gettext_lazy("Beijing, Shanghai"), "Asia/Hong_Kong": gettext_lazy("Hong Kong"),
+    "Asia/Singapore": gettext_lazy("Singapore"), "Asia/Tokyo": gettext_lazy("Tokyo"),
+    "Asia/Seoul": gettext_lazy("Seoul"), "Asia/Kolkata": gettext_lazy("India (Kolkata)"),
+    "Asia/Jakarta": gettext_lazy("Jakarta"), "Europe/Berlin": gettext_lazy("Berlin"),
+    "Europe/London": gettext_lazy("London"), "America/Los_Angeles": gettext_lazy("Los Angeles"),
+    "America/New_York": gettext_lazy("New York"), "UTC": gettext_lazy("Coordinated Universal Time (UTC)"),
+}
+
+
+def zone_name(zone: str) -> str:
+    """A zone as a person reads it: its city in their language, else its IANA name."""
+    return str(ZONE_NAMES.get(str(zone), zone))

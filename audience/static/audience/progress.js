@@ -1,18 +1,23 @@
-// Live job progress: poll once a second until the job stops running.
+// Live job progress: poll once a second while the job is queued or running; when it stops,
+// reload once so the page shows only the actions that still apply and the failed accounts.
 (function () {
   "use strict";
   const box = document.getElementById("job");
   if (!box) return;
+  const wasActive = box.dataset.active === "1";
   async function tick() {
     const answer = await fetch(box.dataset.url, { credentials: "same-origin" });
     if (!answer.ok) return;
     const job = await answer.json();
     document.getElementById("bar").value = job.done + job.failed;
-    for (const key of ["status", "done", "failed", "rate"]) {
+    for (const key of ["done", "failed", "rate"]) {
       document.getElementById(key).textContent = job[key];
     }
+    document.getElementById("status").textContent = job.status_label;
     document.getElementById("left").textContent = job.seconds_left;
-    if (job.status === "queued" || job.status === "running") setTimeout(tick, 1000);
+    const active = job.status === "queued" || job.status === "running";
+    if (active) setTimeout(tick, 1000);
+    else if (wasActive) window.location.reload();
   }
-  tick();
+  if (wasActive) tick();
 })();
