@@ -72,7 +72,7 @@ def _poll(group: list[tuple[Campaign, int]], kind: str, window: dt.timedelta,
         return
     first = min(c.sent_at for c, _r in inside)
     # The range starts a minute before the first send: Tencent files a task by its start.
-    start, end = int(first.timestamp()) - 60, int(now.timestamp())
+    start, end = int(first.timestamp()) - 60, int(now.timestamp()) + 1
     ids = [c.task_id for c, _r in inside]
     api = tencent.client().timpush
     call = api.push_statistics if kind == Kind.STATISTICS else api.push_loss
