@@ -22,6 +22,15 @@ from pushclient.callbacks import Event
 from .models import SeenEvent
 
 REDIS_PREFIX = b"cb:"
+# Claims every key of a request in one command (a pipeline of 100 SETs costs the client
+# several times more); returns the positions of the keys that were new.
+CLAIM = """
+local new = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('SET', key, '1', 'NX', 'EX', ARGV[1]) then new[#new + 1] = i end
+end
+return new
+"""
 
 
 def event_key(event: Event) -> bytes:
@@ -61,12 +70,15 @@ def release(keys: list[bytes]) -> None:
         SeenEvent.objects.filter(key__in=[k.hex() for k in keys]).delete()
 
 
+@cache
+def _claim_script():
+    return _redis().register_script(CLAIM)
+
+
 def _claim_in_redis(keys: list[bytes]) -> set[bytes]:
-    ttl = settings.TIM_CALLBACK_DEDUPE_SECONDS
-    pipe = _redis().pipeline(transaction=False)
-    for key in keys:
-        pipe.set(REDIS_PREFIX + key, b"1", nx=True, ex=ttl)
-    return {key for key, created in zip(keys, pipe.execute(), strict=True) if created}
+    new = _claim_script()(keys=[REDIS_PREFIX + k for k in keys],
+                          args=[settings.TIM_CALLBACK_DEDUPE_SECONDS])
+    return {keys[i - 1] for i in new}
 
 
 def _claim_in_table(keys: list[bytes]) -> set[bytes]:

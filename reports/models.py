@@ -1,5 +1,5 @@
 """Delivery reports: counters fed by Tencent's result callbacks, snapshots of its statistics,
-and the short-lived bookkeeping (callback inbox, de-duplication keys) that keeps both exact."""
+and the short-lived de-duplication keys that keep the counters exact."""
 
 from __future__ import annotations
 
@@ -30,18 +30,9 @@ class DeliveryCount(models.Model):
         indexes = [models.Index(fields=["data_id"])]
 
 
-class CallbackBatch(models.Model):
-    """A callback request accepted but not yet counted. The receiver stores it (one insert),
-    answers Tencent, then counts it and deletes it; a batch whose process died before counting
-    is counted by the sweeper (reports.tasks.count_pending_callbacks)."""
-
-    received_at = models.DateTimeField(db_index=True)
-    events = models.JSONField()
-
-
 class SeenEvent(models.Model):
     """De-duplication keys when there is no Redis (`make run`): kept only as long as Tencent
-    may retry (TIM_CALLBACK_DEDUPE_SECONDS), then pruned."""
+    may retry (TIM_CALLBACK_DEDUPE_SECONDS), then pruned (reports.tasks.prune_callback_keys)."""
 
     key = models.CharField(max_length=32, primary_key=True)
     seen_at = models.DateTimeField(db_index=True)

@@ -1,13 +1,14 @@
-"""Celery tasks: thin doors into the callback sweeper and the report poller."""
+"""Celery tasks: thin doors into the report poller and the pruning of de-duplication keys."""
 
 from celery import shared_task
+from django.utils import timezone
 
-from . import intake, poller
+from . import dedupe, poller
 
 
-@shared_task(name="reports.tasks.count_pending_callbacks", acks_late=False)
-def count_pending_callbacks() -> int:
-    return intake.count_pending()
+@shared_task(name="reports.tasks.prune_callback_keys", acks_late=False)
+def prune_callback_keys() -> int:
+    return dedupe.prune(now=timezone.now())
 
 
 @shared_task(name="reports.tasks.poll_delivery_reports", acks_late=False)

@@ -26,20 +26,20 @@ log = logging.getLogger(__name__)
 
 
 class AnswerThenCount(JsonResponse):
-    """Tencent's answer, sent before the batch is counted: the server calls close() once the
-    response has gone out, and counting happens then, in the same process."""
+    """Tencent's answer, sent before the events are counted: the server calls close() once
+    the response has gone out, and counting happens then, in the same process."""
 
-    def __init__(self, batch_id: int, events: list, **kwargs):
+    def __init__(self, events: list, **kwargs):
         super().__init__(callbacks.OK_ANSWER, **kwargs)
-        self._batch = (batch_id, events)
+        self._events = events
 
     def close(self):
         super().close()
-        batch_id, events = self._batch
         try:
-            intake.count_batch(batch_id=batch_id, events=events)
-        except Exception:  # the sweeper counts it within a few seconds
-            log.exception("callback batch %s left for the sweeper", batch_id)
+            intake.count_events(events=self._events)
+        except Exception:  # the poller's statistics still bring the figures in
+            log.exception("%d callback events were answered but not counted",
+                          len(self._events))
 
 
 def _refuse(status: int, info: str, errors: dict | None = None) -> JsonResponse:
@@ -86,8 +86,7 @@ def tencent_callback(request):
     events, errors = callbacks.parse_events(body)
     if errors:
         return _refuse(400, "malformed events: nothing was counted", errors)
-    batch = intake.batch_store(events=events)
-    return AnswerThenCount(batch.pk, batch.events)
+    return AnswerThenCount(events)
 
 
 @marketer_required
