@@ -224,11 +224,14 @@ def main() -> dict:
         run = int(time.time())
         saturation = run_load(port, f"sat-{run}", bodies(f"sat-{run}", 100 * seconds),
                               senders=concurrency, rate=None)
+        print("saturation", json.dumps(saturation), os.getloadavg(), flush=True)
         offered = {}
         for rate in rates:
             task = f"rate{rate}-{run}"
             offered[f"{rate * 100}_events_per_second"] = run_load(
                 port, task, bodies(task, rate * seconds), senders=concurrency, rate=float(rate))
+            print("offered", rate * 100, json.dumps(offered[f"{rate * 100}_events_per_second"]),
+                  os.getloadavg(), flush=True)
         load_after = os.getloadavg()
     finally:
         server.terminate()

@@ -65,8 +65,12 @@ def _text(value, name: str, *, required: bool = True, max_bytes: int = 256) -> s
         return ""
     if not isinstance(value, str) or (required and not value):
         raise ValueError(f"{name} must be non-empty text" if required else f"{name} must be text")
-    if len(value.encode("utf-8", "surrogatepass")) > max_bytes or "\x00" in value:
-        raise ValueError(f"{name} must be at most {max_bytes} bytes of text")
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError(f"{name} holds an unpaired surrogate") from None
+    if size > max_bytes or "\x00" in value:
+        raise ValueError(f"{name} must be at most {max_bytes} bytes of text, without NUL")
     return value
 
 

@@ -87,8 +87,12 @@ def campaign_report(request, pk: int):
     return selectors.campaign_report(get_object_or_404(Campaign, pk=pk))
 
 
+CSV_RESPONSE = {"responses": {200: {"description": "The report as CSV", "content": {
+    "text/csv": {"schema": {"type": "string"}}}}}}
+
+
 @router.get("/campaigns/{int:pk}/report/csv/", response={200: str, **ERRORS},
-            operation_id="campaign_report_csv")
+            operation_id="campaign_report_csv", openapi_extra=CSV_RESPONSE)
 def campaign_report_csv(request, pk: int):
     report = selectors.campaign_report(get_object_or_404(Campaign, pk=pk))
     out = io.StringIO()

@@ -67,7 +67,7 @@ def campaign_trace(*, campaign: Campaign, account: str) -> list[DeviceTrace]:
         raise InvalidInput({"account": problems})
     if campaign.status != Campaign.Status.SENT or not campaign.task_id:
         raise InvalidInput({"account": [_("Only a sent campaign has a trace")]})
-    if timezone.now() - campaign.sent_at > TRACE_WINDOW:
+    if campaign.sent_at and timezone.now() - campaign.sent_at > TRACE_WINDOW:
         raise InvalidInput({"account": [
             _("Tencent keeps traces for 7 days; this campaign was sent earlier")]})
     wait_for("all_member_push_trace")

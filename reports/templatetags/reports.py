@@ -8,10 +8,9 @@ from .. import selectors
 register = template.Library()
 
 
-@register.inclusion_tag("reports/_funnel.html", takes_context=True)
-def campaign_report(context, campaign):
-    report = selectors.campaign_report(campaign) if campaign.task_id or campaign.pk else None
-    return {"campaign": campaign, "report": report, "request": context.get("request")}
+@register.inclusion_tag("reports/_funnel.html")
+def campaign_report(campaign):
+    return {"campaign": campaign, "report": selectors.campaign_report(campaign)}
 
 
 @register.simple_tag

@@ -132,6 +132,9 @@ def test_malformed_events_are_refused_by_field_and_nothing_is_counted(receiver):
     assert missing.json()["errors"] == {"Events[0]": ["TaskId must be non-empty text"]}
     as_text = post(receiver, [{**event(), "PushPlatform": "2"}])
     assert as_text.json()["errors"] == {"Events[0]": ["PushPlatform must be a whole number"]}
+    surrogate = post(receiver, None, raw=b'{"Events": [{"TaskId": "T1", "To_Account": "\\ud800", '
+                                         b'"PushPlatform": 1, "PushStage": 1, "EventType": 1}]}')
+    assert surrogate.json()["errors"] == {"Events[0]": ["To_Account holds an unpaired surrogate"]}
     too_many = post(receiver, [event(f"u{i}") for i in range(101)])
     assert too_many.json()["errors"] == {"Events": ["Events must list 1 to 100 events"]}
     assert post(receiver, []).status_code == 400
