@@ -14,6 +14,10 @@ app.conf.beat_schedule = {
                                "schedule": 1.0, "options": {"expires": 5}},
     "resume-stalled-audience-jobs": {"task": "audience.tasks.resume_stalled_jobs",
                                      "schedule": 10.0, "options": {"expires": 10}},
+    "prune-callback-keys": {"task": "reports.tasks.prune_callback_keys",
+                            "schedule": 60.0, "options": {"expires": 60}},
+    "poll-delivery-reports": {"task": "reports.tasks.poll_delivery_reports",
+                              "schedule": 60.0, "options": {"expires": 60}},
 }
 app.autodiscover_tasks()
 

@@ -11,6 +11,7 @@ reach it. BIND=0.0.0.0 opens it to the network on purpose.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -54,11 +55,15 @@ def main() -> int:
     try:
         if not env.get("TIM_API_BASE_URL") and not env.get("TIM_REGION"):
             env["TIM_API_BASE_URL"] = "http://127.0.0.1:9180"
-            # The emulator reads TIM_SECRET_KEY from the environment: not on a command line,
-            # where `ps` would show it.
+            # The emulator's simulated phones report back to our callback receiver, signed
+            # with a token made for this run, so the funnel fills in after a send.
+            env.setdefault("TIM_CALLBACK_TOKEN", secrets.token_urlsafe(24))
+            # The emulator reads TIM_SECRET_KEY and TIM_CALLBACK_TOKEN from the environment:
+            # not on a command line, where `ps` would show them.
             start(python, "-m", "pushclient.emulator", "--port", "9180",
                   "--db", str(var / "emulator.sqlite3"),
-                  "--sdkappid", env.get("TIM_SDKAPPID", "1400000000"))
+                  "--sdkappid", env.get("TIM_SDKAPPID", "1400000000"),
+                  "--callback-url", f"http://127.0.0.1:{port}/tencent/callback/")
         manage = [python, "manage.py"]
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
                        check=True)
@@ -71,6 +76,7 @@ def main() -> int:
         host = "127.0.0.1" if bind in ("127.0.0.1", "0.0.0.0") else bind
         banner = (f"\n  Dashboard: http://{host}:{port}/   (admin: http://{host}:{port}/admin/)"
                   f"\n  Tencent API: {env['TIM_API_BASE_URL'] or env.get('TIM_REGION')}"
+                  f"\n  Tencent callback URL: http://{host}:{port}/tencent/callback/"
                   "\n  Press Ctrl-C to stop everything.\n")
         time.sleep(2)
         print(banner, flush=True)

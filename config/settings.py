@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "core",
     "audience",
     "campaigns",
+    "reports",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,23 @@ PUSH_RETRY_UNKNOWN_OUTCOME = env.bool("PUSH_RETRY_UNKNOWN_OUTCOME", default=Fals
 PUSH_LEASE_SECONDS = env.float("PUSH_LEASE_SECONDS", default=TIM_READ_TIMEOUT_SECONDS + 10)
 DISPATCH_POLL_SECONDS = env.float("DISPATCH_POLL_SECONDS", default=0.1)
 DISPATCH_RUN_SECONDS = env.float("DISPATCH_RUN_SECONDS", default=30)
+
+# Delivery reports (reports/): Tencent's result callback and the statistics poller (spec §3.5).
+# The callback token set in Tencent's console; with one, every callback must carry a valid Sign
+# and a RequestTime at most TIM_CALLBACK_MAX_AGE_SECONDS old. Without one, callbacks are refused
+# unless TIM_CALLBACK_ALLOW_UNSIGNED is on (anyone could post figures otherwise).
+TIM_CALLBACK_TOKEN = env.str("TIM_CALLBACK_TOKEN", default="")
+TIM_CALLBACK_ALLOW_UNSIGNED = env.bool("TIM_CALLBACK_ALLOW_UNSIGNED", default=False)
+TIM_CALLBACK_MAX_AGE_SECONDS = env.int("TIM_CALLBACK_MAX_AGE_SECONDS", default=60)
+# How long an event's de-duplication key is kept. How long Tencent retries is not documented
+# [UNCERTAIN]: six hours covers any plausible retry schedule and bounds Redis's memory.
+TIM_CALLBACK_DEDUPE_SECONDS = env.int("TIM_CALLBACK_DEDUPE_SECONDS", default=6 * 3600)
+# When the poller asks all_member_push_statistics and _loss about a sent campaign (seconds
+# after sending); loss is only kept 7 days by Tencent, statistics 30.
+REPORT_POLL_AFTER_SECONDS = [int(s) for s in env.list(
+    "REPORT_POLL_AFTER_SECONDS", default=["300", "3600", "86400", "518400"])]
+# statistics, loss and trace each allow 1 call a second (spec §3.5).
+REPORT_CALLS_PER_SECOND = env.int("REPORT_CALLS_PER_SECOND", default=1)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")  # "json": one JSON object a line

@@ -9,6 +9,8 @@ from campaigns import health, views
 from campaigns.api import router as campaigns_api
 from campaigns.security import AdminLoginForm, LoginForm
 from core.api import api
+from reports import views as report_views
+from reports.api import router as reports_api
 
 admin.site.login_form = AdminLoginForm
 admin.site.site_header = _("Push campaigns: administration")
@@ -16,6 +18,7 @@ admin.site.site_title = _("Push campaigns")
 admin.site.index_title = _("Audience, people and records")
 api.add_router("", campaigns_api)
 api.add_router("", audience_api)
+api.add_router("", reports_api)
 
 urlpatterns = [
     path("healthz", health.healthz),
@@ -29,6 +32,9 @@ urlpatterns = [
     path("campaigns/preview/", views.campaign_preview, name="campaign-preview"),
     path("campaigns/capacity/", views.capacity, name="capacity"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign-detail"),
+    path("tencent/callback/", report_views.tencent_callback, name="tencent-callback"),
+    path("campaigns/<int:pk>/report.csv", report_views.report_csv, name="campaign-report-csv"),
+    path("campaigns/<int:pk>/trace/", report_views.trace, name="campaign-trace"),
     path("campaigns/<int:pk>/edit/", views.campaign_edit, name="campaign-edit"),
     path("campaigns/<int:pk>/<slug:action>/", views.campaign_action, name="campaign-action"),
     path("calendar/", views.calendar_view, name="calendar"),

@@ -19,10 +19,14 @@ def main(argv=None) -> None:
     parser.add_argument("--db", default="emulator.sqlite3", help="SQLite file for the state")
     parser.add_argument("--daily-quota", type=int, default=100)
     parser.add_argument("--qps-limit", type=int, default=100)
+    parser.add_argument("--callback-url", default="",
+                        help="post signed Push.AllMemberPush callbacks here (token from the "
+                             "TIM_CALLBACK_TOKEN environment variable)")
     args = parser.parse_args(argv)
     config = Config(sdkappid=args.sdkappid, secret_key=args.secret_key,
                     admins=args.admin or ["administrator"], daily_quota=args.daily_quota,
-                    qps_limit=args.qps_limit)
+                    qps_limit=args.qps_limit, callback_url=args.callback_url,
+                    callback_token=os.environ.get("TIM_CALLBACK_TOKEN", ""))
     server = make_server(host=args.host, port=args.port, db_path=args.db, config=config)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     print(f"emulator listening on {server.url}", flush=True)

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from .. import payload, usersig
-from .state import Config, EmulatorState, Faults, Refusal, refuse_first
+from .state import SECRET_FIELDS, Config, EmulatorState, Faults, Refusal, refuse_first
 
 log = logging.getLogger("pushclient.emulator")
 
@@ -48,7 +48,7 @@ class Api:
         if name == "all_member_push_loss":
             return self.state.loss(body, received_at)
         if name == "all_member_push_trace":
-            return self.state.trace(body)
+            return self.state.trace(body, received_at)
         if name == "set_attr_name":
             self.state.set_attr_names(body.get("AttrNames"),
                                       body.get("AttrTypes") if timpush else None)
@@ -265,7 +265,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             return self._send(404, {"error": f"unknown action {action}"})
         self._send(200, {"config": {k: v for k, v in asdict(state.config).items()
-                                    if k != "secret_key"}, "faults": asdict(state.faults)})
+                                    if k not in SECRET_FIELDS}, "faults": asdict(state.faults)})
 
 
 def _update(target, values: dict) -> None:

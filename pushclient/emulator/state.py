@@ -14,6 +14,7 @@ from collections import defaultdict, deque
 from dataclasses import asdict, dataclass, field, replace
 
 from .. import payload
+from . import devices
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -42,6 +43,10 @@ MAX_STATISTICS_TASKS = 5  # §3.5
 # §3.5: statistics, loss and trace answer once a second; batch at the edition's rate.
 PER_COMMAND_QPS = {"all_member_push_statistics": 1, "all_member_push_loss": 1,
                    "all_member_push_trace": 1}
+TRACE_WINDOW_SECONDS = 7 * 86400  # §3.5
+LOSS_WINDOW_SECONDS = 7 * 86400  # §3.5
+# Config fields never shown by /emulator/state or /emulator/config.
+SECRET_FIELDS = {"secret_key", "callback_token"}
 
 
 @dataclass
@@ -66,6 +71,17 @@ class Config:
     batch_qps: int = 30  # §3.2, standard edition
     # §3.5 [UNCERTAIN]: test sends (timpush/batch) do not use the daily quota unless set.
     batch_uses_quota: bool = False
+    # Simulated devices and result callbacks (§3.5, devices.py): where to post them, with the
+    # console's callback token (empty: unsigned), and what share of devices is reached and
+    # of those clicks; the rest are lost with a reason.
+    callback_url: str = ""
+    callback_token: str = ""
+    device_reached_share: float = 0.85
+    device_clicked_share: float = 0.25
+    callback_batch_size: int = 100
+    callback_retries: int = 5
+    callback_retry_base_seconds: float = 0.5
+    callback_stage_delay_seconds: float = 0.5
 
 
 @dataclass
@@ -97,6 +113,7 @@ class EmulatorState:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
         self._accepted_calls: dict[str, deque] = defaultdict(deque)
+        self.callbacks = devices.CallbackSender(self)
 
     # --- bookkeeping -----------------------------------------------------------------
 
@@ -132,6 +149,7 @@ class EmulatorState:
                           "calls", "registration_ids", "tag_types", "revoked", "batches"):
                 self._db.execute(f"DELETE FROM {table}")
             self._accepted_calls.clear()
+            self.callbacks.clear()
             self.faults = Faults()
             self.config = replace(self._initial_config)
 
@@ -303,6 +321,12 @@ class EmulatorState:
     def reach(self, condition: dict | None) -> int:
         """How many known accounts a condition selects (§5: And-part and Or-part must both
         hold; TagsNot, §3.5, excludes per `config.tags_not`). Other keys are ignored."""
+        return self._audience(condition, count=True)
+
+    def recipients(self, condition: dict | None) -> list[str]:
+        return self._audience(condition, count=False)
+
+    def _audience(self, condition: dict | None, *, count: bool):
         with self._lock:
             selects, args = ["SELECT account FROM accounts"], []
             excluded, tags_not = "", []
@@ -336,8 +360,10 @@ class EmulatorState:
                     excluded = (f" EXCEPT SELECT account FROM user_tags WHERE tag IN "
                                 f"({','.join('?' * len(tags_not))}){having}")
             query = " INTERSECT ".join(f"SELECT * FROM ({s})" for s in selects) + excluded
-            return self._db.execute(f"SELECT COUNT(*) FROM ({query})",
-                                    args + tags_not).fetchone()[0]
+            if count:
+                return self._db.execute(f"SELECT COUNT(*) FROM ({query})",
+                                        args + tags_not).fetchone()[0]
+            return [r[0] for r in self._db.execute(query, args + tags_not)]
 
     def quota_day(self, now: float) -> str:
         offset = self.config.quota_utc_offset_hours * 3600
@@ -392,10 +418,13 @@ class EmulatorState:
                            f"{body['MsgRandom']:x}")
             else:
                 task_id = f"{self.config.sdkappid}_{seq}_{int(received_at)}_{body['MsgRandom']}"
+            recipients = self.recipients(body.get("Condition"))
             self._db.execute(
                 "INSERT INTO pushes VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (seq, task_id, received_at, day, body["MsgRandom"],
-                 json.dumps(body, ensure_ascii=False), self.reach(body.get("Condition"))))
+                 json.dumps(body, ensure_ascii=False), len(recipients)))
+            self._devices_receive({"task_id": task_id, "received_at": received_at,
+                                   "data_id": body.get("DataId", "")}, recipients)
             return task_id
 
     def batch(self, body: dict, received_at: float) -> tuple[str, list[str]]:
@@ -420,7 +449,19 @@ class EmulatorState:
             self._db.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?)",
                              (seq, task_id, received_at, self.quota_day(received_at),
                               json.dumps(body, ensure_ascii=False), len(known)))
+            reached = [a for a in dict.fromkeys(accounts) if a in known]
+            self._devices_receive({"task_id": task_id, "received_at": received_at,
+                                   "data_id": body.get("DataId") or ""}, reached)
             return task_id, [a for a in accounts if a not in known]
+
+    def _devices_receive(self, task: dict, accounts: list[str]) -> None:
+        """The simulated devices' fates for a push: its statistics and loss figures are kept
+        (one row per task), and its callbacks queued when a callback URL is set."""
+        fates = [devices.fate(task["task_id"], a, reached_share=self.config.device_reached_share,
+                              clicked_share=self.config.device_clicked_share) for a in accounts]
+        statistics, loss = devices.task_statistics(fates)
+        self._set_kv(f"report:{task['task_id']}", {"statistics": statistics, "loss": loss})
+        self.callbacks.enqueue(task, accounts)
 
     def revoke(self, body: dict, received_at: float) -> None:
         """timpush/revoke (§3.3): 1/s (90051), a known task (90049) not yet revoked (90050),
@@ -461,28 +502,53 @@ class EmulatorState:
                 "ORDER BY seq", (start, end)).fetchall()
         return [r for r in rows if not ids or r[0] in ids]
 
-    def statistics(self, body: dict, now: float) -> dict:
-        """§3.5 all_member_push_statistics. The emulator has no devices: every account a
-        push reached counts as sent and delivered, none as clicked."""
-        tasks = self._report_tasks(body, now, STATISTICS_RANGE_SECONDS)
+    def _task_report(self, task_id: str, part: str) -> dict:
+        with self._lock:
+            return (self._kv(f"report:{task_id}") or {}).get(part) or {}
 
-        def counts(total: int) -> dict:
-            return {"TotalCount": total, "SentCount": total, "DeliveredCount": total,
-                    "ClickCount": 0, "PlatformStatistics": []}
+    def statistics(self, body: dict, now: float) -> dict:
+        """§3.5 all_member_push_statistics, from the simulated devices (devices.py). The
+        answer's shape is [UNCERTAIN]: per task `TotalCount`, `SentCount`, `DeliveredCount`,
+        `ClickCount` and `PlatformStatistics` per vendor and event type; totals with no ids."""
+        tasks = self._report_tasks(body, now, STATISTICS_RANGE_SECONDS)
+        figures = [(t, self._task_report(t, "statistics")) for t, _a in tasks]
         if not body.get("TaskID"):
-            return counts(sum(a for _t, a in tasks))
-        return {"Results": [{"TaskID": t, **counts(a)} for t, a in tasks]}
+            return {name: sum(f.get(name, 0) for _t, f in figures) for name in
+                    ("TotalCount", "SentCount", "DeliveredCount", "ClickCount")}
+        return {"Results": [{"TaskID": t, **f} for t, f in figures]}
 
     def loss(self, body: dict, now: float) -> dict:
-        """§3.5 all_member_push_loss [UNCERTAIN] shape: no device, so no loss."""
-        tasks = self._report_tasks(body, now, 7 * 86400)
-        return {"Results": [{"TaskID": t, "LossCount": 0, "LossReasons": []} for t, _a in tasks]}
+        """§3.5 all_member_push_loss ([UNCERTAIN] shape): per task `LossCount` and
+        `LossReasons` [{PushPlatform, ErrCode, ErrInfo, Count}]; 7 days back."""
+        tasks = self._report_tasks(body, now, LOSS_WINDOW_SECONDS)
+        return {"Results": [{"TaskID": t, "LossCount": 0, "LossReasons": [],
+                             **self._task_report(t, "loss")} for t, _a in tasks]}
 
-    def trace(self, body: dict) -> dict:
-        """§3.5 all_member_push_trace [UNCERTAIN] shape: the emulator knows no devices."""
-        if not isinstance(body.get("TaskID"), str) or not isinstance(body.get("UserID"), str):
+    def trace(self, body: dict, now: float) -> dict:
+        """§3.5 all_member_push_trace ([UNCERTAIN] shape): the account's devices, each with
+        its platform, token and stages; none when the account was not in the push. 7 days."""
+        task_id, account = body.get("TaskID"), body.get("UserID")
+        if not isinstance(task_id, str) or not isinstance(account, str) or not account:
             raise Refusal(90001, "TaskID and UserID are required")
-        return {"Results": []}
+        with self._lock:
+            push = self._db.execute("SELECT received_at, body FROM pushes WHERE task_id=?",
+                                    (task_id,)).fetchone()
+            batch = None if push else self._db.execute(
+                "SELECT received_at, body FROM batches WHERE task_id=?", (task_id,)).fetchone()
+            found = push or batch
+            if found is None:
+                return {"Results": []}
+            received_at, raw = found
+            if now - received_at > TRACE_WINDOW_SECONDS:
+                raise Refusal(90001, "traces are kept 7 days")
+            sent = json.loads(raw)
+            included = (account in self.recipients(sent.get("Condition")) if push else
+                        account in sent.get("To_Account", []) and bool(self.known([account])))
+        if not included:
+            return {"Results": []}
+        item = devices.fate(task_id, account, reached_share=self.config.device_reached_share,
+                            clicked_share=self.config.device_clicked_share)
+        return {"Results": [devices.trace_of({"received_at": received_at}, item)]}
 
     # --- inspection ----------------------------------------------------------------------
 
@@ -509,7 +575,10 @@ class EmulatorState:
                 "revoked": [r[0] for r in self._db.execute("SELECT task_id FROM revoked")],
                 "attr_names": self.attr_names(),
                 "counters": counters,
-                "config": {k: v for k, v in asdict(self.config).items() if k != "secret_key"},
+                "config": {k: v for k, v in asdict(self.config).items()
+                           if k not in SECRET_FIELDS},
+                "callbacks_posted": dict(self.callbacks.posted),
+                "callbacks_idle": self.callbacks.idle(),
                 "faults": asdict(self.faults),
             }
 

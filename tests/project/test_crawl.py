@@ -21,7 +21,7 @@ RAW_QUERIES = ["&".join(f"{p}=%ED%A0%80" for p in ["status", "day", "q", "page",
                "q=%FF%FE&day=%C0&month=%80&at=%F4%90%80%80"]
 # Every query parameter a page or endpoint reads.
 PARAMS = ["status", "day", "q", "page", "month", "at", "tz", "actor", "kind", "since", "until",
-          "next", "revoke"]
+          "next", "revoke", "account"]
 
 
 def _query(value: str) -> dict:

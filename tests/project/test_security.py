@@ -46,6 +46,8 @@ def expected(route: str, role: str) -> set[int]:
         return {401, 405} if api else {302, 405}
     if role == "nobody" or (role == "marketer" and admin_only):
         return {401, 403, 405} if api else {403, 405}
+    if route == "api/campaigns/<int:pk>/trace/":
+        return {400}  # ?account= is required, and names the rule
     return {200, 302, 404, 405}
 
 

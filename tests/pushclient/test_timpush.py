@@ -96,7 +96,11 @@ def test_statistics_answer_per_task_for_either_push_family(tim_client, emulator)
     assert tim_client.timpush.push_loss(start=now - 60, end=now + 1,
                                         task_ids=[classic])["Results"][0]["TaskID"] == classic
     time.sleep(1.05)
-    assert tim_client.timpush.push_trace(task_id=classic, user_id="x")["Results"] == []
+    devices = tim_client.timpush.push_trace(task_id=classic, user_id="x")["Results"]
+    assert len(devices) == 1 and devices[0]["Stages"][0]["Stage"] == "im"
+    time.sleep(1.05)
+    assert tim_client.timpush.push_trace(task_id=classic, user_id="nobody")["Results"] == [], \
+        "an account outside the push has no device in it"
 
 
 def test_an_attribute_or_a_tag_applies_to_one_account_type(tim_client, emulator):

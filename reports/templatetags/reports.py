@@ -1,0 +1,33 @@
+"""Template tags that put delivery figures on the campaign pages, which include them with one
+line each (templates/campaigns/_report.html, _report_cell.html)."""
+
+from django import template
+
+from .. import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("reports/_funnel.html")
+def campaign_report(campaign):
+    return {"campaign": campaign, "report": selectors.campaign_report(campaign)}
+
+
+@register.simple_tag
+def report_summaries(campaigns):
+    """For a page of the list: {campaign id: {sent, delivered, clicked}} in one query."""
+    return selectors.report_summaries(list(campaigns))
+
+
+@register.filter
+def summary_of(summaries, campaign_id):
+    return summaries.get(campaign_id) if summaries else None
+
+
+@register.filter
+def share(part, whole):
+    """part as a whole percentage of whole, or "" when whole is 0."""
+    try:
+        return f"{100 * part / whole:.0f}%" if whole else ""
+    except TypeError:
+        return ""
