@@ -16,6 +16,8 @@ VERBS = {
     "campaign.created": _("created the campaign"),
     "campaign.edited": _("edited the campaign"),
     "campaign.status": _("status {from_status} → {to_status}"),
+    "campaign.test_sent": _("sent a test to {accounts} accounts; Tencent accepted {reached}"),
+    "quota.limit_set": _("set the daily push limit: {before} → {after}"),
     "job.created": _("started a job: {action} on {accounts} accounts"),
     "job.cancelled": _("cancelled the job"),
     "job.resumed": _("resumed the job"),
@@ -30,7 +32,7 @@ VERBS = {
 }
 SUBJECT_TYPES = {"campaign": _("Campaign"), "job": _("Bulk job"),
                  "attribute_names": _("Attribute names"), "account": _("Account"),
-                 "token": _("API token"),
+                 "token": _("API token"), "quota": _("Daily quota"),
                  "user": _("User")}
 
 
