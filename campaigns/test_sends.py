@@ -2,7 +2,7 @@
 a person's own test groups of accounts, and the record of what each test send reached.
 
 Each test send keeps a digest of the campaign's push value as it was sent, so another rule
-(approval, for instance) can ask `test_send_passed(campaign=...)`: has this exact version
+(approval, for instance) can ask `has_passing_test_send(campaign=...)`: has this exact version
 reached a phone?
 """
 
@@ -42,7 +42,7 @@ def push_digest(push: dict) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def test_send_passed(*, campaign: Campaign) -> bool:
+def has_passing_test_send(*, campaign: Campaign) -> bool:
     """True when a test send of the campaign's current push was accepted by Tencent for at
     least one account."""
     return campaign.test_sends.filter(push_digest=push_digest(campaign.push), outcome=Outcome.OK,
