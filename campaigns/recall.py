@@ -5,6 +5,7 @@ vendor allows it. The campaign then ends `recalled`, through the state machine."
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 from django.db import transaction
 from django.utils import timezone
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from core import tencent
 from core.errors import InvalidInput, TransitionRefused, UpstreamFailed
 from core.text import unsafe_text_errors
-from pushclient import TencentError
+from pushclient import ErrorKind, TencentError
 from pushclient.errors import RECALL_ALREADY_DONE
 
 from .models import Attempt, Campaign
@@ -25,6 +26,7 @@ RECALL_WINDOW = dt.timedelta(hours=24)  # §3.3
 # §3.5: these vendors keep a notification already shown; the others (APNs, FCM, Huawei,
 # Honor) replace it with the recall's OfflinePushInfo.
 VENDORS_KEEPING_SHOWN_NOTIFICATIONS = ("Xiaomi", "OPPO", "vivo", "Meizu")
+RATE_TRIES = 3
 Status = Campaign.Status
 
 
@@ -67,6 +69,20 @@ def recall_errors(offline_push_info) -> dict[str, list[str]]:
     return errors
 
 
+def _revoke(task_id: str, offline_push_info: dict) -> None:
+    """One recall. Our limiter keeps our own calls a second apart, but a recall made elsewhere
+    (the console, another app) can still meet 90051: wait out Tencent's second and try again."""
+    for attempt in range(RATE_TRIES):
+        try:
+            tencent.recall_client().timpush.revoke(task_id=task_id,
+                                                   offline_push_info=offline_push_info)
+            return
+        except TencentError as exc:
+            if exc.kind is not ErrorKind.RATE or attempt == RATE_TRIES - 1:
+                raise
+            time.sleep(1.0)
+
+
 def campaign_recall(*, campaign: Campaign, user, offline_push_info) -> Campaign:
     """Recall a sent campaign and replace its notification; `recalled` when Tencent agrees."""
     errors = recall_errors(offline_push_info)
@@ -87,8 +103,7 @@ def campaign_recall(*, campaign: Campaign, user, offline_push_info) -> Campaign:
         reason, params = "recalled", {"title": offline_push_info["Title"],
                                       "desc": offline_push_info["Desc"]}
         try:
-            tencent.recall_client().timpush.revoke(task_id=campaign.task_id,
-                                                   offline_push_info=offline_push_info)
+            _revoke(campaign.task_id, offline_push_info)
         except TencentError as exc:
             if exc.code != RECALL_ALREADY_DONE:
                 words = tencent_words(exc.code, exc.info)
