@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Status, Field, Query, Router, Schema
-from pydantic import ConfigDict, StrictBool
+from pydantic import ConfigDict, StrictBool, StrictInt
 
 from core import roles
 from core.api import ERRORS, UPSTREAM_ERRORS, admin_auth, error
@@ -117,12 +117,12 @@ class QuotaOut(Schema):
 
 
 class QuotaIn(Strict):
-    limit: int = Field(description="Pushes a quota day allows, as bought in Tencent's console")
+    limit: StrictInt = Field(description="Pushes a quota day allows, as bought in Tencent's console")
 
 
 class TestSendIn(Strict):
     accounts: list[str] | None = Field(None, description="1 to 500 account ids")
-    group: int | None = Field(None, description="The id of one of your test groups")
+    group: StrictInt | None = Field(None, description="The id of one of your test groups")
 
 
 class AccountResultOut(Schema):
