@@ -6,7 +6,6 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns import dispatch, services
-from campaigns.models import Campaign
 from tests.browser.test_dashboard import log_in, shoot
 from tests.conftest import TEXT, make_user
 
