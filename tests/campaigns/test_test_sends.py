@@ -206,3 +206,17 @@ def test_groups_are_kept_per_person_with_their_rules(client, marketer):
     client.force_login(marketer)
     client.post(f"/test-groups/{group.pk}/", {"delete": "1"})
     assert not TestGroup.objects.exists()
+
+
+def test_the_editor_offers_a_test_send_of_the_saved_version(client, marketer, tim):
+    tim.post("accounts", {"accounts": ["mary"]})
+    campaign = campaign_of(marketer)
+    client.force_login(marketer)
+    assert "Save the campaign first" in client.get("/campaigns/new/").content.decode()
+    editor = client.get(f"/campaigns/{campaign.pk}/edit/").content.decode()
+    assert 'name="from" value="editor"' in editor
+    answer = client.post(f"/campaigns/{campaign.pk}/test-send/",
+                         {"from": "editor", "accounts": "mary"})
+    assert answer.status_code == 302
+    assert answer["Location"] == f"/campaigns/{campaign.pk}/edit/#test-send"
+    assert "Tencent accepted 1 of 1 accounts" in client.get(answer["Location"]).content.decode()
