@@ -31,7 +31,7 @@ def main(threads: int = 8, each: int = 15) -> dict:
     emulator.post("accounts", {"accounts": accounts[:450]})  # 50 unknown: 70107 each
     settings.TIM_API_BASE_URL, settings.TIM_SECRET_KEY = emulator.url, SECRET_KEY
     tencent.clear()
-    user = User.objects.create_user("bench")
+    user = User.objects.get_or_create(username="bench-test-sends")[0]
     campaign = services.campaign_create(user=user, name="bench", push={
         "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "bench"}}],
         "OfflinePushInfo": {"Title": "Bench", "Desc": "A test send"}})
@@ -47,15 +47,17 @@ def main(threads: int = 8, each: int = 15) -> dict:
                 waits.append(time.monotonic() - started)
         connection.close()
 
-    started = time.monotonic()
-    crew = [threading.Thread(target=person) for _ in range(threads)]
-    for thread in crew:
-        thread.start()
-    for thread in crew:
-        thread.join()
-    elapsed = time.monotonic() - started
-    calls = [c for c in emulator.calls() if c["command"] == "batch"]
-    emulator.stop()
+    try:
+        started = time.monotonic()
+        crew = [threading.Thread(target=person) for _ in range(threads)]
+        for thread in crew:
+            thread.start()
+        for thread in crew:
+            thread.join()
+        elapsed = time.monotonic() - started
+        calls = [c for c in emulator.calls() if c["command"] == "batch"]
+    finally:
+        emulator.stop()
     rate = len(calls) / elapsed
     result = {"test_sends": len(calls), "seconds": round(elapsed, 2),
               "per_second": round(rate, 1), "ceiling": settings.TIM_BATCH_CALLS_PER_SECOND,
