@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 import secrets
+import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,7 +24,7 @@ from core import tencent
 from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
 from core.text import unsafe_text_errors
-from pushclient import ErrorKind, PayloadError, TencentError
+from pushclient import ErrorKind, PayloadError, TencentError, backoff_seconds
 from pushclient.payload import MAX_BATCH_ACCOUNTS
 
 from .models import Attempt, Campaign, TestGroup, TestSend
@@ -147,7 +148,7 @@ def _recipients(*, user, accounts, group_id) -> tuple[list[str], TestGroup | Non
 def _batch(campaign: Campaign, test: TestSend):
     """One timpush/batch call. A rate refusal (60007) means nothing was sent: when a busy host
     delays calls so that more than the limit reach Tencent in one second, wait for the shared
-    limiter again and resend, a few times."""
+    limiter again and resend, a few times, after the project's backoff."""
     from_account = campaign.push.get("From_Account") or settings.TIM_ADMIN_IDENTIFIER
     for attempt in range(RATE_TRIES):
         try:
@@ -158,6 +159,7 @@ def _batch(campaign: Campaign, test: TestSend):
         except TencentError as exc:
             if exc.kind is not ErrorKind.RATE or attempt == RATE_TRIES - 1:
                 raise
+            time.sleep(backoff_seconds(attempt + 1, base=0.5))
     raise AssertionError("unreachable")
 
 
