@@ -132,7 +132,8 @@ def _recipients(*, user, accounts, group_id) -> tuple[list[str], TestGroup | Non
         raise InvalidInput({"accounts": [_("Give either accounts or group (one of them)")]})
     if group_id is not None:
         group = TestGroup.objects.filter(pk=group_id, owner=user).first() \
-            if isinstance(group_id, int) and not isinstance(group_id, bool) else None
+            if isinstance(group_id, int) and not isinstance(group_id, bool) \
+            and 0 < group_id < 2**63 else None
         if group is None:
             raise InvalidInput({"group": [_("group %(id)s is not one of your test groups")
                                           % {"id": group_id}]})

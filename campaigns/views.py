@@ -227,6 +227,11 @@ def campaign_action(request, pk: int, action: str):
     return redirect("campaign-detail", pk=pk)
 
 
+def _whole_number(text: str) -> int | None:
+    """A form's id or count: ASCII digits only ("²".isdigit() is true), at most 18 of them."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def _flash_errors(request, exc: InvalidInput | TransitionRefused) -> None:
     if isinstance(exc, InvalidInput):
         _query_errors(request, exc)
@@ -242,12 +247,11 @@ def campaign_test_send(request, pk: int):
     campaign = get_object_or_404(Campaign, pk=pk)
     back = ("campaign-edit" if request.POST.get("from") == "editor"
             and campaign.status in Campaign.EDITABLE else "campaign-detail")
-    group = request.POST.get("group", "")
+    group = _whole_number(request.POST.get("group", ""))
     try:
         test = test_send_service(
-            campaign=campaign, user=request.user,
-            group=int(group) if group.isdigit() else None,
-            accounts=None if group.isdigit() else accounts_from_text(
+            campaign=campaign, user=request.user, group=group,
+            accounts=None if group is not None else accounts_from_text(
                 request.POST.get("accounts", "")))
     except (InvalidInput, TransitionRefused) as exc:
         _flash_errors(request, exc)
@@ -333,7 +337,7 @@ def quota_limit(request):
     """Admins raise (or lower) the daily push limit after buying pushes in Tencent's console."""
     value = request.POST.get("limit", "").strip()
     try:
-        quota_limit_set(user=request.user, limit=int(value) if value.isdigit() else value)
+        quota_limit_set(user=request.user, limit=_whole_number(value))
     except InvalidInput as exc:
         _query_errors(request, exc)
     else:

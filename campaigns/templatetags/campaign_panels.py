@@ -23,9 +23,9 @@ def test_send_panel(context, campaign: Campaign | None) -> dict:
 @register.simple_tag
 def recall_panel(campaign: Campaign) -> dict:
     deadline = recall_deadline(campaign)
-    left = deadline - timezone.now() if deadline else None
-    minutes = int(left.total_seconds() // 60) if left and left.total_seconds() > 0 else 0
-    return {"deadline": deadline, "open": minutes > 0 or bool(left and left.total_seconds() > 0),
+    seconds_left = (deadline - timezone.now()).total_seconds() if deadline else 0.0
+    minutes = max(0, int(seconds_left // 60))
+    return {"deadline": deadline, "open": seconds_left > 0,
             "hours": minutes // 60, "minutes": minutes % 60,
             "vendors": ", ".join(VENDORS_KEEPING_SHOWN_NOTIFICATIONS),
             "recalled": campaign.status == Campaign.Status.RECALLED,

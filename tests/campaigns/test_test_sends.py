@@ -235,3 +235,19 @@ def test_a_test_send_refused_for_rate_is_sent_again(api, marketer, tim, settings
     assert outcomes == ["ok"] * 4
     codes = [c["code"] for c in batch_calls(tim)]
     assert 60007 in codes and codes.count(0) == 4
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 30, "-1", "1e3", "\x00"])
+def test_hostile_ids_and_limits_in_the_forms_get_words_not_errors(client, admin_user, marketer,
+                                                                 tim, value):
+    campaign = campaign_of(marketer)
+    client.force_login(admin_user)
+    answer = client.post(f"/campaigns/{campaign.pk}/test-send/", {"group": value}, follow=True)
+    assert answer.status_code == 200
+    assert client.post("/quota/limit/", {"limit": value}, follow=True).status_code == 200
+    assert client.post("/test-groups/", {"name": value, "accounts": value}).status_code in (200, 302)
+
+
+def test_a_huge_group_id_in_the_api_is_refused_by_name(api, marketer, tim):
+    answer = send_test(api, campaign_of(marketer), {"group": 2**70})
+    assert answer.status_code == 400 and "group" in answer.json()["errors"]
