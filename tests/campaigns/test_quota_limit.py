@@ -29,6 +29,9 @@ def test_an_admin_sets_the_limit_and_it_is_audited(client, admin_user, settings)
     assert client.get("/api/quota/").json()["remaining"] == 250
     event = AuditEvent.objects.get(verb="quota.limit_set")
     assert (event.actor, event.params) == (admin_user, {"before": 100, "after": 250})
+    client.force_login(admin_user)
+    trail = client.get("/audit/", {"kind": "quota"}).content.decode()
+    assert "set the daily push limit: 100 → 250" in trail and "ada" in trail
 
 
 def test_a_marketer_cannot_set_it(client, marketer):
