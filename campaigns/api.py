@@ -11,21 +11,24 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Status, Field, Query, Router, Schema
-from pydantic import ConfigDict, StrictBool
+from pydantic import ConfigDict, StrictBool, StrictInt
 
 from core import roles
-from core.api import ERRORS, error
+from core.api import ERRORS, UPSTREAM_ERRORS, admin_auth, error
 from core.times import parse_day, parse_iso_aware
 from core.tokens import token_create
 from pushclient import explain
 
 from . import services
 from .models import Campaign
-from .quota import quota_read
+from .quota import quota_limit_set, quota_read
+from .recall import campaign_recall, recall_deadline
+from .test_sends import campaign_test_send, test_send_json
 from .security import authenticate_serially, lockout_response
 
 router = Router(tags=["campaigns"])
-StatusName = Literal["draft", "scheduled", "sending", "sent", "failed", "cancelled", "needs_review"]
+StatusName = Literal["draft", "scheduled", "sending", "sent", "failed", "cancelled", "needs_review",
+                     "recalled"]
 PUSH_HELP = ("The im_push body without MsgRandom: MsgBody, and optionally Condition, "
              "OfflinePushInfo, MsgLifeTime, From_Account (Tencent's field names).")
 SEND_AT_HELP = "ISO 8601 with an offset, e.g. 2026-11-23T09:30:00+08:00"
@@ -89,6 +92,8 @@ class CampaignOut(Schema):
     timezone: str
     allow_late: bool
     push: dict[str, Any]
+    recallable_until: dt.datetime | None = Field(
+        None, description="While sent: until when POST .../recall/ can recall it (24 h)")
     attempts: list[AttemptOut] | None = None
 
 
@@ -105,7 +110,50 @@ class QuotaOut(Schema):
     used: int
     booked: int
     remaining: int
+    test_sends: int = Field(description="Test sends made that day, counted apart")
+    test_sends_use_quota: bool = Field(description="Whether they are also in `used` "
+                                                   "(PUSH_TEST_SENDS_USE_QUOTA)")
     resets_at: dt.datetime
+
+
+class QuotaIn(Strict):
+    limit: StrictInt = Field(description="Pushes a quota day allows, as bought in Tencent's console")
+
+
+class TestSendIn(Strict):
+    accounts: list[str] | None = Field(None, description="1 to 500 account ids")
+    group: StrictInt | None = Field(None, description="The id of one of your test groups")
+
+
+class AccountResultOut(Schema):
+    account: str
+    code: int = Field(description="0: Tencent took it; 70107: no such account; …")
+    info: str
+    words: str
+
+
+class TestSendOut(Schema):
+    id: int
+    campaign: int
+    outcome: Literal["in_flight", "ok", "refused", "unknown"]
+    task_id: str
+    data_id: str
+    push_digest: str = Field(description="sha256 of the campaign's push value that was sent")
+    current_version: bool
+    accounts: int
+    reached: int
+    error_code: int | None
+    explanation: str
+    results: list[AccountResultOut]
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    sent_by: str
+
+
+class RecallIn(Strict):
+    OfflinePushInfo: dict[str, Any] = Field(
+        description="The replacement notification: Title and Desc (required), and any other "
+                    "OfflinePushInfo field")
 
 
 
@@ -118,6 +166,7 @@ def campaign_json(campaign: Campaign, *, with_attempts: bool = True) -> dict:
         "send_at": campaign.send_at, "due_at": campaign.due_at, "sent_at": campaign.sent_at,
         "task_id": campaign.task_id, "timezone": campaign.timezone,
         "allow_late": campaign.allow_late, "push": campaign.push,
+        "recallable_until": recall_deadline(campaign),
     }
     if with_attempts:
         data["attempts"] = [{
@@ -226,8 +275,36 @@ def campaign_cancel(request, pk: int):
     return campaign_json(campaign)
 
 
+@router.post("/campaigns/{int:pk}/test/", response={201: TestSendOut, **UPSTREAM_ERRORS},
+             operation_id="campaign_test_send")
+def campaign_test(request, pk: int, body: TestSendIn):
+    """Send the campaign's offline push to 1–500 accounts, or to one of your test groups, now
+    (v4/timpush/batch, DataId "test:<id>"); per account what Tencent answered."""
+    test = campaign_test_send(campaign=get_object_or_404(Campaign, pk=pk), user=request.user,
+                              accounts=body.accounts, group=body.group)
+    return Status(201, test_send_json(test))
+
+
+@router.post("/campaigns/{int:pk}/recall/", response={200: CampaignOut, **UPSTREAM_ERRORS},
+             operation_id="campaign_recall")
+def campaign_recall_endpoint(request, pk: int, body: RecallIn):
+    """Within 24 h of sending: stop delivery and replace the shown notification with this one
+    (Xiaomi, OPPO, vivo and Meizu keep theirs). The campaign becomes `recalled`."""
+    campaign = campaign_recall(campaign=get_object_or_404(Campaign, pk=pk), user=request.user,
+                               offline_push_info=body.OfflinePushInfo)
+    return campaign_json(campaign)
+
+
 @router.get("/quota/", response={200: QuotaOut, **ERRORS})
 def quota(request, day: str | None = Query(None, description="A quota day, e.g. 2026-11-23")):
     return quota_read(parse_day(day) if day is not None else None)
+
+
+@router.put("/quota/", response={200: QuotaOut, **ERRORS}, auth=admin_auth)
+def quota_set(request, body: QuotaIn):
+    """Admins: the daily push limit (after buying more in Tencent's console). Effective at once
+    for the dispatcher, bookings and the calendar; audited."""
+    quota_limit_set(user=request.user, limit=body.limit)
+    return quota_read()
 
 

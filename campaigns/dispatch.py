@@ -28,7 +28,7 @@ from pushclient import PayloadError, TencentError, backoff_seconds
 from pushclient.errors import TRANSPORT_CONNECTION, TRANSPORT_TIMEOUT, ErrorKind
 
 from .models import Attempt, Campaign, PushGate
-from .quota import next_quota_day_start, quota_day_of, quota_used
+from .quota import next_quota_day_start, quota_day_lock, quota_day_of, quota_exhausted
 from .states import campaign_transition
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,10 @@ def _claim(campaign: Campaign, now: dt.datetime) -> Attempt | None:
     if not PushGate.objects.filter(lease_free, spaced, pk=GATE).update(
             lease_until=now + _seconds(settings.PUSH_LEASE_SECONDS), attempt=None):
         return None
+    day = quota_day_of(now)
+    # Test sends that use the quota count under the day's lock too; taken before the
+    # campaign's row, in the order bookings take them.
+    quota_day_lock(day)
     if not campaign_transition(campaign, to=Status.SENDING, where=Q(due_at__lte=now)):
         transaction.set_rollback(True)
         return None
@@ -129,8 +133,7 @@ def _claim(campaign: Campaign, now: dt.datetime) -> Attempt | None:
         _settle(campaign, Status.FAILED, "missed", late=_late_words(now - campaign.due_at))
         PushGate.objects.filter(pk=GATE).update(lease_until=None)
         return None
-    day = quota_day_of(now)
-    if quota_used(day) >= settings.PUSH_DAILY_QUOTA:
+    if quota_exhausted(day):
         _move_to_next_day(campaign, now, "moved_full_day")
         PushGate.objects.filter(pk=GATE).update(lease_until=None)
         return None

@@ -1,4 +1,5 @@
-"""Campaigns, their push attempts, the quota-day locks, the push gate, and preferences."""
+"""Campaigns, their push attempts, the quota-day locks, the push gate, preferences, the daily
+limit admins set, test groups and test sends."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ class Campaign(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
         NEEDS_REVIEW = "needs_review", _("Needs review")
+        RECALLED = "recalled", _("Recalled")
 
     EDITABLE = (Status.DRAFT, Status.SCHEDULED)
     CANCELLABLE = (Status.DRAFT, Status.SCHEDULED)
@@ -121,3 +123,70 @@ class Preference(models.Model):
                                 related_name="preference")
     language = models.CharField(max_length=16, choices=settings.LANGUAGES, default="en")
     timezone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+
+
+class QuotaLimit(models.Model):
+    """The daily push limit an admin set (extra pushes are bought in Tencent's console). One
+    row, read on every use so a change reaches every worker at once; without it,
+    PUSH_DAILY_QUOTA."""
+
+    limit = models.PositiveIntegerField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    set_at = models.DateTimeField(auto_now=True)
+
+
+class TestGroup(models.Model):
+    """A person's named list of accounts (colleagues' phones) to send test pushes to."""
+
+    __test__ = False  # not a pytest class
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                              related_name="test_groups")
+    name = models.CharField(max_length=100)
+    accounts = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"],
+                                               name="one_test_group_name_per_owner")]
+
+    def __str__(self):
+        return self.name
+
+
+class TestSend(models.Model):
+    """One v4/timpush/batch call with a campaign's offline push: what was sent, to whom, and
+    what came back per account. Counted apart from the campaign's pushes."""
+
+    __test__ = False  # not a pytest class
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="test_sends")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                related_name="+")
+    group = models.ForeignKey(TestGroup, null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    accounts = models.JSONField(default=list)
+    # sha256 of the campaign's push value as it was sent (campaigns.test_sends.push_digest).
+    push_digest = models.CharField(max_length=64)
+    offline_push_info = models.JSONField(default=dict)
+    data_id = models.CharField(max_length=64)
+    msg_random = models.BigIntegerField()
+    outcome = models.CharField(max_length=16, choices=Attempt.Outcome.choices,
+                               default=Attempt.Outcome.IN_FLIGHT)
+    error_code = models.IntegerField(null=True, blank=True)
+    error_info = models.TextField(blank=True)
+    task_id = models.CharField(max_length=128, blank=True)
+    # [{"account", "code", "info"}] for every account, code 0 for those Tencent took.
+    results = models.JSONField(default=list)
+    reached = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    quota_day = models.DateField()
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["campaign", "-started_at"]),
+                   models.Index(fields=["quota_day", "outcome"])]

@@ -20,7 +20,15 @@ from core.payload_words import ELEMENT_WORDS, PATH_WORDS
 
 from .models import Attempt, Campaign, PushGate
 from .reasons import reason_words
-from .quota import quota_day_bounds, quota_day_of, quota_left, quota_read, quota_zone
+from .quota import (
+    quota_day_bounds,
+    quota_day_of,
+    quota_left,
+    quota_limit,
+    quota_read,
+    quota_used_by_day,
+    quota_zone,
+)
 
 Status = Campaign.Status
 SCHEDULER_SILENT_AFTER = dt.timedelta(seconds=15)
@@ -89,14 +97,12 @@ def calendar_month(year: int, month: int) -> dict:
     last = dt.date(year, month, calendar.monthrange(year, month)[1])
     start, _ = quota_day_bounds(first)
     _, end = quota_day_bounds(last)
-    used = dict(Attempt.objects.filter(quota_day__gte=first, quota_day__lte=last,
-                                       counts_quota=True)
-                .values_list("quota_day").annotate(n=Count("pk")).values_list("quota_day", "n"))
+    used = quota_used_by_day(first, last)
     booked = dict(Campaign.objects.filter(status=Status.SCHEDULED, due_at__gte=start,
                                           due_at__lt=end)
                   .annotate(day=TruncDate("due_at", tzinfo=quota_zone()))
                   .values_list("day").annotate(n=Count("pk")).values_list("day", "n"))
-    limit = settings.PUSH_DAILY_QUOTA
+    limit = quota_limit()
     today = quota_day_of(timezone.now())
     names: dict[dt.date, list[Campaign]] = {}
     for campaign in (Campaign.objects.filter(due_at__gte=start, due_at__lt=end)
@@ -111,7 +117,7 @@ def calendar_month(year: int, month: int) -> dict:
             row.append({"date": day, "in_month": day.month == month, "used": u, "booked": b,
                         "campaigns": names.get(day, [])[:3],
                         "more": max(0, len(names.get(day, [])) - 3),
-                        "remaining": quota_left(u, b), "full": u + b >= limit,
+                        "remaining": quota_left(u, b, limit), "full": not quota_left(u, b, limit),
                         "past": day < today, "today": day == today,
                         "share": min(100, round(100 * (u + b) / limit)) if limit else 100})
         weeks.append(row)
@@ -124,7 +130,8 @@ def calendar_month(year: int, month: int) -> dict:
 
 AUDIT_KINDS = {"campaign": _("Campaigns"), "job": _("Bulk jobs"),
                "attribute_names": _("Attribute names"), "account": _("Accounts"),
-               "token": _("API tokens"), "user": _("Sign-ins and roles")}
+               "token": _("API tokens"), "user": _("Sign-ins and roles"),
+               "quota": _("Daily quota")}
 
 
 def audit_events(*, actor: str = "", kind: str = "", since: dt.date | None = None,

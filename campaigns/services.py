@@ -24,7 +24,7 @@ from pushclient.payload import ATTR_KEYS, push_violations
 
 from .models import Campaign
 from .push_rules import push_product_problems
-from .quota import quota_day_lock, quota_day_of, quota_remaining
+from .quota import quota_day_lock, quota_day_of, quota_limit, quota_remaining
 from .states import EDITABLE, campaign_transition
 
 PUSH_FIELDS = ("MsgBody", "Condition", "OfflinePushInfo", "MsgLifeTime", "From_Account")
@@ -111,7 +111,7 @@ def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
     if quota_remaining(day, exclude_id=campaign.pk) <= 0:
         raise InvalidInput({"send_at": [_(
             "%(day)s is full: %(limit)d pushes are used or booked and none remain; choose "
-            "another day") % {"day": day.isoformat(), "limit": settings.PUSH_DAILY_QUOTA}]})
+            "another day") % {"day": day.isoformat(), "limit": quota_limit()}]})
     if not campaign_transition(campaign, to=Status.SCHEDULED, actor=user, from_=from_,
                                reason=reason, due_at=at, **changes):
         raise _refused(campaign, _("scheduled"))

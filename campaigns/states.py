@@ -26,6 +26,8 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     Status.FAILED: frozenset({Status.SENDING}),
     Status.NEEDS_REVIEW: frozenset({Status.SENDING}),
     Status.CANCELLED: frozenset({Status.DRAFT, Status.SCHEDULED}),
+    # Tencent recalled the push (timpush/revoke) within its 24 h
+    Status.RECALLED: frozenset({Status.SENT}),
 }
 EDITABLE = frozenset({Status.DRAFT, Status.SCHEDULED})
 

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from audience.selectors import attribute_names, audience_reach
 from core import roles
-from core.errors import InvalidInput, TransitionRefused
+from core.errors import InvalidInput, TransitionRefused, UpstreamFailed
 from core.models import ApiToken
 from core.text import unsafe_text_errors
 from core.times import is_zone, parse_day, parse_local, parse_month
@@ -32,8 +33,16 @@ from pushclient.payload import ELEMENT_FIELDS
 from . import selectors, services
 from .forms import TIMEZONES, CampaignForm
 from .middleware import remember_preferences
-from .models import Campaign, Preference
-from .quota import quota_day_of, quota_read
+from .models import Campaign, Preference, TestGroup
+from .quota import quota_day_of, quota_limit_set, quota_read
+from .recall import campaign_recall as recall_service
+from .test_sends import (
+    accounts_from_text,
+    campaign_test_send as test_send_service,
+    test_group_delete,
+    test_group_save,
+    test_groups_of,
+)
 
 
 def role_required(check=roles.is_marketer):
@@ -285,6 +294,124 @@ def campaign_action(request, pk: int, action: str):
     campaign.refresh_from_db()
     messages.success(request, _what_happened(action, campaign, freed_day))
     return redirect("campaign-detail", pk=pk)
+
+
+def _whole_number(text: str) -> int | None:
+    """A form's id or count: ASCII digits only ("²".isdigit() is true), at most 18 of them."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
+def _flash_errors(request, exc: InvalidInput | TransitionRefused) -> None:
+    if isinstance(exc, InvalidInput):
+        _query_errors(request, exc)
+    else:
+        messages.error(request, str(exc))
+
+
+@require_POST
+@marketer_required
+def campaign_test_send(request, pk: int):
+    """"Send test" from the detail page or the editor: to one of the user's groups, or to
+    accounts typed in; the panel then shows what came back per account."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    back = ("campaign-edit" if request.POST.get("from") == "editor"
+            and campaign.status in Campaign.EDITABLE else "campaign-detail")
+    group = _whole_number(request.POST.get("group", ""))
+    try:
+        test = test_send_service(
+            campaign=campaign, user=request.user, group=group,
+            accounts=None if group is not None else accounts_from_text(
+                request.POST.get("accounts", "")))
+    except (InvalidInput, TransitionRefused) as exc:
+        _flash_errors(request, exc)
+        return redirect(back, pk=pk)
+    if test.outcome == "ok":
+        messages.success(request, _("Test sent: Tencent accepted %(reached)d of %(total)d "
+                                    "accounts.") % {"reached": test.reached,
+                                                    "total": len(test.accounts)})
+    else:
+        messages.error(request, _("The test send did not go out; see below."))
+    return redirect(f"{reverse(back, args=[pk])}#test-send")
+
+
+@require_POST
+@marketer_required
+def campaign_recall(request, pk: int):
+    """"Stop and replace": recall a sent campaign once the person has confirmed."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm the recall; nothing was recalled."))
+        return redirect(f"{reverse('campaign-detail', args=[pk])}#recall")
+    info = {"Title": request.POST.get("title", ""), "Desc": request.POST.get("desc", "")}
+    try:
+        recall_service(campaign=campaign, user=request.user, offline_push_info=info)
+    except (InvalidInput, TransitionRefused, UpstreamFailed) as exc:
+        if isinstance(exc, UpstreamFailed):
+            messages.error(request, str(exc))
+        else:
+            _flash_errors(request, exc)
+        return redirect(f"{reverse('campaign-detail', args=[pk])}#recall")
+    messages.success(request, _("Recalled. Phones that had not shown it yet will not; shown "
+                                "notifications are replaced where the vendor allows it."))
+    return redirect("campaign-detail", pk=pk)
+
+
+def _group_page(request, group=None, errors=None, values=None):
+    return render(request, "campaigns/test_groups.html", {
+        "groups": test_groups_of(request.user), "group": group, "errors": errors or {},
+        "values": values or ({"name": group.name, "accounts": "\n".join(group.accounts)}
+                             if group else {"name": "", "accounts": ""})})
+
+
+@marketer_required
+def test_groups(request):
+    """The user's own test groups; a new one is added here."""
+    if request.method == "POST":
+        values = {"name": request.POST.get("name", ""),
+                  "accounts": request.POST.get("accounts", "")}
+        try:
+            test_group_save(user=request.user, name=values["name"],
+                            accounts=accounts_from_text(values["accounts"]))
+        except InvalidInput as exc:
+            return _group_page(request, errors=exc.errors, values=values)
+        messages.success(request, _("Test group saved."))
+        return redirect("test-groups")
+    return _group_page(request)
+
+
+@marketer_required
+def test_group_edit(request, pk: int):
+    group = get_object_or_404(TestGroup, pk=pk, owner=request.user)
+    if request.method == "POST":
+        if "delete" in request.POST:
+            test_group_delete(group=group)
+            messages.success(request, _("Test group deleted."))
+            return redirect("test-groups")
+        values = {"name": request.POST.get("name", ""),
+                  "accounts": request.POST.get("accounts", "")}
+        try:
+            test_group_save(user=request.user, group=group, name=values["name"],
+                            accounts=accounts_from_text(values["accounts"]))
+        except InvalidInput as exc:
+            group.refresh_from_db()
+            return _group_page(request, group=group, errors=exc.errors, values=values)
+        messages.success(request, _("Test group saved."))
+        return redirect("test-groups")
+    return _group_page(request, group=group)
+
+
+@require_POST
+@role_required(roles.is_admin)
+def quota_limit(request):
+    """Admins raise (or lower) the daily push limit after buying pushes in Tencent's console."""
+    value = request.POST.get("limit", "").strip()
+    try:
+        quota_limit_set(user=request.user, limit=_whole_number(value))
+    except InvalidInput as exc:
+        _query_errors(request, exc)
+    else:
+        messages.success(request, _("The daily push limit is now %(limit)s.") % {"limit": value})
+    return redirect("home")
 
 
 @marketer_required

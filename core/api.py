@@ -23,7 +23,7 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.security import APIKeyHeader
 
 from . import roles
-from .errors import InvalidInput, TransitionRefused
+from .errors import InvalidInput, TransitionRefused, UpstreamFailed
 from .text import unsafe_text_errors
 from .tokens import token_user
 
@@ -123,6 +123,8 @@ class ErrorOut(Schema):
 
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut,
           413: ErrorOut, 429: ErrorOut}
+# Endpoints that call Tencent while the caller waits also answer 502 when it cannot be reached.
+UPSTREAM_ERRORS = {**ERRORS, 502: ErrorOut}
 
 
 def error(request, status: int, message: str, errors: dict | None = None,
@@ -190,6 +192,11 @@ def _invalid(request, exc: InvalidInput):
 @api.exception_handler(TransitionRefused)
 def _refused(request, exc):
     return error(request, 409, str(exc))
+
+
+@api.exception_handler(UpstreamFailed)
+def _upstream(request, exc):
+    return error(request, 502, str(exc))
 
 
 @api.exception_handler(AuthenticationError)

@@ -21,6 +21,8 @@ VERBS = {
     "campaign.edited": _("edited the campaign"),
     "campaign.status": _("status {from_status} → {to_status}"),
     "job.created": _("started a job: {action} on {segment} ({accounts} accounts)"),
+    "campaign.test_sent": _("sent a test to {accounts} accounts; Tencent accepted {reached}"),
+    "quota.limit_set": _("set the daily push limit: {before} → {after}"),
     "job.cancelled": _("cancelled the job"),
     "job.resumed": _("resumed the job"),
     "account.changed": _("{operation} on account {account}: {values}"),
@@ -34,7 +36,7 @@ VERBS = {
 }
 SUBJECT_TYPES = {"campaign": _("Campaign"), "job": _("Bulk job"),
                  "attribute_names": _("Attribute names"), "account": _("Account"),
-                 "token": _("API token"),
+                 "token": _("API token"), "quota": _("Daily quota"),
                  "user": _("User")}
 
 

@@ -14,3 +14,7 @@ class InvalidInput(Exception):
 
 class TransitionRefused(Exception):
     """The action is not allowed in the subject's current state."""
+
+
+class UpstreamFailed(Exception):
+    """Tencent could not be reached or did not answer; whether it acted may be unknown."""

@@ -139,9 +139,12 @@ class FileLimiter:
             time.sleep(max(wait, 0.0005))
 
 
-def limiter_from_settings():
+def limiter_from_settings(*, name: str = "calls", limit: int | None = None):
+    """The shared limiter called `name` (one per Tencent limit: attribute and tag calls, test
+    sends, recalls), allowing `limit` calls a window (default TIM_CALLS_PER_SECOND)."""
+    limit = settings.TIM_CALLS_PER_SECOND if limit is None else limit
     if settings.REDIS_URL:
-        return RedisLimiter(settings.REDIS_URL, limit=settings.TIM_CALLS_PER_SECOND,
-                            window=settings.TIM_RATE_WINDOW_SECONDS)
-    return FileLimiter(Path(settings.VAR_DIR) / "tim-calls.json",
-                       limit=settings.TIM_CALLS_PER_SECOND, window=settings.TIM_RATE_WINDOW_SECONDS)
+        return RedisLimiter(settings.REDIS_URL, limit=limit,
+                            window=settings.TIM_RATE_WINDOW_SECONDS, key=f"tim:{name}")
+    return FileLimiter(Path(settings.VAR_DIR) / f"tim-{name}.json",
+                       limit=limit, window=settings.TIM_RATE_WINDOW_SECONDS)

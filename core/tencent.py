@@ -8,6 +8,9 @@ from pushclient import TimClient
 
 from .limiter import limiter_from_settings
 
+# Spec §3.3: recall answers 90051 past one call a second.
+REVOKE_CALLS_PER_SECOND = 1
+
 
 def _client(**extra) -> TimClient:
     return TimClient(
@@ -26,5 +29,22 @@ def client() -> TimClient:
                    throttle=limiter_from_settings().acquire)
 
 
+@cache
+def test_send_client() -> TimClient:
+    """For timpush/batch: its own limit (TIM_BATCH_CALLS_PER_SECOND) in its own shared limiter.
+    No retries: a test send whose answer never came is reported, not sent twice."""
+    return _client(pool_size=8, retries=0, throttle=limiter_from_settings(
+        name="batch", limit=settings.TIM_BATCH_CALLS_PER_SECOND).acquire)
+
+
+@cache
+def recall_client() -> TimClient:
+    """For timpush/revoke: one call a second in its own shared limiter. A repeated recall
+    is harmless (Tencent answers 90050, already recalled), so retryable failures are retried."""
+    return _client(pool_size=2, throttle=limiter_from_settings(
+        name="revoke", limit=REVOKE_CALLS_PER_SECOND).acquire)
+
+
 def clear() -> None:
-    client.cache_clear()
+    for factory in (client, test_send_client, recall_client):
+        factory.cache_clear()

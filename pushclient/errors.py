@@ -19,6 +19,13 @@ SPACING_TOO_SHORT = 90024
 DAILY_QUOTA_EXCEEDED = 90047
 FEATURE_DISABLED = 90045
 INTERNAL_ERROR = 91000
+ACCOUNT_NOT_FOUND = 70107  # §1.3: per account in a timpush ErrorList
+# timpush/revoke (§3.3, §3.5)
+RECALL_NO_SUCH_TASK = 90049
+RECALL_ALREADY_DONE = 90050
+RECALL_TOO_FREQUENT = 90051
+RECALL_WINDOW_PASSED = 90052
+RECALL_NEEDS_OFFLINE_PUSH = 90053
 # Codes for failures that never got a Tencent answer.
 TRANSPORT_HTTP = -1
 TRANSPORT_CONNECTION = -2
@@ -29,7 +36,8 @@ _KIND_BY_CODE = {
                      70013, 70014, 70016, 70050, 70052, 60004, 60005), ErrorKind.AUTH),
     **dict.fromkeys((60010, 90009, 70403, FEATURE_DISABLED, 60016, 60017, 60020, 60021),
                     ErrorKind.PERMISSION),
-    **dict.fromkeys((60007, 60011, 60018, 60019, SPACING_TOO_SHORT), ErrorKind.RATE),
+    **dict.fromkeys((60007, 60011, 60018, 60019, SPACING_TOO_SHORT, RECALL_TOO_FREQUENT),
+                    ErrorKind.RATE),
     DAILY_QUOTA_EXCEEDED: ErrorKind.QUOTA,
     **dict.fromkeys((60008, 70169, 70202, 70500, INTERNAL_ERROR, TRANSPORT_HTTP,
                      TRANSPORT_CONNECTION, TRANSPORT_TIMEOUT), ErrorKind.RETRYABLE),
@@ -52,6 +60,12 @@ EXPLANATIONS = {
     TRANSPORT_HTTP: "Tencent's gateway answered with an HTTP error; retried automatically.",
     TRANSPORT_CONNECTION: "Tencent could not be reached; retried automatically.",
     TRANSPORT_TIMEOUT: "Tencent did not answer in time; whether the push went out is unknown.",
+    ACCOUNT_NOT_FOUND: "No such account: it never logged in to the app and was never imported.",
+    RECALL_NO_SUCH_TASK: "Tencent has no push with this TaskId to recall.",
+    RECALL_ALREADY_DONE: "This push was already recalled.",
+    RECALL_TOO_FREQUENT: "Recalls are limited to one a second; try again in a moment.",
+    RECALL_WINDOW_PASSED: "A push can only be recalled within 24 hours of sending.",
+    RECALL_NEEDS_OFFLINE_PUSH: "The recall needs the replacement notification (OfflinePushInfo).",
 }
 
 

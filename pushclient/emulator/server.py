@@ -162,7 +162,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._control(url.path.removeprefix("/emulator/"))
         if not url.path.startswith("/v4/"):
             return self._send(404, "<html>404</html>", "text/html")
-        received_at = time.time()
+        received_at = self.server.state.now()
         parts = url.path.split("/")
         service, command = (parts[2], parts[3]) if len(parts) == 4 else ("", "")
         raw = self._body()

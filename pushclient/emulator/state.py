@@ -82,6 +82,9 @@ class Config:
     callback_retries: int = 5
     callback_retry_base_seconds: float = 0.5
     callback_stage_delay_seconds: float = 0.5
+    # Seconds added to the emulator's clock, so tests reach "a day after the push" (the 24 h
+    # recall window, §3.3) without waiting a day.
+    clock_offset_seconds: float = 0.0
 
 
 @dataclass
@@ -406,12 +409,7 @@ class EmulatorState:
             if last is not None and received_at - last <= self.config.min_push_interval:
                 raise Refusal(90024, "push too frequent; the interval must exceed 1 s")
             day = self.quota_day(received_at)
-            used = self._db.execute("SELECT COUNT(*) FROM pushes WHERE day=?", (day,)).fetchone()[0]
-            if self.config.batch_uses_quota:
-                used += self._db.execute("SELECT COUNT(*) FROM batches WHERE day=?",
-                                         (day,)).fetchone()[0]
-            if used >= self.config.daily_quota:
-                raise Refusal(90047, f"daily push quota ({self.config.daily_quota}) exceeded")
+            self._refuse_past_quota(day)
             seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM pushes").fetchone()[0]
             if service == "timpush":  # §3.1's sample is hex fields; the format is opaque
                 task_id = (f"{int(received_at):x}_{self.config.sdkappid:x}_{seq:x}_"
@@ -426,6 +424,18 @@ class EmulatorState:
             self._devices_receive({"task_id": task_id, "received_at": received_at,
                                    "data_id": body.get("DataId", "")}, recipients)
             return task_id
+
+    def _refuse_past_quota(self, day: str) -> None:
+        """90047 once the day's pushes (and test sends, when they count) reach the quota."""
+        used = self._db.execute("SELECT COUNT(*) FROM pushes WHERE day=?", (day,)).fetchone()[0]
+        if self.config.batch_uses_quota:
+            used += self._db.execute("SELECT COUNT(*) FROM batches WHERE day=?",
+                                     (day,)).fetchone()[0]
+        if used >= self.config.daily_quota:
+            raise Refusal(90047, f"daily push quota ({self.config.daily_quota}) exceeded")
+
+    def now(self) -> float:
+        return time.time() + self.config.clock_offset_seconds
 
     def batch(self, body: dict, received_at: float) -> tuple[str, list[str]]:
         """timpush/batch (§3.2): a push to 1–500 named accounts; returns the TaskId and the
@@ -443,6 +453,8 @@ class EmulatorState:
         with self._lock:
             if not self.config.push_enabled:
                 raise Refusal(90045, "push is not enabled")
+            if self.config.batch_uses_quota:
+                self._refuse_past_quota(self.quota_day(received_at))
             known = self.known(accounts)
             seq = self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM batches").fetchone()[0]
             task_id = f"batch_{int(received_at):x}_{self.config.sdkappid:x}_{seq:x}"
@@ -478,7 +490,7 @@ class EmulatorState:
                 raise Refusal(90049, "invalid TaskId: no push record")
             if self._db.execute("SELECT 1 FROM revoked WHERE task_id=?", (task_id,)).fetchone():
                 raise Refusal(90050, "this push was already recalled")
-            if received_at - row[0] > REVOKE_WINDOW_SECONDS:
+            if received_at - row[0] >= REVOKE_WINDOW_SECONDS:  # "within 24 h"
                 raise Refusal(90052, "the recall window (24 h) has passed")
             if not isinstance(body.get("OfflinePushInfo"), dict):
                 raise Refusal(90053, "OfflinePushInfo is required to recall this push")

@@ -113,7 +113,7 @@ def test_our_own_count_stops_at_the_quota_without_asking_tencent(marketer, tim, 
     assert len(tim.state()["pushes"]) == 2
     assert quota_read() | {"resets_at": None} == {
         "day": quota_read()["day"], "limit": 2, "used": 2, "booked": 0, "remaining": 0,
-        "resets_at": None}
+        "test_sends": 0, "test_sends_use_quota": False, "resets_at": None}
 
 
 def test_a_wrong_key_fails_with_words_a_marketer_understands(marketer, tim, settings):

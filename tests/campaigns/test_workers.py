@@ -149,3 +149,32 @@ def _pings(client) -> bool:
         return client.ping()
     except redis.ConnectionError:
         return False
+
+
+def test_a_limit_an_admin_changes_reaches_running_workers_without_a_restart(marketer, emulator,
+                                                                            stack, admin_user):
+    """PUT /api/quota/ while a worker and beat run: lowered after booking, the running
+    dispatcher sends two and moves the third; raised, the same worker sends one more today."""
+    from django.test import Client
+
+    from core.tokens import token_create
+    api = Client(HTTP_AUTHORIZATION=f"Token {token_create(user=admin_user)[1]}")
+
+    def limit(n):
+        answer = api.put("/api/quota/", {"limit": n}, content_type="application/json")
+        assert answer.status_code == 200 and answer.json()["limit"] == n
+
+    running = stack(workers=1)
+    first = book(marketer, 1, at=timezone.now())
+    wait_for(lambda: statuses(first) == ["sent"], timeout=30, message="the workers are up")
+    limit(4)
+    ids = book(marketer, 3, at=timezone.now() + dt.timedelta(seconds=2))
+    limit(3)
+    wait_for(lambda: statuses(ids) == ["scheduled", "sent", "sent"] and Campaign.objects.filter(
+        pk__in=ids, status_reason="moved_full_day").count() == 1, timeout=30,
+        message="two sent, one moved to tomorrow")
+    limit(5)
+    more = book(marketer, 1, at=timezone.now())
+    wait_for(lambda: statuses(more) == ["sent"], timeout=30, message="sent under the new limit")
+    assert len(emulator.state()["pushes"]) == 4
+    assert running.processes["worker1"].poll() is None, "the same worker, never restarted"

@@ -135,3 +135,53 @@ def test_an_app_holds_at_most_its_distinct_tag_limit(tim_client, emulator):
         tim_client.timpush.add_tags({"u3": ["t12"]})
     assert refused.value.code == 90032
     assert emulator.state()["config"]["max_tags_per_app"] == 12
+
+
+def test_the_emulator_recalls_at_23_h_59_min_and_refuses_at_24_h(tim_client, emulator):
+    early = tim_client.timpush.push(offline_push_info=OFFLINE).task_id
+    emulator.post("config", {"clock_offset_seconds": 23 * 3600 + 59 * 60})
+    tim_client.timpush.revoke(task_id=early, offline_push_info=OFFLINE)
+    assert emulator.state()["revoked"] == [early]
+    emulator.post("config", {"clock_offset_seconds": 0})
+    time.sleep(1.05)
+    late = tim_client.timpush.push(offline_push_info=OFFLINE).task_id
+    emulator.post("config", {"clock_offset_seconds": 24 * 3600})
+    time.sleep(1.05)
+    with pytest.raises(TencentError) as refused:
+        tim_client.timpush.revoke(task_id=late, offline_push_info=OFFLINE)
+    assert refused.value.code == 90052
+    assert emulator.state()["revoked"] == [early]
+
+
+def test_an_unknown_task_cannot_be_recalled_and_a_fast_recall_is_a_rate_error(tim_client,
+                                                                             emulator):
+    with pytest.raises(TencentError) as refused:
+        tim_client.timpush.revoke(task_id="batch_1_2_3", offline_push_info=OFFLINE)
+    assert (refused.value.code, refused.value.kind) == (90049, "invalid")
+    with pytest.raises(TencentError) as refused:
+        tim_client.timpush.revoke(task_id="batch_1_2_3", offline_push_info=OFFLINE)
+    assert (refused.value.code, refused.value.kind, refused.value.retryable) == (
+        90051, "rate", False)
+
+
+def test_test_sends_refuse_past_the_quota_when_they_use_it(tim_client, emulator):
+    emulator.post("accounts", {"accounts": ["mary"]})
+    emulator.post("config", {"daily_quota": 1, "batch_uses_quota": True})
+    tim_client.timpush.batch(from_account="admin", to_accounts=["mary"], offline_push_info=OFFLINE)
+    with pytest.raises(TencentError) as refused:
+        tim_client.timpush.batch(from_account="admin", to_accounts=["mary"],
+                                 offline_push_info=OFFLINE)
+    assert (refused.value.code, refused.value.kind) == (90047, "quota")
+
+
+def test_a_test_send_holds_1_to_500_accounts(tim_client, emulator):
+    from pushclient import PayloadError
+    with pytest.raises(PayloadError) as refused:
+        tim_client.timpush.batch(from_account="admin", to_accounts=[f"u{i}" for i in range(501)],
+                                 offline_push_info=OFFLINE)
+    assert refused.value.by_field() == {"To_Account": [
+        "To_Account holds 501 accounts; at most 500 are allowed"]}
+    with pytest.raises(TencentError) as refused:
+        tim_client.timpush.batch(from_account="admin", to_accounts=[], offline_push_info=OFFLINE)
+    assert refused.value.code == 90001
+    assert [c["command"] for c in emulator.calls()] == ["batch"], "501 never left the client"

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0007_admins_clear_lockouts'),
+        ('campaigns', '0008_recall_test_sends_and_quota_limit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,73 @@
+"""Test sends of 500 accounts each from several threads at once (people clicking "Send test"
+together), against the emulator with 20 ms added latency: how close they come to
+TIM_BATCH_CALLS_PER_SECOND without one 60007, and how long a person waits for the answer.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+import time
+
+from bench.harness import setup_django, summary, temp_dir
+
+
+def main(threads: int = 8, each: int = 15) -> dict:
+    tmp = temp_dir()
+    setup_django(tmp)
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.db import connection
+
+    from campaigns import services
+    from campaigns.test_sends import campaign_test_send
+    from core import tencent
+    from tests.emulator_process import SECRET_KEY, EmulatorProcess, busiest_second
+
+    emulator = EmulatorProcess(str(tmp / "emulator.sqlite3")).start()
+    emulator.post("faults", {"latency_ms": 20})
+    accounts = [f"member{i:03d}" for i in range(500)]
+    emulator.post("accounts", {"accounts": accounts[:450]})  # 50 unknown: 70107 each
+    settings.TIM_API_BASE_URL, settings.TIM_SECRET_KEY = emulator.url, SECRET_KEY
+    tencent.clear()
+    user = User.objects.get_or_create(username="bench-test-sends")[0]
+    campaign = services.campaign_create(user=user, name="bench", push={
+        "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "bench"}}],
+        "OfflinePushInfo": {"Title": "Bench", "Desc": "A test send"}})
+    waits: list[float] = []
+    lock = threading.Lock()
+
+    def person():
+        for _ in range(each):
+            started = time.monotonic()
+            test = campaign_test_send(campaign=campaign, user=user, accounts=accounts)
+            assert test.outcome == "ok" and test.reached == 450, test.error_info
+            with lock:
+                waits.append(time.monotonic() - started)
+        connection.close()
+
+    try:
+        started = time.monotonic()
+        crew = [threading.Thread(target=person) for _ in range(threads)]
+        for thread in crew:
+            thread.start()
+        for thread in crew:
+            thread.join()
+        elapsed = time.monotonic() - started
+        calls = [c for c in emulator.calls() if c["command"] == "batch"]
+    finally:
+        emulator.stop()
+    rate = len(calls) / elapsed
+    result = {"test_sends": len(calls), "seconds": round(elapsed, 2),
+              "per_second": round(rate, 1), "ceiling": settings.TIM_BATCH_CALLS_PER_SECOND,
+              "share_of_ceiling": round(rate / settings.TIM_BATCH_CALLS_PER_SECOND, 3),
+              "busiest_second": busiest_second(calls),
+              "codes": sorted({c["code"] for c in calls}),
+              "wait_seconds": {k: round(v, 3) for k, v in summary(waits).items()}}
+    print(json.dumps(result, indent=2))
+    return result
+
+
+if __name__ == "__main__":
+    main(*(int(a) for a in sys.argv[1:]))

@@ -1,0 +1,230 @@
+"""Test sends (spec §3.2, v4/timpush/batch): a campaign's offline push to 1–500 named accounts,
+a person's own test groups of accounts, and the record of what each test send reached.
+
+Each test send keeps a digest of the campaign's push value as it was sent, so another rule
+(approval, for instance) can ask `has_passing_test_send(campaign=...)`: has this exact version
+reached a phone?
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import time
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audience.rules import account_id_errors
+from core import tencent
+from core.audit import audit_record
+from core.errors import InvalidInput, TransitionRefused
+from core.text import unsafe_text_errors
+from pushclient import ErrorKind, PayloadError, TencentError, backoff_seconds
+from pushclient.payload import MAX_BATCH_ACCOUNTS
+
+from .models import Attempt, Campaign, TestGroup, TestSend
+from .quota import quota_day_lock, quota_day_of, quota_limit, quota_remaining
+from .reasons import tencent_words
+
+Outcome = Attempt.Outcome
+MAX_GROUP_NAME = 100
+RECENT_TEST_SENDS = 5
+RATE_TRIES = 3
+
+
+def push_digest(push: dict) -> str:
+    """A stable fingerprint of a campaign's push value: the same for the same content whatever
+    the key order the database hands back."""
+    canonical = json.dumps(push, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def has_passing_test_send(*, campaign: Campaign) -> bool:
+    """True when a test send of the campaign's current push was accepted by Tencent for at
+    least one account."""
+    return campaign.test_sends.filter(push_digest=push_digest(campaign.push), outcome=Outcome.OK,
+                                      reached__gt=0).exists()
+
+
+def accounts_from_text(text: str) -> list[str]:
+    """Accounts typed one a line (or separated by commas), blank entries dropped."""
+    return [part.strip() for part in re.split(r"[\n,]", text or "") if part.strip()]
+
+
+def _account_errors(accounts, field: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The accounts without repeats, or the rules they break under `field`."""
+    if not isinstance(accounts, list) or not all(isinstance(a, str) for a in accounts):
+        return [], {field: [_("%(field)s must be a list of account ids") % {"field": field}]}
+    unique = list(dict.fromkeys(accounts))
+    if not unique:
+        return [], {field: [_("%(field)s is empty: give 1 to %(max)d account ids")
+                            % {"field": field, "max": MAX_BATCH_ACCOUNTS}]}
+    if len(unique) > MAX_BATCH_ACCOUNTS:
+        return [], {field: [_("%(field)s holds %(n)d accounts; a test send goes to at most "
+                              "%(max)d") % {"field": field, "n": len(unique),
+                                            "max": MAX_BATCH_ACCOUNTS}]}
+    problems = unsafe_text_errors(unique, field)
+    for index, account in enumerate(unique):
+        problems.setdefault(field, []).extend(account_id_errors(
+            _("Account %(n)d (“%(id)s”)") % {"n": index + 1, "id": account[:40]}, account))
+    return unique, {k: v for k, v in problems.items() if v}
+
+
+# --- test groups ---------------------------------------------------------------------------
+
+@transaction.atomic
+def test_group_save(*, user, name, accounts, group: TestGroup | None = None) -> TestGroup:
+    errors: dict[str, list[str]] = {}
+    if not isinstance(name, str) or not name.strip():
+        errors["name"] = [_("name is required")]
+    elif len(name.strip()) > MAX_GROUP_NAME:
+        errors["name"] = [_("name is %(n)d characters; at most %(max)d are allowed")
+                          % {"n": len(name.strip()), "max": MAX_GROUP_NAME}]
+    else:
+        errors.update(unsafe_text_errors(name, "name"))
+    accounts, account_errors = _account_errors(accounts, "accounts")
+    errors.update(account_errors)
+    if errors:
+        raise InvalidInput(errors)
+    group = group or TestGroup(owner=user)
+    group.name, group.accounts = name.strip(), accounts
+    try:
+        with transaction.atomic():
+            group.save()
+    except IntegrityError:
+        raise InvalidInput({"name": [_("You already have a test group named “%(name)s”")
+                                     % {"name": group.name}]}) from None
+    return group
+
+
+def test_group_delete(*, group: TestGroup) -> None:
+    group.delete()
+
+
+def test_groups_of(user):
+    return TestGroup.objects.filter(owner=user)
+
+
+# --- test sends -----------------------------------------------------------------------------
+
+def test_push_of(campaign: Campaign) -> dict:
+    """The campaign's offline push as timpush/batch takes it (§3.2: OfflinePushInfo is
+    required), or the reason there is nothing a phone would show."""
+    info = campaign.push.get("OfflinePushInfo") or {}
+    if info.get("PushFlag") == 1:
+        raise InvalidInput({"OfflinePushInfo.PushFlag": [_(
+            "This campaign turns offline push off, so a test send would show nothing on a "
+            "phone: turn offline push on in the editor first")]})
+    if not (info.get("Title") or info.get("Desc")):
+        raise InvalidInput({"OfflinePushInfo": [_(
+            "This campaign's offline push has no title or text, so a test send would show "
+            "nothing on a phone: add them in the editor first")]})
+    return dict(info)
+
+
+def _recipients(*, user, accounts, group_id) -> tuple[list[str], TestGroup | None]:
+    if (accounts is None) == (group_id is None):
+        raise InvalidInput({"accounts": [_("Give either accounts or group (one of them)")]})
+    if group_id is not None:
+        group = TestGroup.objects.filter(pk=group_id, owner=user).first() \
+            if isinstance(group_id, int) and not isinstance(group_id, bool) \
+            and 0 < group_id < 2**63 else None
+        if group is None:
+            raise InvalidInput({"group": [_("group %(id)s is not one of your test groups")
+                                          % {"id": group_id}]})
+        accounts = group.accounts
+    else:
+        group = None
+    accounts, errors = _account_errors(accounts, "accounts")
+    if errors:
+        raise InvalidInput(errors)
+    return accounts, group
+
+
+def _batch(campaign: Campaign, test: TestSend):
+    """One timpush/batch call. A rate refusal (60007) means nothing was sent: when a busy host
+    delays calls so that more than the limit reach Tencent in one second, wait for the shared
+    limiter again and resend, a few times, after the project's backoff."""
+    from_account = campaign.push.get("From_Account") or settings.TIM_ADMIN_IDENTIFIER
+    for attempt in range(RATE_TRIES):
+        try:
+            return tencent.test_send_client().timpush.batch(
+                from_account=from_account, to_accounts=test.accounts,
+                offline_push_info=test.offline_push_info, msg_random=test.msg_random,
+                data_id=test.data_id)
+        except TencentError as exc:
+            if exc.kind is not ErrorKind.RATE or attempt == RATE_TRIES - 1:
+                raise
+            time.sleep(backoff_seconds(attempt + 1, base=0.5))
+    raise AssertionError("unreachable")
+
+
+def campaign_test_send(*, campaign: Campaign, user, accounts: list[str] | None = None,
+                       group: int | None = None) -> TestSend:
+    """Send the campaign's offline push to the accounts (or a group of the user's) now, with
+    DataId "test:<campaign id>", and record what came back per account.
+
+    The record is committed before the call (as the attempt ledger is), so a test send that
+    uses the quota holds its place in the day even if the worker dies mid-call.
+    """
+    accounts, test_group = _recipients(user=user, accounts=accounts, group_id=group)
+    info = test_push_of(campaign)
+    now = timezone.now()
+    day = quota_day_of(now)
+    with transaction.atomic():
+        if settings.PUSH_TEST_SENDS_USE_QUOTA:
+            quota_day_lock(day)
+            if quota_remaining(day) <= 0:
+                raise TransitionRefused(_(
+                    "Test sends use the daily quota here (PUSH_TEST_SENDS_USE_QUOTA), and all "
+                    "%(limit)d of today's pushes are used or booked") % {"limit": quota_limit()})
+        test = TestSend.objects.create(
+            campaign=campaign, sent_by=user, group=test_group, accounts=accounts,
+            push_digest=push_digest(campaign.push), offline_push_info=info,
+            data_id=f"test:{campaign.pk}", msg_random=secrets.randbelow(2**32), started_at=now,
+            quota_day=day)
+    try:
+        result = _batch(campaign, test)
+    except PayloadError as exc:
+        test.outcome, test.error_code, test.error_info = Outcome.REFUSED, exc.code, str(exc)
+    except TencentError as exc:
+        test.outcome = Outcome.UNKNOWN if exc.outcome_unknown else Outcome.REFUSED
+        test.error_code, test.error_info = exc.code, exc.info
+    else:
+        failed = {f.account: f for f in result.failed}
+        test.outcome, test.task_id = Outcome.OK, result.task_id
+        test.results = [{"account": a, "code": failed[a].code if a in failed else 0,
+                         "info": failed[a].info if a in failed else ""} for a in accounts]
+        test.reached = sum(1 for a in accounts if a not in failed)
+    test.finished_at = timezone.now()
+    with transaction.atomic():
+        test.save()
+        audit_record(actor=user, verb="campaign.test_sent", subject=campaign,
+                     accounts=len(accounts), reached=test.reached,
+                     outcome=test.outcome, code=test.error_code or 0)
+    return test
+
+
+def test_send_json(test: TestSend) -> dict:
+    """A test send as the API and the pages show it, every code in words."""
+    return {
+        "id": test.pk, "campaign": test.campaign_id, "outcome": test.outcome,
+        "task_id": test.task_id, "data_id": test.data_id, "push_digest": test.push_digest,
+        "accounts": len(test.accounts), "reached": test.reached,
+        "current_version": test.push_digest == push_digest(test.campaign.push),
+        "error_code": test.error_code,
+        "explanation": tencent_words(test.error_code, test.error_info) if test.error_code else "",
+        "results": [{**r, "words": tencent_words(r["code"], r["info"])} for r in test.results],
+        "started_at": test.started_at, "finished_at": test.finished_at,
+        "sent_by": test.sent_by.username if test.sent_by else "",
+    }
+
+
+def recent_test_sends(campaign: Campaign) -> list[dict]:
+    return [test_send_json(t) for t in campaign.test_sends.select_related("sent_by", "campaign")
+            [:RECENT_TEST_SENDS]]
