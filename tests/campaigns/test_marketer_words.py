@@ -84,14 +84,6 @@ def test_the_editor_page_shows_each_rule_once_beside_its_field_and_once_in_the_s
     assert "Condition.TagsAnd" not in text_of(answer)
 
 
-def test_a_blank_editor_greets_nobody_with_an_error(client, marketer):
-    client.force_login(marketer)
-    answer = client.get("/campaigns/new/")
-    assert 'data-testid="error-summary"' not in answer.content.decode()
-    assert "<li>" not in "".join(re.findall(r'<ul class="errorlist".*?</ul>',
-                                            answer.content.decode()))
-
-
 def test_the_element_picker_and_labels_speak_words_not_wire_names(client, marketer):
     client.force_login(marketer)
     answer = client.get("/campaigns/new/")
