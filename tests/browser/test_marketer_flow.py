@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from campaigns.models import Campaign
 from campaigns.quota import quota_read
-from tests.browser.test_dashboard import log_in
+from tests.browser.test_dashboard import log_in, shoot
 from tests.conftest import make_user
 from tests.stack import Stack
 
@@ -128,6 +128,7 @@ def test_a_marketer_on_a_phone_composes_fixes_schedules_confirms_and_sees_it_sen
         assert inline.count() == 1, "each error once next to its field, once in the summary"
         assert not Campaign.objects.exists()
         no_sideways_scroll(page)
+        shoot(page, f"phone-editor-{language}")
 
         # The image came back from the failed save with its size and the fields Tencent needs.
         page.get_by_test_id("developer-view").locator("summary").click()
@@ -169,6 +170,7 @@ def test_a_marketer_on_a_phone_composes_fixes_schedules_confirms_and_sees_it_sen
         assert [p["body"]["Condition"] for p in emulator.state()["pushes"]] == [
             {"TagsAnd": ["vip"]}]
         no_sideways_scroll(page)
+        shoot(page, f"phone-detail-{language}")
     finally:
         stack.stop()
         context.close()
