@@ -89,6 +89,7 @@ def test_a_marketer_on_a_phone_composes_fixes_schedules_confirms_and_sees_it_sen
 
         # A blank form greets nobody with an error; the words are the marketer's.
         expect(page.get_by_test_id("reach")).to_have_text(words["everyone"])
+        expect(page.get_by_test_id("reach")).to_have_attribute("aria-live", "polite")
         page.wait_for_timeout(400)  # the live preview has answered
         assert page.locator("#editor .errorlist li").count() == 0
         assert page.get_by_test_id("error-summary").count() == 0

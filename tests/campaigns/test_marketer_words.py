@@ -273,3 +273,13 @@ def test_asia_shanghai_is_never_labelled_cst():
     assert zone_label(moment, zoneinfo.ZoneInfo("Europe/Berlin")) == "CET, UTC+01:00"
     assert zone_label(moment, zoneinfo.ZoneInfo("Asia/Tokyo")) == "JST, UTC+09:00"
     assert zone_label(moment, zoneinfo.ZoneInfo("Asia/Kolkata")) == "Asia/Kolkata, UTC+05:30"
+
+
+def test_the_marketer_pages_run_no_inline_script_so_the_csp_holds(client, marketer, campaign):
+    client.force_login(marketer)
+    for url in ("/", "/campaigns/", "/campaigns/new/", f"/campaigns/{campaign.pk}/",
+                f"/campaigns/{campaign.pk}/edit/", "/calendar/"):
+        body = client.get(url).content.decode()
+        scripts = re.findall(r"<script([^>]*)>", body)
+        assert all("src=" in attrs or 'type="application/json"' in attrs for attrs in scripts), url
+        assert not re.search(r"\son[a-z]+=", body), url
