@@ -24,6 +24,13 @@ SOON = dt.date.today() + dt.timedelta(days=10)
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
+@pytest.fixture(autouse=True)
+def _english_after(settings):
+    """A page asked for in Chinese activates Chinese in this thread; later tests expect English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def campaign(marketer):
     return services.campaign_create(user=marketer, name="Sale", push={
@@ -283,3 +290,21 @@ def test_the_marketer_pages_run_no_inline_script_so_the_csp_holds(client, market
         scripts = re.findall(r"<script([^>]*)>", body)
         assert all("src=" in attrs or 'type="application/json"' in attrs for attrs in scripts), url
         assert not re.search(r"\son[a-z]+=", body), url
+
+
+def test_tencent_error_explanations_are_pushclients_words_in_the_readers_language(
+        client, marketer, campaign):
+    """Found: status reasons read in English on the Chinese pages ("Today's push quota is used
+    up…"). The English stays pushclient's, word for word; the dashboard shows it translated."""
+    from pushclient.errors import EXPLANATIONS
+
+    from core.payload_words import ERROR_WORDS
+    with translation.override("en"):
+        assert {code: str(words) for code, words in ERROR_WORDS.items()} == EXPLANATIONS
+    Campaign.objects.filter(pk=campaign.pk).update(status="failed", status_reason="refused",
+                                                   status_params={"code": 90047})
+    client.force_login(marketer)
+    client.post("/preferences/", {"language": "zh-hans", "next": "/"})
+    for url in ("/", f"/campaigns/{campaign.pk}/", "/campaigns/"):
+        text = text_of(client.get(url))
+        assert "90047" in text and "Today's push quota" not in text, url
