@@ -308,3 +308,37 @@ def test_tencent_error_explanations_are_pushclients_words_in_the_readers_languag
     for url in ("/", f"/campaigns/{campaign.pk}/", "/campaigns/"):
         text = text_of(client.get(url))
         assert "90047" in text and "Today's push quota" not in text, url
+
+
+# Words that stay as they are in Chinese: product and platform names, zone names and labels.
+NOT_ENGLISH = {"API", "iOS", "Android", "APNs", "FCM", "OPPO", "Huawei", "Xiaomi", "UTC", "CET",
+               "Asia", "Shanghai", "Europe", "Berlin", "America", "Los", "Angeles", "New",
+               "York", "London", "Tokyo", "Seoul", "Singapore", "Hong", "Kong", "Kolkata",
+               "Jakarta", "JSON", "UserSig", "ID",
+               "worker", "beat"}  # the names of the processes to start
+
+
+def test_the_marketer_pages_in_chinese_hold_no_english_outside_typed_data(client, marketer):
+    """Found: the Chinese pages were half English (rule messages, reasons, script strings)."""
+    typed = {"Sale", "Flash", "hello", "vip", "Hi", "promo", "mia"}
+    later = timezone.now() + dt.timedelta(days=1)
+    scheduled = services.campaign_create(user=marketer, name="Sale", send_at=later,
+                                         tz="Europe/Berlin", push={
+        "MsgBody": TEXT, "Condition": {"TagsOr": ["vip"]}, "MsgLifeTime": 3600,
+        "OfflinePushInfo": {"Title": "Hi", "AndroidInfo": {"HuaWeiChannelID": "promo"}}})
+    failed = services.campaign_create(user=marketer, name="Flash", push={"MsgBody": TEXT})
+    Campaign.objects.filter(pk=failed.pk).update(status="failed", status_reason="refused",
+                                                 status_params={"code": 90047})
+    Attempt.objects.create(campaign=failed, msg_random=1, started_at=timezone.now(),
+                           quota_day=timezone.now().date(), outcome="refused", error_code=90047)
+    client.force_login(marketer)
+    client.post("/preferences/", {"language": "zh-hans", "next": "/"})
+    for url in ("/", "/campaigns/", "/campaigns/new/", f"/campaigns/{scheduled.pk}/",
+                f"/campaigns/{failed.pk}/", f"/campaigns/{scheduled.pk}/edit/", "/calendar/"):
+        words = set(re.findall(r"[A-Za-z][A-Za-z']+", text_of(client.get(url))))
+        assert words <= NOT_ENGLISH | typed, (url, sorted(words - NOT_ENGLISH - typed))
+    answer = client.post("/campaigns/new/", editor_post(
+        name="Sale", tags_all=", ".join(f"t{i}" for i in range(11)), from_account="shop",
+        title="Hi", desc="hello", apns_sound="", huawei_channel="promo"))
+    words = set(re.findall(r"[A-Za-z][A-Za-z']+", text_of(answer)))
+    assert words <= NOT_ENGLISH | typed | {"shop", "t"}, sorted(words - NOT_ENGLISH - typed)
