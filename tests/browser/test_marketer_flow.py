@@ -140,6 +140,8 @@ def test_a_marketer_on_a_phone_composes_fixes_schedules_confirms_and_sees_it_sen
 
         page.locator("#id_tags_all").fill("vip")
         expect(page.get_by_test_id("reach")).to_contain_text(words["reach"])
+        expect(page.locator("[data-rules-for=tags_all] li")).to_have_count(0)
+        expect(page.locator("#id_tags_all")).not_to_have_attribute("aria-invalid", "true")
         page.locator("input[name=schedule][value=at]").check()
         tomorrow = (timezone.now() + dt.timedelta(days=2)).date()
         page.locator("#id_send_at_local").fill(f"{tomorrow}T09:00")
