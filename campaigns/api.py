@@ -17,7 +17,7 @@ from core import roles
 from core.api import ERRORS, UPSTREAM_ERRORS, admin_auth, error
 from core.times import parse_day, parse_iso_aware
 from core.tokens import token_create
-from pushclient import explain
+from core.payload_words import explain_words as explain
 
 from . import services
 from .models import Campaign

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from core.audit import fill
-from pushclient import explain
+from core.payload_words import explain_words as explain
 
 REASONS = {
     "moved_full_day": _("Moved to {day} {time} ({zone}): all of that day's pushes were used"),

@@ -217,11 +217,13 @@ def audience_words(condition: dict | None) -> list[str]:
     lines = []
     for key in ("TagsAnd", "TagsOr", "TagsNot"):
         if condition.get(key):
-            lines.append(f"{PATH_WORDS['Condition.' + key]}: {', '.join(condition[key])}")
+            lines.append(_("%(field)s: %(message)s") % {
+                "field": PATH_WORDS["Condition." + key], "message": ", ".join(condition[key])})
     for key in ("AttrsAnd", "AttrsOr"):
         if condition.get(key):
             pairs = ", ".join(f"{name} = {value}" for name, value in condition[key].items())
-            lines.append(f"{PATH_WORDS['Condition.' + key]}: {pairs}")
+            lines.append(_("%(field)s: %(message)s") % {
+                "field": PATH_WORDS["Condition." + key], "message": pairs})
     return lines
 
 

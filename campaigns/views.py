@@ -27,7 +27,7 @@ from core.text import unsafe_text_errors
 from core.times import is_zone, parse_day, parse_local, parse_month
 from core.tokens import token_create, token_revoke
 from core.payload_words import CONTENT_FIELD_WORDS, ELEMENT_WORDS, IMAGE_INFO_WORDS
-from pushclient import explain
+from core.payload_words import explain_words as explain
 from pushclient.payload import ELEMENT_FIELDS
 
 from . import selectors, services

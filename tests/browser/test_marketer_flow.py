@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from campaigns.models import Campaign
 from campaigns.quota import quota_read
-from tests.browser.test_dashboard import log_in
+from tests.browser.test_dashboard import log_in, shoot
 from tests.conftest import make_user
 from tests.stack import Stack
 
@@ -89,6 +89,7 @@ def test_a_marketer_on_a_phone_composes_fixes_schedules_confirms_and_sees_it_sen
 
         # A blank form greets nobody with an error; the words are the marketer's.
         expect(page.get_by_test_id("reach")).to_have_text(words["everyone"])
+        expect(page.get_by_test_id("reach")).to_have_attribute("aria-live", "polite")
         page.wait_for_timeout(400)  # the live preview has answered
         assert page.locator("#editor .errorlist li").count() == 0
         assert page.get_by_test_id("error-summary").count() == 0
@@ -128,6 +129,7 @@ def test_a_marketer_on_a_phone_composes_fixes_schedules_confirms_and_sees_it_sen
         assert inline.count() == 1, "each error once next to its field, once in the summary"
         assert not Campaign.objects.exists()
         no_sideways_scroll(page)
+        shoot(page, f"phone-editor-{language}")
 
         # The image came back from the failed save with its size and the fields Tencent needs.
         page.get_by_test_id("developer-view").locator("summary").click()
@@ -138,6 +140,8 @@ def test_a_marketer_on_a_phone_composes_fixes_schedules_confirms_and_sees_it_sen
 
         page.locator("#id_tags_all").fill("vip")
         expect(page.get_by_test_id("reach")).to_contain_text(words["reach"])
+        expect(page.locator("[data-rules-for=tags_all] li")).to_have_count(0)
+        expect(page.locator("#id_tags_all")).not_to_have_attribute("aria-invalid", "true")
         page.locator("input[name=schedule][value=at]").check()
         tomorrow = (timezone.now() + dt.timedelta(days=2)).date()
         page.locator("#id_send_at_local").fill(f"{tomorrow}T09:00")
@@ -169,6 +173,7 @@ def test_a_marketer_on_a_phone_composes_fixes_schedules_confirms_and_sees_it_sen
         assert [p["body"]["Condition"] for p in emulator.state()["pushes"]] == [
             {"TagsAnd": ["vip"]}]
         no_sideways_scroll(page)
+        shoot(page, f"phone-detail-{language}")
     finally:
         stack.stop()
         context.close()

@@ -230,6 +230,15 @@
     document.querySelectorAll("[aria-invalid][data-live-invalid]").forEach((el) => {
       el.removeAttribute("aria-invalid"); el.removeAttribute("data-live-invalid");
     });
+    // A field the server marked for a rule is unmarked once the rule holds (its own errors,
+    // such as "required", stay until the next save).
+    document.querySelectorAll("[data-rules-for]").forEach((ul) => {
+      const name = ul.dataset.rulesFor;
+      const control = form.elements[name];
+      if (control && control.tagName && !document.getElementById("own-errors-" + name)) {
+        control.removeAttribute("aria-invalid");
+      }
+    });
     for (const problem of problems) {
       if (!visible(problem)) continue;
       let target = null;
