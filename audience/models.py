@@ -193,6 +193,14 @@ class JobFailure(models.Model):
     def __str__(self):
         return f"{self.account} ({self.code})"
 
+    @property
+    def reason_words(self) -> str:
+        """The reason in the reader's language where the product words it itself (an account
+        that does not exist is by far the most common); else Tencent's explanation as stored."""
+        if self.code == 70107:
+            return _("The account does not exist in the app (70107)")
+        return self.reason
+
 
 class KnownAccount(models.Model):
     """The audience mirror: accounts this product has tagged or given attributes."""
