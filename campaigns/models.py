@@ -95,6 +95,9 @@ class Attempt(models.Model):
         indexes = [models.Index(fields=["quota_day", "counts_quota"]),
                    models.Index(fields=["-started_at"])]
 
+    def __str__(self):
+        return _("Attempt at %(time)s") % {"time": self.started_at.strftime("%Y-%m-%d %H:%M:%S")}
+
 
 class QuotaDay(models.Model):
     """One row per quota day, locked while a campaign is booked into it, so concurrent

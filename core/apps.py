@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -8,3 +9,9 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from . import audit  # noqa: F401 - connects the login and role-change receivers
+
+
+class LoginLockoutsConfig(AxesAppConfig):
+    """django-axes, named in words in the admin ("Axes" says nothing to a person)."""
+
+    verbose_name = _("Login lockouts")

@@ -34,9 +34,9 @@ SERIOUS = {"serious", "critical"}
 ALLOWED_WORDS = {"ID", "CSV", "API", "UTC", "UTF", "JSON", "iOS", "Android", "MsgRandom",
                  "all_member_push", "timpush"}
 # What the seed below typed in, as people would: account ids, tags, names.
-TYPED = re.compile(r"\bmember\d+\b|\bghost\b|\bada\b|\bvip\b|\bsz\b|\bcity\b|\bShenzhen\b|"
-                   r"\bSpring\b|\bscript\b|\bAdmins\b|\bMarketers\b")
-ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z’']+")
+TYPED = re.compile(r"\bmember\d+\b|\bghost\b|\bada\b|\bvip\b|\bcity\b|\bscript\b|task-1|"
+                   r"\(\w+…\)")  # the last: an API token's first characters
+ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z_’']+")
 
 # The marketer's campaign screens (another branch reworks them): failures found there are
 # listed here so the lead can reconcile after merging; each is an xfail(strict=True).
@@ -153,6 +153,9 @@ def check(page, checks: set[str], axe: Axe) -> dict:
     if "english" in checks:
         text = TYPED.sub(" ", page.evaluate(VISIBLE_TEXT))
         found["english"] = sorted({w for w in ENGLISH_WORD.findall(text)} - ALLOWED_WORDS)
+        found["english_in"] = sorted({text[max(0, m.start() - 40):m.end() + 40].replace("\n", " ")
+                                      for m in ENGLISH_WORD.finditer(text)
+                                      if m[0] not in ALLOWED_WORDS})[:40]
     return found
 
 
