@@ -144,15 +144,18 @@ admin.site.unregister(Group)
 
 @admin.register(User)
 class GuardedUserAdmin(NoEscalationMixin, UserAdmin):
+    # Plain lists with labels: the two-box widget is not accessible and half English.
+    filter_horizontal = ()
     def held_by(self, user):
         return _permissions_of(user)
 
     def get_readonly_fields(self, request, obj=None):
-        fields = super().get_readonly_fields(request, obj)
+        fields = (*super().get_readonly_fields(request, obj), "last_login", "date_joined")
         return fields if request.user.is_superuser else (*fields, "is_superuser")
 
 
 @admin.register(Group)
 class GuardedGroupAdmin(NoEscalationMixin, GroupAdmin):
+    filter_horizontal = ()
     def held_by(self, group):
         return group.permissions.all()

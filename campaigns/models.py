@@ -105,6 +105,10 @@ class QuotaDay(models.Model):
 
     day = models.DateField(primary_key=True)
 
+    class Meta:
+        verbose_name = _("quota day")
+        verbose_name_plural = _("quota days")
+
 
 class PushGate(models.Model):
     """A single row every worker on every host passes through before calling im_push."""
@@ -116,6 +120,10 @@ class PushGate(models.Model):
     dispatcher_until = models.DateTimeField(null=True, blank=True)
     last_tick_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("push gate")
+        verbose_name_plural = _("push gate")
+
 
 class Preference(models.Model):
     """Each user's language and time zone; copied into the session at login and on change."""
@@ -124,3 +132,7 @@ class Preference(models.Model):
                                 related_name="preference")
     language = models.CharField(max_length=16, choices=settings.LANGUAGES, default="en")
     timezone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
+    default = True  # this module holds a second config, for django-axes
     name = "core"
     verbose_name = _("Accounts, API access and audit trail")
 
