@@ -30,9 +30,10 @@ PASSES = [("en", DESKTOP, {"axe"}), ("en", PHONE, {"axe", "scroll"}),
           ("zh-hans", PHONE, {"scroll", "english"})]
 SERIOUS = {"serious", "critical"}
 
-# Words allowed in Chinese pages: names of formats, standards and Tencent's endpoints.
+# Words allowed in Chinese pages: names of formats, standards, Tencent's endpoints, and the
+# keys Django's own Chinese names ("按住 Control 键或 Mac 上的 Command 键").
 ALLOWED_WORDS = {"ID", "CSV", "API", "UTC", "UTF", "JSON", "iOS", "Android", "MsgRandom",
-                 "all_member_push", "timpush"}
+                 "all_member_push", "timpush", "Control", "Command", "Mac"}
 # What the seed below typed in, as people would: account ids, tags, names.
 # The role groups' names are data too (rows a migration made; admins may rename them).
 TYPED = [r"\bmember\d+\b", r"\bghost\b", r"\bada\b", r"\bvip\b", r"\bcity\b", r"\bscript\b",
@@ -44,7 +45,16 @@ ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z_’']+")
 CAMPAIGN_PAGES = {"home", "campaign-list", "campaign-new", "campaign-detail", "campaign-edit",
                   "calendar"}
 # {(check, page name): what fails}, check one of axe-desktop, axe-phone, scroll, english.
-KNOWN_CAMPAIGN_FAILURES: dict[tuple[str, str], str] = {}
+# ONLY ON THE admin BRANCH: the lead removes these at merge, once the editor branch's screens
+# are in (strict: an xfail that starts passing fails, so none is left behind by mistake).
+KNOWN_CAMPAIGN_FAILURES: dict[tuple[str, str], str] = {
+    ("english", "home"): "zone printed as 'Asia/Shanghai'; 'beat'/'worker' in the scheduler "
+                         "notice",
+    ("english", "campaign-new"): "element types TIM…Elem, 'Text', 'element', 'Remove', APNs/"
+                                 "FCM/OPPO/Ext labels, IANA zone ids in the zone select",
+    ("english", "campaign-edit"): "as campaign-new, and 'booked'/'used' in the capacity line",
+    ("english", "campaign-detail"): "zone printed as 'Asia/Shanghai'; a 'TaskId' label",
+}
 
 # JavaScript: the text a person sees (or hears), outside the developer view.
 VISIBLE_TEXT = """() => {
