@@ -47,7 +47,7 @@ messages: install
 
 # The README's screenshots: every page at phone and desktop width, in English and Chinese.
 screenshots: install-test
-	$(BIN)/python -m docs.screenshots
+	$(BIN)/python docs/screenshots.py
 
 # Production settings must pass Django's deployment checklist (CI runs this).
 check-deploy: install

@@ -84,6 +84,8 @@ class UploadChunk(models.Model):
     data = models.BinaryField()
 
     class Meta:
+        verbose_name = _("uploaded file part")
+        verbose_name_plural = _("uploaded file parts")
         constraints = [models.UniqueConstraint(fields=["segment", "seq"],
                                                name="one_upload_chunk_per_seq")]
 
@@ -173,6 +175,8 @@ class JobBatch(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("job batch")
+        verbose_name_plural = _("job batches")
         indexes = [models.Index(fields=["job", "status", "seq"])]
         constraints = [models.UniqueConstraint(fields=["job", "seq"], name="one_batch_per_seq")]
 
@@ -193,6 +197,14 @@ class JobFailure(models.Model):
     def __str__(self):
         return f"{self.account} ({self.code})"
 
+    @property
+    def reason_words(self) -> str:
+        """The reason in the reader's language where the product words it itself (an account
+        that does not exist is by far the most common); else Tencent's explanation as stored."""
+        if self.code == 70107:
+            return _("The account does not exist in the app (70107)")
+        return self.reason
+
 
 class KnownAccount(models.Model):
     """The audience mirror: accounts this product has tagged or given attributes."""
@@ -212,6 +224,8 @@ class AccountTag(models.Model):
     tag = models.CharField(max_length=64)
 
     class Meta:
+        verbose_name = _("account tag")
+        verbose_name_plural = _("account tags")
         constraints = [models.UniqueConstraint(fields=["account", "tag"], name="one_tag_row")]
         indexes = [models.Index(fields=["tag", "account"])]
 
@@ -222,5 +236,7 @@ class AccountAttr(models.Model):
     value = models.CharField(max_length=64)
 
     class Meta:
+        verbose_name = _("account attribute")
+        verbose_name_plural = _("account attributes")
         constraints = [models.UniqueConstraint(fields=["account", "name"], name="one_attr_row")]
         indexes = [models.Index(fields=["name", "value"])]

@@ -1,10 +1,17 @@
 """Django admin for operators: campaigns with their attempt ledger and audit trail, read-only;
 users and roles, without a way to grant more than one holds."""
 
+import json
+
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Q
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from core.times import zone_name
 
 from .models import Attempt, Campaign
 
@@ -34,8 +41,22 @@ class CampaignAdmin(admin.ModelAdmin):
     search_fields = ("name", "task_id")
     date_hierarchy = "send_at"
     list_select_related = ("created_by",)
-    readonly_fields = ("status", "status_reason", "status_params", "due_at", "msg_random", "task_id", "sent_at",
-                       "created_by", "created_at", "updated_at")
+    fields = ("name", "status", "reason", "send_at", "zone", "allow_late", "push_json", "due_at",
+              "msg_random", "task_id", "sent_at", "created_by", "created_at", "updated_at")
+    readonly_fields = fields
+
+    @admin.display(description=gettext_lazy("Why"))
+    def reason(self, campaign):
+        return campaign.status_reason_text or "—"
+
+    @admin.display(description=gettext_lazy("time zone"))
+    def zone(self, campaign):
+        return zone_name(campaign.timezone)
+
+    @admin.display(description=gettext_lazy("Request to Tencent"))
+    def push_json(self, campaign):
+        return format_html('<pre class="json"><code>{}</code></pre>',
+                           json.dumps(campaign.push, ensure_ascii=False, indent=2))
     inlines = [AttemptInline]
     show_full_result_count = False
 
@@ -74,6 +95,23 @@ def _within_reach(editor, permissions) -> bool:
         pk__in=_permissions_of(editor).values("pk")).exists()
 
 
+PERMISSION_ACTIONS = {"add": gettext_lazy("Can add %(model)s"),
+                      "change": gettext_lazy("Can change %(model)s"),
+                      "delete": gettext_lazy("Can delete %(model)s"),
+                      "view": gettext_lazy("Can view %(model)s")}
+
+
+def permission_words(permission) -> str:
+    """A permission in the reader's language: Django stores its name in English at migrate
+    time ("Can add known account")."""
+    model = permission.content_type.model_class()
+    action = PERMISSION_ACTIONS.get(permission.codename.split("_", 1)[0])
+    if model is None or action is None or permission.codename != (
+            f"{permission.codename.split('_', 1)[0]}_{model._meta.model_name}"):
+        return f"{permission.content_type} | {_(permission.name)}"
+    return f"{model._meta.app_config.verbose_name} | {action % {'model': model._meta.verbose_name}}"
+
+
 class NoEscalationMixin:
     """Admins (staff, not superusers) manage users and roles, but can grant no more than they
     hold: no superuser flag, no permission or group beyond their own, and no edits to accounts
@@ -87,7 +125,10 @@ class NoEscalationMixin:
                 kwargs["queryset"] = Group.objects.exclude(
                     permissions__in=Permission.objects.exclude(
                         pk__in=_permissions_of(request.user).values("pk")))
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and db_field.name in ("permissions", "user_permissions"):
+            field.label_from_instance = permission_words
+        return field
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and not request.user.is_superuser and (
@@ -103,15 +144,18 @@ admin.site.unregister(Group)
 
 @admin.register(User)
 class GuardedUserAdmin(NoEscalationMixin, UserAdmin):
+    # Plain lists with labels: the two-box widget is not accessible and half English.
+    filter_horizontal = ()
     def held_by(self, user):
         return _permissions_of(user)
 
     def get_readonly_fields(self, request, obj=None):
-        fields = super().get_readonly_fields(request, obj)
+        fields = (*super().get_readonly_fields(request, obj), "last_login", "date_joined")
         return fields if request.user.is_superuser else (*fields, "is_superuser")
 
 
 @admin.register(Group)
 class GuardedGroupAdmin(NoEscalationMixin, GroupAdmin):
+    filter_horizontal = ()
     def held_by(self, group):
         return group.permissions.all()

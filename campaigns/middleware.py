@@ -49,4 +49,5 @@ def preference_choices(request) -> dict:
         return {}
     current = str(timezone.get_current_timezone())
     zones = TIMEZONES if current in TIMEZONES else [*TIMEZONES, current]
-    return {"pref_zones": [(z, zone_name(z)) for z in zones], "pref_zone": current}
+    return {"pref_zones": [(z, zone_name(z)) for z in zones], "pref_zone": current,
+            "pref_zone_name": zone_name(current)}

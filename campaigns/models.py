@@ -97,12 +97,19 @@ class Attempt(models.Model):
         indexes = [models.Index(fields=["quota_day", "counts_quota"]),
                    models.Index(fields=["-started_at"])]
 
+    def __str__(self):
+        return _("Attempt at %(time)s") % {"time": self.started_at.strftime("%Y-%m-%d %H:%M:%S")}
+
 
 class QuotaDay(models.Model):
     """One row per quota day, locked while a campaign is booked into it, so concurrent
     schedule calls cannot overbook the day."""
 
     day = models.DateField(primary_key=True)
+
+    class Meta:
+        verbose_name = _("quota day")
+        verbose_name_plural = _("quota days")
 
 
 class PushGate(models.Model):
@@ -115,6 +122,10 @@ class PushGate(models.Model):
     dispatcher_until = models.DateTimeField(null=True, blank=True)
     last_tick_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("push gate")
+        verbose_name_plural = _("push gate")
+
 
 class Preference(models.Model):
     """Each user's language and time zone; copied into the session at login and on change."""
@@ -123,6 +134,10 @@ class Preference(models.Model):
                                 related_name="preference")
     language = models.CharField(max_length=16, choices=settings.LANGUAGES, default="en")
     timezone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")
 
 
 class QuotaLimit(models.Model):

@@ -40,7 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
-    "axes",
+    "core.apps.LoginLockoutsConfig",  # django-axes, with a name in words
     "core",
     "audience",
     "campaigns",

@@ -49,6 +49,8 @@ class AuditEvent(models.Model):
     params = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["-at", "-id"]),
                    models.Index(fields=["subject_type", "subject_id", "at"]),

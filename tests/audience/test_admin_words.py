@@ -203,12 +203,24 @@ def test_the_audit_log_speaks_words_not_codes(client, admin_user):
     """Found: the audit log printed `{'0': 'sex'}` and `job add_tags`."""
     segment = services.segment_import(user=admin_user, name="spring", lines=["a1"])
     services.job_create(user=admin_user, action="add_tags", segment=segment, tags=["vip"])
-    audit_record(actor=admin_user, verb="legacy", subject_type="job",
-                 action="job add_tags", detail={"0": "sex"})
+    # Rows kept from before the one trail, as the migration copied them.
+    audit_record(actor=admin_user, verb="legacy", action="attribute names set",
+                 detail="{'0': 'sex'}")
+    audit_record(actor=admin_user, verb="legacy", action="job remove_tags",
+                 detail="job 7 on segment 'autumn' (1,200 accounts)")
     audit_record(actor=admin_user, verb="account.changed", subject_type="account",
                  account="mary", operation="remove_all_tags", values="")
     client.force_login(admin_user)
     html = client.get("/audit/").content.decode()
     assert "add_tags" not in html and "remove_all_tags" not in html
     assert "{&#x27;" not in html and "{'" not in html
-    assert "started a job: Add tags on 1 accounts" in html or "Add tags" in html
+    assert "started a job: Add tags on spring (1 accounts)" in html
+    assert "set attribute names: 0=sex" in html
+    assert "started a job: Remove tags on autumn (1,200 accounts)" in html
+    assert "Remove all tags on account mary" in html
+    assert "Bulk job #" in html and "When" in html
+    from campaigns.models import Preference
+    Preference.objects.create(user=admin_user, language="zh-hans")
+    client.force_login(admin_user)
+    zh = client.get("/audit/").content.decode()
+    assert "审计日志" in zh and "发送时间" not in zh and "启动了任务：对 spring（1 个账号）添加标签" in zh

@@ -146,7 +146,7 @@ def test_an_admin_uploads_a_file_and_watches_the_job_finish(page, live_server, e
         expect(page.get_by_text("3,000 accounts stored")).to_be_visible()
         page.get_by_label("Tags").fill("spring")
         page.get_by_role("button", name="Start job").click()
-        expect(page.get_by_test_id("job-status")).to_have_text("done", timeout=60000)
+        expect(page.get_by_test_id("job-status")).to_have_text("Finished", timeout=60000)
         expect(page.locator("#done")).to_have_text("3000")
         shoot(page, "audience-job")
     finally:
