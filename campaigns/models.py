@@ -114,3 +114,23 @@ class Preference(models.Model):
                                 related_name="preference")
     language = models.CharField(max_length=16, choices=settings.LANGUAGES, default="en")
     timezone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+
+
+class MessageTemplate(models.Model):
+    """A campaign's message and push settings kept under a name, to start new campaigns from.
+    The audience (Condition) stays with each campaign: a template is what is said, not to whom."""
+
+    name = models.CharField(max_length=200, unique=True)
+    push = models.JSONField(default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

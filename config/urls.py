@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from audience.api import router as audience_api
-from campaigns import health, views
+from campaigns import health, team_views, views
 from campaigns.api import router as campaigns_api
 from campaigns.security import AdminLoginForm, LoginForm
 from core.api import api
@@ -25,6 +25,11 @@ urlpatterns = [
     path("campaigns/capacity/", views.capacity, name="capacity"),
     path("campaigns/<int:pk>/", views.campaign_detail, name="campaign-detail"),
     path("campaigns/<int:pk>/edit/", views.campaign_edit, name="campaign-edit"),
+    # Working as a team (campaigns/team_views.py), before the generic actions
+    path("campaigns/<int:pk>/save-template/", team_views.template_save, name="template-save"),
+    path("templates/", team_views.template_list, name="template-list"),
+    path("templates/<int:pk>/use/", team_views.template_use, name="template-use"),
+    path("templates/<int:pk>/delete/", team_views.template_delete, name="template-delete"),
     path("campaigns/<int:pk>/<slug:action>/", views.campaign_action, name="campaign-action"),
     path("calendar/", views.calendar_view, name="calendar"),
     path("tokens/", views.tokens, name="tokens"),

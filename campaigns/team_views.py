@@ -1,0 +1,69 @@
+"""Pages for working as a team: message templates, recurring series, delivery at each user's
+local time, and approval. Kept apart from views.py so the editor pages can change on their own."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.errors import InvalidInput, TransitionRefused
+
+from . import library
+from .models import Campaign, MessageTemplate
+from .views import marketer_required
+
+
+def _errors_to_messages(request, exc: InvalidInput) -> None:
+    for problems in exc.errors.values():
+        for problem in problems:
+            messages.error(request, problem)
+
+
+# --- message templates ------------------------------------------------------------------
+
+
+@marketer_required
+def template_list(request):
+    return render(request, "campaigns/templates_list.html",
+                  {"templates": library.template_list()})
+
+
+@marketer_required
+@require_POST
+def template_save(request, pk: int):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    try:
+        template = library.template_save(campaign=campaign, user=request.user,
+                                         name=request.POST.get("template_name", ""))
+    except InvalidInput as exc:
+        _errors_to_messages(request, exc)
+        return redirect("campaign-detail", pk=pk)
+    messages.success(request, _("Saved as the template “%(name)s”.") % {"name": template.name})
+    return redirect("template-list")
+
+
+@marketer_required
+@require_POST
+def template_use(request, pk: int):
+    template = get_object_or_404(MessageTemplate, pk=pk)
+    try:
+        campaign = library.campaign_from_template(
+            template=template, user=request.user,
+            tz=request.session.get("pref_timezone", settings.TIME_ZONE))
+    except (InvalidInput, TransitionRefused) as exc:
+        messages.error(request, str(exc))
+        return redirect("template-list")
+    messages.success(request, _("A new draft from the template: choose its audience and time."))
+    return redirect("campaign-edit", pk=campaign.pk)
+
+
+@marketer_required
+@require_POST
+def template_delete(request, pk: int):
+    template = get_object_or_404(MessageTemplate, pk=pk)
+    library.template_delete(template=template, user=request.user)
+    messages.success(request, _("Template deleted."))
+    return redirect("template-list")
