@@ -45,8 +45,18 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # --- working as a team (issue 14) ---
+    # An occurrence of a recurring series: the rule's moment, and the series' version it is of
+    # (an edit makes a new version and replaces the future occurrences of older ones).
+    series = models.ForeignKey("Series", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="occurrences")
+    series_version = models.PositiveIntegerField(null=True, blank=True)
+    occurrence_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["series", "series_version", "occurrence_at"],
+                                               name="one_campaign_per_occurrence")]
         indexes = [
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["-created_at"]),
@@ -131,6 +141,40 @@ class MessageTemplate(models.Model):
 
     class Meta:
         ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Series(models.Model):
+    """A campaign repeated on an RFC 5545 rule in its author's time zone. Occurrences are booked
+    as campaigns a horizon ahead (campaigns/recurring.py), so the calendar and quota see them."""
+
+    class FullDay(models.TextChoices):
+        SKIP = "skip", _("Skip that occurrence")
+        NEXT_DAY = "next_day", _("Move it to the next day with room")
+
+    name = models.CharField(max_length=200)
+    push = models.JSONField(default=dict)
+    timezone = models.CharField(max_length=64)
+    # DTSTART, as a wall-clock date and time in `timezone`: the local hour kept across DST.
+    starts_on = models.DateField()
+    local_time = models.TimeField()
+    # The RRULE's value without DTSTART, e.g. "FREQ=WEEKLY;BYDAY=MO,TH;COUNT=10".
+    rrule = models.CharField(max_length=300)
+    full_day = models.CharField(max_length=10, choices=FullDay.choices, default=FullDay.SKIP)
+    active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "series"
 
     def __str__(self):
         return self.name

@@ -21,6 +21,12 @@ REASONS = {
                         "is unknown. Check the app, then mark it sent or send it again."),
     "operator_confirmed": _("An operator confirmed it was sent"),
     "operator_send_again": _("An operator asked to send it again"),
+    # Working as a team (issue 14)
+    "series_moved_full_day": _("Moved from {day} to {to}: {day} was full, and the series moves "
+                               "a full day's occurrence to the next day with room"),
+    "series_skipped_full_day": _("Skipped: {day} was full, and the series skips full days"),
+    "series_edited": _("Replaced: the recurring series was edited"),
+    "series_ended": _("The recurring series was ended"),
 }
 
 

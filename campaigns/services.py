@@ -85,7 +85,7 @@ def _check_send_at(send_at, *, now: dt.datetime) -> dt.datetime:
 
 
 def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
-          from_=EDITABLE, reason: str = "", **changes) -> None:
+          from_=EDITABLE, reason: str = "", params: dict | None = None, **changes) -> None:
     """Book the campaign to go at `at`, into its quota day, under that day's lock."""
     day = quota_day_of(max(at, now))
     quota_day_lock(day)
@@ -94,9 +94,17 @@ def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
             "%(day)s is full: %(limit)d pushes are used or booked and none remain; choose "
             "another day") % {"day": day.isoformat(), "limit": settings.PUSH_DAILY_QUOTA}]})
     if not campaign_transition(campaign, to=Status.SCHEDULED, actor=user, from_=from_,
-                               reason=reason, due_at=at, **changes):
+                               reason=reason, params=params, due_at=at, **changes):
         raise _refused(campaign, _("scheduled"))
     campaign.refresh_from_db()  # times read back as the database holds them, like a GET
+
+
+def campaign_book(campaign: Campaign, *, user, at: dt.datetime, from_, reason: str = "",
+                  params: dict | None = None, **changes) -> None:
+    """The one booking door for series occurrences and time-zone buckets (call inside a
+    transaction): the same quota formula and per-day lock as every other booking."""
+    _book(campaign, user=user, at=at, now=timezone.now(), from_=from_, reason=reason,
+          params=params, **changes)
 
 
 def _refused(campaign: Campaign, action: str) -> TransitionRefused:

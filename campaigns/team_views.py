@@ -3,6 +3,8 @@ local time, and approval. Kept apart from views.py so the editor pages can chang
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,8 +13,9 @@ from django.views.decorators.http import require_POST
 
 from core.errors import InvalidInput, TransitionRefused
 
-from . import library
-from .models import Campaign, MessageTemplate
+from . import library, recurring
+from .models import Campaign, MessageTemplate, Series
+from .team_forms import SeriesForm
 from .views import marketer_required
 
 
@@ -67,3 +70,77 @@ def template_delete(request, pk: int):
     library.template_delete(template=template, user=request.user)
     messages.success(request, _("Template deleted."))
     return redirect("template-list")
+
+
+# --- recurring series --------------------------------------------------------------------
+
+
+def _series_form_errors(form, exc: InvalidInput) -> None:
+    for field, problems in exc.errors.items():
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+
+
+@marketer_required
+def series_create(request, pk: int):
+    """Repeat this campaign's push and audience on a rule."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    tz = request.session.get("pref_timezone", settings.TIME_ZONE)
+    form = SeriesForm(request.POST or None, initial={
+        "name": campaign.name, "timezone": campaign.timezone or tz, "local_time": dt.time(9, 0),
+        "starts_on": dt.date.today() + dt.timedelta(days=1)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            series = recurring.series_create(
+                campaign=campaign, user=request.user, rrule=data["rrule"], name=data["name"],
+                starts_on=data["starts_on"], local_time=data["local_time"], tz=data["timezone"],
+                full_day=data["full_day"])
+        except InvalidInput as exc:
+            _series_form_errors(form, exc)
+        else:
+            messages.success(request, _("Recurring series saved; its occurrences for the next "
+                                        "%(days)d days are booked.")
+                             % {"days": settings.RECURRING_HORIZON_DAYS})
+            return redirect("series-detail", pk=series.pk)
+    return render(request, "campaigns/series_form.html", {
+        "form": form, "campaign": campaign, "horizon": settings.RECURRING_HORIZON_DAYS})
+
+
+@marketer_required
+def series_list(request):
+    rows = [(s, recurring.rule_words(s)) for s in
+            Series.objects.select_related("updated_by").order_by("-created_at")[:200]]
+    return render(request, "campaigns/series_list.html", {"rows": rows})
+
+
+@marketer_required
+def series_detail(request, pk: int):
+    series = get_object_or_404(Series, pk=pk)
+    form = SeriesForm(request.POST or None, initial=SeriesForm.initial_from(series))
+    if request.method == "POST" and series.active and form.is_valid():
+        data = form.cleaned_data
+        try:
+            recurring.series_update(
+                series=series, user=request.user, rrule=data["rrule"], name=data["name"],
+                starts_on=data["starts_on"], local_time=data["local_time"], tz=data["timezone"],
+                full_day=data["full_day"])
+        except InvalidInput as exc:
+            _series_form_errors(form, exc)
+        else:
+            messages.success(request, _("Series saved: future occurrences follow the new rule; "
+                                        "those already sent are unchanged."))
+            return redirect("series-detail", pk=pk)
+    occurrences = series.occurrences.order_by("-occurrence_at", "-id")[:100]
+    return render(request, "campaigns/series_detail.html", {
+        "series": series, "form": form, "rule_words": recurring.rule_words(series),
+        "occurrences": occurrences, "horizon": settings.RECURRING_HORIZON_DAYS})
+
+
+@marketer_required
+@require_POST
+def series_end(request, pk: int):
+    series = get_object_or_404(Series, pk=pk)
+    recurring.series_end(series=series, user=request.user)
+    messages.success(request, _("Series ended: occurrences not yet sent are cancelled."))
+    return redirect("series-detail", pk=pk)

@@ -14,6 +14,9 @@ app.conf.beat_schedule = {
                                "schedule": 1.0, "options": {"expires": 5}},
     "resume-stalled-audience-jobs": {"task": "audience.tasks.resume_stalled_jobs",
                                      "schedule": 10.0, "options": {"expires": 10}},
+    # Recurring series keep their occurrences booked RECURRING_HORIZON_DAYS ahead.
+    "book-recurring-ahead": {"task": "campaigns.tasks.book_recurring_ahead",
+                             "schedule": 3600.0, "options": {"expires": 600}},
 }
 app.autodiscover_tasks()
 
