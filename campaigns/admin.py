@@ -6,7 +6,7 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission, User
 from django.db.models import Q
 
-from .models import Attempt, Campaign
+from .models import Attempt, Campaign, Workspace
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -115,3 +115,16 @@ class GuardedUserAdmin(NoEscalationMixin, UserAdmin):
 class GuardedGroupAdmin(NoEscalationMixin, GroupAdmin):
     def held_by(self, group):
         return group.permissions.all()
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    """Quiet hours (e.g. 22:00–08:00): campaigns landing in them are refused or moved."""
+
+    list_display = ("__str__", "quiet_start", "quiet_end")
+
+    def has_add_permission(self, request):
+        return not Workspace.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -18,6 +18,8 @@ class Campaign(models.Model):
         FAILED = "failed", _("Failed")
         CANCELLED = "cancelled", _("Cancelled")
         NEEDS_REVIEW = "needs_review", _("Needs review")
+        # Working as a team (issue 14): a parent sent as one push per time zone (its children).
+        SPLIT = "split", _("Split by time zone")
 
     EDITABLE = (Status.DRAFT, Status.SCHEDULED)
     CANCELLABLE = (Status.DRAFT, Status.SCHEDULED)
@@ -52,6 +54,18 @@ class Campaign(models.Model):
                                related_name="occurrences")
     series_version = models.PositiveIntegerField(null=True, blank=True)
     occurrence_at = models.DateTimeField(null=True, blank=True)
+    # One time-zone bucket of a parent delivered at each user's local time.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="buckets")
+    bucket_zone = models.CharField(max_length=64, blank=True)
+
+    class QuietHours(models.TextChoices):
+        REFUSE = "refuse", _("Refuse the time")
+        MOVE = "move", _("Move it to when quiet hours end")
+
+    # What to do when the time lands in the workspace's quiet hours (the author's choice).
+    quiet_hours = models.CharField(max_length=8, choices=QuietHours.choices,
+                                   default=QuietHours.REFUSE)
 
     class Meta:
         ordering = ["-created_at"]
@@ -178,3 +192,18 @@ class Series(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Workspace(models.Model):
+    """Settings of the one workspace, edited by admins: quiet hours (local wall-clock times,
+    e.g. 22:00–08:00) in which no campaign should land."""
+
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+
+    def __str__(self):
+        return "Workspace"
+
+    @classmethod
+    def current(cls) -> "Workspace":
+        return cls.objects.get_or_create(pk=1)[0]

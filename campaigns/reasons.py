@@ -27,6 +27,9 @@ REASONS = {
     "series_skipped_full_day": _("Skipped: {day} was full, and the series skips full days"),
     "series_edited": _("Replaced: the recurring series was edited"),
     "series_ended": _("The recurring series was ended"),
+    "moved_quiet_hours": _("Moved to {day} {moved_to} ({zone}): {time} is in the workspace's "
+                           "quiet hours ({start}–{end})"),
+    "split_by_zone": _("Sent as {zones} pushes, one per time zone, each at {hour}:00 local time"),
 }
 
 

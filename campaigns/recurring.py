@@ -22,6 +22,7 @@ from core.errors import InvalidInput
 from core.times import zone_or_error
 
 from .models import Campaign, Series
+from .quiet import local_moment, quiet_hours_apply
 from .quota import quota_day_lock, quota_day_of, quota_remaining
 from .services import campaign_book, push_errors
 from .states import campaign_transition
@@ -65,13 +66,6 @@ def build_rrule(*, freq: str, weekdays=(), month_day: int | None = None,
 def _rule(series: Series):
     start = dt.datetime.combine(series.starts_on, series.local_time)
     return rrulestr(series.rrule, dtstart=start)
-
-
-def local_moment(local: dt.datetime, zone: ZoneInfo) -> dt.datetime:
-    """A wall-clock time in `zone` as an aware moment. One the clocks skip (02:30 on the night
-    they spring forward) becomes the same minutes after the jump; one that happens twice, the
-    first."""
-    return local.replace(tzinfo=zone, fold=0).astimezone(dt.UTC).astimezone(zone)
 
 
 def occurrences(series: Series, *, after: dt.datetime, before: dt.datetime) -> list[dt.datetime]:
@@ -191,16 +185,20 @@ def _book_occurrence(series: Series, moment: dt.datetime) -> Campaign:
     campaign = Campaign.objects.create(
         name=series.name, push=series.push, timezone=series.timezone,
         created_by=series.created_by, msg_random=secrets.randbelow(2**32), series=series,
-        series_version=series.version, occurrence_at=moment)
+        series_version=series.version, occurrence_at=moment,
+        quiet_hours=Campaign.QuietHours.MOVE)
     audit_record(actor=None, verb="campaign.created", subject=campaign)
-    day = quota_day_of(moment)
+    zone = ZoneInfo(series.timezone)
+    # An occurrence in quiet hours goes when they end; that is the day whose room counts.
+    at, quiet = quiet_hours_apply(moment, zone, policy=Campaign.QuietHours.MOVE)
+    day = quota_day_of(at)
     quota_day_lock(day)
     if quota_remaining(day, exclude_id=campaign.pk) > 0:
-        campaign_book(campaign, user=None, at=moment, from_=[Status.DRAFT], send_at=moment)
+        campaign_book(campaign, user=None, at=at, from_=[Status.DRAFT], send_at=at,
+                      reason="moved_quiet_hours" if quiet else "", params=quiet)
         return campaign
     if series.full_day == Series.FullDay.NEXT_DAY:
-        zone = ZoneInfo(series.timezone)
-        local = moment.astimezone(zone).replace(tzinfo=None)
+        local = at.astimezone(zone).replace(tzinfo=None)
         for days in range(1, settings.RECURRING_NEXT_DAY_SEARCH_DAYS + 1):
             later = local_moment(local + dt.timedelta(days=days), zone)
             later_day = quota_day_of(later)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -23,6 +24,7 @@ from pushclient.payload import ATTR_KEYS, by_field, push_violations
 
 from .models import Campaign
 from .push_rules import push_product_errors
+from .quiet import quiet_hours_apply
 from .quota import quota_day_lock, quota_day_of, quota_remaining
 from .states import EDITABLE, campaign_transition
 
@@ -67,6 +69,12 @@ def _name_errors(name) -> dict[str, list[str]]:
     return unsafe_text_errors(name, "name")
 
 
+def _quiet_hours_errors(choice) -> dict[str, list[str]]:
+    if choice not in Campaign.QuietHours.values:
+        return {"quiet_hours": [_("quiet_hours must be refuse or move")]}
+    return {}
+
+
 def _stored_push(push: dict) -> dict:
     return {key: push[key] for key in PUSH_FIELDS if push.get(key) not in (None, {}, "")}
 
@@ -85,8 +93,14 @@ def _check_send_at(send_at, *, now: dt.datetime) -> dt.datetime:
 
 
 def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
-          from_=EDITABLE, reason: str = "", params: dict | None = None, **changes) -> None:
-    """Book the campaign to go at `at`, into its quota day, under that day's lock."""
+          from_=EDITABLE, reason: str = "", params: dict | None = None, quiet: bool = True,
+          **changes) -> None:
+    """Book the campaign to go at `at`, into its quota day, under that day's lock; a time in
+    the workspace's quiet hours is refused or moved, as the campaign's author chose."""
+    if quiet:
+        at, moved = quiet_hours_apply(at, ZoneInfo(campaign.timezone), policy=campaign.quiet_hours)
+        if moved:
+            reason, params = "moved_quiet_hours", moved
     day = quota_day_of(max(at, now))
     quota_day_lock(day)
     if quota_remaining(day, exclude_id=campaign.pk) <= 0:
@@ -116,8 +130,9 @@ def _refused(campaign: Campaign, action: str) -> TransitionRefused:
 
 @transaction.atomic
 def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None = None,
-                    tz: str | None = None, allow_late: bool = False) -> Campaign:
-    errors = {**_name_errors(name), **push_errors(push)}
+                    tz: str | None = None, allow_late: bool = False,
+                    quiet_hours: str = Campaign.QuietHours.REFUSE) -> Campaign:
+    errors = {**_name_errors(name), **push_errors(push), **_quiet_hours_errors(quiet_hours)}
     if errors:
         raise InvalidInput(errors)
     zone = zone_or_error(settings.TIME_ZONE if tz is None else tz)
@@ -126,7 +141,7 @@ def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None 
         send_at = _check_send_at(send_at, now=now)
     campaign = Campaign.objects.create(
         name=name.strip(), created_by=user, allow_late=allow_late, timezone=zone.key,
-        push=_stored_push(push), msg_random=secrets.randbelow(2**32))
+        push=_stored_push(push), msg_random=secrets.randbelow(2**32), quiet_hours=quiet_hours)
     audit_record(actor=user, verb="campaign.created", subject=campaign)
     if send_at is not None:
         _book(campaign, user=user, at=send_at, now=now, send_at=send_at)
@@ -136,13 +151,15 @@ def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None 
 @transaction.atomic
 def campaign_update(*, campaign: Campaign, user, name: str | None = None,
                     push: dict | None = None, allow_late: bool | None = None,
-                    tz: str | None = None, send_at=UNSET) -> Campaign:
+                    tz: str | None = None, send_at=UNSET,
+                    quiet_hours: str | None = None) -> Campaign:
     """Change what is given and, with `send_at`, book it: all or nothing."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status not in EDITABLE:
         raise _refused(campaign, _("edited"))
     errors = {**(_name_errors(name) if name is not None else {}),
-              **(push_errors(push) if push is not None else {})}
+              **(push_errors(push) if push is not None else {}),
+              **(_quiet_hours_errors(quiet_hours) if quiet_hours is not None else {})}
     if errors:
         raise InvalidInput(errors)
     now = timezone.now()
@@ -156,6 +173,8 @@ def campaign_update(*, campaign: Campaign, user, name: str | None = None,
         campaign.push = _stored_push(push)
     if allow_late is not None:
         campaign.allow_late = allow_late
+    if quiet_hours is not None:
+        campaign.quiet_hours = quiet_hours
     campaign.save()
     audit_record(actor=user, verb="campaign.edited", subject=campaign)
     if send_at is not UNSET and send_at is not None:
@@ -197,7 +216,7 @@ def campaign_mark_sent(*, campaign: Campaign, user) -> Campaign:
 def campaign_send_again(*, campaign: Campaign, user) -> Campaign:
     now = timezone.now()
     _book(campaign, user=user, at=now, now=now, from_=[Status.NEEDS_REVIEW],
-          reason="operator_send_again", allow_late=True)
+          reason="operator_send_again", quiet=False, allow_late=True)
     return campaign
 
 

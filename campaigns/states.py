@@ -25,7 +25,9 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     Status.SENT: frozenset({Status.SENDING, Status.NEEDS_REVIEW}),
     Status.FAILED: frozenset({Status.SENDING}),
     Status.NEEDS_REVIEW: frozenset({Status.SENDING}),
-    Status.CANCELLED: frozenset({Status.DRAFT, Status.SCHEDULED}),
+    Status.CANCELLED: frozenset({Status.DRAFT, Status.SCHEDULED, Status.SPLIT}),
+    # Working as a team (issue 14): a parent split into time-zone buckets is never sent itself.
+    Status.SPLIT: frozenset({Status.DRAFT}),
 }
 EDITABLE = frozenset({Status.DRAFT, Status.SCHEDULED})
 

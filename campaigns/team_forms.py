@@ -74,3 +74,25 @@ class SeriesForm(forms.Form):
             initial.update(ends="until", until=dt.datetime.strptime(
                 fields["UNTIL"][:8], "%Y%m%d").date())
         return initial
+
+
+class LocalTimeForm(forms.Form):
+    """Deliver at `hour` in each user's zone on `day`; the zones offered are those that hold
+    known accounts for the chosen attribute (or the time-zone tags)."""
+
+    by = forms.ChoiceField(label=_("Users' time zone is in"), widget=forms.RadioSelect,
+                           choices=[("attr", _("an attribute")), ("tags", _("tags"))])
+    attribute = forms.ChoiceField(label=_("Attribute"), required=False)
+    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    hour = forms.IntegerField(label=_("Local hour"), min_value=0, max_value=23, initial=9)
+    zones = forms.MultipleChoiceField(label=_("Time zones"), widget=forms.CheckboxSelectMultiple)
+    quiet_hours = forms.ChoiceField(label=_("If a zone's time is in quiet hours"),
+                                    widget=forms.RadioSelect,
+                                    choices=[("refuse", _("Refuse the time")),
+                                             ("move", _("Move it to when quiet hours end"))],
+                                    initial="refuse")
+
+    def __init__(self, *args, attribute_names=(), zones: dict[str, int] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attribute"].choices = [(n, n) for n in attribute_names]
+        self.fields["zones"].choices = [(z, f"{z} ({n})") for z, n in (zones or {}).items()]

@@ -7,15 +7,19 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from audience.selectors import attribute_names
 from core.errors import InvalidInput, TransitionRefused
+from core.times import parse_day
 
-from . import library, recurring
+from . import library, local_time, recurring
 from .models import Campaign, MessageTemplate, Series
-from .team_forms import SeriesForm
+from .team_forms import LocalTimeForm, SeriesForm
 from .views import marketer_required
 
 
@@ -144,3 +148,88 @@ def series_end(request, pk: int):
     recurring.series_end(series=series, user=request.user)
     messages.success(request, _("Series ended: occurrences not yet sent are cancelled."))
     return redirect("series-detail", pk=pk)
+
+
+# --- delivery at each user's local time ---------------------------------------------------
+
+ZONE_ATTRIBUTE_NAMES = ("tz", "timezone", "time_zone", "zone")
+
+
+def _zone_source(request, names: list[str]) -> tuple[str, str]:
+    """By attribute (which one) or by tags, from the form or the query string."""
+    source = request.POST or request.GET
+    by = source.get("by") or ("attr" if names else "tags")
+    key = source.get("attribute") or next((n for n in names if n.lower() in ZONE_ATTRIBUTE_NAMES),
+                                          names[0] if names else "")
+    return by if by in ("attr", "tags") else "attr", key if key in names else ""
+
+
+@marketer_required
+def local_time_split(request, pk: int):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    names = list(attribute_names().values())
+    by, key = _zone_source(request, names)
+    zones = local_time.offered_zones(by=by, key=key)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    form = LocalTimeForm(request.POST or None, attribute_names=names, zones=zones, initial={
+        "by": by, "attribute": key, "day": tomorrow, "hour": 9, "zones": list(zones)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            children = local_time.campaign_split_by_zone(
+                campaign=campaign, user=request.user, day=data["day"], hour=data["hour"],
+                by=data["by"], key=data["attribute"], zones=data["zones"],
+                quiet_hours=data["quiet_hours"])
+        except InvalidInput as exc:
+            _series_form_errors(form, exc)
+        except TransitionRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("campaign-detail", pk=pk)
+        else:
+            messages.success(request, _("Booked %(n)d pushes, one per time zone.")
+                             % {"n": len(children)})
+            return redirect("campaign-detail", pk=pk)
+    chosen = form.data.getlist("zones") if form.is_bound else list(zones)
+    cleaned = getattr(form, "cleaned_data", {})
+    hour = cleaned.get("hour")
+    cost = local_time.split_cost(day=cleaned.get("day") or tomorrow,
+                                 hour=9 if hour is None else hour,
+                                 zones=[z for z in chosen if z in zones])
+    return render(request, "campaigns/local_time.html", {
+        "campaign": campaign, "form": form, "cost_words": local_time.cost_words(cost),
+        "by": by, "key": key})
+
+
+@marketer_required
+def local_time_cost(request, pk: int):
+    """The split's cost for the editor, before anything is saved."""
+    get_object_or_404(Campaign, pk=pk)
+    names = list(attribute_names().values())
+    by, key = _zone_source(request, names)
+    offered = local_time.offered_zones(by=by, key=key)
+    try:
+        day = parse_day(request.GET.get("day", ""), field="day")
+        hour = int(request.GET.get("hour", ""))
+        if not 0 <= hour <= 23:
+            raise ValueError
+    except ValueError:
+        return JsonResponse({"error": _("Invalid input"), "errors": {
+            "hour": [_("hour must be a whole hour from 0 to 23")]}}, status=400)
+    except InvalidInput as exc:
+        return JsonResponse({"error": _("Invalid input"), "errors": exc.errors}, status=400)
+    zones = [z for z in request.GET.getlist("zones") if z in offered]
+    cost = local_time.split_cost(day=day, hour=hour, zones=zones)
+    return JsonResponse({**cost, "words": local_time.cost_words(cost)})
+
+
+@marketer_required
+@require_POST
+def local_time_cancel(request, pk: int):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    try:
+        local_time.split_cancel(campaign=campaign, user=request.user)
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Cancelled, with every time-zone push not yet sent."))
+    return redirect("campaign-detail", pk=pk)

@@ -32,6 +32,7 @@ from .forms import TIMEZONES, CampaignForm
 from .middleware import remember_preferences
 from .models import Campaign, Preference
 from .quota import quota_day_of, quota_read
+from .team_selectors import campaign_team_context, quiet_hours_words
 
 
 def role_required(check=roles.is_marketer):
@@ -93,7 +94,7 @@ def campaign_list(request):
 def _editor_context(form, campaign=None) -> dict:
     return {"form": form, "campaign": campaign,
             "element_fields": ELEMENT_FIELDS, "image_info_fields": IMAGE_INFO_FIELDS,
-            "rule_errors": form.rule_errors}
+            "rule_errors": form.rule_errors, "quiet_hours": quiet_hours_words()}
 
 
 def _save(request, form, campaign=None):
@@ -104,10 +105,12 @@ def _save(request, form, campaign=None):
         if campaign is None:
             return services.campaign_create(
                 user=request.user, name=data["name"], push=form.push, tz=data["send_tz"],
-                allow_late=data["allow_late"], send_at=data["send_at"])
+                allow_late=data["allow_late"], send_at=data["send_at"],
+                quiet_hours=data["quiet_hours"] or "refuse")
         return services.campaign_update(
             campaign=campaign, user=request.user, name=data["name"], push=form.push,
             allow_late=data["allow_late"], tz=data["send_tz"],
+            quiet_hours=data["quiet_hours"] or None,
             send_at=data["send_at"] if form.schedule_changed() else services.UNSET)
     except InvalidInput as exc:
         form.add_rule_errors(exc.errors)
@@ -183,7 +186,8 @@ def campaign_detail(request, pk: int):
         "campaign": campaign, "attempts": attempts,
         "events": selectors.campaign_timeline(campaign),
         "request_json": json.dumps({"MsgRandom": campaign.msg_random, **campaign.push},
-                                   ensure_ascii=False, indent=2)})
+                                   ensure_ascii=False, indent=2),
+        **campaign_team_context(campaign)})
 
 
 ACTIONS = {
