@@ -24,7 +24,7 @@ from .models import Campaign
 from .quiet import local_moment
 from .quota import quota_day_of, quota_remaining
 from .services import campaign_book, push_errors
-from .states import campaign_transition
+from .states import approval_required, campaign_transition
 
 Status = Campaign.Status
 BY_ATTRIBUTE, BY_TAGS = "attr", "tags"
@@ -110,8 +110,11 @@ def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int,
     """All buckets are booked or none: one full day, a time already past or a refusal by quiet
     hours rolls the whole split back."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if campaign.status != Status.DRAFT or campaign.parent_id:
-        raise TransitionRefused(_("Only a draft can be delivered at each user's local time"))
+    # Under approval only an approved campaign is split (its buckets are its approved version).
+    splittable = Status.APPROVED if approval_required() else Status.DRAFT
+    if campaign.status != splittable or campaign.parent_id:
+        raise TransitionRefused(_("Only a draft (an approved campaign, when approval is on) can "
+                                  "be delivered at each user's local time"))
     zones = sorted(set(zones or []))
     errors = _split_errors(campaign, by=by, key=key, hour=hour, zones=zones, day=day)
     if quiet_hours not in Campaign.QuietHours.values:
@@ -142,10 +145,11 @@ def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int,
             raise InvalidInput({"zones": [f"{zone}: {m}" for ms in exc.errors.values()
                                           for m in ms]}) from None
         children.append(child)
-    if not campaign_transition(campaign, to=Status.SPLIT, actor=user, from_=[Status.DRAFT],
+    if not campaign_transition(campaign, to=Status.SPLIT, actor=user, from_=[splittable],
                                reason="split_by_zone", params={"zones": len(zones),
                                                                "hour": f"{hour:02d}"}):
-        raise TransitionRefused(_("Only a draft can be delivered at each user's local time"))
+        raise TransitionRefused(_("Only a draft (an approved campaign, when approval is on) can "
+                                  "be delivered at each user's local time"))
     audit_record(actor=user, verb="campaign.split", subject=campaign, zones=len(zones),
                  hour=f"{hour:02d}")
     return children

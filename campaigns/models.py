@@ -20,9 +20,13 @@ class Campaign(models.Model):
         NEEDS_REVIEW = "needs_review", _("Needs review")
         # Working as a team (issue 14): a parent sent as one push per time zone (its children).
         SPLIT = "split", _("Split by time zone")
+        # Approval (CAMPAIGN_APPROVAL=1): submitted by a marketer, approved by an approver.
+        PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
 
-    EDITABLE = (Status.DRAFT, Status.SCHEDULED)
-    CANCELLABLE = (Status.DRAFT, Status.SCHEDULED)
+    # An edit of a campaign waiting for or past approval returns it to draft (campaign_update).
+    EDITABLE = (Status.DRAFT, Status.SCHEDULED, Status.PENDING_APPROVAL, Status.APPROVED)
+    CANCELLABLE = (Status.DRAFT, Status.SCHEDULED, Status.PENDING_APPROVAL, Status.APPROVED)
 
     name = models.CharField(max_length=200)
     # The im_push body without MsgRandom (spec §2.1), as validated once and sent unchanged.

@@ -29,6 +29,11 @@ REASONS = {
     "series_ended": _("The recurring series was ended"),
     "moved_quiet_hours": _("Moved to {day} {moved_to} ({zone}): {time} is in the workspace's "
                            "quiet hours ({start}–{end})"),
+    "submitted": _("Submitted for approval by {by}"),
+    "approved": _("Approved by {by}"),
+    "sent_back": _("Sent back by {by}: {comment}"),
+    "edited_after_approval": _("Edited after it was submitted or approved: back to draft, to "
+                               "be submitted again"),
     "split_by_zone": _("Sent as {zones} pushes, one per time zone, each at {hour}:00 local time"),
 }
 

@@ -18,19 +18,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.errors import InvalidInput
+from core.errors import InvalidInput, TransitionRefused
 from core.times import zone_or_error
 
 from .models import Campaign, Series
 from .quiet import local_moment, quiet_hours_apply
 from .quota import quota_day_lock, quota_day_of, quota_remaining
 from .services import campaign_book, push_errors
-from .states import campaign_transition
+from .states import approval_required, campaign_transition
 
 Status = Campaign.Status
 FREQUENCIES = ("daily", "weekly", "monthly")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_COUNT = 366
+# Under approval a series repeats a version someone approved.
+APPROVED_VERSIONS = (Status.APPROVED, Status.SCHEDULED, Status.SENDING, Status.SENT)
 
 
 def build_rrule(*, freq: str, weekdays=(), month_day: int | None = None,
@@ -92,6 +94,9 @@ def series_create(*, campaign: Campaign, user, rrule: str, starts_on: dt.date,
                   local_time: dt.time, tz: str, full_day: str, name: str = "") -> Series:
     """A series repeating `campaign`'s push (and audience); its occurrences are booked at once,
     each in its own transaction after the series is stored."""
+    if approval_required() and campaign.status not in APPROVED_VERSIONS:
+        raise TransitionRefused(_("When approval is on, only an approved campaign can be "
+                                  "repeated on a rule"))
     zone = zone_or_error(tz)
     errors = {**push_errors(campaign.push),
               **rule_errors(rrule=rrule, starts_on=starts_on, local_time=local_time)}

@@ -26,7 +26,8 @@ from .models import Campaign
 from .push_rules import push_product_errors
 from .quiet import quiet_hours_apply
 from .quota import quota_day_lock, quota_day_of, quota_remaining
-from .states import EDITABLE, campaign_transition
+from .states import (AWAITING_OR_APPROVED, EDITABLE, approval_required, bookable_from,
+                     campaign_transition)
 
 PUSH_FIELDS = ("MsgBody", "Condition", "OfflinePushInfo", "MsgLifeTime", "From_Account")
 Status = Campaign.Status
@@ -93,10 +94,12 @@ def _check_send_at(send_at, *, now: dt.datetime) -> dt.datetime:
 
 
 def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
-          from_=EDITABLE, reason: str = "", params: dict | None = None, quiet: bool = True,
+          from_=None, reason: str = "", params: dict | None = None, quiet: bool = True,
           **changes) -> None:
     """Book the campaign to go at `at`, into its quota day, under that day's lock; a time in
-    the workspace's quiet hours is refused or moved, as the campaign's author chose."""
+    the workspace's quiet hours is refused or moved, as the campaign's author chose. A
+    person's booking (no `from_`) needs approval first when approval is on."""
+    from_ = bookable_from() if from_ is None else from_
     if quiet:
         at, moved = quiet_hours_apply(at, ZoneInfo(campaign.timezone), policy=campaign.quiet_hours)
         if moved:
@@ -123,6 +126,10 @@ def campaign_book(campaign: Campaign, *, user, at: dt.datetime, from_, reason: s
 
 def _refused(campaign: Campaign, action: str) -> TransitionRefused:
     campaign.refresh_from_db(fields=["status"])
+    if approval_required() and campaign.status in (Status.DRAFT, Status.PENDING_APPROVAL) \
+            and action == _("scheduled"):
+        return TransitionRefused(_("This campaign needs approval before it is scheduled or "
+                                   "sent: submit it for approval"))
     return TransitionRefused(_("A campaign that is %(status)s cannot be %(action)s")
                              % {"status": campaign.get_status_display().lower(),
                                 "action": action})
@@ -143,7 +150,10 @@ def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None 
         name=name.strip(), created_by=user, allow_late=allow_late, timezone=zone.key,
         push=_stored_push(push), msg_random=secrets.randbelow(2**32), quiet_hours=quiet_hours)
     audit_record(actor=user, verb="campaign.created", subject=campaign)
-    if send_at is not None:
+    if send_at is not None and approval_required():
+        campaign.send_at = send_at  # booked when approved
+        campaign.save(update_fields=["send_at"])
+    elif send_at is not None:
         _book(campaign, user=user, at=send_at, now=now, send_at=send_at)
     return campaign
 
@@ -155,7 +165,7 @@ def campaign_update(*, campaign: Campaign, user, name: str | None = None,
                     quiet_hours: str | None = None) -> Campaign:
     """Change what is given and, with `send_at`, book it: all or nothing."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if campaign.status not in EDITABLE:
+    if campaign.status not in EDITABLE | AWAITING_OR_APPROVED:
         raise _refused(campaign, _("edited"))
     errors = {**(_name_errors(name) if name is not None else {}),
               **(push_errors(push) if push is not None else {}),
@@ -175,9 +185,17 @@ def campaign_update(*, campaign: Campaign, user, name: str | None = None,
         campaign.allow_late = allow_late
     if quiet_hours is not None:
         campaign.quiet_hours = quiet_hours
+    if approval_required() and send_at is not UNSET:
+        campaign.send_at = send_at  # booked when approved
     campaign.save()
     audit_record(actor=user, verb="campaign.edited", subject=campaign)
-    if send_at is not UNSET and send_at is not None:
+    if approval_required():
+        # Approval covers one version: an edit of a campaign waiting, approved or booked
+        # after approval returns it to draft (and out of its quota day), to be submitted again.
+        if campaign.status != Status.DRAFT:
+            campaign_transition(campaign, to=Status.DRAFT, actor=user, from_=[campaign.status],
+                                reason="edited_after_approval", due_at=None)
+    elif send_at is not UNSET and send_at is not None:
         _book(campaign, user=user, at=send_at, now=now, send_at=send_at)
     return campaign
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
+
+from core import roles
+
 from .models import Campaign, Workspace
 from .quota import quota_day_of
+from .states import approval_required
 
 
 def campaign_team_context(campaign: Campaign) -> dict:
@@ -16,7 +21,17 @@ def campaign_team_context(campaign: Campaign) -> dict:
         bucket.local_due = moment.astimezone(ZoneInfo(bucket.bucket_zone)) if moment else None
         bucket.quota_day = quota_day_of(moment) if moment else None
         buckets.append(bucket)
-    return {"buckets": buckets}
+    return {"buckets": buckets, "approval_on": approval_required(),
+            "needs_test": settings.CAMPAIGN_APPROVAL_NEEDS_TEST}
+
+
+def home_team_context(user) -> dict:
+    """For approvers, while approval is on: the campaigns waiting for them, oldest first."""
+    if not approval_required() or not roles.is_approver(user):
+        return {"waiting_for_approval": None}
+    return {"waiting_for_approval": list(
+        Campaign.objects.filter(status=Campaign.Status.PENDING_APPROVAL)
+        .select_related("created_by").order_by("updated_at", "id")[:20])}
 
 
 def quiet_hours_words() -> str:

@@ -14,13 +14,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audience.selectors import attribute_names
+from core import roles
 from core.errors import InvalidInput, TransitionRefused
 from core.times import parse_day
 
-from . import library, local_time, recurring
+from . import approval, library, local_time, recurring
 from .models import Campaign, MessageTemplate, Series
 from .team_forms import LocalTimeForm, SeriesForm
-from .views import marketer_required
+from .views import marketer_required, role_required
 
 
 def _errors_to_messages(request, exc: InvalidInput) -> None:
@@ -102,6 +103,8 @@ def series_create(request, pk: int):
                 full_day=data["full_day"])
         except InvalidInput as exc:
             _series_form_errors(form, exc)
+        except TransitionRefused as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, _("Recurring series saved; its occurrences for the next "
                                         "%(days)d days are booked.")
@@ -233,3 +236,44 @@ def local_time_cancel(request, pk: int):
     else:
         messages.success(request, _("Cancelled, with every time-zone push not yet sent."))
     return redirect("campaign-detail", pk=pk)
+
+
+# --- approval ---------------------------------------------------------------------------
+
+
+def _approval_step(request, pk: int, step) -> object:
+    campaign = get_object_or_404(Campaign, pk=pk)
+    try:
+        warning = step(campaign)
+    except (InvalidInput, TransitionRefused) as exc:
+        if isinstance(exc, InvalidInput):
+            _errors_to_messages(request, exc)
+        else:
+            messages.error(request, str(exc))
+        return redirect("campaign-detail", pk=pk)
+    if isinstance(warning, str) and warning:
+        messages.warning(request, warning)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("campaign-detail", pk=pk)
+
+
+@marketer_required
+@require_POST
+def approval_submit(request, pk: int):
+    return _approval_step(request, pk, lambda c: approval.campaign_submit(
+        campaign=c, user=request.user))
+
+
+@role_required(roles.is_approver)
+@require_POST
+def approval_approve(request, pk: int):
+    return _approval_step(request, pk, lambda c: approval.campaign_approve(
+        campaign=c, user=request.user))
+
+
+@role_required(roles.is_approver)
+@require_POST
+def approval_send_back(request, pk: int):
+    return _approval_step(request, pk, lambda c: approval.campaign_send_back(
+        campaign=c, user=request.user, comment=request.POST.get("comment", "")))

@@ -32,7 +32,7 @@ from .forms import TIMEZONES, CampaignForm
 from .middleware import remember_preferences
 from .models import Campaign, Preference
 from .quota import quota_day_of, quota_read
-from .team_selectors import campaign_team_context, quiet_hours_words
+from .team_selectors import campaign_team_context, home_team_context, quiet_hours_words
 
 
 def role_required(check=roles.is_marketer):
@@ -54,7 +54,8 @@ marketer_required = role_required(roles.is_marketer)
 
 @marketer_required
 def home(request):
-    return render(request, "campaigns/home.html", selectors.home_overview())
+    return render(request, "campaigns/home.html", {**selectors.home_overview(),
+                                                   **home_team_context(request.user)})
 
 
 def _query_errors(request, exc: InvalidInput) -> None:
