@@ -83,9 +83,10 @@ def occurrences(series: Series, *, after: dt.datetime, before: dt.datetime) -> l
 def rule_errors(*, rrule: str, starts_on: dt.date, local_time: dt.time) -> dict:
     try:
         rule = rrulestr(rrule, dtstart=dt.datetime.combine(starts_on, local_time))
-    except (ValueError, TypeError) as exc:
+        first = rule.after(dt.datetime.combine(starts_on, local_time), inc=True)
+    except (ValueError, TypeError, OverflowError) as exc:
         return {"rrule": [_("rrule is not a valid RFC 5545 rule: %(error)s") % {"error": exc}]}
-    if rule.after(dt.datetime.combine(starts_on, local_time), inc=True) is None:
+    if first is None:
         return {"ends": [_("ends: the rule has no occurrence; end it later or start it earlier")]}
     return {}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidInput
@@ -15,6 +16,20 @@ from .recurring import WEEKDAYS, build_rrule
 
 WEEKDAY_CHOICES = list(zip(WEEKDAYS, [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"),
                                       _("Sat"), _("Sun")], strict=True))
+
+
+def _within_planning(day: dt.date | None, field: str) -> dt.date | None:
+    """A day people can plan: from a year ago to PUSH_SCHEDULE_MAX_DAYS ahead (dates near
+    year 9999 would overflow the rule and quota arithmetic)."""
+    if day is None:
+        return day
+    today = dt.date.today()
+    last = today + dt.timedelta(days=settings.PUSH_SCHEDULE_MAX_DAYS)
+    if not today - dt.timedelta(days=366) <= day <= last:
+        raise forms.ValidationError(
+            _("%(field)s must be between %(first)s and %(last)s") % {
+                "field": field, "first": today - dt.timedelta(days=366), "last": last})
+    return day
 
 
 class SeriesForm(forms.Form):
@@ -43,6 +58,12 @@ class SeriesForm(forms.Form):
     full_day = forms.ChoiceField(label=_("When a day's 100 pushes are all booked"),
                                  widget=forms.RadioSelect, choices=Series.FullDay.choices,
                                  initial=Series.FullDay.SKIP)
+
+    def clean_starts_on(self):
+        return _within_planning(self.cleaned_data.get("starts_on"), "starts_on")
+
+    def clean_until(self):
+        return _within_planning(self.cleaned_data.get("until"), "until")
 
     def clean(self):
         data = super().clean()
@@ -91,6 +112,9 @@ class LocalTimeForm(forms.Form):
                                     choices=[("refuse", _("Refuse the time")),
                                              ("move", _("Move it to when quiet hours end"))],
                                     initial="refuse")
+
+    def clean_day(self):
+        return _within_planning(self.cleaned_data.get("day"), "day")
 
     def __init__(self, *args, attribute_names=(), zones: dict[str, int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)

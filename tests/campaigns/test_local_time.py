@@ -205,3 +205,19 @@ def test_the_local_time_page_offers_the_zones_and_shows_the_cost_before_saving(c
     client.post(f"/campaigns/{parent.pk}/local-time/cancel/")
     assert set(Campaign.objects.filter(parent=parent).values_list("status", flat=True)) == {
         "cancelled"}
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "2026-02-30", "\x00", "-1",
+                                   "Mars/Base", "x" * 300])
+def test_the_local_time_pages_take_hostile_values_without_a_server_error(client, marketer,
+                                                                         value):
+    mirror()
+    parent = draft(marketer)
+    client.force_login(marketer)
+    hostile = {"by": value, "attribute": value, "day": value, "hour": value, "zones": [value],
+               "quiet_hours": value}
+    assert client.get(f"/campaigns/{parent.pk}/local-time/", hostile).status_code == 200
+    assert client.post(f"/campaigns/{parent.pk}/local-time/", hostile).status_code == 200
+    assert client.get(f"/campaigns/{parent.pk}/local-time/cost/", hostile).status_code == 400
+    parent.refresh_from_db()
+    assert parent.status == "draft"

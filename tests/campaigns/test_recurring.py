@@ -216,3 +216,18 @@ def test_the_series_page_edits_the_rule_and_ends_the_series(client, marketer):
     series.refresh_from_db()
     assert not series.active
     assert not series.occurrences.filter(status="scheduled").exists()
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "2026-02-30", "\x00", "-1",
+                                   "x" * 300, "99999999999999999999"])
+def test_the_series_pages_take_hostile_values_without_a_server_error(client, marketer, value):
+    campaign = services.campaign_create(user=marketer, name="Tip", push=PUSH)
+    client.force_login(marketer)
+    hostile = series_post(starts_on=value, until=value, count=value, month_day=value,
+                          local_time=value, ends="until", freq="monthly")
+    answer = client.post(f"/campaigns/{campaign.pk}/repeat/", hostile)
+    assert answer.status_code == 200 and not Series.objects.exists()
+    series = recurring.series_create(campaign=campaign, user=marketer, rrule="FREQ=DAILY;COUNT=1",
+                                     starts_on=tomorrow_local(), local_time=dt.time(9),
+                                     tz="Asia/Shanghai", full_day="skip")
+    assert client.post(f"/series/{series.pk}/", hostile).status_code == 200
