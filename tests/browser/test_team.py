@@ -49,7 +49,7 @@ def log_in(browser, live_server, username):
     page.goto(f"{live_server.url}/login/")
     page.locator("input[name=username]").fill(username)
     page.locator("input[name=password]").fill(f"pw-{username}")
-    page.locator("button[type=submit]").click()
+    page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{live_server.url}/")
     return page
 
