@@ -4,14 +4,16 @@ trail, an edit after approval, and the pages."""
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.test import Client
+from django.utils import timezone, translation
 
-from campaigns import approval, services
+from campaigns import approval, local_time, recurring, services
 from campaigns.models import Campaign
 from campaigns.quota import quota_day_of, quota_read
 from campaigns.selectors import audit_rows, campaign_timeline
 from core.errors import InvalidInput, TransitionRefused
 from core.models import AuditEvent
+from core.tokens import token_create
 from tests.conftest import TEXT, make_user
 
 pytestmark = pytest.mark.django_db
@@ -205,3 +207,61 @@ def test_the_detail_page_walks_a_campaign_through_approval(client, marketer, app
     rows = [r["what"] for r in audit_rows(AuditEvent.objects.filter(subject_id=campaign.pk,
                                                                       subject_type="campaign"))]
     assert "approved the campaign" in rows and "submitted the campaign for approval" in rows
+
+
+def token_client(user):
+    client = Client()
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {token_create(user=user)[1]}"
+    return client
+
+
+def test_the_api_walks_a_campaign_through_approval(marketer, approver):
+    mia, abe = token_client(marketer), token_client(approver)
+    at = in_two_days()
+    created = mia.post("/api/campaigns/", {"name": "Sale", "push": PUSH,
+                                           "send_at": at.isoformat()},
+                       content_type="application/json")
+    assert created.status_code == 201 and created.json()["status"] == "draft"
+    pk = created.json()["id"]
+    assert mia.post(f"/api/campaigns/{pk}/send-now/").status_code == 409
+    answer = mia.post(f"/api/campaigns/{pk}/submit/")
+    assert answer.json()["status"] == "pending_approval"
+    assert mia.get(f"/api/campaigns/{pk}/").json()["status"] == "pending_approval"
+    assert mia.post(f"/api/campaigns/{pk}/approve/").status_code == 403
+    back = abe.post(f"/api/campaigns/{pk}/send-back/", {"comment": ""},
+                    content_type="application/json")
+    assert back.status_code == 400 and "comment" in back.json()["errors"]
+    back = abe.post(f"/api/campaigns/{pk}/send-back/", {"comment": "Shorter"},
+                    content_type="application/json")
+    assert back.json()["status_reason_text"] == "Sent back by abe: Shorter"
+    mia.post(f"/api/campaigns/{pk}/submit/")
+    approved = abe.post(f"/api/campaigns/{pk}/approve/").json()
+    assert approved["status"] == "scheduled"
+    assert dt.datetime.fromisoformat(approved["due_at"]) == at
+    edited = mia.patch(f"/api/campaigns/{pk}/", {"name": "Sale!"},
+                       content_type="application/json").json()
+    assert (edited["status"], edited["due_at"]) == ("draft", None)
+
+
+def test_a_series_or_a_split_under_approval_starts_from_an_approved_campaign(marketer, approver):
+    draft = written(marketer)
+    with pytest.raises(TransitionRefused):
+        recurring.series_create(campaign=draft, user=marketer, rrule="FREQ=DAILY;COUNT=1",
+                                starts_on=dt.date.today() + dt.timedelta(days=2),
+                                local_time=dt.time(9), tz="Asia/Shanghai", full_day="skip")
+    with pytest.raises(TransitionRefused):
+        local_time.campaign_split_by_zone(campaign=draft, user=marketer,
+                                          day=dt.date.today() + dt.timedelta(days=2), hour=9,
+                                          by="tags", zones=["Asia/Tokyo"])
+
+
+def test_the_approval_words_are_in_chinese_too(marketer, approver):
+    campaign = written(marketer)
+    approval.campaign_submit(campaign=campaign, user=marketer)
+    approval.campaign_send_back(campaign=campaign, user=approver, comment="标题太长")
+    with translation.override("zh-hans"):
+        words = [r["what"] for r in campaign_timeline(campaign)]
+        campaign.refresh_from_db()
+        reason = campaign.status_reason_text
+    assert "提交了推送审批" in words and "退回了推送：标题太长" in words
+    assert reason == "被 abe 退回：标题太长"

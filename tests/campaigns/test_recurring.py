@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from campaigns import recurring, services
+from campaigns import recurring, services, tasks
 from campaigns.models import Campaign, Series
 from campaigns.quota import quota_day_of, quota_read
 from campaigns.states import campaign_transition
@@ -231,3 +231,13 @@ def test_the_series_pages_take_hostile_values_without_a_server_error(client, mar
                                      starts_on=tomorrow_local(), local_time=dt.time(9),
                                      tz="Asia/Shanghai", full_day="skip")
     assert client.post(f"/series/{series.pk}/", hostile).status_code == 200
+
+
+def test_the_beat_task_tops_each_series_up_to_the_horizon(marketer, settings):
+    settings.RECURRING_HORIZON_DAYS = 2
+    series = make_series(marketer, rule="FREQ=DAILY;COUNT=10")
+    before = series.occurrences.count()
+    settings.RECURRING_HORIZON_DAYS = 6
+    added = tasks.book_recurring_ahead()
+    assert added > 0 and series.occurrences.count() == before + added
+    assert tasks.book_recurring_ahead() == 0
