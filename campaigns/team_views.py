@@ -210,9 +210,10 @@ def local_time_cost(request, pk: int):
     names = list(attribute_names().values())
     by, key = _zone_source(request, names)
     offered = local_time.offered_zones(by=by, key=key)
-    try:
-        day = parse_day(request.GET.get("day", ""), field="day")
-        hour = int(request.GET.get("hour", ""))
+    try:  # without a day or an hour: tomorrow at 09:00, as the page starts
+        day = parse_day(request.GET["day"], field="day") if "day" in request.GET else \
+            timezone.localdate() + dt.timedelta(days=1)
+        hour = int(request.GET.get("hour", "9"))
         if not 0 <= hour <= 23:
             raise ValueError
     except ValueError:
@@ -265,15 +266,15 @@ def approval_submit(request, pk: int):
         campaign=c, user=request.user))
 
 
+@require_POST  # first: a GET is 405 for everyone, as on every other action
 @role_required(roles.is_approver)
-@require_POST
 def approval_approve(request, pk: int):
     return _approval_step(request, pk, lambda c: approval.campaign_approve(
         campaign=c, user=request.user))
 
 
+@require_POST  # first: a GET is 405 for everyone, as on every other action
 @role_required(roles.is_approver)
-@require_POST
 def approval_send_back(request, pk: int):
     return _approval_step(request, pk, lambda c: approval.campaign_send_back(
         campaign=c, user=request.user, comment=request.POST.get("comment", "")))
