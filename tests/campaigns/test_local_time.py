@@ -221,3 +221,13 @@ def test_the_local_time_pages_take_hostile_values_without_a_server_error(client,
     assert client.get(f"/campaigns/{parent.pk}/local-time/cost/", hostile).status_code == 400
     parent.refresh_from_db()
     assert parent.status == "draft"
+
+
+def test_the_editor_offers_the_quiet_hours_choice_only_when_the_workspace_has_them(
+        client, marketer):
+    client.force_login(marketer)
+    assert "quiet hours" not in client.get("/campaigns/new/").content.decode()
+    quiet()
+    page = client.get("/campaigns/new/").content.decode()
+    assert "If the time is in the workspace&#x27;s quiet hours (22:00–08:00)" in page
+    assert "Move it to when quiet hours end" in page
