@@ -231,3 +231,21 @@ def test_the_editor_offers_the_quiet_hours_choice_only_when_the_workspace_has_th
     page = client.get("/campaigns/new/").content.decode()
     assert "If the time is in the workspace&#x27;s quiet hours (22:00–08:00)" in page
     assert "Move it to when quiet hours end" in page
+
+
+def test_a_campaign_moved_off_a_full_day_by_the_sender_waits_for_quiet_hours_to_end(
+        marketer, settings, tim):
+    quiet()
+    campaign = services.campaign_create(user=marketer, name="Sale", push={"MsgBody": TEXT},
+                                        tz="Asia/Shanghai")
+    # booked for now, outside quiet hours whatever the hour this test runs at
+    Campaign.objects.filter(pk=campaign.pk).update(status="scheduled", due_at=timezone.now(),
+                                                   send_at=timezone.now())
+    settings.PUSH_DAILY_QUOTA = 0  # the day filled up after it was booked
+    dispatch.dispatch_due_campaigns(run_seconds=0.3)
+    campaign.refresh_from_db()
+    local = campaign.due_at.astimezone(SHANGHAI)
+    tomorrow = timezone.now().astimezone(SHANGHAI).date() + dt.timedelta(days=1)
+    assert (campaign.status, campaign.status_reason) == ("scheduled", "moved_full_day")
+    assert (local.date(), local.time()) == (tomorrow, dt.time(8, 0))
+    assert tim.state()["pushes"] == []
