@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
+from core.text import unsafe_text_errors
 from core.times import zone_or_error
 
 from .models import Campaign, Series
@@ -99,7 +100,7 @@ def series_create(*, campaign: Campaign, user, rrule: str, starts_on: dt.date,
         raise TransitionRefused(_("When approval is on, only an approved campaign can be "
                                   "repeated on a rule"))
     zone = zone_or_error(tz)
-    errors = {**push_errors(campaign.push),
+    errors = {**push_errors(campaign.push), **unsafe_text_errors(name, "name"),
               **rule_errors(rrule=rrule, starts_on=starts_on, local_time=local_time)}
     if full_day not in Series.FullDay.values:
         errors["full_day"] = [_("full_day must be skip or next_day")]
@@ -121,7 +122,8 @@ def series_update(*, series: Series, user, rrule: str, starts_on: dt.date, local
     """A new version of the rule: future occurrences of the old one are replaced; those already
     sent (or sending) stay as they were."""
     zone = zone_or_error(tz)
-    errors = rule_errors(rrule=rrule, starts_on=starts_on, local_time=local_time)
+    errors = {**rule_errors(rrule=rrule, starts_on=starts_on, local_time=local_time),
+              **unsafe_text_errors(name, "name")}
     if full_day not in Series.FullDay.values:
         errors["full_day"] = [_("full_day must be skip or next_day")]
     if not name.strip():

@@ -241,3 +241,13 @@ def test_the_beat_task_tops_each_series_up_to_the_horizon(marketer, settings):
     added = tasks.book_recurring_ahead()
     assert added > 0 and series.occurrences.count() == before + added
     assert tasks.book_recurring_ahead() == 0
+
+
+def test_a_series_name_the_database_cannot_store_is_refused_naming_the_field(marketer):
+    campaign = services.campaign_create(user=marketer, name="Tip", push=PUSH)
+    with pytest.raises(InvalidInput) as caught:
+        recurring.series_create(campaign=campaign, user=marketer, rrule="FREQ=DAILY;COUNT=1",
+                                starts_on=tomorrow_local(), local_time=dt.time(9),
+                                tz="Asia/Shanghai", full_day="skip", name="Tip \ud800")
+    assert list(caught.value.errors) == ["name"]
+    assert not Series.objects.exists()
