@@ -62,3 +62,16 @@ def audience_reach(condition: dict | None) -> dict:
         matching = matching.filter(account__in=AccountAttr.objects.filter(any_attr)
                                    .values("account"))
     return {"known": known.count(), "matching": matching.count()}
+
+
+def zone_counts(*, attribute: str = "", tag_prefix: str = "") -> dict[str, int]:
+    """How many known accounts hold each value of a time-zone attribute, or each tag that
+    starts with `tag_prefix` (the prefix removed): the zones local-time delivery may offer."""
+    known = KnownAccount.objects.values("account")
+    if attribute:
+        rows = (AccountAttr.objects.filter(name=attribute, account__in=known)
+                .values_list("value").annotate(n=Count("pk")).values_list("value", "n"))
+        return dict(rows)
+    rows = (AccountTag.objects.filter(tag__startswith=tag_prefix, account__in=known)
+            .values_list("tag").annotate(n=Count("pk")).values_list("tag", "n"))
+    return {tag[len(tag_prefix):]: n for tag, n in rows}

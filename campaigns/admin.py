@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from core.times import zone_name
 
-from .models import Attempt, Campaign
+from .models import Attempt, Campaign, Workspace
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -159,3 +159,16 @@ class GuardedGroupAdmin(NoEscalationMixin, GroupAdmin):
     filter_horizontal = ()
     def held_by(self, group):
         return group.permissions.all()
+
+
+@admin.register(Workspace)
+class WorkspaceAdmin(admin.ModelAdmin):
+    """Quiet hours (e.g. 22:00–08:00): campaigns landing in them are refused or moved."""
+
+    list_display = ("__str__", "quiet_start", "quiet_end")
+
+    def has_add_permission(self, request):
+        return not Workspace.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

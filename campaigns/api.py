@@ -14,12 +14,12 @@ from ninja import Status, Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictBool, StrictInt
 
 from core import roles
-from core.api import ERRORS, UPSTREAM_ERRORS, admin_auth, error
+from core.api import ERRORS, UPSTREAM_ERRORS, RoleRefused, admin_auth, error
 from core.times import parse_day, parse_iso_aware
 from core.tokens import token_create
 from core.payload_words import explain_words as explain
 
-from . import services
+from . import approval, services
 from .models import Campaign
 from .quota import quota_limit_set, quota_read
 from .recall import campaign_recall, recall_deadline
@@ -28,7 +28,7 @@ from .security import authenticate_serially, lockout_response
 
 router = Router(tags=["campaigns"])
 StatusName = Literal["draft", "scheduled", "sending", "sent", "failed", "cancelled", "needs_review",
-                     "recalled"]
+                     "recalled", "split", "pending_approval", "approved"]
 PUSH_HELP = ("The im_push body without MsgRandom: MsgBody, and optionally Condition, "
              "OfflinePushInfo, MsgLifeTime, From_Account (Tencent's field names).")
 SEND_AT_HELP = "ISO 8601 with an offset, e.g. 2026-11-23T09:30:00+08:00"
@@ -292,6 +292,44 @@ def campaign_recall_endpoint(request, pk: int, body: RecallIn):
     (Xiaomi, OPPO, vivo and Meizu keep theirs). The campaign becomes `recalled`."""
     campaign = campaign_recall(campaign=get_object_or_404(Campaign, pk=pk), user=request.user,
                                offline_push_info=body.OfflinePushInfo)
+    return campaign_json(campaign)
+
+
+# --- approval (CAMPAIGN_APPROVAL=1; campaigns/approval.py) ---------------------------------
+
+
+class SendBackIn(Strict):
+    comment: str = Field(max_length=1000, description="What should change")
+
+
+@router.post("/campaigns/{int:pk}/submit/", response={200: CampaignOut, **ERRORS},
+             operation_id="campaign_submit")
+def campaign_submit(request, pk: int):
+    campaign = approval.campaign_submit(campaign=get_object_or_404(Campaign, pk=pk),
+                                        user=request.user)
+    return campaign_json(campaign)
+
+
+@router.post("/campaigns/{int:pk}/approve/", response={200: CampaignOut, **ERRORS},
+             operation_id="campaign_approve")
+def campaign_approve(request, pk: int):
+    """Approvers and admins. A campaign with a future send_at is booked at once; if it cannot be
+    (a full day, quiet hours), it stays approved, to be booked with /schedule/ or /send-now/."""
+    if not roles.is_approver(request.user):
+        raise RoleRefused
+    campaign = get_object_or_404(Campaign, pk=pk)
+    approval.campaign_approve(campaign=campaign, user=request.user)
+    campaign.refresh_from_db()
+    return campaign_json(campaign)
+
+
+@router.post("/campaigns/{int:pk}/send-back/", response={200: CampaignOut, **ERRORS},
+             operation_id="campaign_send_back")
+def campaign_send_back(request, pk: int, body: SendBackIn):
+    if not roles.is_approver(request.user):
+        raise RoleRefused
+    campaign = approval.campaign_send_back(campaign=get_object_or_404(Campaign, pk=pk),
+                                           user=request.user, comment=body.comment)
     return campaign_json(campaign)
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -28,7 +29,9 @@ from pushclient import PayloadError, TencentError, backoff_seconds
 from pushclient.errors import TRANSPORT_CONNECTION, TRANSPORT_TIMEOUT, ErrorKind
 
 from .models import Attempt, Campaign, PushGate
-from .quota import next_quota_day_start, quota_day_lock, quota_day_of, quota_exhausted
+from .quiet import quiet_hours_end
+from .quota import (next_quota_day_start, quota_day_lock, quota_day_of, quota_exhausted,
+                    quota_zone)
 from .states import campaign_transition
 
 log = logging.getLogger(__name__)
@@ -220,6 +223,8 @@ def _retry_at(campaign: Campaign, when: dt.datetime, words: dict) -> None:
 
 def _move_to_next_day(campaign: Campaign, now: dt.datetime, reason: str) -> None:
     start = next_quota_day_start(now)
+    # Not into the workspace's quiet hours (in the campaign's zone): then when they end.
+    start = (quiet_hours_end(start, ZoneInfo(campaign.timezone)) or start).astimezone(quota_zone())
     _settle(campaign, Status.SCHEDULED, reason, due_at=start, day=start.date().isoformat(),
             time=start.strftime("%H:%M"), zone=settings.PUSH_QUOTA_TIMEZONE)
 

@@ -100,6 +100,11 @@ class CampaignForm(forms.Form):
                                         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
     send_tz = forms.ChoiceField(label=_("Time zone"), choices=[(z, z) for z in TIMEZONES])
     allow_late = forms.BooleanField(label=_("Send even if more than an hour late"), required=False)
+    # Working as a team (issue 14): the author's choice when the time is in quiet hours.
+    quiet_hours = forms.ChoiceField(label=_("If the time is in the workspace's quiet hours"),
+                                    required=False, widget=forms.RadioSelect, initial="refuse",
+                                    choices=[("refuse", _("Refuse the time")),
+                                             ("move", _("Move it to when quiet hours end"))])
 
     def __init__(self, *args, attr_names: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -320,6 +325,7 @@ class CampaignForm(forms.Form):
             "oppo_channel": android.get("OPPOChannelID", ""),
             "google_channel": android.get("GoogleChannelID", ""),
             "from_account": push.get("From_Account", ""), "allow_late": campaign.allow_late,
+            "quiet_hours": campaign.quiet_hours,
             "send_tz": campaign.timezone if is_zone(campaign.timezone) else "UTC",
             "schedule": "at" if campaign.send_at else "draft",
         }

@@ -20,9 +20,15 @@ class Campaign(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         NEEDS_REVIEW = "needs_review", _("Needs review")
         RECALLED = "recalled", _("Recalled")
+        # Working as a team (issue 14): a parent sent as one push per time zone (its children).
+        SPLIT = "split", _("Split by time zone")
+        # Approval (CAMPAIGN_APPROVAL=1): submitted by a marketer, approved by an approver.
+        PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
 
-    EDITABLE = (Status.DRAFT, Status.SCHEDULED)
-    CANCELLABLE = (Status.DRAFT, Status.SCHEDULED)
+    # An edit of a campaign waiting for or past approval returns it to draft (campaign_update).
+    EDITABLE = (Status.DRAFT, Status.SCHEDULED, Status.PENDING_APPROVAL, Status.APPROVED)
+    CANCELLABLE = (Status.DRAFT, Status.SCHEDULED, Status.PENDING_APPROVAL, Status.APPROVED)
 
     name = models.CharField(_("name"), max_length=200)
     # The im_push body without MsgRandom (spec §2.1), as validated once and sent unchanged.
@@ -48,10 +54,32 @@ class Campaign(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
+    # --- working as a team (issue 14) ---
+    # An occurrence of a recurring series: the rule's moment, and the series' version it is of
+    # (an edit makes a new version and replaces the future occurrences of older ones).
+    series = models.ForeignKey("Series", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="occurrences")
+    series_version = models.PositiveIntegerField(null=True, blank=True)
+    occurrence_at = models.DateTimeField(null=True, blank=True)
+    # One time-zone bucket of a parent delivered at each user's local time.
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="buckets")
+    bucket_zone = models.CharField(max_length=64, blank=True)
+
+    class QuietHours(models.TextChoices):
+        REFUSE = "refuse", _("Refuse the time")
+        MOVE = "move", _("Move it to when quiet hours end")
+
+    # What to do when the time lands in the workspace's quiet hours (the author's choice).
+    quiet_hours = models.CharField(max_length=8, choices=QuietHours.choices,
+                                   default=QuietHours.REFUSE)
+
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("campaign")
         verbose_name_plural = _("campaigns")
+        constraints = [models.UniqueConstraint(fields=["series", "series_version", "occurrence_at"],
+                                               name="one_campaign_per_occurrence")]
         indexes = [
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["-created_at"]),
@@ -150,6 +178,10 @@ class QuotaLimit(models.Model):
                                on_delete=models.SET_NULL, related_name="+")
     set_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = _("daily push limit")
+        verbose_name_plural = _("daily push limits")
+
 
 class TestGroup(models.Model):
     """A person's named list of accounts (colleagues' phones) to send test pushes to."""
@@ -164,6 +196,8 @@ class TestGroup(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("test group")
+        verbose_name_plural = _("test groups")
         ordering = ["name"]
         constraints = [models.UniqueConstraint(fields=["owner", "name"],
                                                name="one_test_group_name_per_owner")]
@@ -202,6 +236,84 @@ class TestSend(models.Model):
     quota_day = models.DateField()
 
     class Meta:
+        verbose_name = _("test send")
+        verbose_name_plural = _("test sends")
         ordering = ["-started_at", "-id"]
         indexes = [models.Index(fields=["campaign", "-started_at"]),
                    models.Index(fields=["quota_day", "outcome"])]
+
+
+class MessageTemplate(models.Model):
+    """A campaign's message and push settings kept under a name, to start new campaigns from.
+    The audience (Condition) stays with each campaign: a template is what is said, not to whom."""
+
+    name = models.CharField(max_length=200, unique=True)
+    push = models.JSONField(default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("message template")
+        verbose_name_plural = _("message templates")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Series(models.Model):
+    """A campaign repeated on an RFC 5545 rule in its author's time zone. Occurrences are booked
+    as campaigns a horizon ahead (campaigns/recurring.py), so the calendar and quota see them."""
+
+    class FullDay(models.TextChoices):
+        SKIP = "skip", _("Skip that occurrence")
+        NEXT_DAY = "next_day", _("Move it to the next day with room")
+
+    name = models.CharField(max_length=200)
+    push = models.JSONField(default=dict)
+    timezone = models.CharField(max_length=64)
+    # DTSTART, as a wall-clock date and time in `timezone`: the local hour kept across DST.
+    starts_on = models.DateField()
+    local_time = models.TimeField()
+    # The RRULE's value without DTSTART, e.g. "FREQ=WEEKLY;BYDAY=MO,TH;COUNT=10".
+    rrule = models.CharField(max_length=300)
+    full_day = models.CharField(max_length=10, choices=FullDay.choices, default=FullDay.SKIP)
+    active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("recurring series")
+        verbose_name_plural = _("recurring series")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.name
+
+
+class Workspace(models.Model):
+    """Settings of the one workspace, edited by admins: quiet hours (local wall-clock times,
+    e.g. 22:00–08:00) in which no campaign should land."""
+
+    quiet_start = models.TimeField(null=True, blank=True)
+    quiet_end = models.TimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("workspace")
+        verbose_name_plural = _("workspace")
+
+    def __str__(self):
+        return str(_("Workspace"))
+
+    @classmethod
+    def current(cls) -> "Workspace":
+        return cls.objects.get_or_create(pk=1)[0]

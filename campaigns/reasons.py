@@ -23,6 +23,20 @@ REASONS = {
     "operator_send_again": _("An operator asked to send it again"),
     "recalled": _("Recalled; the notification was replaced by “{title}”"),
     "recalled_before": _("Tencent answered that this push was already recalled (error 90050)"),
+    # Working as a team (issue 14)
+    "series_moved_full_day": _("Moved from {day} to {to}: {day} was full, and the series moves "
+                               "a full day's occurrence to the next day with room"),
+    "series_skipped_full_day": _("Skipped: {day} was full, and the series skips full days"),
+    "series_edited": _("Replaced: the recurring series was edited"),
+    "series_ended": _("The recurring series was ended"),
+    "moved_quiet_hours": _("Moved to {day} {moved_to} ({zone}): {time} is in the workspace's "
+                           "quiet hours ({start}–{end})"),
+    "submitted": _("Submitted for approval by {by}"),
+    "approved": _("Approved by {by}"),
+    "sent_back": _("Sent back by {by}: {comment}"),
+    "edited_after_approval": _("Edited after it was submitted or approved: back to draft, to "
+                               "be submitted again"),
+    "split_by_zone": _("Sent as {zones} pushes, one per time zone, each at {hour}:00 local time"),
 }
 
 # Tencent's answers to test sends and recalls, in the reader's language (spec §1.3, §3.3).

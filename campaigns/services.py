@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -24,8 +25,10 @@ from pushclient.payload import ATTR_KEYS, push_violations
 
 from .models import Campaign
 from .push_rules import push_product_problems
+from .quiet import quiet_hours_apply
 from .quota import quota_day_lock, quota_day_of, quota_limit, quota_remaining
-from .states import EDITABLE, campaign_transition
+from .states import (AWAITING_OR_APPROVED, EDITABLE, approval_required, bookable_from,
+                     campaign_transition)
 
 PUSH_FIELDS = ("MsgBody", "Condition", "OfflinePushInfo", "MsgLifeTime", "From_Account")
 Status = Campaign.Status
@@ -86,6 +89,12 @@ def _name_errors(name) -> dict[str, list[str]]:
     return unsafe_text_errors(name, "name")
 
 
+def _quiet_hours_errors(choice) -> dict[str, list[str]]:
+    if choice not in Campaign.QuietHours.values:
+        return {"quiet_hours": [_("quiet_hours must be refuse or move")]}
+    return {}
+
+
 def _stored_push(push: dict) -> dict:
     return {key: push[key] for key in PUSH_FIELDS if push.get(key) not in (None, {}, "")}
 
@@ -104,8 +113,16 @@ def _check_send_at(send_at, *, now: dt.datetime) -> dt.datetime:
 
 
 def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
-          from_=EDITABLE, reason: str = "", **changes) -> None:
-    """Book the campaign to go at `at`, into its quota day, under that day's lock."""
+          from_=None, reason: str = "", params: dict | None = None, quiet: bool = True,
+          **changes) -> None:
+    """Book the campaign to go at `at`, into its quota day, under that day's lock; a time in
+    the workspace's quiet hours is refused or moved, as the campaign's author chose. A
+    person's booking (no `from_`) needs approval first when approval is on."""
+    from_ = bookable_from() if from_ is None else from_
+    if quiet:
+        at, moved = quiet_hours_apply(at, ZoneInfo(campaign.timezone), policy=campaign.quiet_hours)
+        if moved:
+            reason, params = "moved_quiet_hours", moved
     day = quota_day_of(max(at, now))
     quota_day_lock(day)
     if quota_remaining(day, exclude_id=campaign.pk) <= 0:
@@ -113,13 +130,25 @@ def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
             "%(day)s is full: %(limit)d pushes are used or booked and none remain; choose "
             "another day") % {"day": day.isoformat(), "limit": quota_limit()}]})
     if not campaign_transition(campaign, to=Status.SCHEDULED, actor=user, from_=from_,
-                               reason=reason, due_at=at, **changes):
+                               reason=reason, params=params, due_at=at, **changes):
         raise _refused(campaign, _("scheduled"))
     campaign.refresh_from_db()  # times read back as the database holds them, like a GET
 
 
+def campaign_book(campaign: Campaign, *, user, at: dt.datetime, from_, reason: str = "",
+                  params: dict | None = None, **changes) -> None:
+    """The one booking door for series occurrences and time-zone buckets (call inside a
+    transaction): the same quota formula and per-day lock as every other booking."""
+    _book(campaign, user=user, at=at, now=timezone.now(), from_=from_, reason=reason,
+          params=params, **changes)
+
+
 def _refused(campaign: Campaign, action: str) -> TransitionRefused:
     campaign.refresh_from_db(fields=["status"])
+    if approval_required() and campaign.status in (Status.DRAFT, Status.PENDING_APPROVAL) \
+            and action == _("scheduled"):
+        return TransitionRefused(_("This campaign needs approval before it is scheduled or "
+                                   "sent: submit it for approval"))
     return TransitionRefused(_("A campaign that is %(status)s cannot be %(action)s")
                              % {"status": campaign.get_status_display().lower(),
                                 "action": action})
@@ -127,8 +156,10 @@ def _refused(campaign: Campaign, action: str) -> TransitionRefused:
 
 @transaction.atomic
 def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None = None,
-                    tz: str | None = None, allow_late: bool = False) -> Campaign:
-    name_errors, problems = _name_errors(name), push_problems(push)
+                    tz: str | None = None, allow_late: bool = False,
+                    quiet_hours: str = Campaign.QuietHours.REFUSE) -> Campaign:
+    name_errors = {**_name_errors(name), **_quiet_hours_errors(quiet_hours)}
+    problems = push_problems(push)
     if name_errors or problems:
         raise _invalid_push(name_errors, problems)
     zone = zone_or_error(settings.TIME_ZONE if tz is None else tz)
@@ -137,9 +168,12 @@ def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None 
         send_at = _check_send_at(send_at, now=now)
     campaign = Campaign.objects.create(
         name=name.strip(), created_by=user, allow_late=allow_late, timezone=zone.key,
-        push=_stored_push(push), msg_random=secrets.randbelow(2**32))
+        push=_stored_push(push), msg_random=secrets.randbelow(2**32), quiet_hours=quiet_hours)
     audit_record(actor=user, verb="campaign.created", subject=campaign)
-    if send_at is not None:
+    if send_at is not None and approval_required():
+        campaign.send_at = send_at  # booked when approved
+        campaign.save(update_fields=["send_at"])
+    elif send_at is not None:
         _book(campaign, user=user, at=send_at, now=now, send_at=send_at)
     return campaign
 
@@ -147,12 +181,14 @@ def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None 
 @transaction.atomic
 def campaign_update(*, campaign: Campaign, user, name: str | None = None,
                     push: dict | None = None, allow_late: bool | None = None,
-                    tz: str | None = None, send_at=UNSET) -> Campaign:
+                    tz: str | None = None, send_at=UNSET,
+                    quiet_hours: str | None = None) -> Campaign:
     """Change what is given and, with `send_at`, book it: all or nothing."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
-    if campaign.status not in EDITABLE:
+    if campaign.status not in EDITABLE | AWAITING_OR_APPROVED:
         raise _refused(campaign, _("edited"))
-    name_errors = _name_errors(name) if name is not None else {}
+    name_errors = {**(_name_errors(name) if name is not None else {}),
+                   **(_quiet_hours_errors(quiet_hours) if quiet_hours is not None else {})}
     problems = push_problems(push) if push is not None else []
     if name_errors or problems:
         raise _invalid_push(name_errors, problems)
@@ -167,9 +203,19 @@ def campaign_update(*, campaign: Campaign, user, name: str | None = None,
         campaign.push = _stored_push(push)
     if allow_late is not None:
         campaign.allow_late = allow_late
+    if quiet_hours is not None:
+        campaign.quiet_hours = quiet_hours
+    if approval_required() and send_at is not UNSET:
+        campaign.send_at = send_at  # booked when approved
     campaign.save()
     audit_record(actor=user, verb="campaign.edited", subject=campaign)
-    if send_at is not UNSET and send_at is not None:
+    if approval_required():
+        # Approval covers one version: an edit of a campaign waiting, approved or booked
+        # after approval returns it to draft (and out of its quota day), to be submitted again.
+        if campaign.status != Status.DRAFT:
+            campaign_transition(campaign, to=Status.DRAFT, actor=user, from_=[campaign.status],
+                                reason="edited_after_approval", due_at=None)
+    elif send_at is not UNSET and send_at is not None:
         _book(campaign, user=user, at=send_at, now=now, send_at=send_at)
     return campaign
 
@@ -208,7 +254,7 @@ def campaign_mark_sent(*, campaign: Campaign, user) -> Campaign:
 def campaign_send_again(*, campaign: Campaign, user) -> Campaign:
     now = timezone.now()
     _book(campaign, user=user, at=now, now=now, from_=[Status.NEEDS_REVIEW],
-          reason="operator_send_again", allow_late=True)
+          reason="operator_send_again", quiet=False, allow_late=True)
     return campaign
 
 

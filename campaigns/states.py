@@ -5,6 +5,7 @@ the same transaction."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Now
@@ -19,17 +20,36 @@ Status = Campaign.Status
 ALLOWED_FROM: dict[str, frozenset[str]] = {
     # booked by a person, retried or moved by the sender, or sent again after review
     Status.SCHEDULED: frozenset({Status.DRAFT, Status.SCHEDULED, Status.SENDING,
-                                 Status.NEEDS_REVIEW}),
+                                 Status.NEEDS_REVIEW, Status.APPROVED}),
     Status.SENDING: frozenset({Status.SCHEDULED}),
     # Tencent's answer, or an operator's confirmation after review
     Status.SENT: frozenset({Status.SENDING, Status.NEEDS_REVIEW}),
     Status.FAILED: frozenset({Status.SENDING}),
     Status.NEEDS_REVIEW: frozenset({Status.SENDING}),
-    Status.CANCELLED: frozenset({Status.DRAFT, Status.SCHEDULED}),
+    Status.CANCELLED: frozenset({Status.DRAFT, Status.SCHEDULED, Status.SPLIT,
+                                 Status.PENDING_APPROVAL, Status.APPROVED}),
     # Tencent recalled the push (timpush/revoke) within its 24 h
     Status.RECALLED: frozenset({Status.SENT}),
+    # Working as a team (issue 14): a parent split into time-zone buckets is never sent itself.
+    Status.SPLIT: frozenset({Status.DRAFT, Status.APPROVED}),
+    # Approval (campaigns/approval.py): submitted, then approved or sent back; an edit of a
+    # campaign waiting, approved or booked after approval returns it to draft.
+    Status.PENDING_APPROVAL: frozenset({Status.DRAFT}),
+    Status.APPROVED: frozenset({Status.PENDING_APPROVAL}),
+    Status.DRAFT: frozenset({Status.PENDING_APPROVAL, Status.APPROVED, Status.SCHEDULED}),
 }
 EDITABLE = frozenset({Status.DRAFT, Status.SCHEDULED})
+AWAITING_OR_APPROVED = frozenset({Status.PENDING_APPROVAL, Status.APPROVED})
+
+
+def approval_required() -> bool:
+    return settings.CAMPAIGN_APPROVAL
+
+
+def bookable_from() -> frozenset[str]:
+    """What a person may book (schedule, send now): under CAMPAIGN_APPROVAL only an approved
+    campaign, or one already booked after its approval."""
+    return frozenset({Status.APPROVED, Status.SCHEDULED}) if approval_required() else EDITABLE
 
 
 def campaign_transition(campaign: Campaign, *, to: str, actor=None, from_=None,

@@ -2,10 +2,15 @@
 
 from celery import shared_task
 
-from . import dispatch
+from . import dispatch, recurring
 
 
 @shared_task(name="campaigns.tasks.dispatch_due_campaigns", acks_late=False)
 def dispatch_due_campaigns() -> int:
     # acks_late off: a redelivered tick after a crash is useless, the next tick does its work.
     return dispatch.dispatch_due_campaigns()
+
+
+@shared_task(name="campaigns.tasks.book_recurring_ahead")
+def book_recurring_ahead() -> int:
+    return recurring.series_book_all_ahead()

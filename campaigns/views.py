@@ -36,6 +36,7 @@ from .middleware import remember_preferences
 from .models import Campaign, Preference, TestGroup
 from .quota import quota_day_of, quota_limit_set, quota_read
 from .recall import campaign_recall as recall_service
+from .team_selectors import campaign_team_context, home_team_context, quiet_hours_words
 from .test_sends import (
     accounts_from_text,
     campaign_test_send as test_send_service,
@@ -65,7 +66,8 @@ marketer_required = role_required(roles.is_marketer)
 @marketer_required
 def home(request):
     return render(request, "campaigns/home.html", {**selectors.home_overview(),
-                                                   "viewer_zone": viewer_zone()})
+                                                   "viewer_zone": viewer_zone(),
+                                                   **home_team_context(request.user)})
 
 
 def _query_errors(request, exc: InvalidInput) -> None:
@@ -118,7 +120,8 @@ def _editor_context(form, campaign=None) -> dict:
             "editor_words": {"elements": {k: str(v) for k, v in ELEMENT_WORDS.items()},
                              "fields": {k: str(v) for k, v in CONTENT_FIELD_WORDS.items()},
                              "image": {k: str(v) for k, v in IMAGE_INFO_WORDS.items()}},
-            "errors": form.error_slots(), "error_summary": form.error_summary()}
+            "errors": form.error_slots(), "error_summary": form.error_summary(),
+            "quiet_hours": quiet_hours_words()}
 
 
 def _save(request, form, campaign=None):
@@ -129,10 +132,12 @@ def _save(request, form, campaign=None):
         if campaign is None:
             return services.campaign_create(
                 user=request.user, name=data["name"], push=form.push, tz=data["send_tz"],
-                allow_late=data["allow_late"], send_at=data["send_at"])
+                allow_late=data["allow_late"], send_at=data["send_at"],
+                quiet_hours=data["quiet_hours"] or "refuse")
         return services.campaign_update(
             campaign=campaign, user=request.user, name=data["name"], push=form.push,
             allow_late=data["allow_late"], tz=data["send_tz"],
+            quiet_hours=data["quiet_hours"] or None,
             send_at=data["send_at"] if form.schedule_changed() else services.UNSET)
     except InvalidInput as exc:
         form.add_rule_errors(exc.errors)
@@ -237,7 +242,8 @@ def campaign_detail(request, pk: int):
         "in_flight": _in_flight(campaign),
         "events": selectors.campaign_timeline(campaign),
         "request_json": json.dumps({"MsgRandom": campaign.msg_random, **campaign.push},
-                                   ensure_ascii=False, indent=2)})
+                                   ensure_ascii=False, indent=2),
+        **campaign_team_context(campaign)})
 
 
 ACTIONS = {

@@ -18,6 +18,9 @@ app.conf.beat_schedule = {
                             "schedule": 60.0, "options": {"expires": 60}},
     "poll-delivery-reports": {"task": "reports.tasks.poll_delivery_reports",
                               "schedule": 60.0, "options": {"expires": 60}},
+    # Recurring series keep their occurrences booked RECURRING_HORIZON_DAYS ahead.
+    "book-recurring-ahead": {"task": "campaigns.tasks.book_recurring_ahead",
+                             "schedule": 3600.0, "options": {"expires": 600}},
 }
 app.autodiscover_tasks()
 

@@ -229,6 +229,17 @@ REPORT_POLL_AFTER_SECONDS = [int(s) for s in env.list(
     "REPORT_POLL_AFTER_SECONDS", default=["300", "3600", "86400", "518400"])]
 # statistics, loss and trace each allow 1 call a second (spec §3.5).
 REPORT_CALLS_PER_SECOND = env.int("REPORT_CALLS_PER_SECOND", default=1)
+# Working as a team (campaigns/approval.py, recurring.py, local_time.py).
+# Approval: marketers submit, Approvers (and Admins) approve or send back before anything is booked.
+CAMPAIGN_APPROVAL = env.bool("CAMPAIGN_APPROVAL", default=False)
+# Approval also needs a successful test send of the exact current version.
+CAMPAIGN_APPROVAL_NEEDS_TEST = env.bool("CAMPAIGN_APPROVAL_NEEDS_TEST", default=False)
+# Recurring series book their occurrences this many days ahead.
+RECURRING_HORIZON_DAYS = env.int("RECURRING_HORIZON_DAYS", default=30)
+# A full day moved "to the next day with room" looks at most this many days further.
+RECURRING_NEXT_DAY_SEARCH_DAYS = env.int("RECURRING_NEXT_DAY_SEARCH_DAYS", default=14)
+# Local-time delivery by tags: a user in Asia/Tokyo carries the tag "tz:Asia/Tokyo".
+LOCAL_TIME_TAG_PREFIX = env.str("LOCAL_TIME_TAG_PREFIX", default="tz:")
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")  # "json": one JSON object a line

@@ -33,11 +33,22 @@ VERBS = {
     "user.logged_in": _("signed in"),
     "user.roles_changed": _("changed roles: {change} {groups}"),
     "legacy": _("{action} {detail}"),
+    # Team planning: templates, recurring series, local-time delivery, approval.
+    "template.saved": _("saved the message template {name}"),
+    "template.deleted": _("deleted the message template {name}"),
+    "series.created": _("created the recurring series: {rule}"),
+    "series.edited": _("edited the recurring series (future occurrences): {rule}"),
+    "series.ended": _("ended the recurring series"),
+    "campaign.split": _("split the campaign into {zones} time-zone pushes at {hour}:00 local time"),
+    "campaign.submitted": _("submitted the campaign for approval"),
+    "campaign.approved": _("approved the campaign"),
+    "campaign.sent_back": _("sent the campaign back: {comment}"),
 }
 SUBJECT_TYPES = {"campaign": _("Campaign"), "job": _("Bulk job"),
                  "attribute_names": _("Attribute names"), "account": _("Account"),
                  "token": _("API token"), "quota": _("Daily quota"),
-                 "user": _("User")}
+                 "user": _("User"), "template": _("Message template"),
+                 "series": _("Recurring series")}
 
 
 def audit_record(*, actor, verb: str, subject=None, subject_type: str = "",

@@ -1,0 +1,60 @@
+"""Message templates: save a campaign's message and push settings under a name, and start new
+campaigns from them. Saving under an existing name replaces that template (and records who)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.errors import InvalidInput
+from core.text import unsafe_text_errors
+
+from .models import Campaign, MessageTemplate
+from .services import campaign_create
+
+# What a template keeps: the message and how it is pushed, never the audience or the time.
+TEMPLATE_FIELDS = ("MsgBody", "OfflinePushInfo", "MsgLifeTime", "From_Account")
+
+
+def _template_name_errors(name) -> dict[str, list[str]]:
+    if not isinstance(name, str) or not name.strip():
+        return {"template_name": [_("template_name is required")]}
+    if len(name) > 200:
+        return {"template_name": [_("template_name is %(n)d characters; at most 200 are allowed")
+                                  % {"n": len(name)}]}
+    return unsafe_text_errors(name, "template_name")
+
+
+@transaction.atomic
+def template_save(*, campaign: Campaign, user, name: str) -> MessageTemplate:
+    errors = _template_name_errors(name)
+    if errors:
+        raise InvalidInput(errors)
+    push = {key: campaign.push[key] for key in TEMPLATE_FIELDS if key in campaign.push}
+    template = MessageTemplate.objects.select_for_update().filter(name=name.strip()).first()
+    if template is None:
+        template = MessageTemplate.objects.create(name=name.strip(), push=push, created_by=user,
+                                                  updated_by=user)
+    else:
+        template.push, template.updated_by = push, user
+        template.save()
+    audit_record(actor=user, verb="template.saved", subject=template, subject_type="template",
+                 name=template.name)
+    return template
+
+
+@transaction.atomic
+def template_delete(*, template: MessageTemplate, user) -> None:
+    audit_record(actor=user, verb="template.deleted", subject=template, subject_type="template",
+                 name=template.name)
+    template.delete()
+
+
+def campaign_from_template(*, template: MessageTemplate, user, tz: str | None = None) -> Campaign:
+    """A new draft with the template's message; its audience and time are chosen in the editor."""
+    return campaign_create(user=user, name=template.name, push=template.push, tz=tz)
+
+
+def template_list():
+    return MessageTemplate.objects.select_related("updated_by").order_by("name")

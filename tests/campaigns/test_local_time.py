@@ -1,0 +1,251 @@
+"""Delivery at each user's local time: one push per zone bucket, each booked on its own quota
+day, proven against the emulator over HTTP; the cost before saving; quiet hours."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+
+from audience.models import AccountAttr, AccountTag, AttributeName, KnownAccount
+from campaigns import dispatch, local_time, selectors, services
+from campaigns.models import Campaign, Workspace
+from core.errors import InvalidInput
+from tests.conftest import TEXT
+
+pytestmark = pytest.mark.django_db
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ZONES = {"Asia/Tokyo": ["u1", "u2"], "Europe/Berlin": ["u3"], "America/New_York": ["u4"],
+         "America/Los_Angeles": ["u5"]}
+
+
+def mirror(zones=ZONES, *, attribute="tz"):
+    """What the product's bulk jobs would have left in the audience mirror."""
+    AttributeName.objects.get_or_create(index=0, defaults={"name": attribute})
+    for zone, accounts in zones.items():
+        for account in accounts:
+            KnownAccount.objects.get_or_create(account=account)
+            AccountAttr.objects.create(account=account, name=attribute, value=zone)
+            AccountTag.objects.create(account=account, tag=f"tz:{zone}")
+
+
+def a_day_ahead(days=3) -> dt.date:
+    return timezone.now().astimezone(SHANGHAI).date() + dt.timedelta(days=days)
+
+
+def draft(user, push=None):
+    return services.campaign_create(user=user, name="Morning news",
+                                    push=push or {"MsgBody": TEXT})
+
+
+def test_it_offers_only_real_zones_that_hold_known_accounts():
+    mirror()
+    AccountAttr.objects.create(account="ghost", name="tz", value="Asia/Seoul")  # not known
+    KnownAccount.objects.create(account="odd")
+    AccountAttr.objects.create(account="odd", name="tz", value="Mars/Olympus")
+    assert local_time.offered_zones(by="attr", key="tz") == {
+        "America/Los_Angeles": 1, "America/New_York": 1, "Asia/Tokyo": 2, "Europe/Berlin": 1}
+    assert set(local_time.offered_zones(by="tags", key="")) == set(ZONES)
+
+
+def test_the_cost_is_one_push_per_zone_on_the_quota_day_each_lands_on():
+    day = dt.date(2026, 12, 8)
+    cost = local_time.split_cost(day=day, hour=9, zones=list(ZONES))
+    # Tokyo 09:00 = 08:00 Shanghai; Berlin 16:00; New York 22:00; Los Angeles 01:00 the next day
+    assert cost["days"] == [{"day": "2026-12-08", "pushes": 3, "remaining": 100},
+                            {"day": "2026-12-09", "pushes": 1, "remaining": 100}]
+    assert local_time.cost_words(cost) == (
+        "4 zones = 3 of 2026-12-08's 100 pushes (100 left); "
+        "1 of 2026-12-09's 100 pushes (100 left)")
+
+
+def test_a_split_books_one_child_per_zone_at_its_local_hour_and_the_calendar_shows_each(
+        marketer):
+    mirror()
+    parent = draft(marketer)
+    day = a_day_ahead()
+    children = local_time.campaign_split_by_zone(campaign=parent, user=marketer, day=day,
+                                                 hour=9, by="attr", key="tz", zones=list(ZONES))
+    parent.refresh_from_db()
+    assert parent.status == "split"
+    assert parent.status_reason_text == ("Sent as 4 pushes, one per time zone, each at 09:00 "
+                                         "local time")
+    assert len(children) == 4 and {c.status for c in children} == {"scheduled"}
+    for child in children:
+        assert child.parent_id == parent.pk
+        local = child.due_at.astimezone(ZoneInfo(child.bucket_zone))
+        assert (local.date(), local.hour, local.minute) == (day, 9, 0)
+        assert child.push["Condition"] == {"AttrsAnd": {"tz": child.bucket_zone}}
+    month = selectors.calendar_month(day.year, day.month)
+    booked = {cell["date"]: cell["booked"] for week in month["weeks"] for cell in week}
+    assert booked[day] == 3 and booked[day + dt.timedelta(days=1)] == 1
+
+
+def test_bucketed_delivery_reaches_the_emulator_as_one_push_per_zone(marketer, tim, tim_client):
+    tim_client.members.set_attr_names({"0": "tz"})
+    mirror()
+    parent = draft(marketer)
+    zones = ["Asia/Tokyo", "Europe/Berlin", "America/New_York"]
+    local_time.campaign_split_by_zone(campaign=parent, user=marketer, day=a_day_ahead(),
+                                      hour=9, by="attr", key="tz", zones=zones)
+    # The morning has come in every zone: the buckets are due now.
+    Campaign.objects.filter(parent=parent).update(due_at=timezone.now())
+    sent = dispatch.dispatch_due_campaigns(run_seconds=4.5)
+    pushes = tim.state()["pushes"]
+    assert sent == 3 and len(pushes) == 3
+    assert sorted(p["body"]["Condition"]["AttrsAnd"]["tz"] for p in pushes) == sorted(zones)
+    assert {c.status for c in Campaign.objects.filter(parent=parent)} == {"sent"}
+    assert sorted(c.task_id for c in Campaign.objects.filter(parent=parent)) == \
+        sorted(p["task_id"] for p in pushes)
+
+
+def test_buckets_by_tags_add_the_zone_tag_to_the_campaigns_tags(marketer):
+    mirror()
+    parent = draft(marketer, {"MsgBody": TEXT, "Condition": {"TagsOr": ["vip"]}})
+    (child,) = local_time.campaign_split_by_zone(campaign=parent, user=marketer,
+                                                 day=a_day_ahead(), hour=9, by="tags",
+                                                 zones=["Asia/Tokyo"])
+    assert child.push["Condition"] == {"TagsOr": ["vip"], "TagsAnd": ["tz:Asia/Tokyo"]}
+
+
+def test_a_zone_without_known_accounts_and_a_tag_campaign_by_attribute_are_refused(marketer):
+    mirror()
+    with pytest.raises(InvalidInput) as caught:
+        local_time.campaign_split_by_zone(campaign=draft(marketer), user=marketer,
+                                          day=a_day_ahead(), hour=9, by="attr", key="tz",
+                                          zones=["Asia/Seoul"])
+    assert caught.value.errors["zones"] == [
+        "zones: Asia/Seoul hold no known account; choose from the zones offered"]
+    tagged = draft(marketer, {"MsgBody": TEXT, "Condition": {"TagsOr": ["vip"]}})
+    with pytest.raises(InvalidInput) as caught:
+        local_time.campaign_split_by_zone(campaign=tagged, user=marketer, day=a_day_ahead(),
+                                          hour=9, by="attr", key="tz", zones=["Asia/Tokyo"])
+    assert "Tencent refuses tags and attributes together" in caught.value.errors["by"][0]
+
+
+def test_a_full_quota_day_rolls_the_whole_split_back(marketer, settings):
+    settings.PUSH_DAILY_QUOTA = 1
+    mirror()
+    day = a_day_ahead()
+    services.campaign_create(user=marketer, name="Other", push={"MsgBody": TEXT},
+                             send_at=dt.datetime.combine(day, dt.time(12), tzinfo=SHANGHAI))
+    parent = draft(marketer)
+    with pytest.raises(InvalidInput) as caught:
+        local_time.campaign_split_by_zone(campaign=parent, user=marketer, day=day, hour=9,
+                                          by="attr", key="tz",
+                                          zones=["Asia/Tokyo", "America/Los_Angeles"])
+    assert f"Asia/Tokyo: {day.isoformat()} is full" in caught.value.errors["zones"][0]
+    parent.refresh_from_db()
+    assert parent.status == "draft" and not Campaign.objects.filter(parent=parent).exists()
+
+
+def quiet(start=dt.time(22), end=dt.time(8)):
+    Workspace.objects.update_or_create(pk=1, defaults={"quiet_start": start, "quiet_end": end})
+
+
+def test_a_bucket_in_quiet_hours_is_refused_with_a_clear_message(marketer):
+    quiet()
+    mirror()
+    day = a_day_ahead()
+    with pytest.raises(InvalidInput) as caught:
+        local_time.campaign_split_by_zone(campaign=draft(marketer), user=marketer, day=day,
+                                          hour=23, by="attr", key="tz", zones=["Asia/Tokyo"])
+    assert caught.value.errors["zones"] == [
+        f"Asia/Tokyo: {day.isoformat()} 23:00 in Asia/Tokyo is in the workspace's quiet hours "
+        "(22:00–08:00); choose another time, or choose to move it to when quiet hours end"]
+
+
+def test_a_bucket_in_quiet_hours_is_moved_when_the_author_chooses(marketer):
+    quiet()
+    mirror()
+    day = a_day_ahead()
+    (child,) = local_time.campaign_split_by_zone(
+        campaign=draft(marketer), user=marketer, day=day, hour=23, by="attr", key="tz",
+        zones=["Europe/Berlin"], quiet_hours="move")
+    local = child.due_at.astimezone(ZoneInfo("Europe/Berlin"))
+    assert (local.date(), local.hour) == (day + dt.timedelta(days=1), 8)
+    assert child.status_reason == "moved_quiet_hours"
+    assert "is in the workspace's quiet hours (22:00–08:00)" in child.status_reason_text
+
+
+def test_an_ordinary_campaign_in_quiet_hours_is_refused_or_moved_as_its_author_chose(marketer):
+    quiet()
+    at = dt.datetime.combine(a_day_ahead(), dt.time(23, 30), tzinfo=SHANGHAI)
+    with pytest.raises(InvalidInput) as caught:
+        services.campaign_create(user=marketer, name="Late", push={"MsgBody": TEXT},
+                                 send_at=at, tz="Asia/Shanghai")
+    assert "is in the workspace's quiet hours" in caught.value.errors["send_at"][0]
+    moved = services.campaign_create(user=marketer, name="Late", push={"MsgBody": TEXT},
+                                     send_at=at, tz="Asia/Shanghai", quiet_hours="move")
+    assert moved.due_at == dt.datetime.combine(at.date() + dt.timedelta(days=1), dt.time(8),
+                                               tzinfo=SHANGHAI)
+    assert moved.send_at == at and moved.status_reason == "moved_quiet_hours"
+
+
+def test_the_local_time_page_offers_the_zones_and_shows_the_cost_before_saving(client, marketer):
+    mirror()
+    parent = draft(marketer)
+    client.force_login(marketer)
+    page = client.get(f"/campaigns/{parent.pk}/local-time/").content.decode()
+    assert "Asia/Tokyo (2)" in page and "Mars" not in page
+    assert "4 zones = " in page
+    day = a_day_ahead()
+    cost = client.get(f"/campaigns/{parent.pk}/local-time/cost/", {
+        "by": "attr", "attribute": "tz", "day": day.isoformat(), "hour": "9",
+        "zones": ["Asia/Tokyo", "Europe/Berlin"]}).json()
+    assert cost["words"].startswith("2 zones = 2 of ")
+    bad = client.get(f"/campaigns/{parent.pk}/local-time/cost/", {"day": "soon", "hour": "9"})
+    assert bad.status_code == 400 and "day" in bad.json()["errors"]
+    answer = client.post(f"/campaigns/{parent.pk}/local-time/", {
+        "by": "attr", "attribute": "tz", "day": day.isoformat(), "hour": "9",
+        "zones": ["Asia/Tokyo", "Europe/Berlin"], "quiet_hours": "refuse"})
+    assert answer.status_code == 302
+    detail = client.get(f"/campaigns/{parent.pk}/").content.decode()
+    assert "Split by time zone" in detail and "Europe/Berlin" in detail
+    client.post(f"/campaigns/{parent.pk}/local-time/cancel/")
+    assert set(Campaign.objects.filter(parent=parent).values_list("status", flat=True)) == {
+        "cancelled"}
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "2026-02-30", "\x00", "-1",
+                                   "Mars/Base", "x" * 300])
+def test_the_local_time_pages_take_hostile_values_without_a_server_error(client, marketer,
+                                                                         value):
+    mirror()
+    parent = draft(marketer)
+    client.force_login(marketer)
+    hostile = {"by": value, "attribute": value, "day": value, "hour": value, "zones": [value],
+               "quiet_hours": value}
+    assert client.get(f"/campaigns/{parent.pk}/local-time/", hostile).status_code == 200
+    assert client.post(f"/campaigns/{parent.pk}/local-time/", hostile).status_code == 200
+    assert client.get(f"/campaigns/{parent.pk}/local-time/cost/", hostile).status_code == 400
+    parent.refresh_from_db()
+    assert parent.status == "draft"
+
+
+def test_the_editor_offers_the_quiet_hours_choice_only_when_the_workspace_has_them(
+        client, marketer):
+    client.force_login(marketer)
+    assert "quiet hours" not in client.get("/campaigns/new/").content.decode()
+    quiet()
+    page = client.get("/campaigns/new/").content.decode()
+    assert "If the time is in the workspace&#x27;s quiet hours (22:00–08:00)" in page
+    assert "Move it to when quiet hours end" in page
+
+
+def test_a_campaign_moved_off_a_full_day_by_the_sender_waits_for_quiet_hours_to_end(
+        marketer, settings, tim):
+    quiet()
+    campaign = services.campaign_create(user=marketer, name="Sale", push={"MsgBody": TEXT},
+                                        tz="Asia/Shanghai")
+    # booked for now, outside quiet hours whatever the hour this test runs at
+    Campaign.objects.filter(pk=campaign.pk).update(status="scheduled", due_at=timezone.now(),
+                                                   send_at=timezone.now())
+    settings.PUSH_DAILY_QUOTA = 0  # the day filled up after it was booked
+    dispatch.dispatch_due_campaigns(run_seconds=0.3)
+    campaign.refresh_from_db()
+    local = campaign.due_at.astimezone(SHANGHAI)
+    tomorrow = timezone.now().astimezone(SHANGHAI).date() + dt.timedelta(days=1)
+    assert (campaign.status, campaign.status_reason) == ("scheduled", "moved_full_day")
+    assert (local.date(), local.time()) == (tomorrow, dt.time(8, 0))
+    assert tim.state()["pushes"] == []
