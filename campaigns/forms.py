@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidInput
 from core.payload_words import field_words
-from core.times import is_zone, local_to_aware
+from core.times import is_zone, local_to_aware, zone_name
 
 from .services import push_errors
 
@@ -98,7 +98,7 @@ class CampaignForm(forms.Form):
                                         widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                                    format="%Y-%m-%dT%H:%M"),
                                         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
-    send_tz = forms.ChoiceField(label=_("Time zone"), choices=[(z, z) for z in TIMEZONES])
+    send_tz = forms.ChoiceField(label=_("Time zone"), choices=lambda: [(z, zone_name(z)) for z in TIMEZONES])
     allow_late = forms.BooleanField(label=_("Send even if more than an hour late"), required=False)
     # Working as a team (issue 14): the author's choice when the time is in quiet hours.
     quiet_hours = forms.ChoiceField(label=_("If the time is in the workspace's quiet hours"),

@@ -4,6 +4,7 @@ and the short-lived de-duplication keys that keep the counters exact."""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from campaigns.models import Campaign
 
@@ -24,6 +25,8 @@ class DeliveryCount(models.Model):
     updated_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("delivery count")
+        verbose_name_plural = _("delivery counts")
         constraints = [models.UniqueConstraint(
             fields=["task_id", "platform", "stage", "event_type", "err_code"],
             name="one_delivery_count_per_kind")]
@@ -36,6 +39,10 @@ class SeenEvent(models.Model):
 
     key = models.CharField(max_length=32, primary_key=True)
     seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("callback event seen")
+        verbose_name_plural = _("callback events seen")
 
 
 class ReportSnapshot(models.Model):
@@ -58,4 +65,6 @@ class ReportSnapshot(models.Model):
     error_info = models.CharField(max_length=256, blank=True)
 
     class Meta:
+        verbose_name = _("report snapshot")
+        verbose_name_plural = _("report snapshots")
         indexes = [models.Index(fields=["campaign", "kind", "-fetched_at"])]

@@ -37,7 +37,8 @@ def test_the_funnel_fills_in_after_a_send(page, live_server, tim, settings, tmp_
         log_in(page, live_server)
         page.goto(f"{live_server.url}/campaigns/{campaign.pk}/")
         expect(page.get_by_test_id("report-empty")).to_be_visible()
-        page.get_by_role("button", name="Send now").click()
+        page.get_by_text("Send now…").click()
+        page.get_by_role("button", name="Yes, send it now").click()
         seen = []
         for _ in range(60):
             page.reload()
