@@ -143,6 +143,8 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
 # Celery: Redis in production; with no REDIS_URL a filesystem broker that needs no server.
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
 if not REDIS_URL:
+    # kombu's filesystem transport, each message renamed into the queue whole (config/broker.py).
+    CELERY_BROKER_TRANSPORT = "config.broker:AtomicFilesystemTransport"
     BROKER_DIR = VAR_DIR / "broker"
     for sub in ("queue", "processed"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
