@@ -235,6 +235,16 @@ ERROR_WORDS = {
                                               "automatically."),
     errors.TRANSPORT_TIMEOUT: gettext_lazy("Tencent did not answer in time; whether the push "
                                            "went out is unknown."),
+    errors.ACCOUNT_NOT_FOUND: gettext_lazy("No such account: it never logged in to the app and "
+                                           "was never imported."),
+    errors.RECALL_NO_SUCH_TASK: gettext_lazy("Tencent has no push with this TaskId to recall."),
+    errors.RECALL_ALREADY_DONE: gettext_lazy("This push was already recalled."),
+    errors.RECALL_TOO_FREQUENT: gettext_lazy("Recalls are limited to one a second; try again in "
+                                             "a moment."),
+    errors.RECALL_WINDOW_PASSED: gettext_lazy("A push can only be recalled within 24 hours of "
+                                              "sending."),
+    errors.RECALL_NEEDS_OFFLINE_PUSH: gettext_lazy("The recall needs the replacement "
+                                                   "notification (OfflinePushInfo)."),
 }
 
 

@@ -315,7 +315,7 @@ NOT_ENGLISH = {"API", "iOS", "Android", "APNs", "FCM", "OPPO", "Huawei", "Xiaomi
                "Asia", "Shanghai", "Europe", "Berlin", "America", "Los", "Angeles", "New",
                "York", "London", "Tokyo", "Seoul", "Singapore", "Hong", "Kong", "Kolkata",
                "Jakarta", "JSON", "UserSig", "ID",
-               "worker", "beat"}  # the names of the processes to start
+               "English"}  # the language menu names each language in its own words
 
 
 def test_the_marketer_pages_in_chinese_hold_no_english_outside_typed_data(client, marketer):
