@@ -366,6 +366,7 @@ class Crew:
             pass
         if found:
             self.groups.put(found)
+            self.calls += len(found)  # the rate `steer` sees: calls made, recorded or not yet
             for outcome in found:
                 self.busy = outcome.busy if self.busy is None else \
                     0.8 * self.busy + 0.2 * outcome.busy
@@ -376,7 +377,6 @@ class Crew:
             while True:
                 calls, done, failed = self.recorded.get_nowait()
                 self.out -= calls
-                self.calls += calls
                 for key, value in (("done", done), ("failed", failed), ("calls", calls)):
                     self.unflushed[key] += value
         except queue.Empty:
