@@ -3,8 +3,8 @@ hosts claim, send under the shared limiter, and mark done. A done batch is never
 batch whose worker died is claimed again when its lease runs out.
 
 Only the HTTP work fans out: the calls run on sender threads that never touch the ORM, however
-many are in flight; the task's own thread cuts and claims, and one to AUDIENCE_MAX_RECORDERS
-threads record what the calls did (see Crew).
+many are in flight; a cutter thread cuts, the task's own thread claims, and one to
+AUDIENCE_MAX_RECORDERS threads record what the calls did (see Crew).
 """
 
 from __future__ import annotations
@@ -224,14 +224,15 @@ class Crew:
     aims at the whole rate, so one worker alone reaches the ceiling; with several, the shared
     limiter is the gate and the surplus senders wait there.
 
-    Only the HTTP work fans out. The thread that calls `run` (the task's own) cuts the segment
-    and claims batches a few at a time onto the orders queue, keeping `size` senders busy plus a
+    Only the HTTP work fans out. A cutter thread cuts the segment; the thread that calls `run`
+    (the task's own) claims batches a few at a time onto the orders queue, keeping `size` senders busy plus a
     short prefetch. Senders only make HTTP calls and put the outcomes back; the claiming thread
     passes them, grouped, to recorders, which write each group in one transaction. Recorders
     follow the database work, not the calls: one to start, another while groups wait for one,
     up to AUDIENCE_MAX_RECORDERS (recording 100 batches a second is about 20,000 index entries
     of mirror rows, more than one connection keeps up with on a busy database host). So a crew
-    holds 1 + AUDIENCE_MAX_RECORDERS database connections at most, at any in-flight count.
+    holds 2 + AUDIENCE_MAX_RECORDERS database connections at most (the cutter's only while the
+    segment is being cut), at any in-flight count.
 
     Threads rather than asynchronous HTTP: the one TimClient (requests, its pooled session, the
     UserSig cache) and the limiter (a blocking acquire with a process-local queue) are shared by
@@ -383,18 +384,22 @@ class Crew:
             pass
 
     def run(self) -> None:
-        """Cut the segment, hand out batches and pass their answers on until the job is
-        finished here, cancelled, or out of time."""
+        """Hand out batches and pass their answers on until the job is finished here,
+        cancelled, or out of time, while a cutter thread cuts the segment."""
         self.job = Job.objects.get(pk=self.job_id)
         self.client = sender_client()
         self._resize()
         self._add_recorder()
-        prepared, next_check, next_claim = False, 0.0, 0.0
+        self.prepared, self.stopping = threading.Event(), threading.Event()
+        self.cutter = threading.Thread(target=self._cutter, daemon=True,
+                                       name=f"job{self.job_id}-cutter")
+        self.cutter.start()
+        next_check = next_claim = 0.0
         try:
             while (now := time.monotonic()) < self.stop_at:
-                if not prepared:
+                prepared = self.prepared.is_set()
+                if not prepared and not self.cutter.is_alive():  # the cutter failed: cut here
                     prepared = job_cut_some(self.job_id)
-                    next_claim = 0.0  # new batches to hand out
                 self._pass_on()
                 if now >= next_check:
                     self.flush()
@@ -406,14 +411,29 @@ class Crew:
                     # Nothing to take now: not cut yet, in flight elsewhere, or backing off.
                     if prepared and self.out == 0 and _all_batches_finished(self.job_id):
                         break
-                    next_claim = now + IDLE_POLL_SECONDS
-                if prepared:  # let answers gather: one transaction records several
-                    self._pass_on(LOOP_SECONDS - (time.monotonic() - now))
+                    next_claim = now + (IDLE_POLL_SECONDS if prepared else LOOP_SECONDS)
+                # Let answers gather: one transaction records several.
+                self._pass_on(LOOP_SECONDS - (time.monotonic() - now))
         finally:
+            self.stopping.set()
             self._wind_down()
+            self.cutter.join()
             log.info("audience job %s: at most %d calls in flight here, %.0f ms busy each, "
                      "%d recorders", self.job_id, self.most_calling, (self.busy or 0) * 1000,
                      len(self.recorders))
+
+    def _cutter(self) -> None:
+        """Cuts the segment a slice at a time on a connection of its own, so that claiming and
+        recording never wait for a slice (with two crews, for the other crew's slice too)."""
+        try:
+            while not self.stopping.is_set():
+                if job_cut_some(self.job_id):
+                    self.prepared.set()
+                    return
+        except Exception:
+            log.exception("audience job %s: cutting failed", self.job_id)
+        finally:
+            connection.close()
 
     def _wind_down(self) -> None:
         """Unsent batches go back; calls already made are waited for and recorded."""

@@ -183,7 +183,7 @@ AUDIENCE_TASKS_PER_JOB = env.int("AUDIENCE_TASKS_PER_JOB", default=2)
 AUDIENCE_INITIAL_IN_FLIGHT = env.int("AUDIENCE_INITIAL_IN_FLIGHT", default=8)
 AUDIENCE_MAX_IN_FLIGHT = env.int("AUDIENCE_MAX_IN_FLIGHT", default=64)
 # Threads (each with a database connection) recording a crew's answers: one, more while answers
-# wait. A crew holds at most 1 + AUDIENCE_MAX_RECORDERS connections, whatever its in-flight count.
+# wait. A crew holds at most 2 + AUDIENCE_MAX_RECORDERS connections, whatever its in-flight count.
 AUDIENCE_MAX_RECORDERS = env.int("AUDIENCE_MAX_RECORDERS", default=3)
 AUDIENCE_BATCH_TRIES = env.int("AUDIENCE_BATCH_TRIES", default=5)
 AUDIENCE_RETRY_BASE_SECONDS = env.float("AUDIENCE_RETRY_BASE_SECONDS", default=1.0)

@@ -195,11 +195,13 @@ def test_many_calls_in_flight_hold_few_database_connections_and_every_answer_is_
     with ConnectionWatch() as watch:
         crew = jobs.job_run(j.pk)
     # Before: each thread in flight opened a connection of its own (24 here, ~40 a worker at
-    # 300 ms in production). Now senders open none; only the crew's recorders do, at most 2.
-    assert len(watch.opened_by) <= 2
-    assert all("-recorder" in name for name in watch.opened_by), watch.opened_by
+    # 300 ms in production). Now senders open none; only the crew's cutter and its recorders
+    # (at most 2 here) do.
+    assert len(watch.opened_by) <= 3
+    assert all(name.endswith(("-cutter", "-recorder0", "-recorder1"))
+               for name in watch.opened_by), watch.opened_by
     if connection.vendor == "postgresql":
-        assert watch.most_sessions <= 3, "the test's own session (the job's thread) + recorders"
+        assert watch.most_sessions <= 4, "the test's own (the job's thread), cutter, recorders"
     assert crew.most_calling >= 20, "many calls were in flight at once"
     # Every answer is recorded exactly: successes, per-account failures, retries.
     j.refresh_from_db()
