@@ -2,10 +2,9 @@
 hosts claim, send under the shared limiter, and mark done. A done batch is never sent again; a
 batch whose worker died is claimed again when its lease runs out.
 
-Only the HTTP work fans out. In each crew one thread (the task's own) does every database read
-and write for the job: it cuts the segment, claims batches, and records what each call did.
-The calls themselves run on sender threads that never touch the ORM, so a crew holds one
-database connection whether 3 or 60 calls are in flight.
+Only the HTTP work fans out: the calls run on sender threads that never touch the ORM, however
+many are in flight; a cutter thread cuts, the task's own thread claims, and one to
+AUDIENCE_MAX_RECORDERS threads record what the calls did (see Crew).
 """
 
 from __future__ import annotations
@@ -19,8 +18,8 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from core import tencent
@@ -214,8 +213,8 @@ def _release(orders: list[Order]) -> None:
 
 
 class Crew:
-    """One process's work on one job: a database thread and as many sender threads as the work
-    needs.
+    """One process's work on one job: a thread that cuts and claims, a few that record, and as
+    many sender threads as the calls need.
 
     Little's law: to make `rate` calls a second when a call keeps its sender busy for `busy`
     seconds (the round trip to Tencent, not the time the limiter holds it back), `rate × busy`
@@ -225,13 +224,20 @@ class Crew:
     aims at the whole rate, so one worker alone reaches the ceiling; with several, the shared
     limiter is the gate and the surplus senders wait there.
 
-    The database thread (the caller of `run`) claims batches a few at a time onto the orders
-    queue, keeping `size` senders busy plus a short prefetch, and records the outcomes the
-    senders put back, many in one transaction. Senders only make HTTP calls. Threads rather than
-    asynchronous HTTP: the one TimClient (requests, its pooled session, the UserSig cache) and
-    the limiter (a blocking acquire with a process-local queue) are shared by every path; an
-    event loop would need a second client and an async limiter for the same calls, and a
-    blocked sender costs a thread's stack, not a database connection.
+    Only the HTTP work fans out. A cutter thread cuts the segment; the thread that calls `run`
+    (the task's own) claims batches a few at a time onto the orders queue, keeping `size` senders busy plus a
+    short prefetch. Senders only make HTTP calls and put the outcomes back; the claiming thread
+    passes them, grouped, to recorders, which write each group in one transaction. Recorders
+    follow the database work, not the calls: one to start, another while groups wait for one,
+    up to AUDIENCE_MAX_RECORDERS (recording 100 batches a second is about 20,000 index entries
+    of mirror rows, more than one connection keeps up with on a busy database host). So a crew
+    holds 2 + AUDIENCE_MAX_RECORDERS database connections at most (the cutter's only while the
+    segment is being cut), at any in-flight count.
+
+    Threads rather than asynchronous HTTP: the one TimClient (requests, its pooled session, the
+    UserSig cache) and the limiter (a blocking acquire with a process-local queue) are shared by
+    every path; an event loop would need a second client and an async limiter for the same
+    calls, and a sender waiting on Tencent costs a thread's stack, not a database connection.
     """
 
     def __init__(self, job_id: int, stop_at: float):
@@ -242,8 +248,11 @@ class Crew:
         self.size = 0  # calls allowed in flight now
         self.peak = 0
         self.senders: list[threading.Thread] = []
+        self.recorders: list[threading.Thread] = []
         self.orders: queue.SimpleQueue[Order | None] = queue.SimpleQueue()
         self.outcomes: queue.SimpleQueue[Outcome] = queue.SimpleQueue()
+        self.groups: queue.SimpleQueue[list[Outcome] | None] = queue.SimpleQueue()
+        self.recorded: queue.SimpleQueue[tuple[int, int, int]] = queue.SimpleQueue()
         self.out = 0  # batches claimed here and not yet recorded or released
         self.cursor = -1
         self.calling = self.most_calling = 0  # calls between permit request and answer, now
@@ -263,8 +272,8 @@ class Crew:
 
     def flush(self) -> None:
         counts, self.unflushed = self.unflushed, dict.fromkeys(self.unflushed, 0)
-        if counts["calls"]:
-            Job.objects.filter(pk=self.job_id).update(
+        if counts["calls"]:  # once the job is finished, its counts are exact from the record
+            Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(
                 heartbeat_at=timezone.now(), **{k: F(k) + v for k, v in counts.items()})
 
     def steer(self) -> None:
@@ -291,6 +300,8 @@ class Crew:
             self._resize()
         elif self.wanted() < self.size:
             self._resize()
+        if self.groups.qsize() > 1 and len(self.recorders) < settings.AUDIENCE_MAX_RECORDERS:
+            self._add_recorder()  # answers wait to be recorded: the database work needs help
 
     def _resize(self) -> None:
         self.size = self.wanted()
@@ -312,6 +323,26 @@ class Crew:
                 self.calling -= 1
             self.outcomes.put(outcome)
 
+    def _add_recorder(self) -> None:
+        recorder = threading.Thread(target=self._recorder, daemon=True,
+                                    name=f"job{self.job_id}-recorder{len(self.recorders)}")
+        self.recorders.append(recorder)
+        recorder.start()
+
+    def _recorder(self) -> None:
+        """Records groups of outcomes until told to stop, on a connection of its own."""
+        try:
+            while (group := self.groups.get()) is not None:
+                done = failed = 0
+                try:
+                    done, failed = record(self.job, group)
+                except Exception:  # e.g. a dropped connection: the leases run out, and the
+                    log.exception("audience job %s: answers not recorded", self.job_id)
+                    connection.close()  # batches are claimed again, here or elsewhere
+                self.recorded.put((len(group), done, failed))
+        finally:
+            connection.close()
+
     def _hand_out(self) -> bool:
         """Claim batches to keep `size` calls in flight and a short prefetch; True if any."""
         wanted = self.size + math.ceil(self.rate * PREFETCH_SECONDS) - self.out
@@ -324,7 +355,8 @@ class Crew:
         self.out += len(orders)
         return bool(orders)
 
-    def _collect(self, wait: float = 0.0) -> list[Outcome]:
+    def _pass_on(self, wait: float = 0.0) -> None:
+        """Hand the answers that came back to the recorders, as one group."""
         found = []
         try:
             found.append(self.outcomes.get(timeout=wait) if wait > 0 else
@@ -332,33 +364,43 @@ class Crew:
             while True:
                 found.append(self.outcomes.get_nowait())
         except queue.Empty:
-            return found
+            pass
+        if found:
+            self.groups.put(found)
+            self.calls += len(found)  # the rate `steer` sees: calls made, recorded or not yet
+            for outcome in found:
+                self.busy = outcome.busy if self.busy is None else \
+                    0.8 * self.busy + 0.2 * outcome.busy
+        self._take_recorded()
 
-    def _record(self, outcomes: list[Outcome]) -> None:
-        if not outcomes:
-            return
-        done, failed = record(self.job, outcomes)
-        self.out -= len(outcomes)
-        self.calls += len(outcomes)
-        for outcome in outcomes:
-            self.busy = outcome.busy if self.busy is None else \
-                0.8 * self.busy + 0.2 * outcome.busy
-        for key, value in (("done", done), ("failed", failed), ("calls", len(outcomes))):
-            self.unflushed[key] += value
+    def _take_recorded(self) -> None:
+        try:
+            while True:
+                calls, done, failed = self.recorded.get_nowait()
+                self.out -= calls
+                for key, value in (("done", done), ("failed", failed), ("calls", calls)):
+                    self.unflushed[key] += value
+        except queue.Empty:
+            pass
 
     def run(self) -> None:
-        """Cut the segment, hand out batches and record their answers until the job is finished
-        here, cancelled, or out of time."""
+        """Hand out batches and pass their answers on until the job is finished here,
+        cancelled, or out of time, while a cutter thread cuts the segment."""
         self.job = Job.objects.get(pk=self.job_id)
         self.client = sender_client()
         self._resize()
-        prepared, next_check, next_claim = False, 0.0, 0.0
+        self._add_recorder()
+        self.prepared, self.stopping = threading.Event(), threading.Event()
+        self.cutter = threading.Thread(target=self._cutter, daemon=True,
+                                       name=f"job{self.job_id}-cutter")
+        self.cutter.start()
+        next_check = next_claim = 0.0
         try:
             while (now := time.monotonic()) < self.stop_at:
-                if not prepared:
+                prepared = self.prepared.is_set()
+                if not prepared and not self.cutter.is_alive():  # the cutter failed: cut here
                     prepared = job_cut_some(self.job_id)
-                    next_claim = 0.0  # new batches to hand out
-                self._record(self._collect())
+                self._pass_on()
                 if now >= next_check:
                     self.flush()
                     if not job_is_running(self.job_id):  # cancelled: stop within a tick
@@ -369,13 +411,29 @@ class Crew:
                     # Nothing to take now: not cut yet, in flight elsewhere, or backing off.
                     if prepared and self.out == 0 and _all_batches_finished(self.job_id):
                         break
-                    next_claim = now + IDLE_POLL_SECONDS
-                if prepared:  # let answers gather: one transaction records several
-                    self._record(self._collect(LOOP_SECONDS - (time.monotonic() - now)))
+                    next_claim = now + (IDLE_POLL_SECONDS if prepared else LOOP_SECONDS)
+                # Let answers gather: one transaction records several.
+                self._pass_on(LOOP_SECONDS - (time.monotonic() - now))
         finally:
+            self.stopping.set()
             self._wind_down()
-            log.info("audience job %s: at most %d calls in flight here, %.0f ms busy each",
-                     self.job_id, self.most_calling, (self.busy or 0) * 1000)
+            self.cutter.join()
+            log.info("audience job %s: at most %d calls in flight here, %.0f ms busy each, "
+                     "%d recorders", self.job_id, self.most_calling, (self.busy or 0) * 1000,
+                     len(self.recorders))
+
+    def _cutter(self) -> None:
+        """Cuts the segment a slice at a time on a connection of its own, so that claiming and
+        recording never wait for a slice (with two crews, for the other crew's slice too)."""
+        try:
+            while not self.stopping.is_set():
+                if job_cut_some(self.job_id):
+                    self.prepared.set()
+                    return
+        except Exception:
+            log.exception("audience job %s: cutting failed", self.job_id)
+        finally:
+            connection.close()
 
     def _wind_down(self) -> None:
         """Unsent batches go back; calls already made are waited for and recorded."""
@@ -385,11 +443,15 @@ class Crew:
         try:
             _release(unsent)
             self.out -= len(unsent)
-            while self.out > 0 and any(s.is_alive() for s in self.senders):
-                self._record(self._collect(wait=1.0))
         finally:
-            for sender in self.senders:
-                sender.join()
+            while any(sender.is_alive() for sender in self.senders):
+                self._pass_on(wait=0.1)
+            self._pass_on()
+            for _ in self.recorders:
+                self.groups.put(None)
+            for recorder in self.recorders:
+                recorder.join()
+            self._take_recorded()
             self.flush()
 
     def _take_unsent(self) -> list[Order]:
@@ -429,12 +491,15 @@ def job_is_running(job_id: int) -> bool:
 def job_finish_if_complete(job_id: int) -> None:
     if not _all_batches_finished(job_id):
         return
-    # Exact counts from the record: a worker that died may not have added its last ones.
+    # Exact counts from the record: a worker that died may not have added its last ones, and
+    # a crew still winding down adds none after this (see Crew.flush). Every try was one call.
     job = Job.objects.get(pk=job_id)
     failed = JobFailure.objects.filter(job_id=job_id).count()
+    calls = JobBatch.objects.filter(job_id=job_id).aggregate(calls=Sum("tries"))["calls"] or 0
     status = Job.Status.FAILED if job.total and failed == job.total else Job.Status.DONE
     Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
-        status=status, finished_at=timezone.now(), failed=failed, done=job.total - failed)
+        status=status, finished_at=timezone.now(), failed=failed, done=job.total - failed,
+        calls=calls)
 
 
 def stalled_jobs(*, silent_for: float = 30.0) -> list[int]:

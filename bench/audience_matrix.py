@@ -102,11 +102,13 @@ def cell(deployment: str, latency_ms: int, accounts: int = 300_000, faults: bool
     stack.beat("beat")
     try:
         time.sleep(8)  # workers up and the first dispatcher tick taken, as on a running site
+        load_before = os.getloadavg()[0]
         created = time.time()
         job = services.job_create(user=user, action="add_tags", segment=segment, tags=["bench"])
         wait_for(lambda: Job.objects.get(pk=job.pk).status in ("done", "failed"),
                  timeout=max(600, accounts / 500), interval=1, message="the job")
         peaks = [max(process_tree_peaks(p.pid)) for p in processes]
+        load_after = os.getloadavg()[0]
     finally:
         stack.stop()
     calls = [c for c in emulator.calls(since=created) if c["command"] == "im_add_tag"]
@@ -126,6 +128,8 @@ def cell(deployment: str, latency_ms: int, accounts: int = 300_000, faults: bool
         "job_seconds": round(job.finished_at.timestamp() - created, 1),
         "worker_peak_rss_mb": round(max(peaks), 1),
         "segment_import_s": round(import_seconds, 1),
+        # Other work on this host (1-minute load average) as the job started and ended.
+        "load": [round(load_before, 1), round(load_after, 1)],
     }
 
 
@@ -149,7 +153,7 @@ def table(results: list[dict]) -> str:
             cells.append("—" if r is None else "error" if "error" in r else
                          f"**{r['share_of_ceiling']:.1%}**, {r['busiest_second']}/s max, "
                          f"{r['calls_per_batch']} calls/batch, {r['worker_peak_rss_mb']:.0f} MB, "
-                         f"1st call {r['first_call_after_s']} s")
+                         f"1st call {r['first_call_after_s']} s, load {r['load'][0]}–{r['load'][1]}")
         label = f"{latency} ms" + (" + 5 % 91000, 1 % stalls" if faults else "")
         rows.append(f"| {label} | " + " | ".join(cells) + " |")
     return "\n".join(rows)

@@ -22,6 +22,7 @@ import json
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import redis
@@ -30,6 +31,17 @@ from django.conf import settings
 log = logging.getLogger(__name__)
 BURST = 4  # permits that may go out back to back after a pause
 _waited = threading.local()
+
+
+@dataclass(frozen=True)
+class Permit:
+    granted_at: float  # on the gate's clock: Redis's, or this host's for the file limiter
+    asked_at: float  # time.monotonic() here, just before the request that was granted
+
+    def age(self) -> float:
+        """Seconds since the granted request went out: no less than the time since the grant,
+        whatever the clocks of this host and the gate say."""
+        return time.monotonic() - self.asked_at
 
 
 def waited_seconds() -> float:
@@ -43,7 +55,7 @@ class _LocalQueue:
     def __init__(self):
         self._lock = threading.Lock()
 
-    def run(self, acquire) -> float:
+    def run(self, acquire) -> Permit:
         started = time.monotonic()
         try:
             with self._lock:
@@ -81,12 +93,13 @@ class RedisLimiter:
         self._recovering = False
         self._queue = _LocalQueue()
 
-    def acquire(self) -> float:
-        """Wait for a permit; returns when it was granted, in seconds on Redis's clock."""
+    def acquire(self) -> Permit:
+        """Wait for a permit, granted on Redis's clock."""
         return self._queue.run(self._acquire)
 
-    def _acquire(self) -> float:
+    def _acquire(self) -> Permit:
         while True:
+            asked = time.monotonic()
             try:
                 wait_us = self._script(keys=[self.key],
                                        args=[self.limit, int(self.window * 1e6), BURST])
@@ -102,7 +115,7 @@ class RedisLimiter:
                 time.sleep(self.window)
                 continue
             if wait_us <= 0:  # granted: the script answers minus the moment it granted
-                return -wait_us / 1e6
+                return Permit(granted_at=-wait_us / 1e6, asked_at=asked)
             time.sleep(wait_us / 1e6)
 
 
@@ -112,12 +125,13 @@ class FileLimiter:
         path.touch(exist_ok=True)
         self._queue = _LocalQueue()
 
-    def acquire(self) -> float:
-        """Wait for a permit; returns when it was granted, in seconds on this host's clock."""
+    def acquire(self) -> Permit:
+        """Wait for a permit, granted on this host's clock."""
         return self._queue.run(self._acquire)
 
-    def _acquire(self) -> float:
+    def _acquire(self) -> Permit:
         while True:
+            asked = time.monotonic()
             with open(self.path, "r+") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 now = time.time()
@@ -133,7 +147,7 @@ class FileLimiter:
                     handle.seek(0)
                     handle.truncate()
                     handle.write(json.dumps({"log": calls, "tat": max(tat, now) + spacing}))
-                    return now
+                    return Permit(granted_at=now, asked_at=asked)
                 else:
                     wait = calls[0] + self.window - now
             time.sleep(max(wait, 0.0005))

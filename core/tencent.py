@@ -26,7 +26,8 @@ def client() -> TimClient:
     call but im_push waits for the shared limiter; the push gate (campaigns/dispatch.py) paces
     pushes. Callers that own their retries take `client().with_retries(0)`."""
     return _client(pool_size=settings.AUDIENCE_MAX_IN_FLIGHT + 4,
-                   throttle=limiter_from_settings().acquire)
+                   throttle=limiter_from_settings().acquire,
+                   max_permit_age=settings.TIM_PERMIT_MAX_AGE_SECONDS)
 
 
 @cache

@@ -6,11 +6,12 @@ know (attribute names it holds, spacing, quota, accounts, QPS) is checked here (
 
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
 import threading
 import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 
 from .. import payload
@@ -115,7 +116,7 @@ class EmulatorState:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
-        self._accepted_calls: dict[str, deque] = defaultdict(deque)
+        self._accepted_calls: dict[str, list[float]] = defaultdict(list)
         self.callbacks = devices.CallbackSender(self)
 
     # --- bookkeeping -----------------------------------------------------------------
@@ -135,16 +136,19 @@ class EmulatorState:
                              (command, received_at, accounts, code, random_value))
 
     def check_rate(self, command: str, now: float) -> None:
-        """60007 past an API's calls a second in any one-second window (§1.4, §3.2, §3.5)."""
+        """60007 past an API's calls a second in any one-second window (§1.4, §3.2, §3.5).
+
+        `now` is the call's arrival; handlers may check in another order than calls arrived,
+        so the accepted arrivals are kept sorted and those in (now − 1 s, now] counted."""
         limit = PER_COMMAND_QPS.get(command) or (
             self.config.batch_qps if command == "batch" else self.config.qps_limit)
         with self._lock:
             window = self._accepted_calls[command]
-            while window and window[0] <= now - 1.0:
-                window.popleft()
-            if len(window) >= limit:
+            while window and window[0] <= window[-1] - 2.0:  # out of every window now checked
+                window.pop(0)
+            if bisect.bisect_right(window, now) - bisect.bisect_right(window, now - 1.0) >= limit:
                 raise Refusal(60007, "REST API call frequency over the limit")
-            window.append(now)
+            bisect.insort(window, now)
 
     def reset(self) -> None:
         with self._lock:

@@ -4,12 +4,14 @@ more than the limit in any one-second window, and the limit is actually reached.
 import multiprocessing
 import os
 import threading
+import time
 import uuid
 
 import pytest
 
 from core.limiter import FileLimiter, RedisLimiter, waited_seconds
-from tests.emulator_process import busiest_second
+from pushclient import TimClient
+from tests.emulator_process import SDKAPPID, SECRET_KEY, busiest_second
 from tests.stack import require_service
 
 LIMIT, PROCESSES, THREADS, PERMITS_EACH = 40, 3, 8, 5  # 120 permits: about 3 s at 40 a second
@@ -27,7 +29,7 @@ def take_permits(kind: str, where: str, out) -> None:
 
     def thread():
         for _ in range(PERMITS_EACH):
-            granted = limiter.acquire()  # the gate's own time: what the limiter promises about
+            granted = limiter.acquire().granted_at  # the gate's clock: what the limiter promises
             with lock:
                 times.append(granted)
 
@@ -65,3 +67,24 @@ def test_a_thread_learns_how_long_it_waited_for_permits(tmp_path):
     for _ in range(3):  # the third waits for the window to pass
         limiter.acquire()
     assert 0.2 <= waited_seconds() - before < 1.0
+
+
+def test_a_permit_held_too_long_before_sending_is_let_go_and_another_taken(tmp_path, emulator):
+    # The limiter counted the call at its grant; sent much later, it could reach Tencent in
+    # the same second as calls granted a whole window after it.
+    limiter = FileLimiter(tmp_path / "calls.json", limit=100, window=1.06)
+    taken = []
+
+    def busy_host_throttle():
+        permit = limiter.acquire()
+        taken.append(permit)
+        if len(taken) == 1:
+            time.sleep(0.1)  # this host kept the thread from sending for 100 ms
+        return permit
+
+    client = TimClient(sdkappid=SDKAPPID, secret_key=SECRET_KEY, base_url=emulator.url,
+                       throttle=busy_host_throttle, max_permit_age=0.03)
+    client.call("all_member_push", "im_get_attr_name", {}, retries=0)
+    assert len(taken) >= 2, "the stale permit was not used"
+    assert len(emulator.calls()) == 1
+    assert taken[0].age() > 0.03

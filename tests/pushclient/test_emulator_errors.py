@@ -1,5 +1,6 @@
 """Every documented error code, table-driven from the spec, produced over HTTP by the emulator."""
 
+import socket
 import time
 
 import pytest
@@ -166,3 +167,21 @@ def test_the_emulators_91000_fault_is_retryable(tim_client, emulator):
     with pytest.raises(TencentError) as failed:
         tim_client.call("all_member_push", "im_get_attr_name", {}, retries=0)
     assert (failed.value.code, failed.value.retryable) == (91000, True)
+
+
+def test_a_call_counts_when_its_first_bytes_arrive_not_when_a_thread_handles_it(emulator):
+    # Half a request, a pause, then the rest: the emulator's threads see the request only once
+    # it is whole, but it reached the API when its first bytes did. Counting on handling
+    # stamps put calls that arrived in different seconds into one (101 "in a second").
+    query = (f"sdkappid={SDKAPPID}&identifier=administrator&random=9&contenttype=json&usersig="
+             + usersig.generate(sdkappid=SDKAPPID, key=SECRET_KEY, identifier="administrator"))
+    host, port = emulator.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(f"POST /v4/all_member_push/im_get_attr_name?{query} HTTP/1.1\r\n".encode())
+        first_bytes_sent = time.time()
+        time.sleep(0.3)
+        sock.sendall(f"Host: {host}\r\nContent-Length: 2\r\n\r\n{{}}".encode())
+        handled_after = time.time()
+        assert b"200 OK" in sock.recv(65536)
+    (call,) = emulator.calls()
+    assert call["received_at"] <= first_bytes_sent < handled_after
