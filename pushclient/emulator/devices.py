@@ -143,6 +143,9 @@ class CallbackSender:
         self._queue: queue.Queue = queue.Queue()
         self._session = requests.Session()
         self.posted = Counter()  # requests by outcome, for /emulator/state
+        # Bumped by each reset: a push's callbacks still going out from before it stop, and
+        # are not counted in the figures of the test that follows.
+        self._generation = 0
         threading.Thread(target=self._run, daemon=True, name="callbacks").start()
 
     def enqueue(self, task: dict, accounts: list[str]) -> None:
@@ -151,10 +154,14 @@ class CallbackSender:
         config = self.state.config
         if config.callback_url and accounts:
             self._queue.put(({**task, "url": config.callback_url,
-                              "token": config.callback_token}, accounts))
+                              "token": config.callback_token,
+                              "generation": self._generation}, accounts))
 
     def clear(self) -> None:
-        """Drop callbacks not yet started (the emulator's reset)."""
+        """Drop callbacks not yet started, stop the one going out, start the figures afresh
+        (the emulator's reset)."""
+        self._generation += 1
+        self.posted = Counter()
         while True:
             try:
                 self._queue.get_nowait()
@@ -184,6 +191,8 @@ class CallbackSender:
             now = int(time.time())
             events = [e for e in (events_of(task, f, stage, now) for f in fates) if e]
             for start in range(0, len(events), size):
+                if task["generation"] != self._generation:
+                    return
                 self._post(task, events[start:start + size])
             if config.callback_stage_delay_seconds and stage != callbacks.CLICKED:
                 time.sleep(config.callback_stage_delay_seconds)
@@ -204,6 +213,8 @@ class CallbackSender:
                 ok = answer.status_code == 200 and answer.json().get("ErrorCode") == 0
             except (requests.RequestException, ValueError, AttributeError):
                 ok = False
+            if task["generation"] != self._generation:
+                return ok
             self.posted["ok" if ok else "failed"] += 1
             if ok:
                 return True
