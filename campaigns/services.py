@@ -103,11 +103,11 @@ def _check_send_at(send_at, *, now: dt.datetime) -> dt.datetime:
     send_at = aware_or_error(send_at, field="send_at")
     if send_at < now - dt.timedelta(seconds=settings.PUSH_SCHEDULE_SKEW_SECONDS):
         raise InvalidInput({"send_at": [_(
-            "send_at is in the past (%(when)s); choose a later time, or use Send now")
+            "this time is in the past (%(when)s); choose a later time, or use Send now")
             % {"when": send_at.isoformat(timespec="minutes")}]})
     if send_at > now + dt.timedelta(days=settings.PUSH_SCHEDULE_MAX_DAYS):
         raise InvalidInput({"send_at": [_(
-            "send_at is more than %(days)d days ahead; campaigns can be planned up to then")
+            "this time is more than %(days)d days ahead; campaigns can be planned up to then")
             % {"days": settings.PUSH_SCHEDULE_MAX_DAYS}]})
     return send_at
 
