@@ -129,9 +129,14 @@ def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
         raise InvalidInput({"send_at": [_(
             "%(day)s is full: %(limit)d pushes are used or booked and none remain; choose "
             "another day") % {"day": day.isoformat(), "limit": quota_limit()}]})
+    moving = campaign.status == Status.SCHEDULED
     if not campaign_transition(campaign, to=Status.SCHEDULED, actor=user, from_=from_,
                                reason=reason, params=params, due_at=at, **changes):
         raise _refused(campaign, _("scheduled"))
+    if moving:  # "Scheduled → Scheduled" alone does not say what changed
+        local = at.astimezone(ZoneInfo(campaign.timezone))
+        audit_record(actor=user, verb="campaign.rescheduled", subject=campaign,
+                     when=f"{local:%Y-%m-%d %H:%M} {campaign.timezone}")
     campaign.refresh_from_db()  # times read back as the database holds them, like a GET
 
 

@@ -19,6 +19,7 @@ from .models import AuditEvent
 VERBS = {
     "campaign.created": _("created the campaign"),
     "campaign.edited": _("edited the campaign"),
+    "campaign.rescheduled": _("moved the send time to {when}"),
     "campaign.status": _("status {from_status} → {to_status}"),
     "job.created": _("started a job: {action} on {segment} ({accounts} accounts)"),
     "campaign.test_sent": _("sent a test to {accounts} accounts; Tencent accepted {reached}"),

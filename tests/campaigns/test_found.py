@@ -14,6 +14,7 @@ from django.utils import timezone
 from campaigns import dispatch, services
 from campaigns.models import Campaign
 from campaigns.quota import quota_booked, quota_day_of
+from core.audit import audit_words
 from core.models import AuditEvent
 from tests.audience.test_api import api_client
 from tests.campaigns.test_pages import editor_post
@@ -437,3 +438,17 @@ def test_tokens_made_anywhere_are_in_the_audit_log_under_their_filter(client, ma
     client.force_login(admin)
     page = client.get("/audit/", {"kind": "token"}).content.decode()
     assert page.count("created an API token") == 2 and "nightly" in page
+
+
+def test_a_reschedule_says_the_new_time_in_the_trail(marketer):
+    """Found by a fresh-eyes try: a reschedule read "status Scheduled → Scheduled" in the
+    audit log and the timeline, with neither time."""
+    first = timezone.now() + dt.timedelta(days=2)
+    campaign = services.campaign_create(user=marketer, name="Sale", push={"MsgBody": TEXT},
+                                        send_at=first, tz="Europe/Berlin")
+    later = (first + dt.timedelta(days=1)).replace(second=0, microsecond=0)
+    services.campaign_schedule(campaign=campaign, user=marketer, send_at=later)
+    words = [audit_words(e) for e in AuditEvent.objects.filter(
+        subject_type="campaign", subject_id=campaign.pk).order_by("at", "id")]
+    local = later.astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"moved the send time to {local:%Y-%m-%d %H:%M} Europe/Berlin" in words
