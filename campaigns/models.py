@@ -243,18 +243,26 @@ class TestSend(models.Model):
                    models.Index(fields=["quota_day", "outcome"])]
 
 
-class MessageTemplate(models.Model):
-    """A campaign's message and push settings kept under a name, to start new campaigns from.
-    The audience (Condition) stays with each campaign: a template is what is said, not to whom."""
+class Authored(models.Model):
+    """Who made a template or series and who changed it last (the lists show both)."""
 
-    name = models.CharField(max_length=200, unique=True)
-    push = models.JSONField(default=dict)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class MessageTemplate(Authored):
+    """A campaign's message and push settings kept under a name, to start new campaigns from.
+    The audience (Condition) stays with each campaign: a template is what is said, not to whom."""
+
+    name = models.CharField(max_length=200, unique=True)
+    push = models.JSONField(default=dict)
 
     class Meta:
         verbose_name = _("message template")
@@ -265,7 +273,7 @@ class MessageTemplate(models.Model):
         return self.name
 
 
-class Series(models.Model):
+class Series(Authored):
     """A campaign repeated on an RFC 5545 rule in its author's time zone. Occurrences are booked
     as campaigns a horizon ahead (campaigns/recurring.py), so the calendar and quota see them."""
 
@@ -284,12 +292,6 @@ class Series(models.Model):
     full_day = models.CharField(max_length=10, choices=FullDay.choices, default=FullDay.SKIP)
     active = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("recurring series")
