@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from core import roles, tencent
 from core.audit import audit_record
+from core.payload_words import problems_of
 from pushclient import PayloadError, TencentError, explain
 from pushclient.payload import MAX_ATTR_BYTES, MAX_ATTR_NAMES, utf8_len
 
@@ -203,8 +204,8 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
                                                               "values": text.strip()})
                 return HttpResponseRedirect(
                     f"{request.path}?{urlencode({'account': account, 'op': op})}")
-            except PayloadError as exc:
-                messages.error(request, str(exc))
+            except PayloadError as exc:  # in words, on the field the person filled in
+                messages.error(request, " ".join(p.message for p in problems_of(exc.violations)))
             except TencentError as exc:
                 messages.error(request, explain(exc.code, exc.info))
         found = None

@@ -163,6 +163,10 @@ def field_words(path: str, push=None) -> str:
             words = CONTENT_FIELD_WORDS.get(content_field, content_field)
             return _("%(element)s: %(field)s") % {"element": name, "field": words}
         return name
+    if re.match(r"^UserTags\[\d+\]\.Tags$", path) or path == "tags":
+        return _("Tags")
+    if re.match(r"^UserAttrs\[\d+\]\.Attrs$", path) or path == "attrs":
+        return _("Attributes")
     attr_slot = re.match(r"^AttrNames\['(.*)'\]$", path)
     if attr_slot:
         return _("Attribute slot %(slot)s") % {"slot": attr_slot.group(1)}

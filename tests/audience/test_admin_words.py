@@ -59,6 +59,19 @@ def test_the_account_lookup_has_labels_and_keeps_the_operation_after_an_error(ad
     assert "Done." not in html
 
 
+def test_account_lookup_errors_name_the_field_in_the_readers_words(admin_client, tim_client):
+    """Found by a fresh-eyes try: the lookup said `UserTags[0].Tags tag 'xxx…' is 100 bytes`,
+    in English on the Chinese page too."""
+    tim_client.members.add_tags({"mary": ["vip"]})
+    admin_client.post("/preferences/", {"language": "zh-hans", "next": "/"})
+    page = admin_client.post("/admin/audience/attributename/lookup/",
+                             {"account": "mary", "op": "add_tags", "values": "x" * 100},
+                             follow=True)
+    html = page.content.decode()
+    assert '<li class="error">' in html
+    assert "UserTags" not in html and "标签" in html
+
+
 def test_a_csv_with_a_header_and_no_column_is_refused_not_stored(admin_client):
     """Found: `user_id,email,country` was stored as an account, without a word."""
     page = admin_client.post("/admin/audience/segment/add/", {
