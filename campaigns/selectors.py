@@ -193,8 +193,11 @@ def campaign_timeline(campaign: Campaign) -> list[dict]:
 def push_text(push: dict) -> str:
     """What a phone shows as the notification's text, as the editor's preview does."""
     info = push.get("OfflinePushInfo") or {}
-    if info.get("Desc"):
-        return info["Desc"]
+    return info.get("Desc") or message_text(push)
+
+
+def message_text(push: dict) -> str:
+    """What the app shows in the chat: the message's elements, the non-text ones in words."""
     words = {"TIMLocationElem": _("[Location]"), "TIMFaceElem": _("[Sticker]"),
              "TIMSoundElem": _("[Voice message]"), "TIMImageElem": _("[Image]"),
              "TIMFileElem": _("[File]"), "TIMVideoFileElem": _("[Video]")}
@@ -274,7 +277,7 @@ def campaign_summary(campaign: Campaign) -> dict:
     condition = push.get("Condition")
     moment = campaign.due_at or campaign.send_at
     return {
-        "text": push_text(push),
+        "text": message_text(push),
         "elements": [str(ELEMENT_WORDS.get(e.get("MsgType"), e.get("MsgType")))
                      for e in push.get("MsgBody") or []],
         "audience": audience_words(condition),

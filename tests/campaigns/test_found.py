@@ -452,3 +452,14 @@ def test_a_reschedule_says_the_new_time_in_the_trail(marketer):
         subject_type="campaign", subject_id=campaign.pk).order_by("at", "id")]
     local = later.astimezone(ZoneInfo("Europe/Berlin"))
     assert f"moved the send time to {local:%Y-%m-%d %H:%M} Europe/Berlin" in words
+
+
+def test_the_summary_shows_the_message_not_the_notifications_text(client, marketer):
+    """Found by a fresh-eyes try: the summary's "Message" showed the offline push's text."""
+    campaign = services.campaign_create(user=marketer, name="Sale", push={
+        "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "In the app: 50% off"}}],
+        "OfflinePushInfo": {"Title": "Sale", "Desc": "On the lock screen"}})
+    client.force_login(marketer)
+    html = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    message = html.split('data-testid="summary-message">', 1)[1].split("</dd>", 1)[0]
+    assert "In the app: 50% off" in message and "On the lock screen" not in message
