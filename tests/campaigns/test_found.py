@@ -463,3 +463,13 @@ def test_the_summary_shows_the_message_not_the_notifications_text(client, market
     html = client.get(f"/campaigns/{campaign.pk}/").content.decode()
     message = html.split('data-testid="summary-message">', 1)[1].split("</dd>", 1)[0]
     assert "In the app: 50% off" in message and "On the lock screen" not in message
+
+
+def test_times_on_the_tokens_page_carry_their_zone(client, marketer):
+    """Found by a fresh-eyes try: some times (tokens, test sends, the report, recall) had no
+    zone label, though every other time on the dashboard has one."""
+    from core.tokens import token_create
+    token_create(user=marketer, name="ci")
+    client.force_login(marketer)
+    html = client.get("/tokens/").content.decode()
+    assert "Asia/Shanghai, UTC+08:00" in html
