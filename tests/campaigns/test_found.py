@@ -16,6 +16,7 @@ from campaigns.models import Campaign
 from campaigns.quota import quota_booked, quota_day_of
 from core.audit import audit_words
 from core.models import AuditEvent
+from core.tokens import token_create
 from tests.audience.test_api import api_client
 from tests.campaigns.test_pages import editor_post
 from tests.conftest import TEXT, make_user
@@ -468,7 +469,6 @@ def test_the_summary_shows_the_message_not_the_notifications_text(client, market
 def test_times_on_the_tokens_page_carry_their_zone(client, marketer):
     """Found by a fresh-eyes try: some times (tokens, test sends, the report, recall) had no
     zone label, though every other time on the dashboard has one."""
-    from core.tokens import token_create
     token_create(user=marketer, name="ci")
     client.force_login(marketer)
     html = client.get("/tokens/").content.decode()
