@@ -110,12 +110,32 @@ def test_removing_tags_and_attributes_updates_the_mirror(admin_user, tim):
     assert not AccountTag.objects.exists()
 
 
+def test_the_mirror_changes_only_the_rows_a_job_names():
+    from audience.mirror import mirror_apply
+    from audience.models import AccountAttr
+    people = ["mary", "joe", "zoe"]
+    mirror_apply(action="add_tags", accounts=people, tags=["a", "b"], attrs={})
+    mirror_apply(action="add_tags", accounts=people, tags=["a"], attrs={})  # already there
+    mirror_apply(action="set_attrs", accounts=people, tags=[], attrs={"city": "sz", "plan": "x"})
+    mirror_apply(action="set_attrs", accounts=["mary"], tags=[], attrs={"city": "bj"})
+    mirror_apply(action="remove_tags", accounts=["mary", "joe"], tags=["a"], attrs={})
+    mirror_apply(action="remove_all_tags", accounts=["joe"], tags=[], attrs={})
+    mirror_apply(action="remove_attrs", accounts=["zoe"], tags=[], attrs={"plan": None})
+    assert sorted(AccountTag.objects.values_list("account", "tag")) == [
+        ("mary", "b"), ("zoe", "a"), ("zoe", "b")]
+    assert sorted(AccountAttr.objects.values_list("account", "name", "value")) == [
+        ("joe", "city", "sz"), ("joe", "plan", "x"), ("mary", "city", "bj"),
+        ("mary", "plan", "x"), ("zoe", "city", "sz")]
+
+
 def test_a_large_segment_is_cut_a_slice_at_a_time_so_calls_start_at_once(admin_user, tim):
     j = job(admin_user, [f"u{i:05d}" for i in range(12_000)])
     assert jobs.job_cut_some(j.pk) is False
-    assert JobBatch.objects.filter(job=j).count() == 50, "the first 5,000 accounts"
+    assert JobBatch.objects.filter(job=j).count() == 5, "a small first slice: 500 accounts"
     Job.objects.filter(pk=j.pk).update(status="running")
     assert jobs._claim(j.pk, 1)[0].seq == 0, "a batch can be sent before the rest is cut"
+    assert jobs.job_cut_some(j.pk) is False
+    assert JobBatch.objects.filter(job=j).count() == 55, "then 5,000 accounts a slice"
     assert (jobs.job_cut_some(j.pk), jobs.job_cut_some(j.pk)) == (False, True)
     batches = JobBatch.objects.filter(job=j).order_by("seq")
     assert list(batches.values_list("seq", flat=True)) == list(range(120))
