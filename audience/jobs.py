@@ -33,6 +33,7 @@ from .mirror import mirror_apply
 
 log = logging.getLogger(__name__)
 BATCHES_PER_CUT = 50  # 5,000 accounts a transaction: the first calls need not wait for the rest
+FIRST_CUT = 5  # the first slice is small, so the first call goes out at once
 IDLE_POLL_SECONDS = 0.2
 CREW_CHECK_SECONDS = 0.25
 # The database thread records answers and hands out batches at most this often: ~20
@@ -57,17 +58,54 @@ def job_cut_some(job_id: int) -> bool:
         job = Job.objects.select_for_update().get(pk=job_id)
         if job.prepared:
             return True
-        rows = list(SegmentAccount.objects.filter(segment_id=job.segment_id,
-                                                  pk__gt=job.prepared_through)
-                    .order_by("pk").values_list("pk", "account")[:BATCHES_PER_CUT * 100])
-        batches = [JobBatch(job_id=job_id, seq=job.batch_count + i, accounts=batch)
-                   for i, batch in enumerate(chunks(account for _, account in rows))]
-        JobBatch.objects.bulk_create(batches)
-        finished = len(rows) < BATCHES_PER_CUT * 100
+        cut = _cut_in_sql if connection.vendor == "postgresql" else _cut_in_python
+        limit = (BATCHES_PER_CUT if job.batch_count else FIRST_CUT) * 100
+        count, batches, last_pk = cut(job, limit)
+        finished = count < limit
         Job.objects.filter(pk=job_id).update(
-            prepared=finished, batch_count=job.batch_count + len(batches),
-            prepared_through=rows[-1][0] if rows else job.prepared_through)
+            prepared=finished, batch_count=job.batch_count + batches,
+            prepared_through=last_pk if count else job.prepared_through)
         return finished
+
+
+def _cut_in_python(job: Job, limit: int) -> tuple[int, int, int]:
+    """Cut up to `limit` accounts: (accounts cut, batches made, the last account row's pk)."""
+    rows = list(SegmentAccount.objects.filter(segment_id=job.segment_id,
+                                              pk__gt=job.prepared_through)
+                .order_by("pk").values_list("pk", "account")[:limit])
+    batches = [JobBatch(job_id=job.pk, seq=job.batch_count + i, accounts=batch)
+               for i, batch in enumerate(chunks(account for _, account in rows))]
+    JobBatch.objects.bulk_create(batches)
+    return len(rows), len(batches), rows[-1][0] if rows else 0
+
+
+# The same cut done by PostgreSQL: for a 300,000-account segment the Python one took 2 s of a
+# worker's CPU in the job's first seconds, while its calls needed that CPU.
+CUT_SQL = """
+WITH slice AS (
+    SELECT id, account, (row_number() OVER (ORDER BY id) - 1) / 100 AS n
+    FROM (SELECT id, account FROM {accounts} WHERE segment_id = %(segment)s AND id > %(after)s
+          ORDER BY id LIMIT %(limit)s) AS next_accounts
+), made AS (
+    INSERT INTO {batches} (job_id, seq, accounts, status, tries, error)
+    SELECT %(job)s, %(first_seq)s + n, jsonb_agg(account ORDER BY id), %(pending)s, 0, ''
+    FROM slice GROUP BY n
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM slice), (SELECT count(*) FROM made), (SELECT max(id) FROM slice)
+"""
+
+
+def _cut_in_sql(job: Job, limit: int) -> tuple[int, int, int]:
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(CUT_SQL.format(accounts=quote(SegmentAccount._meta.db_table),
+                                      batches=quote(JobBatch._meta.db_table)),
+                       {"segment": job.segment_id, "after": job.prepared_through,
+                        "limit": limit, "job": job.pk, "first_seq": job.batch_count,
+                        "pending": JobBatch.Status.PENDING})
+        count, batches, last_pk = cursor.fetchone()
+    return count, batches, last_pk or 0
 
 
 @dataclasses.dataclass(frozen=True)
