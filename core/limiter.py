@@ -22,7 +22,8 @@ import json
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
@@ -37,11 +38,20 @@ _waited = threading.local()
 class Permit:
     granted_at: float  # on the gate's clock: Redis's, or this host's for the file limiter
     asked_at: float  # time.monotonic() here, just before the request that was granted
+    # Gives the permit back, unused: the call it allowed was never made (see `give_back`).
+    _give_back: Callable[[], None] = field(default=lambda: None, repr=False, compare=False)
 
     def age(self) -> float:
         """Seconds since the granted request went out: no less than the time since the grant,
         whatever the clocks of this host and the gate say."""
         return time.monotonic() - self.asked_at
+
+    def give_back(self) -> None:
+        """Take this permit out of the window: no call was made with it. A permit that grew
+        too old before its call could leave is let go (pushclient TimClient._take_permit);
+        given back, it costs the window nothing, so letting go of late permits (a few in a
+        hundred on a host short of CPU) does not lower the rate."""
+        self._give_back()
 
 
 def waited_seconds() -> float:
@@ -78,7 +88,7 @@ if redis.call('ZCARD', key) < limit then
   redis.call('ZADD', key, now, now .. ':' .. seq)
   redis.call('PEXPIRE', key, math.ceil(window_us / 500))
   redis.call('SET', key .. ':tat', math.max(tat, now) + spacing, 'PX', math.ceil(window_us / 500))
-  return -now
+  return {now, now .. ':' .. seq}
 end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 return tonumber(oldest[2]) + window_us - now + 1
@@ -101,8 +111,8 @@ class RedisLimiter:
         while True:
             asked = time.monotonic()
             try:
-                wait_us = self._script(keys=[self.key],
-                                       args=[self.limit, int(self.window * 1e6), BURST])
+                answer = self._script(keys=[self.key],
+                                    args=[self.limit, int(self.window * 1e6), BURST])
             except redis.RedisError:
                 # Redis is away (a restart loses the log): wait, and then a whole window more,
                 # so the calls made before the outage are out of any window when we resume.
@@ -114,9 +124,17 @@ class RedisLimiter:
                 self._recovering = False
                 time.sleep(self.window)
                 continue
-            if wait_us <= 0:  # granted: the script answers minus the moment it granted
-                return Permit(granted_at=-wait_us / 1e6, asked_at=asked)
-            time.sleep(wait_us / 1e6)
+            if isinstance(answer, list):  # granted: the moment, and its entry in the log
+                granted_us, entry = answer
+                return Permit(granted_at=granted_us / 1e6, asked_at=asked,
+                              _give_back=lambda: self._give_back(entry))
+            time.sleep(answer / 1e6)  # microseconds until a permit may be free
+
+    def _give_back(self, entry: bytes) -> None:
+        try:
+            self._redis.zrem(self.key, entry)
+        except redis.RedisError:  # kept in the log: a slot lost, never a call too many
+            log.warning("rate limiter: Redis unavailable, a permit not given back")
 
 
 class FileLimiter:
@@ -147,10 +165,22 @@ class FileLimiter:
                     handle.seek(0)
                     handle.truncate()
                     handle.write(json.dumps({"log": calls, "tat": max(tat, now) + spacing}))
-                    return Permit(granted_at=now, asked_at=asked)
+                    return Permit(granted_at=now, asked_at=asked,
+                                  _give_back=lambda: self._give_back(now))
                 else:
                     wait = calls[0] + self.window - now
             time.sleep(max(wait, 0.0005))
+
+    def _give_back(self, granted_at: float) -> None:
+        with open(self.path, "r+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            text = handle.read()
+            state = json.loads(text) if text else {}
+            if granted_at in state.get("log", []):
+                state["log"].remove(granted_at)
+                handle.seek(0)
+                handle.truncate()
+                handle.write(json.dumps(state))
 
 
 def limiter_from_settings(*, name: str = "calls", limit: int | None = None):

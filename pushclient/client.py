@@ -213,7 +213,8 @@ class TimClient:
         second as calls granted a whole window after it: it is let go unused, which the
         limit allows, and another is taken. So every call leaves within `max_permit_age` of
         its grant, and the window's margin over one second covers that plus the spread of
-        transit times to Tencent."""
+        transit times to Tencent. A permit that can be given back (`give_back()`) is, so that
+        the window counts only calls made."""
         while True:
             permit = self.throttle()
             age = getattr(permit, "age", None)
@@ -222,6 +223,9 @@ class TimClient:
             held = age()
             if held <= self.max_permit_age:
                 return
+            give_back = getattr(permit, "give_back", None)
+            if give_back:  # no call was made with it: the window need not count it
+                give_back()
             log.info("%s: rate permit %.0f ms old before sending, taking another", name,
                      held * 1000)
 

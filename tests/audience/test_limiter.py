@@ -1,6 +1,7 @@
 """The shared limiter under several processes, each with many threads (as job crews run): never
 more than the limit in any one-second window, and the limit is actually reached."""
 
+import json
 import multiprocessing
 import os
 import threading
@@ -88,3 +89,39 @@ def test_a_permit_held_too_long_before_sending_is_let_go_and_another_taken(tmp_p
     assert len(taken) >= 2, "the stale permit was not used"
     assert len(emulator.calls()) == 1
     assert taken[0].age() > 0.03
+
+
+@pytest.mark.parametrize("kind", ["redis", "file"])
+def test_a_permit_given_back_unused_frees_its_place_in_the_window(kind, tmp_path):
+    if kind == "redis":
+        require_service("Redis", bool(os.environ.get("REDIS_URL")))
+        limiter = RedisLimiter(os.environ["REDIS_URL"], limit=3, window=0.8,
+                               key=f"test:limiter:{uuid.uuid4()}")
+    else:
+        limiter = FileLimiter(tmp_path / "calls.json", limit=3, window=0.8)
+    permits = [limiter.acquire() for _ in range(3)]
+    permits[1].give_back()  # its call was never made
+    started = time.monotonic()
+    limiter.acquire()
+    assert time.monotonic() - started < 0.4, "waited for a call that was never made"
+    started = time.monotonic()
+    limiter.acquire()  # the window is full of calls made: this one waits for the first to age
+    assert time.monotonic() - started > 0.3
+
+
+def test_a_stale_permit_is_given_back_so_the_window_counts_only_calls_made(tmp_path, emulator):
+    limiter = FileLimiter(tmp_path / "calls.json", limit=100, window=1.04)
+    taken = []
+
+    def busy_host_throttle():
+        permit = limiter.acquire()
+        taken.append(permit)
+        if len(taken) == 1:
+            time.sleep(0.1)  # this host kept the thread from sending for 100 ms
+        return permit
+
+    client = TimClient(sdkappid=SDKAPPID, secret_key=SECRET_KEY, base_url=emulator.url,
+                       throttle=busy_host_throttle, max_permit_age=0.02)
+    client.call("all_member_push", "im_get_attr_name", {}, retries=0)
+    assert len(taken) == 2 and len(emulator.calls()) == 1
+    assert json.loads((tmp_path / "calls.json").read_text())["log"] == [taken[1].granted_at]
