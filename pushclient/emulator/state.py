@@ -311,7 +311,7 @@ class EmulatorState:
             self._db.executemany("INSERT OR IGNORE INTO user_tags VALUES (?, ?)",
                                  [(e["To_Account"], t) for e in entries for t in e["Tags"]])
             self._db.executemany("INSERT OR IGNORE INTO tag_types VALUES (?, ?)",
-                                 [(t, kinds[e["To_Account"]]) for e in entries for t in e["Tags"]])
+                                 {(t, kinds[e["To_Account"]]) for e in entries for t in e["Tags"]})
             self._db.execute("COMMIT")
 
     def remove_tags(self, entries: list[dict]) -> None:
