@@ -54,6 +54,22 @@ def process_tree_peaks(pid: int) -> list[float]:
     return peaks
 
 
+def permits_granted() -> int:
+    """Permits granted so far by the shared limiter of attribute and tag calls (Redis only)."""
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        return -1
+    import redis
+    return int(redis.Redis.from_url(url).get("tim:calls:seq") or 0)
+
+
+def per_second(calls: list[dict], first: float) -> list[int]:
+    counts = [0] * (int(calls[-1]["received_at"] - first) + 1)
+    for call in calls:
+        counts[int(call["received_at"] - first)] += 1
+    return counts
+
+
 def empty_audience_tables() -> None:
     from django.db import connection
     tables = ["audience_jobfailure", "audience_jobbatch", "audience_job", "audience_uploadchunk",
@@ -103,12 +119,14 @@ def cell(deployment: str, latency_ms: int, accounts: int = 300_000, faults: bool
     try:
         time.sleep(8)  # workers up and the first dispatcher tick taken, as on a running site
         load_before = os.getloadavg()[0]
+        permits_before = permits_granted()
         created = time.time()
         job = services.job_create(user=user, action="add_tags", segment=segment, tags=["bench"])
         wait_for(lambda: Job.objects.get(pk=job.pk).status in ("done", "failed"),
                  timeout=max(600, accounts / 500), interval=1, message="the job")
         peaks = [max(process_tree_peaks(p.pid)) for p in processes]
         load_after = os.getloadavg()[0]
+        permits = permits_granted() - permits_before
     finally:
         stack.stop()
     calls = [c for c in emulator.calls(since=created) if c["command"] == "im_add_tag"]
@@ -122,12 +140,17 @@ def cell(deployment: str, latency_ms: int, accounts: int = 300_000, faults: bool
         "share_of_ceiling": round(job.done / (last - first) / CEILING, 3),
         "busiest_second": busiest_second(calls),
         "calls_per_batch": round(len(calls) / batches, 3),
+        # Permits the shared limiter granted per call made: above 1, permits let go unused
+        # because they were too old when their call was about to leave (Redis columns only).
+        "permits_per_call": round(permits / len(calls), 3) if permits >= 0 else None,
         "codes": {str(code): sum(1 for c in calls if c["code"] == code)
                   for code in sorted({c["code"] for c in calls})},
         "first_call_after_s": round(first - created, 2),
         "job_seconds": round(job.finished_at.timestamp() - created, 1),
         "worker_peak_rss_mb": round(max(peaks), 1),
         "segment_import_s": round(import_seconds, 1),
+        # Calls the emulator received in each second of the job: where the time went.
+        "per_second": per_second(calls, first),
         # Other work on this host (1-minute load average) as the job started and ended.
         "load": [round(load_before, 1), round(load_after, 1)],
     }
