@@ -110,7 +110,8 @@ def cell(deployment: str, latency_ms: int, accounts: int = 300_000, faults: bool
         f"member{i:08d}" for i in range(accounts)))
     import_seconds = time.monotonic() - t0
 
-    stack = Stack(tmp, emulator.url, LOG_LEVEL="WARNING", **extra)
+    stack = Stack(tmp, emulator.url, **extra,  # the workers' logs stay in `tmp`
+                  LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"))
     stack.purge()
     workers, concurrency = DEPLOYMENTS[deployment]
     processes = [stack.worker(f"worker{i}", concurrency=concurrency)
@@ -142,7 +143,7 @@ def cell(deployment: str, latency_ms: int, accounts: int = 300_000, faults: bool
         "calls_per_batch": round(len(calls) / batches, 3),
         # Permits the shared limiter granted per call made: above 1, permits let go unused
         # because they were too old when their call was about to leave (Redis columns only).
-        "permits_per_call": round(permits / len(calls), 3) if permits >= 0 else None,
+        "permits_per_call": round(permits / len(calls), 3) if os.environ.get("REDIS_URL") else None,
         "codes": {str(code): sum(1 for c in calls if c["code"] == code)
                   for code in sorted({c["code"] for c in calls})},
         "first_call_after_s": round(first - created, 2),

@@ -10,6 +10,7 @@ from audience import jobs, services
 from core import tencent
 from audience.models import AccountTag, Job, JobBatch
 from tests.emulator_process import busiest_second
+from tests.stack import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)  # job threads read committed data
 
@@ -140,6 +141,34 @@ def test_a_large_segment_is_cut_a_slice_at_a_time_so_calls_start_at_once(admin_u
     batches = JobBatch.objects.filter(job=j).order_by("seq")
     assert list(batches.values_list("seq", flat=True)) == list(range(120))
     assert [a for b in batches for a in b.accounts] == [f"u{i:05d}" for i in range(12_000)]
+
+
+def test_the_cutter_keeps_a_few_seconds_of_calls_ahead_of_the_claims(admin_user, monkeypatch,
+                                                                      settings):
+    # Cutting a whole segment at once took the database's CPU from the first calls.
+    settings.TIM_CALLS_PER_SECOND = 100
+    monkeypatch.setattr(jobs, "CUT_AHEAD_SECONDS", 1.0)  # 100 batches at 100 calls a second
+    j = job(admin_user, [f"u{i:05d}" for i in range(40_000)])  # 400 batches
+    crew = jobs.Crew(j.pk, stop_at=0)
+    crew.prepared, crew.stopping = threading.Event(), threading.Event()
+    cutter = threading.Thread(target=crew._cutter)
+    cutter.start()
+    try:
+        wait_for(lambda: Job.objects.get(pk=j.pk).batch_count == 5, timeout=10,
+                 message="a first slice of 500 accounts")
+        threading.Event().wait(0.5)
+        assert Job.objects.get(pk=j.pk).batch_count == 5, "the first claim goes first"
+        crew.cursor = 0
+        wait_for(lambda: Job.objects.get(pk=j.pk).batch_count > 100, timeout=10,
+                 message="the first second of calls cut")
+        threading.Event().wait(0.5)  # a cutter that does not wait would cut it all by now
+        assert Job.objects.get(pk=j.pk).batch_count == 105, "then 5,000 accounts a slice"
+        crew.cursor = 299  # the claims reached batch 299: the rest is cut
+        assert crew.prepared.wait(10)
+    finally:
+        crew.stopping.set()
+        cutter.join()
+    assert JobBatch.objects.filter(job=j).count() == 400
 
 
 @pytest.mark.parametrize("busy, cap, in_flight", [(0.02, 64, 3), (0.15, 64, 23), (0.3, 64, 45),
