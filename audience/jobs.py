@@ -475,6 +475,9 @@ class Crew:
                 if job_cut_some(self.job_id):
                     self.prepared.set()
                     return
+                # A breath between slices: on SQLite the claims and the records need the write
+                # lock the cut holds, and two cutters back to back kept them out for seconds.
+                self.stopping.wait(LOOP_SECONDS)
         except Exception:
             log.exception("audience job %s: cutting failed", self.job_id)
         finally:
