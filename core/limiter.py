@@ -18,6 +18,7 @@ its batches take from the time the limit holds them back.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import logging
 import threading
@@ -127,7 +128,7 @@ class RedisLimiter:
             if isinstance(answer, list):  # granted: the moment, and its entry in the log
                 granted_us, entry = answer
                 return Permit(granted_at=granted_us / 1e6, asked_at=asked,
-                              _give_back=lambda: self._give_back(entry))
+                              _give_back=functools.partial(self._give_back, entry))
             time.sleep(answer / 1e6)  # microseconds until a permit may be free
 
     def _give_back(self, entry: bytes) -> None:
@@ -166,7 +167,7 @@ class FileLimiter:
                     handle.truncate()
                     handle.write(json.dumps({"log": calls, "tat": max(tat, now) + spacing}))
                     return Permit(granted_at=now, asked_at=asked,
-                                  _give_back=lambda: self._give_back(now))
+                                  _give_back=functools.partial(self._give_back, now))
                 else:
                     wait = calls[0] + self.window - now
             time.sleep(max(wait, 0.0005))
