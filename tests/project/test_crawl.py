@@ -2,8 +2,11 @@
 read, and in the dashboard's action forms: never a server error."""
 
 import pytest
+from django.core.handlers.wsgi import get_bytes_from_wsgi
+from django.http import QueryDict
 
 from campaigns import services
+from config.urls import api
 from tests.conftest import TEXT, make_user
 from tests.project.test_security import concrete, dashboard_routes
 
@@ -15,17 +18,56 @@ HOSTILE = [
     "Mars/Base", "x" * 300, "2026-11-23T25:99", "2026-11-23T09:30+25:00",
     "9999-12-31T23:59", "0001-01-01T00:00", "2027-03-14T02:30", " ", "",
 ]
-# Bytes that are not UTF-8, and an encoded lone surrogate, as a raw query string.
-RAW_QUERIES = ["&".join(f"{p}=%ED%A0%80" for p in ["status", "day", "q", "page", "month", "at",
-                                                   "tz", "actor", "kind", "since", "until"]),
-               "q=%FF%FE&day=%C0&month=%80&at=%F4%90%80%80"]
-# Every query parameter a page or endpoint reads.
+# Query parameters pages and endpoints read, sent all at once with each hostile value; each
+# route is also sent, one at a time, every name it was seen asking request.GET for.
 PARAMS = ["status", "day", "q", "page", "month", "at", "tz", "actor", "kind", "since", "until",
-          "next", "revoke", "account"]
+          "next", "revoke", "account", "sort", "hour", "zones", "op", "segment"]
+# Bytes that are not UTF-8, and an encoded lone surrogate, as a raw query string.
+RAW_QUERIES = ["&".join(f"{p}=%ED%A0%80" for p in PARAMS),
+               "q=%FF%FE&day=%C0&month=%80&at=%F4%90%80%80"]
+ONE_AT_A_TIME = ("2026-02-30", "9999-12", "\x00", "Mars/Base", "-1")
+
+NAMES_READ: set[str] = set()
 
 
-def _query(value: str) -> dict:
-    return dict.fromkeys(PARAMS, value)
+class NotingQueryDict(QueryDict):
+    """request.GET that notes every name the product asks it for, present or not."""
+
+    def __getitem__(self, key):
+        NAMES_READ.add(key)
+        return super().__getitem__(key)
+
+    def __contains__(self, key):
+        NAMES_READ.add(key)
+        return super().__contains__(key)
+
+    def get(self, key, default=None):
+        NAMES_READ.add(key)
+        return super().get(key, default)
+
+    def getlist(self, key, default=None):
+        NAMES_READ.add(key)
+        return super().getlist(key, default)
+
+
+def note_query_reads(get_response):
+    """Test middleware, first in the stack: every request's GET notes the names read."""
+    def middleware(request):
+        raw = get_bytes_from_wsgi(request.META, "QUERY_STRING", "")
+        request.GET = NotingQueryDict(raw, encoding=request.encoding)
+        return get_response(request)
+    return middleware
+
+
+def api_query_names() -> dict[str, set[str]]:
+    """django-ninja reads a query by iterating it: its endpoints' names come from OpenAPI."""
+    schema = api.get_openapi_schema(path_prefix="/api/")
+    return {path: {p["name"] for p in operations["get"].get("parameters", []) if p["in"] == "query"}
+            for path, operations in schema["paths"].items() if "get" in operations}
+
+
+def _query(value: str, names) -> dict:
+    return dict.fromkeys(names, value)
 
 
 @pytest.fixture
@@ -35,8 +77,15 @@ def crawl_users(db):
             "admin": make_user("ada", "Admins", is_staff=True)}
 
 
+@pytest.fixture
+def noting(settings):
+    settings.MIDDLEWARE = ["tests.project.test_crawl.note_query_reads", *settings.MIDDLEWARE]
+    NAMES_READ.clear()
+    return NAMES_READ
+
+
 @pytest.mark.parametrize("role", ["anonymous", "nobody", "marketer", "admin"])
-def test_no_url_answers_a_hostile_query_with_a_server_error(client, crawl_users, role):
+def test_no_url_answers_a_hostile_query_with_a_server_error(client, crawl_users, role, noting):
     user = crawl_users[role]
     owner = crawl_users["marketer"]
     campaign = services.campaign_create(user=owner, name="c", push={"MsgBody": TEXT})
@@ -44,25 +93,42 @@ def test_no_url_answers_a_hostile_query_with_a_server_error(client, crawl_users,
         client.force_login(user)
         from core.tokens import token_create
         client.defaults["HTTP_AUTHORIZATION"] = f"Token {token_create(user=user)[1]}"
+    api_names = api_query_names()
     # /healthz answers 503 by design while no scheduler ticks; it reads no query parameter.
     routes = [r for r in dashboard_routes() if not r.startswith("admin/") and r != "healthz"]
     failures = []
+
+    def get(url, note, *args, **kwargs):
+        answer = client.get(url, *args, **kwargs)
+        if answer.status_code >= 500:
+            failures.append((url, note, answer.status_code))
+
     for route in routes:
         url = concrete(route, campaign.pk)
+        noting.clear()
+        # Names asked for with no query at all are those whose value alone can change the
+        # answer: until the first one is asked for, a request naming one runs the same code.
+        get(url, "no query")
+        read = noting | api_names.get("/" + route.replace("<int:pk>", "{pk}"), set())
         for value in HOSTILE:
-            answer = client.get(url, _query(value))
-            if answer.status_code >= 500:
-                failures.append((url, repr(value)[:40], answer.status_code))
+            get(url, repr(value)[:40], _query(value, PARAMS))
         for raw in RAW_QUERIES:
-            answer = client.get(url, QUERY_STRING=raw)
-            if answer.status_code >= 500:
-                failures.append((url, raw[:40], answer.status_code))
-        for name in PARAMS:  # one at a time too: a bad value must not hide behind another
-            for value in ("2026-02-30", "9999-12", "\x00", "Mars/Base", "-1"):
-                answer = client.get(url, {name: value})
-                if answer.status_code >= 500:
-                    failures.append((url, f"{name}={value!r}", answer.status_code))
+            get(url, raw[:40], QUERY_STRING=raw)
+        for name in sorted(read):  # one at a time too: a bad value must not hide behind another
+            for value in ONE_AT_A_TIME + (tuple(HOSTILE) if name not in PARAMS else ()):
+                get(url, f"{name}={value!r}", {name: value})
     assert failures == []
+
+
+def test_the_crawl_sees_the_names_a_page_or_endpoint_reads(client, crawl_users, noting):
+    """The crawl's one-at-a-time requests go to the names seen read: seeing must work."""
+    client.force_login(crawl_users["marketer"])
+    client.get("/campaigns/")
+    assert {"status", "day", "sort", "page"} <= noting
+    noting.clear()
+    client.get("/calendar/")
+    assert "month" in noting
+    assert api_query_names()["/api/campaigns/"] == {"status", "page"}
 
 
 @pytest.mark.parametrize("value", HOSTILE)
