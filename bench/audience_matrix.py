@@ -7,15 +7,16 @@
 Rows: the emulator's added latency (20, 150, 300 ms) and one row with 5 % 91000 answers and
 1 % stalled answers at 150 ms. Columns, each started the way the README starts it:
 - `defaults`: `make run` with nothing set: SQLite, no Redis (filesystem broker, file limiter),
-  one `celery worker --concurrency 2` and beat.
-- `one`: production services (PostgreSQL from DATABASE_URL, Redis from REDIS_URL), one
-  `celery worker --concurrency 4` and beat, as docker-compose.yml runs it.
-- `two`: the same with two such workers.
+  beat, a campaign worker and an audience worker, each `--concurrency 2`.
+- `one`: production services (PostgreSQL from DATABASE_URL, Redis from REDIS_URL), beat, a
+  campaign worker and one audience worker, each `--concurrency 4`, as docker-compose.yml runs
+  them.
+- `two`: the same with two audience workers.
 Each cell runs in a process of its own (a fresh database: a SQLite file, or the PostgreSQL
 database emptied of audience rows), imports a segment, starts an `add_tags` job and measures at
 the emulator: the rate from the job's first call to its last as a share of the ceiling
 (100 calls/s × 100 accounts), the busiest one-second window, calls made ÷ batches, how soon the
-first call came, and the peak RSS of the busiest worker process.
+first call came, and the peak RSS of the busiest audience worker process.
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ def cell(deployment: str, latency_ms: int, accounts: int = 300_000, faults: bool
                   LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"))
     stack.purge()
     workers, concurrency = DEPLOYMENTS[deployment]
-    processes = [stack.worker(f"worker{i}", concurrency=concurrency)
+    stack.worker("campaigns", concurrency=concurrency, queues="celery")
+    processes = [stack.worker(f"audience{i}", concurrency=concurrency, queues="audience")
                  for i in range(1, workers + 1)]
     stack.beat("beat")
     try:

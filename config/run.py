@@ -1,8 +1,8 @@
 """`make run`: the whole product on one machine, on embedded defaults, until Ctrl-C.
 
 Starts the emulator (unless TIM_API_BASE_URL is set), applies migrations, creates the login
-from DJANGO_SUPERUSER_USERNAME/PASSWORD, then runs the web server, a Celery worker and the
-scheduler in the foreground, and stops everything it started when interrupted.
+from DJANGO_SUPERUSER_USERNAME/PASSWORD, then runs the web server, two Celery workers (campaigns; bulk jobs)
+and the scheduler in the foreground, and stops everything it started when interrupted.
 
 The web server listens on 127.0.0.1 only: development mode shows debug pages to whoever can
 reach it. BIND=0.0.0.0 opens it to the network on purpose.
@@ -69,9 +69,14 @@ def main() -> int:
                        check=True)
         subprocess.run([*manage, "ensure_login"], cwd=ROOT, env=env, check=True)
         start(*manage, "runserver", f"{bind}:{port}", "--noreload")
-        start(python, "-m", "celery", "-A", "config", "worker", "-l", "INFO",
+        celery = [python, "-m", "celery", "-A", "config"]
+        # Campaigns (the dispatch tick, sends, reports) on the default queue; bulk jobs on a
+        # worker of their own, so a job never keeps a campaign waiting for a free process.
+        start(*celery, "worker", "-Q", "celery", "-n", "campaigns@%h", "-l", "INFO",
               "--concurrency", env.get("WORKER_CONCURRENCY", "2"))
-        start(python, "-m", "celery", "-A", "config", "beat", "-l", "INFO",
+        start(*celery, "worker", "-Q", "audience", "-n", "audience@%h", "-l", "INFO",
+              "--concurrency", env.get("AUDIENCE_TASKS_PER_JOB", "2"))
+        start(*celery, "beat", "-l", "INFO",
               "-s", str(var / "celerybeat-schedule"))
         host = "127.0.0.1" if bind in ("127.0.0.1", "0.0.0.0") else bind
         banner = (f"\n  Dashboard: http://{host}:{port}/   (admin: http://{host}:{port}/admin/)"

@@ -164,6 +164,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 120
 CELERY_TASK_SOFT_TIME_LIMIT = 100
+# Bulk jobs and imports hold a worker process for minutes: they run on a queue of their own,
+# served by workers of their own, so the 1 s dispatch tick and campaign sends on the default
+# queue never wait behind them for a free process (config/run.py, docker-compose.yml).
+AUDIENCE_QUEUE = "audience"
+CELERY_TASK_ROUTES = {"audience.tasks.run_job": {"queue": AUDIENCE_QUEUE},
+                      "audience.tasks.import_segment": {"queue": AUDIENCE_QUEUE}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

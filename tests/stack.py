@@ -59,11 +59,14 @@ class Stack:
         subprocess.run([sys.executable, "-m", "celery", "-A", "config", "purge", "-f"],
                        env=self.env, capture_output=True, timeout=60)
 
-    def worker(self, name: str, concurrency: str | None = None, **env: str) -> subprocess.Popen:
+    def worker(self, name: str, concurrency: str | None = None, queues: str = "celery,audience",
+               **env: str) -> subprocess.Popen:
         # The solo pool runs tasks in the worker process itself: killing it kills the send.
         # With `concurrency`, the prefork pool as deployed (make run, docker-compose.yml).
+        # Deployed, campaigns and bulk jobs have workers of their own (`queues`).
         pool = ["--concurrency", concurrency] if concurrency else ["--pool=solo"]
-        return self._start(name, "worker", *pool, "-n", f"{name}@%h", "--without-gossip",
+        return self._start(name, "worker", *pool, "-Q", queues, "-n", f"{name}@%h",
+                           "--without-gossip",
                            "--without-mingle", "--without-heartbeat", "-l", self.env["LOG_LEVEL"],
                            **env)
 

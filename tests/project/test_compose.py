@@ -5,8 +5,9 @@ command runs on this host with that service's resolved environment. Only what a 
 would have differently is replaced: the addresses of PostgreSQL and Redis (the test's own
 database and Redis DB, from DATABASE_URL and REDIS_URL), free ports instead of fixed ones,
 and folders for the image's paths. Then a person's path: through Caddy's TLS, the login page
-and its CSS, a login, the editor's JavaScript, a campaign sent by that worker and beat; every
-healthcheck passes; SIGTERM stops every service within its stop_grace_period.
+and its CSS, a login, the editor's JavaScript, a campaign sent by that worker and beat, a
+tagging job run by the audience worker; every healthcheck passes; SIGTERM stops every service
+within its stop_grace_period.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from tests.emulator_process import SDKAPPID, SECRET_KEY
 from tests.stack import require_service, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-LONG_RUNNING = ("web", "worker", "beat", "caddy", "flower")
+LONG_RUNNING = ("web", "worker", "audience-worker", "beat", "caddy", "flower")
 TEXT = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "from compose"}}]
 
 
@@ -244,7 +245,7 @@ def test_the_compose_stack_serves_logs_in_sends_and_stops_on_this_host(
         "FLOWER_BASIC_AUTH": "ops:flower-password", "DOMAIN": "localhost"})
     services = config["services"]
     assert services["web"]["environment"]["DATABASE_URL"].endswith("@postgres:5432/push")
-    for name in ("web", "worker", "beat", "flower"):
+    for name in ("web", "worker", "audience-worker", "beat", "flower"):
         assert services[name]["depends_on"]["migrate"]["condition"] == \
             "service_completed_successfully"
         assert isinstance(services[name]["command"], list), f"{name}: exec form, not a shell"
@@ -258,7 +259,7 @@ def test_the_compose_stack_serves_logs_in_sends_and_stops_on_this_host(
              "HOSTNAME": socket.gethostname()}
     caddy_home = tmp_path / "caddy"
     host = Host(tmp_path, config, {
-        **{name: image for name in ("migrate", "web", "worker", "beat")},
+        **{name: image for name in ("migrate", "web", "worker", "audience-worker", "beat")},
         "flower": {**image, "FLOWER_PORT": str(free_port())},
         "caddy": {"UPSTREAM": f"127.0.0.1:{web_port}", "CADDY_HTTPS_PORT": str(https_port),
                   "CADDY_HTTP_PORT": str(free_port()), "CADDY_HEALTH_PORT": str(free_port()),
@@ -289,7 +290,7 @@ def test_the_compose_stack_serves_logs_in_sends_and_stops_on_this_host(
         def login_page():
             try:
                 seen.append(root_ca.exists() and browser.get(f"{site}/login/", timeout=5))
-            except requests.ConnectionError as exc:
+            except (requests.ConnectionError, requests.Timeout) as exc:  # still starting
                 seen.append(exc)
             answer = seen[-1]
             return answer if isinstance(answer, requests.Response) and answer.ok else None
@@ -331,6 +332,20 @@ def test_the_compose_stack_serves_logs_in_sends_and_stops_on_this_host(
             return status if status in ("sent", "failed", "needs_review") else None
         assert wait_for(sent, timeout=60, interval=1, message="the send") == "sent", host.logs()
         assert any(p["body"]["MsgBody"] == TEXT for p in emulator.state()["pushes"])
+
+        # A tagging job is run by the audience worker (the campaign worker takes no job).
+        job = browser.post(f"{site}/api/audience/jobs/", headers=api, timeout=10, json={
+            "action": "add_tags", "accounts": [f"c{i:03d}" for i in range(250)],
+            "tags": ["compose"]})
+        assert job.status_code == 202, job.text
+
+        def finished():
+            status = browser.get(f"{site}/api/audience/jobs/{job.json()['id']}/", headers=api,
+                                 timeout=10).json()["status"]
+            return status if status in ("done", "failed", "cancelled") else None
+        assert wait_for(finished, timeout=60, interval=1, message="the job") == "done", \
+            host.logs()
+        assert emulator.post("reach", {"Condition": {"TagsAnd": ["compose"]}})["reach"] == 250
 
         for name in LONG_RUNNING:
             result = host.healthcheck(name)

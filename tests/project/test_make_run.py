@@ -1,5 +1,6 @@
 """`make run` (config/run.py): the laptop run, as a person sees it in the terminal."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -10,6 +11,8 @@ from pathlib import Path
 
 import requests
 
+from tests.conftest import TEXT
+from tests.emulator_process import SDKAPPID, SECRET_KEY
 from tests.stack import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,15 +29,17 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
-def test_make_run_listens_on_this_machine_only_and_shows_the_login_url_after_the_noise(
-        tmp_path, emulator):
+@contextlib.contextmanager
+def make_run(tmp_path, emulator, **settings: str):
+    """`python -m config.run` with nothing of the test's services set, until the login URL
+    shows twice; yields its port and its terminal's log."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_DEVELOPMENT", "LOG_LEVEL")}
     env.update(VAR_DIR=str(tmp_path), PORT=str(port), TIM_API_BASE_URL=emulator.url,
-               PYTHONUNBUFFERED="1")
+               PYTHONUNBUFFERED="1", **settings)
     out = tmp_path / "run.log"
     with open(out, "w") as log:
         run = subprocess.Popen([sys.executable, "-m", "config.run"], cwd=ROOT, env=env,
@@ -42,6 +47,19 @@ def test_make_run_listens_on_this_machine_only_and_shows_the_login_url_after_the
     try:
         wait_for(lambda: out.read_text().count(f"Dashboard: http://127.0.0.1:{port}/") == 2,
                  timeout=90, interval=0.5, message="the login URL, twice")
+        yield port, out
+    finally:
+        os.killpg(run.pid, signal.SIGINT)
+        try:
+            run.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(run.pid, signal.SIGKILL)
+            run.wait()
+
+
+def test_make_run_listens_on_this_machine_only_and_shows_the_login_url_after_the_noise(
+        tmp_path, emulator):
+    with make_run(tmp_path, emulator) as (port, out):
         text = out.read_text()
         last_lines = text.rstrip().splitlines()[-3:]
         assert any("Press Ctrl-C" in line for line in last_lines), "the URL is the last thing"
@@ -51,10 +69,42 @@ def test_make_run_listens_on_this_machine_only_and_shows_the_login_url_after_the
         text = out.read_text()
         for chatter in ("Sending due task", "dispatch_due_campaigns[", "succeeded in"):
             assert chatter not in text, f"{chatter!r} is printed every second"
-    finally:
-        os.killpg(run.pid, signal.SIGINT)
-        try:
-            run.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(run.pid, signal.SIGKILL)
-            run.wait()
+
+
+def test_a_campaign_sent_while_a_bulk_job_runs_goes_out_at_once(tmp_path, emulator):
+    """Found: on `make run` a tagging job's two tasks took both of the worker's processes as
+    soon as the running dispatcher tick ended (DISPATCH_RUN_SECONDS), so the next ticks waited
+    and a campaign sent meanwhile went out only when the job ended. Bulk jobs have a worker of
+    their own now. Ticks here end every second, as one ends some time during any long job."""
+    emulator.post("faults", {"latency_ms": 300})
+    accounts = 20_000  # 200 calls at 10 a second: a job of about 20 s
+    login = {"username": "ada", "password": "make-run-password-1"}
+    with make_run(tmp_path, emulator, TIM_SDKAPPID=str(SDKAPPID), TIM_SECRET_KEY=SECRET_KEY,
+                  TIM_CALLS_PER_SECOND="10", DISPATCH_RUN_SECONDS="1", DJANGO_SUPERUSER_USERNAME=login["username"],
+                  DJANGO_SUPERUSER_PASSWORD=login["password"]) as (port, out):
+        site = f"http://127.0.0.1:{port}"
+        token = requests.post(f"{site}/api/token/", json=login, timeout=10).json()["token"]
+        api = {"Authorization": f"Token {token}"}
+        upload = "\n".join(f"member{i:05d}" for i in range(accounts)).encode()
+        job = requests.post(f"{site}/api/audience/jobs/upload/", headers=api, timeout=30,
+                            data={"action": "add_tags", "tags": ["spring"]},
+                            files={"accounts_file": ("members.txt", upload)})
+        assert job.status_code == 202, job.text
+        job_url = f"{site}/api/audience/jobs/{job.json()['id']}/"
+        wait_for(lambda: requests.get(job_url, headers=api, timeout=10).json()["done"] >= 3000,
+                 timeout=30, message="the job under way")
+
+        made = requests.post(f"{site}/api/campaigns/", headers=api, timeout=10,
+                             json={"name": "news", "push": {"MsgBody": TEXT}})
+        assert made.status_code == 201, made.text
+        asked = time.time()
+        sent = requests.post(f"{site}/api/campaigns/{made.json()['id']}/send-now/", headers=api,
+                             timeout=10)
+        assert sent.status_code == 200, sent.text
+        pushes = wait_for(lambda: emulator.state()["pushes"], timeout=60,
+                          message="the push", interval=0.1)
+        pushed_after = pushes[0]["received_at"] - asked
+        job_then = requests.get(job_url, headers=api, timeout=10).json()
+        assert job_then["status"] == "running" and job_then["done"] < accounts, \
+            f"the push waited for the job: {pushed_after:.1f} s, {out.read_text()[-3000:]}"
+        assert pushed_after < 5
