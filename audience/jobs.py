@@ -468,10 +468,11 @@ class Crew:
         write lock that claiming needs, and the first calls came 1.4-2.0 s after queueing."""
         try:
             while not self.stopping.is_set():
-                job = Job.objects.values("batch_count", "prepared").get(pk=self.job_id)
-                if job["batch_count"] and not job["prepared"] and self.cursor < 0:
-                    self.stopping.wait(CUT_POLL_SECONDS)
-                    continue
+                if self.cursor < 0:  # no claim yet: is there a first slice to claim from?
+                    job = Job.objects.values("batch_count", "prepared").get(pk=self.job_id)
+                    if job["batch_count"] and not job["prepared"]:
+                        self.stopping.wait(CUT_POLL_SECONDS)
+                        continue
                 if job_cut_some(self.job_id):
                     self.prepared.set()
                     return

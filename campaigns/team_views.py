@@ -4,6 +4,7 @@ local time, and approval. Kept apart from views.py so the editor pages can chang
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 from audience.selectors import attribute_names
 from core import roles
 from core.errors import InvalidInput, TransitionRefused
-from core.times import parse_day
+from core.times import is_zone, parse_day
 
 from . import approval, library, local_time, recurring
 from .models import Campaign, MessageTemplate, Series
@@ -91,9 +92,13 @@ def series_create(request, pk: int):
     """Repeat this campaign's push and audience on a rule."""
     campaign = get_object_or_404(Campaign, pk=pk)
     tz = request.session.get("pref_timezone", settings.TIME_ZONE)
+    zone = campaign.timezone if is_zone(campaign.timezone) else tz
+    # Tomorrow where the series runs, not on the server's calendar.
+    today = timezone.localdate(timezone=zoneinfo.ZoneInfo(zone)) if is_zone(zone) else \
+        timezone.localdate()
     form = SeriesForm(request.POST or None, initial={
-        "name": campaign.name, "timezone": campaign.timezone or tz, "local_time": dt.time(9, 0),
-        "starts_on": dt.date.today() + dt.timedelta(days=1)})
+        "name": campaign.name, "timezone": zone, "local_time": dt.time(9, 0),
+        "starts_on": today + dt.timedelta(days=1)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -191,6 +191,17 @@ def test_the_repeat_page_saves_a_series_and_shows_its_occurrences(client, market
     assert "Weekly tip" in client.get("/series/").content.decode()
 
 
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_the_repeat_page_starts_tomorrow_where_the_series_runs(client, marketer, zone):
+    """Found: "tomorrow" came from the server's calendar. UTC+14 and UTC-11 are never both on
+    the server's date, so one of these failed at any hour."""
+    campaign = services.campaign_create(user=marketer, name="Tip", push=PUSH, tz=zone)
+    client.force_login(marketer)
+    page = client.get(f"/campaigns/{campaign.pk}/repeat/").content.decode()
+    tomorrow = timezone.now().astimezone(ZoneInfo(zone)).date() + dt.timedelta(days=1)
+    assert f'name="starts_on" value="{tomorrow.isoformat()}"' in page
+
+
 def test_the_repeat_page_shows_each_rule_error_on_its_field(client, marketer):
     campaign = services.campaign_create(user=marketer, name="Tip", push=PUSH)
     client.force_login(marketer)
