@@ -48,10 +48,11 @@ class Permit:
         return time.monotonic() - self.asked_at
 
     def give_back(self) -> None:
-        """Take this permit out of the window: no call was made with it. A permit that grew
-        too old before its call could leave is let go (pushclient TimClient._take_permit);
-        given back, it costs the window nothing, so letting go of late permits (a few in a
-        hundred on a host short of CPU) does not lower the rate."""
+        """Take this permit out of the window and undo its pacing step: no call was made with
+        it. A permit that grew too old before its call could leave is let go (pushclient
+        TimClient._take_permit); given back, it costs neither the window nor the pace, so
+        letting go of late permits (a few in a hundred on a host short of CPU) does not lower
+        the rate."""
         self._give_back()
 
 
@@ -95,11 +96,25 @@ local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 return tonumber(oldest[2]) + window_us - now + 1
 """
 
+# A permit given back leaves the log, and its pacing step is undone: while permits are in
+# demand the pace, not the window, decides when the next one comes, so a step kept for a call
+# never made would lower the rate by the share of permits given back.
+GIVE_BACK = """
+local key, limit, window_us = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+if redis.call('ZREM', key, ARGV[3]) == 1 then
+  local tat = redis.call('GET', key .. ':tat')
+  if tat then
+    redis.call('SET', key .. ':tat', tonumber(tat) - math.floor(window_us / limit), 'KEEPTTL')
+  end
+end
+"""
+
 
 class RedisLimiter:
     def __init__(self, url: str, *, limit: int, window: float, key: str = "tim:calls"):
         self._redis = redis.Redis.from_url(url)
         self._script = self._redis.register_script(ACQUIRE)
+        self._give_back_script = self._redis.register_script(GIVE_BACK)
         self.limit, self.window, self.key = limit, window, key
         self._recovering = False
         self._queue = _LocalQueue()
@@ -133,7 +148,8 @@ class RedisLimiter:
 
     def _give_back(self, entry: bytes) -> None:
         try:
-            self._redis.zrem(self.key, entry)
+            self._give_back_script(keys=[self.key],
+                                   args=[self.limit, int(self.window * 1e6), entry])
         except redis.RedisError:  # kept in the log: a slot lost, never a call too many
             log.warning("rate limiter: Redis unavailable, a permit not given back")
 
@@ -179,6 +195,7 @@ class FileLimiter:
             state = json.loads(text) if text else {}
             if granted_at in state.get("log", []):
                 state["log"].remove(granted_at)
+                state["tat"] = state.get("tat", 0.0) - self.window / self.limit  # see GIVE_BACK
                 handle.seek(0)
                 handle.truncate()
                 handle.write(json.dumps(state))
