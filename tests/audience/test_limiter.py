@@ -93,14 +93,18 @@ def test_a_permit_held_too_long_before_sending_is_given_back_and_another_taken(t
     assert json.loads((tmp_path / "calls.json").read_text())["log"] == [taken[1].granted_at]
 
 
-@pytest.mark.parametrize("kind", ["redis", "file"])
-def test_a_permit_given_back_unused_frees_its_place_in_the_window(kind, tmp_path):
+def a_limiter(kind: str, tmp_path, *, limit: int, window: float):
+    """A limiter of its own: a fresh Redis key, or a fresh file."""
     if kind == "redis":
         require_service("Redis", bool(os.environ.get("REDIS_URL")))
-        limiter = RedisLimiter(os.environ["REDIS_URL"], limit=3, window=0.8,
-                               key=f"test:limiter:{uuid.uuid4()}")
-    else:
-        limiter = FileLimiter(tmp_path / "calls.json", limit=3, window=0.8)
+        return RedisLimiter(os.environ["REDIS_URL"], limit=limit, window=window,
+                            key=f"test:limiter:{uuid.uuid4()}")
+    return FileLimiter(tmp_path / "calls.json", limit=limit, window=window)
+
+
+@pytest.mark.parametrize("kind", ["redis", "file"])
+def test_a_permit_given_back_unused_frees_its_place_in_the_window(kind, tmp_path):
+    limiter = a_limiter(kind, tmp_path, limit=3, window=0.8)
     permits = [limiter.acquire() for _ in range(3)]
     permits[1].give_back()  # its call was never made
     started = time.monotonic()
@@ -116,12 +120,7 @@ def test_a_permit_given_back_unused_gives_back_its_pacing_step_too(kind, tmp_pat
     """Found: a given-back permit left the window but kept its pacing step, so while permits
     were in demand every late permit given back cost one: 4-6 % of them on a busy host put
     the production bench cells at 90-91 % instead of the pace's 96 %."""
-    if kind == "redis":
-        require_service("Redis", bool(os.environ.get("REDIS_URL")))
-        limiter = RedisLimiter(os.environ["REDIS_URL"], limit=10, window=1.0,
-                               key=f"test:limiter:{uuid.uuid4()}")
-    else:
-        limiter = FileLimiter(tmp_path / "calls.json", limit=10, window=1.0)
+    limiter = a_limiter(kind, tmp_path, limit=10, window=1.0)
     # Paced 0.1 s apart with a burst of BURST: the first BURST + 1 come at once, then the pace.
     permits = [limiter.acquire() for _ in range(BURST + 1)]
     assert permits[-1].granted_at - permits[0].granted_at < 0.05
