@@ -127,22 +127,27 @@ class Outcome:
 
 
 def _claim(job_id: int, count: int, *, after_seq: int = -1) -> list[Order]:
-    """Up to `count` batches: pending ones after `after_seq`, then pending ones before it (retries
-    whose backoff is over), then ones whose worker's lease ran out. Starting from the caller's
-    last batch matters on PostgreSQL: the index keeps the dead versions of finished batches until
-    vacuum, and a scan from seq 0 would step over all of them on every claim."""
+    """Up to `count` batches: retries whose backoff is over first, then untried ones after
+    `after_seq`, then untried ones before it (given back unsent, or skipped by another crew),
+    then ones whose worker's lease ran out.
+
+    Retries go first so that a batch that failed is tried again while the job runs: left for
+    last, the retries (and their retries, each backing off longer) made up the job's last
+    seconds. Starting the untried ones from the caller's last batch matters on PostgreSQL: the
+    index keeps the dead versions of finished batches until vacuum, and a scan from seq 0 would
+    step over all of them on every claim (retries have a small index of their own)."""
     now = timezone.now()
-    ready = Q(not_before__isnull=True) | Q(not_before__lte=now)
     with transaction.atomic():
         batches = (JobBatch.objects.select_for_update(skip_locked=True).filter(job_id=job_id)
                    .only("pk", "seq", "tries", "accounts"))
-        pending = batches.filter(ready, status=JobBatch.Status.PENDING).order_by("seq")
-        claimed = list(pending.filter(seq__gt=after_seq)[:count])
-        if len(claimed) < count:
-            claimed += pending.filter(seq__lte=after_seq)[:count - len(claimed)]
-        if len(claimed) < count:
-            claimed += (batches.filter(status=JobBatch.Status.RUNNING, lease_until__lt=now)
-                        .order_by("seq")[:count - len(claimed)])
+        pending = batches.filter(status=JobBatch.Status.PENDING)
+        untried = pending.filter(not_before__isnull=True).order_by("seq")
+        claimed = list(pending.filter(not_before__lte=now).order_by("not_before")[:count])
+        for more in (untried.filter(seq__gt=after_seq), untried.filter(seq__lte=after_seq),
+                     batches.filter(status=JobBatch.Status.RUNNING, lease_until__lt=now)
+                     .order_by("seq")):
+            if len(claimed) < count:
+                claimed += more[:count - len(claimed)]
         if not claimed:
             return []
         JobBatch.objects.filter(pk__in=[b.pk for b in claimed]).update(
