@@ -301,6 +301,8 @@ class Crew:
         self.cursor = -1
         self.calling = self.most_calling = 0  # calls between permit request and answer, now
         self._calling_lock = threading.Lock()
+        self.sending: dict[str, tuple[Order, float]] = {}  # by sender: its call, since when
+        self.superseded: set[tuple[int, int]] = set()  # (batch, try) sent again: see `hedge`
         # Counts not yet added to the job's row: one UPDATE per tick, not one per batch.
         self.unflushed = {"done": 0, "failed": 0, "calls": 0}
         self.calls = 0
@@ -358,14 +360,47 @@ class Crew:
 
     def _sender(self) -> None:
         """Takes orders until told to stop. Never touches the database."""
+        name = threading.current_thread().name
         while (order := self.orders.get()) is not None:
             with self._calling_lock:
                 self.calling += 1
                 self.most_calling = max(self.most_calling, self.calling)
+                self.sending[name] = (order, time.monotonic())
             outcome = _send(self.client, self.job, order)
             with self._calling_lock:
                 self.calling -= 1
+                del self.sending[name]
             self.outcomes.put(outcome)
+
+    def hedge(self) -> None:
+        """Send again the calls that have gone unanswered for too long, once nothing is left to
+        hand out (the job's last calls): a stalled call would otherwise keep the job waiting
+        for its timeout, then its backoff. The new try claims the batch from the old one, so
+        whichever answers, only the new try's answer is recorded (see `record`); each call is
+        still one try. Tag and attribute calls are idempotent: the batch applied twice is the
+        batch applied once."""
+        after = settings.AUDIENCE_HEDGE_AFTER_SECONDS
+        if after <= 0:
+            return
+        after = max(after, 3 * (self.busy or 0))
+        now = time.monotonic()
+        with self._calling_lock:
+            slow = [order for order, since in self.sending.values()
+                    if now - since > after and (order.batch_id, order.tries) not in
+                    self.superseded and order.tries < settings.AUDIENCE_BATCH_TRIES]
+        for order in slow:
+            self.superseded.add((order.batch_id, order.tries))
+            if JobBatch.objects.filter(pk=order.batch_id, status=JobBatch.Status.RUNNING,
+                                       tries=order.tries).update(
+                    tries=order.tries + 1,
+                    lease_until=timezone.now() + _seconds(settings.AUDIENCE_BATCH_LEASE_SECONDS)):
+                self.orders.put(dataclasses.replace(order, tries=order.tries + 1))
+                self.out += 1
+
+    def _superseded_in_flight(self) -> int:
+        with self._calling_lock:
+            return sum((order.batch_id, order.tries) in self.superseded
+                       for order, _ in self.sending.values())
 
     def _add_recorder(self) -> None:
         recorder = threading.Thread(target=self._recorder, daemon=True,
@@ -453,8 +488,12 @@ class Crew:
                     next_check = now + CREW_CHECK_SECONDS
                 if now >= next_claim and not self._hand_out():
                     # Nothing to take now: not cut yet, in flight elsewhere, or backing off.
-                    if prepared and self.out == 0 and _all_batches_finished(self.job_id):
+                    # Calls sent again are not waited for: their answers no longer count.
+                    if prepared and self.out == self._superseded_in_flight() and \
+                            _all_batches_finished(self.job_id):
                         break
+                    if prepared:
+                        self.hedge()
                     next_claim = now + (IDLE_POLL_SECONDS if prepared else LOOP_SECONDS)
                 # Let answers gather: one transaction records several.
                 self._pass_on(LOOP_SECONDS - (time.monotonic() - now))
@@ -498,7 +537,7 @@ class Crew:
             _release(unsent)
             self.out -= len(unsent)
         finally:
-            while any(sender.is_alive() for sender in self.senders):
+            while self._senders_to_wait_for():
                 self._pass_on(wait=0.1)
             self._pass_on()
             for _ in self.recorders:
@@ -507,6 +546,14 @@ class Crew:
                 recorder.join()
             self._take_recorded()
             self.flush()
+
+    def _senders_to_wait_for(self) -> bool:
+        """Senders still busy with a call whose answer counts (not one sent again since)."""
+        with self._calling_lock:
+            superseded = {name for name, (order, _) in self.sending.items()
+                          if (order.batch_id, order.tries) in self.superseded}
+        return any(sender.is_alive() and sender.name not in superseded
+                   for sender in self.senders)
 
     def _take_unsent(self) -> list[Order]:
         unsent = []

@@ -201,6 +201,10 @@ AUDIENCE_MAX_RECORDERS = env.int("AUDIENCE_MAX_RECORDERS", default=3)
 AUDIENCE_BATCH_TRIES = env.int("AUDIENCE_BATCH_TRIES", default=5)
 AUDIENCE_RETRY_BASE_SECONDS = env.float("AUDIENCE_RETRY_BASE_SECONDS", default=1.0)
 AUDIENCE_BATCH_LEASE_SECONDS = env.float("AUDIENCE_BATCH_LEASE_SECONDS", default=60)
+# Once a job has nothing left to hand out, a call unanswered for this long (or 3 times the usual
+# call, if longer) is sent again, and the first answer counts: a stalled call does not keep the
+# whole job waiting for its timeout. Tag and attribute calls are idempotent. 0 turns it off.
+AUDIENCE_HEDGE_AFTER_SECONDS = env.float("AUDIENCE_HEDGE_AFTER_SECONDS", default=1.0)
 AUDIENCE_MAX_UPLOAD_BYTES = env.int("AUDIENCE_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
 # Larger files are stored by the web request and imported by a worker, with progress.
 AUDIENCE_INLINE_IMPORT_BYTES = env.int("AUDIENCE_INLINE_IMPORT_BYTES", default=1024 * 1024)

@@ -96,6 +96,23 @@ def test_a_batch_is_retried_once_its_backoff_is_over_not_after_the_rest_of_the_j
     assert done_by_then <= 20, f"{done_by_then} of 40 batches were done before the retry"
 
 
+def test_a_job_does_not_wait_out_its_last_stalled_call(admin_user, tim, settings):
+    settings.AUDIENCE_HEDGE_AFTER_SECONDS = 0.3
+    tim.post("faults", {"script": ["stall"], "stall_seconds": 5})
+    j = job(admin_user, [f"u{i:03d}" for i in range(300)])
+    jobs.job_run(j.pk)
+    j.refresh_from_db()
+    assert (j.status, j.done, j.failed) == ("done", 300, 0)
+    calls = [c for c in tim.calls() if c["command"] == "im_add_tag"]
+    stalled_at = calls[0]["received_at"]
+    # Before, the job waited for the stalled call's timeout (1.5 s here), then its backoff.
+    assert j.finished_at.timestamp() - stalled_at < settings.TIM_READ_TIMEOUT_SECONDS
+    # The stalled batch was sent again as its next try: each call is still one try.
+    assert sorted(JobBatch.objects.filter(job=j).values_list("tries", flat=True)) == [1, 1, 2]
+    assert len(calls) == j.calls == 4
+    assert AccountTag.objects.filter(tag="vip").count() == 300
+
+
 def test_a_batch_that_keeps_failing_fails_its_accounts(admin_user, tim, settings):
     settings.AUDIENCE_BATCH_TRIES = 1
     tim.post("faults", {"error_91000_rate": 1.0})
