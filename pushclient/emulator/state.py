@@ -425,9 +425,9 @@ class EmulatorState:
                 "INSERT INTO pushes VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (seq, task_id, received_at, day, body["MsgRandom"],
                  json.dumps(body, ensure_ascii=False), len(recipients)))
-            self._devices_receive({"task_id": task_id, "received_at": received_at,
-                                   "data_id": body.get("DataId", "")}, recipients)
-            return task_id
+        self._devices_receive({"task_id": task_id, "received_at": received_at,
+                               "data_id": body.get("DataId", "")}, recipients)
+        return task_id
 
     def _refuse_past_quota(self, day: str) -> None:
         """90047 once the day's pushes (and test sends, when they count) reach the quota."""
@@ -465,18 +465,22 @@ class EmulatorState:
             self._db.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?)",
                              (seq, task_id, received_at, self.quota_day(received_at),
                               json.dumps(body, ensure_ascii=False), len(known)))
-            reached = [a for a in dict.fromkeys(accounts) if a in known]
-            self._devices_receive({"task_id": task_id, "received_at": received_at,
-                                   "data_id": body.get("DataId") or ""}, reached)
-            return task_id, [a for a in accounts if a not in known]
+        reached = [a for a in dict.fromkeys(accounts) if a in known]
+        self._devices_receive({"task_id": task_id, "received_at": received_at,
+                               "data_id": body.get("DataId") or ""}, reached)
+        return task_id, [a for a in accounts if a not in known]
 
     def _devices_receive(self, task: dict, accounts: list[str]) -> None:
         """The simulated devices' fates for a push: its statistics and loss figures are kept
-        (one row per task), and its callbacks queued when a callback URL is set."""
+        (one row per task), and its callbacks queued when a callback URL is set. Worked out
+        without the lock (about 0.5 s of CPU for 100,000 devices): other calls go on meanwhile,
+        as they do at Tencent. The push's answer waits for it, so a report asked for after the
+        answer finds the figures."""
         fates = [devices.fate(task["task_id"], a, reached_share=self.config.device_reached_share,
                               clicked_share=self.config.device_clicked_share) for a in accounts]
         statistics, loss = devices.task_statistics(fates)
-        self._set_kv(f"report:{task['task_id']}", {"statistics": statistics, "loss": loss})
+        with self._lock:
+            self._set_kv(f"report:{task['task_id']}", {"statistics": statistics, "loss": loss})
         self.callbacks.enqueue(task, accounts)
 
     def revoke(self, body: dict, received_at: float) -> None:
