@@ -1,7 +1,11 @@
 """Each endpoint's success path, tim_client against the emulator over HTTP."""
 
+import logging
+
+import pytest
 import requests
 
+from pushclient import TencentError
 from tests.conftest import TEXT
 
 
@@ -113,3 +117,22 @@ def test_the_emulator_keeps_its_state_across_a_restart(tmp_path):
         assert requests.get(f"{process.url}/healthz", timeout=5).ok
     finally:
         process.stop()
+
+
+def test_a_bulk_jobs_calls_keep_out_of_the_info_log_but_pushes_and_failures_do_not(
+        tim_client, emulator, caplog):
+    # A user's 100,000-account job wrote 1,000 INFO lines, one per tag call.
+    emulator.post("accounts", {"accounts": ["mary"]})
+    with caplog.at_level(logging.INFO, logger="pushclient"):
+        tim_client.members.add_tags({"mary": ["vip"]})
+        tim_client.members.set_attr_names({"0": "city"})
+        tim_client.push(msg_body=TEXT)
+        emulator.post("faults", {"script": ["91000"]})
+        with pytest.raises(TencentError):
+            tim_client.call("all_member_push", "im_add_tag",
+                            {"UserTags": [{"To_Account": "mary", "Tags": ["vip"]}]}, retries=0)
+    lines = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert not any("im_add_tag -> 0" in line for line in lines), lines
+    assert any("im_set_attr_name -> 0" in line for line in lines), lines
+    assert any("im_push -> 0" in line for line in lines), lines
+    assert any("im_add_tag -> 91000" in line for line in lines), lines
