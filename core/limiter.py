@@ -61,6 +61,16 @@ def waited_seconds() -> float:
     return getattr(_waited, "seconds", 0.0)
 
 
+# When each thread was last granted a permit (time.monotonic()), by thread ident: another
+# thread can then tell a call that went out long ago from one still waiting for its permit.
+_granted_at: dict[int, float] = {}
+
+
+def permit_granted_at(thread_ident: int) -> float:
+    """When the thread was last granted a permit here; 0.0 if never."""
+    return _granted_at.get(thread_ident, 0.0)
+
+
 class _LocalQueue:
     """The process-local queue in front of a shared gate; it times each thread's wait."""
 
@@ -71,7 +81,9 @@ class _LocalQueue:
         started = time.monotonic()
         try:
             with self._lock:
-                return acquire()
+                permit = acquire()
+            _granted_at[threading.get_ident()] = time.monotonic()
+            return permit
         finally:
             _waited.seconds = waited_seconds() + time.monotonic() - started
 

@@ -8,6 +8,7 @@ from django.db.backends.signals import connection_created
 
 from audience import jobs, services
 from core import tencent
+from core.limiter import limiter_from_settings
 from audience.models import AccountTag, Job, JobBatch
 from tests.emulator_process import busiest_second
 from tests.stack import wait_for
@@ -111,6 +112,27 @@ def test_a_job_does_not_wait_out_its_last_stalled_call(admin_user, tim, settings
     assert sorted(JobBatch.objects.filter(job=j).values_list("tries", flat=True)) == [1, 1, 2]
     assert len(calls) == j.calls == 4
     assert AccountTag.objects.filter(tag="vip").count() == 300
+
+
+def test_a_call_still_waiting_for_its_permit_is_not_sent_again(admin_user, tim, settings):
+    # Found in the benchmark at 300 ms: a job's last orders wait their turn at the limiter
+    # for about a second, and were sent again as if Tencent had stalled on them. Here another
+    # process's job (a limiter of its own on the same gate) takes half the permits.
+    settings.AUDIENCE_HEDGE_AFTER_SECONDS = 0.3
+    settings.TIM_CALLS_PER_SECOND = 5
+    tencent.clear()
+    other, stop = limiter_from_settings(), threading.Event()
+    hog = threading.Thread(target=lambda: [other.acquire() for _ in iter(stop.is_set, True)])
+    hog.start()
+    try:
+        j = job(admin_user, [f"u{i:03d}" for i in range(300)])
+        jobs.job_run(j.pk)
+    finally:
+        stop.set()
+        hog.join()
+    j.refresh_from_db()
+    calls = [c for c in tim.calls() if c["command"] == "im_add_tag"]
+    assert (j.status, j.done, len(calls), j.calls) == ("done", 300, 3, 3)
 
 
 def test_a_batch_that_keeps_failing_fails_its_accounts(admin_user, tim, settings):
