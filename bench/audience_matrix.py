@@ -7,7 +7,8 @@
 Rows: the emulator's added latency (20, 150, 300 ms) and one row with 5 % 91000 answers and
 1 % stalled answers at 150 ms. Columns, each started the way the README starts it:
 - `defaults`: `make run` with nothing set: SQLite, no Redis (filesystem broker, file limiter),
-  beat, a campaign worker and an audience worker, each `--concurrency 2`.
+  beat, a campaign worker (`--concurrency 2`) and an audience worker (`--concurrency 4`: two
+  jobs at once; one job takes 2 of its processes).
 - `one`: production services (PostgreSQL from DATABASE_URL, Redis from REDIS_URL), beat, a
   campaign worker and one audience worker, each `--concurrency 4`, as docker-compose.yml runs
   them.
@@ -36,7 +37,8 @@ LATENCIES = [20, 150, 300]
 FAULTS = {"error_91000_rate": 0.05, "stall_rate": 0.01, "stall_seconds": 4}
 # Tencent's own timeout is 3 s (README); a stalled answer is given up after it.
 FAULT_SETTINGS = {"TIM_READ_TIMEOUT_SECONDS": 3}
-DEPLOYMENTS = {"defaults": (1, "2"), "one": (1, "4"), "two": (2, "4")}
+# Audience workers, their processes each, and the campaign worker's processes.
+DEPLOYMENTS = {"defaults": (1, "4", "2"), "one": (1, "4", "4"), "two": (2, "4", "4")}
 
 
 def process_tree_peaks(pid: int) -> list[float]:
@@ -114,8 +116,8 @@ def cell(deployment: str, latency_ms: int, accounts: int = 300_000, faults: bool
     stack = Stack(tmp, emulator.url, **extra,  # the workers' logs stay in `tmp`
                   LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"))
     stack.purge()
-    workers, concurrency = DEPLOYMENTS[deployment]
-    stack.worker("campaigns", concurrency=concurrency, queues="celery")
+    workers, concurrency, campaign_concurrency = DEPLOYMENTS[deployment]
+    stack.worker("campaigns", concurrency=campaign_concurrency, queues="celery")
     processes = [stack.worker(f"audience{i}", concurrency=concurrency, queues="audience")
                  for i in range(1, workers + 1)]
     stack.beat("beat")

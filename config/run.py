@@ -74,8 +74,11 @@ def main() -> int:
         # worker of their own, so a job never keeps a campaign waiting for a free process.
         start(*celery, "worker", "-Q", "celery", "-n", "campaigns@%h", "-l", "INFO",
               "--concurrency", env.get("WORKER_CONCURRENCY", "2"))
+        # Processes for two jobs at once, as compose runs it: a small job does not wait for a
+        # large one to end (they share the limiter's 100 calls a second).
+        jobs_at_once = 2 * max(1, int(env.get("AUDIENCE_TASKS_PER_JOB") or 2))
         start(*celery, "worker", "-Q", "audience", "-n", "audience@%h", "-l", "INFO",
-              "--concurrency", env.get("AUDIENCE_TASKS_PER_JOB", "2"))
+              "--concurrency", str(jobs_at_once))
         start(*celery, "beat", "-l", "INFO",
               "-s", str(var / "celerybeat-schedule"))
         host = "127.0.0.1" if bind in ("127.0.0.1", "0.0.0.0") else bind

@@ -108,3 +108,14 @@ def test_a_campaign_sent_while_a_bulk_job_runs_goes_out_at_once(tmp_path, emulat
         assert job_then["status"] == "running" and job_then["done"] < accounts, \
             f"the push waited for the job: {pushed_after:.1f} s, {out.read_text()[-3000:]}"
         assert pushed_after < 5
+
+        # Found: a second job sat "queued" until the first ended (a 9-account job waited 20 s
+        # behind a 200,000-account one): the audience worker had processes for one job only.
+        small = requests.post(f"{site}/api/audience/jobs/", headers=api, timeout=10, json={
+            "action": "add_tags", "tags": ["small"], "accounts": ["member00001", "member00002"]})
+        assert small.status_code == 202, small.text
+        small_url = f"{site}/api/audience/jobs/{small.json()['id']}/"
+        wait_for(lambda: requests.get(small_url, headers=api, timeout=10).json()["status"] ==
+                 "done", timeout=30, message="the small job", interval=0.2)
+        big_then = requests.get(job_url, headers=api, timeout=10).json()
+        assert big_then["status"] == "running", "the small job waited for the big one to end"
