@@ -25,7 +25,7 @@ from pushclient import payload
 
 from .selectors import attribute_names
 
-from .rules import account_id_errors
+from .rules import account_id_errors, job_tags_errors
 
 from .models import (
     AccountAttr,
@@ -373,6 +373,9 @@ def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[st
     if action not in Job.Action.values:
         return {"action": [f"action must be one of {', '.join(Job.Action.values)}"]}
     if action in (Job.Action.ADD_TAGS, Job.Action.REMOVE_TAGS):
+        problems = job_tags_errors(tags)
+        if problems:
+            return {"tags": problems}
         check = payload.tag_entry_check()
         return payload.by_field(check("tags", tags))
     if action == Job.Action.SET_ATTRS:
@@ -391,6 +394,8 @@ def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[st
 def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
                api: str = "all_member_push") -> Job:
     tags = tags if tags is not None else []
+    if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
+        tags = list(dict.fromkeys(tags))  # "vip, vip" is one tag: sent once, counted once
     attrs = attrs if attrs is not None else {}
     errors = _job_input_errors(action, tags, attrs, attribute_names().values())
     if api not in ("all_member_push", "timpush"):
