@@ -28,6 +28,7 @@ from pushclient.payload import MAX_ATTR_BYTES, MAX_ATTR_NAMES, utf8_len
 from . import services
 from .mirror import mirror_apply
 from .models import AttributeName, Job, KnownAccount, Segment
+from .rules import tags_from_text
 from .selectors import attribute_names
 from .services import AudienceInvalid, RenameNeedsConfirmation
 
@@ -395,7 +396,7 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
             try:
                 job = services.job_create(
                     user=request.user, action=data["action"], segment=data["segment"],
-                    tags=[t.strip() for t in data["tags"].split(",") if t.strip()],
+                    tags=tags_from_text([data["tags"]]),
                     attrs=attrs, api=data["api"])
                 return HttpResponseRedirect(reverse("admin:audience_job_change", args=[job.pk]))
             except AudienceInvalid as exc:

@@ -53,3 +53,9 @@ def job_tags_errors(tags) -> list[str]:
               "another tag than the one meant: type the tag again.") % {"n": n}
             for n, tag in enumerate(tags, 1) if has_control_character(tag)][:1]
 
+
+
+def tags_from_text(texts) -> list[str]:
+    """Tags as a person types them, in the admin form or the upload API: comma-separated, in
+    one field or several; spaces around a tag and empty places between commas are dropped."""
+    return [tag.strip() for text in texts for tag in text.split(",") if tag.strip()]

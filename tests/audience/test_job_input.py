@@ -1,4 +1,4 @@
-"""A job's tags as a person gives them, in the admin form and the API alike.
+"""A job's tags as a person gives them, in the admin form and both API endpoints alike.
 
 Found by a user trying the product: a job with no tag or a blank tag was accepted and sent to
 Tencent. Now each is refused naming the field, before anything is stored or sent."""
@@ -6,6 +6,7 @@ Tencent. Now each is refused naming the field, before anything is stored or sent
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audience import jobs, services
 from audience.models import Job, Segment
@@ -98,3 +99,29 @@ def test_a_tag_given_twice_is_sent_once(admin, api, segment, tim, tim_client):
     assert answer.status_code == 202 and answer.json()["tags"] == ["sz", "vip"]
     jobs.job_run(answer.json()["id"])
     assert sorted(tim_client.members.get_tags(["a1"]).values["a1"]) == ["sz", "vip"]
+
+
+def upload(api, **fields):
+    return api.post("/api/audience/jobs/upload/", {
+        "action": "add_tags", "accounts_file": SimpleUploadedFile("a.txt", b"a1\na2\n"),
+        **fields})
+
+
+@pytest.mark.parametrize("tags, expected", [
+    ("vip,sz", ["vip", "sz"]),
+    (" vip , sz ,", ["vip", "sz"]),
+    (["vip", "sz, new"], ["vip", "sz", "new"]),
+])
+def test_the_upload_api_reads_tags_the_way_the_form_does(api, tim, tags, expected):
+    answer = upload(api, tags=tags)
+    assert answer.status_code == 202
+    assert answer.json()["tags"] == expected
+
+
+@pytest.mark.parametrize("tags", ["", " , "])
+def test_the_upload_api_refuses_tags_that_name_no_tag(api, tim, tags):
+    answer = upload(api, tags=tags)
+    assert answer.status_code == 400
+    assert NO_TAG in answer.json()["errors"]["tags"][0]
+    assert_nothing_stored_or_sent(tim)
+    assert not Segment.objects.exists()
