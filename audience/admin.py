@@ -391,8 +391,11 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             lines = [ln.strip() for ln in data["attrs"].splitlines() if ln.strip()]
-            attrs = dict(ln.split("=", 1) for ln in lines if "=" in ln) \
-                if data["action"] == Job.Action.SET_ATTRS else lines
+            attrs = lines
+            # A line that is not name=value is never dropped: as typed, the lines meet the rule
+            # the API's attrs meet when they are not {name: value}.
+            if data["action"] == Job.Action.SET_ATTRS and all("=" in ln for ln in lines):
+                attrs = dict(ln.split("=", 1) for ln in lines)
             try:
                 job = services.job_create(
                     user=request.user, action=data["action"], segment=data["segment"],

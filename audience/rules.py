@@ -42,7 +42,8 @@ def account_id_errors(label: str, account) -> list[str]:
 def job_tags_errors(tags) -> list[str]:
     """The tags an add-tags or remove-tags job applies: at least one, none blank, none with a
     control character. Tencent documents no refusal of these for add_tag (90040 is for push
-    conditions), so without this rule such a job would go out and tag nobody meaningfully."""
+    conditions): without this rule such a job is sent, and changes nothing or stores a tag
+    nobody meant."""
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
         return []  # Tencent's rule (90001) says it
     if not tags:
@@ -53,6 +54,15 @@ def job_tags_errors(tags) -> list[str]:
               "another tag than the one meant: type the tag again.") % {"n": n}
             for n, tag in enumerate(tags, 1) if has_control_character(tag)][:1]
 
+
+def job_attrs_errors(attrs, *, removing: bool) -> list[str]:
+    """What a set-attributes or remove-attributes job changes: at least one attribute. With
+    none, every call would change nothing."""
+    if not isinstance(attrs, (dict, list)) or attrs:
+        return []  # Tencent's rules (90033) say what else is wrong
+    if removing:
+        return [_("Attributes: give at least one attribute name to remove.")]
+    return [_("Attributes: give at least one attribute and its value.")]
 
 
 def tags_from_text(texts) -> list[str]:

@@ -25,7 +25,7 @@ from pushclient import payload
 
 from .selectors import attribute_names
 
-from .rules import account_id_errors, job_tags_errors
+from .rules import account_id_errors, job_attrs_errors, job_tags_errors
 
 from .models import (
     AccountAttr,
@@ -378,6 +378,10 @@ def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[st
             return {"tags": problems}
         check = payload.tag_entry_check()
         return payload.by_field(check("tags", tags))
+    if action in (Job.Action.SET_ATTRS, Job.Action.REMOVE_ATTRS):
+        problems = job_attrs_errors(attrs, removing=action == Job.Action.REMOVE_ATTRS)
+        if problems:
+            return {"attrs": problems}
     if action == Job.Action.SET_ATTRS:
         return payload.by_field(payload.attr_map_check(attr_names)("attrs", attrs))
     if action == Job.Action.REMOVE_ATTRS:

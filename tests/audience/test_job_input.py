@@ -1,7 +1,8 @@
-"""A job's tags as a person gives them, in the admin form and both API endpoints alike.
+"""A job's tags and attributes as a person gives them, in the admin form and the API alike.
 
-Found by a user trying the product: a job with no tag or a blank tag was accepted and sent to
-Tencent. Now each is refused naming the field, before anything is stored or sent."""
+Found by a user trying the product: a job with no tag, a blank tag or nothing to set was
+accepted and sent to Tencent. Now each is refused naming the field, before anything is stored
+or sent."""
 
 import re
 
@@ -17,6 +18,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 NO_TAG = "Tags: give at least one tag to add or remove."
 BLANK_TAG = "Tags holds an empty tag: every tag needs text."
 CONTROL = "Tags: tag 1 holds an invisible control character."
+NO_ATTR = "Attributes: give at least one attribute and its value."
+NO_ATTR_NAME = "Attributes: give at least one attribute name to remove."
+NOT_A_MAP = "attrs must map attribute names to text values"
 
 
 @pytest.fixture
@@ -99,6 +103,37 @@ def test_a_tag_given_twice_is_sent_once(admin, api, segment, tim, tim_client):
     assert answer.status_code == 202 and answer.json()["tags"] == ["sz", "vip"]
     jobs.job_run(answer.json()["id"])
     assert sorted(tim_client.members.get_tags(["a1"]).values["a1"]) == ["sz", "vip"]
+
+
+@pytest.mark.parametrize("action, attrs, words", [
+    ("set_attrs", "nonsense-without-equals", NOT_A_MAP),
+    ("set_attrs", "city=Shenzhen\nnonsense-without-equals", NOT_A_MAP),
+    ("set_attrs", "", NO_ATTR),
+    ("remove_attrs", "", NO_ATTR_NAME),
+    ("remove_attrs", " \n ", NO_ATTR_NAME),
+])
+def test_the_job_form_refuses_attributes_it_cannot_use(admin, admin_user, segment, tim, action,
+                                                       attrs, words):
+    services.attribute_names_update(user=admin_user, names={"0": "city"})
+    calls_before = len(tim.calls())
+    page = start_in_form(admin, segment, action=action, attrs=attrs)
+    assert page.status_code == 200
+    assert words in form_errors(page, "attrs")
+    assert not Job.objects.exists()
+    assert len(tim.calls()) == calls_before, "naming the attribute was the only call"
+
+
+@pytest.mark.parametrize("body, words", [
+    ({"action": "set_attrs"}, NO_ATTR),
+    ({"action": "set_attrs", "attrs": {}}, NO_ATTR),
+    ({"action": "remove_attrs"}, NO_ATTR_NAME),
+    ({"action": "remove_attrs", "attrs": []}, NO_ATTR_NAME),
+])
+def test_the_api_refuses_a_job_with_no_attribute(api, tim, body, words):
+    answer = post(api, "/api/audience/jobs/", {**body, "accounts": ["a1"]})
+    assert answer.status_code == 400
+    assert words in answer.json()["errors"]["attrs"][0]
+    assert_nothing_stored_or_sent(tim)
 
 
 def upload(api, **fields):
