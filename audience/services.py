@@ -429,8 +429,9 @@ def job_enqueue(*, job_id: int) -> None:
 
 
 def job_cancel(*, job: Job, user) -> bool:
+    # Stopped is finished until resumed (which clears it): the page's rate ends here.
     changed = Job.objects.filter(pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
-                                 ).update(status=Job.Status.CANCELLED)
+                                 ).update(status=Job.Status.CANCELLED, finished_at=timezone.now())
     if changed:
         audit_record(actor=user, verb="job.cancelled", subject=job)
     return bool(changed)
