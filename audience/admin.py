@@ -8,6 +8,7 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
@@ -28,6 +29,7 @@ from pushclient.payload import MAX_ATTR_BYTES, MAX_ATTR_NAMES, utf8_len
 from . import services
 from .mirror import mirror_apply
 from .models import AttributeName, Job, KnownAccount, Segment
+from .rules import tags_from_text
 from .selectors import attribute_names
 from .services import AudienceInvalid, RenameNeedsConfirmation
 
@@ -366,6 +368,24 @@ class JobForm(forms.Form):
                             help_text=Job._meta.get_field("api").help_text)
 
 
+def job_progress(job: Job) -> dict:
+    """What the progress page shows, first from the server and then from progress.json: the
+    counts, the rate over the job's run (start to finish once it has ended, so a finished job
+    keeps the rate it ran at), and only while it is active the seconds left at that rate.
+    `shown` holds the same numbers as the reader's language writes them."""
+    elapsed = ((job.finished_at or timezone.now()) - job.started_at).total_seconds() \
+        if job.started_at else 0
+    rate = (job.done + job.failed) / elapsed if elapsed > 0 else 0
+    left = max(job.total - job.done - job.failed, 0)
+    seconds_left = round(left / rate) if job.is_active and rate else None
+    return {"status": job.status, "status_label": job.get_status_display(),
+            "total": job.total, "done": job.done, "failed": job.failed, "rate": round(rate),
+            "seconds_left": seconds_left,
+            "shown": {"done": intcomma(job.done), "failed": intcomma(job.failed),
+                      "rate": intcomma(round(rate)),
+                      "left": "—" if seconds_left is None else intcomma(seconds_left)}}
+
+
 @admin.register(Job)
 class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
     list_display = ("id", "action", "segment", "status", "total", "done", "failed", "created_at")
@@ -390,12 +410,15 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             lines = [ln.strip() for ln in data["attrs"].splitlines() if ln.strip()]
-            attrs = dict(ln.split("=", 1) for ln in lines if "=" in ln) \
-                if data["action"] == Job.Action.SET_ATTRS else lines
+            attrs = lines
+            # A line that is not name=value is never dropped: as typed, the lines meet the rule
+            # the API's attrs meet when they are not {name: value}.
+            if data["action"] == Job.Action.SET_ATTRS and all("=" in ln for ln in lines):
+                attrs = dict(ln.split("=", 1) for ln in lines)
             try:
                 job = services.job_create(
                     user=request.user, action=data["action"], segment=data["segment"],
-                    tags=[t.strip() for t in data["tags"].split(",") if t.strip()],
+                    tags=tags_from_text([data["tags"]]),
                     attrs=attrs, api=data["api"])
                 return HttpResponseRedirect(reverse("admin:audience_job_change", args=[job.pk]))
             except AudienceInvalid as exc:
@@ -413,20 +436,13 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
         attrs = [(name, value) for name, value in job.attrs.items()]
         return render(request, "admin/audience/job_progress.html", {
             **self.admin_site.each_context(request), "title": str(job), "job": job,
-            "attrs": attrs, "api_help": Job._meta.get_field("api").help_text,
+            "progress": job_progress(job), "attrs": attrs,
+            "api_help": Job._meta.get_field("api").help_text,
             "failures": job.failures.all()[:50], "opts": self.model._meta})
 
     def progress_json(self, request, pk: int):
         self.require_admin(request)
-        job = get_object_or_404(Job, pk=pk)
-        elapsed = ((job.finished_at or timezone.now()) - job.started_at).total_seconds() \
-            if job.started_at else 0
-        rate = (job.done + job.failed) / elapsed if elapsed > 0 else 0
-        left = job.total - job.done - job.failed
-        return JsonResponse({"status": job.status, "status_label": job.get_status_display(),
-                             "total": job.total, "done": job.done, "failed": job.failed,
-                             "rate": round(rate),
-                             "seconds_left": round(left / rate) if rate and left else 0})
+        return JsonResponse(job_progress(get_object_or_404(Job, pk=pk)))
 
     def failures_csv(self, request, pk: int):
         self.require_admin(request)

@@ -21,6 +21,7 @@ from pushclient.payload import by_field, condition_violations
 
 from . import services
 from .models import Job, Segment
+from .rules import tags_from_text
 from .selectors import attribute_names, audience_reach
 from .services import AudienceInvalid, RenameNeedsConfirmation
 
@@ -133,14 +134,15 @@ def job_upload(request, action: Form[Action], accounts_file: File[UploadedFile],
                tags: Form[list[str]] = None, attrs: Form[str] = None,
                column: Form[str] = None, api: Form[ApiFamily] = "all_member_push"):
     """The same with the accounts in a file: one per line, or CSV with `column` naming the
-    column (by header or number) that holds them; `attrs` is JSON text."""
+    column (by header or number) that holds them; `tags` comma-separated, as in the admin form
+    (the field may be repeated); `attrs` is JSON text."""
     if attrs:
         try:
             attrs = json.loads(attrs)
         except ValueError:
             raise AudienceInvalid({"attrs": [_('attrs must be JSON, e.g. {"city": "Shenzhen"}')]}
                                   ) from None
-    return _start(request, action=action, tags=tags or [], attrs=attrs, api=api,
+    return _start(request, action=action, tags=tags_from_text(tags or []), attrs=attrs, api=api,
                   make_segment=functools.partial(services.segment_upload, uploaded=accounts_file,
                                                  column=column or None))
 

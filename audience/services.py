@@ -25,7 +25,7 @@ from pushclient import payload
 
 from .selectors import attribute_names
 
-from .rules import account_id_errors
+from .rules import account_id_errors, job_attrs_errors, job_tags_errors
 
 from .models import (
     AccountAttr,
@@ -373,8 +373,15 @@ def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[st
     if action not in Job.Action.values:
         return {"action": [f"action must be one of {', '.join(Job.Action.values)}"]}
     if action in (Job.Action.ADD_TAGS, Job.Action.REMOVE_TAGS):
+        problems = job_tags_errors(tags)
+        if problems:
+            return {"tags": problems}
         check = payload.tag_entry_check()
         return payload.by_field(check("tags", tags))
+    if action in (Job.Action.SET_ATTRS, Job.Action.REMOVE_ATTRS):
+        problems = job_attrs_errors(attrs, removing=action == Job.Action.REMOVE_ATTRS)
+        if problems:
+            return {"attrs": problems}
     if action == Job.Action.SET_ATTRS:
         return payload.by_field(payload.attr_map_check(attr_names)("attrs", attrs))
     if action == Job.Action.REMOVE_ATTRS:
@@ -391,6 +398,8 @@ def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[st
 def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
                api: str = "all_member_push") -> Job:
     tags = tags if tags is not None else []
+    if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
+        tags = list(dict.fromkeys(tags))  # "vip, vip" is one tag: sent once, counted once
     attrs = attrs if attrs is not None else {}
     errors = _job_input_errors(action, tags, attrs, attribute_names().values())
     if api not in ("all_member_push", "timpush"):
@@ -420,8 +429,9 @@ def job_enqueue(*, job_id: int) -> None:
 
 
 def job_cancel(*, job: Job, user) -> bool:
+    # Stopped is finished until resumed (which clears it): the page's rate ends here.
     changed = Job.objects.filter(pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
-                                 ).update(status=Job.Status.CANCELLED)
+                                 ).update(status=Job.Status.CANCELLED, finished_at=timezone.now())
     if changed:
         audit_record(actor=user, verb="job.cancelled", subject=job)
     return bool(changed)

@@ -10,11 +10,13 @@
     if (!answer.ok) return;
     const job = await answer.json();
     document.getElementById("bar").value = job.done + job.failed;
-    for (const key of ["done", "failed", "rate"]) {
-      document.getElementById(key).textContent = job[key];
+    // `shown`: the numbers as the server writes them in the reader's language, so a tick
+    // reads like the page's first paint. The time left is on the page only while it runs.
+    for (const key of ["done", "failed", "rate", "left"]) {
+      const figure = document.getElementById(key);
+      if (figure) figure.textContent = job.shown[key];
     }
     document.getElementById("status").textContent = job.status_label;
-    document.getElementById("left").textContent = job.seconds_left;
     const active = job.status === "queued" || job.status === "running";
     if (active) setTimeout(tick, 1000);
     else if (wasActive) window.location.reload();
