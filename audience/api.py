@@ -15,9 +15,10 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict, Field
 
 from core.api import ERRORS as API_ERRORS
+from core.payload_words import words_by_field
 from core.api import ErrorOut, admin_auth, error
 from pushclient import TencentError, explain
-from pushclient.payload import by_field, condition_violations
+from pushclient.payload import condition_violations
 
 from . import services
 from .models import Job, Segment
@@ -159,5 +160,5 @@ def reach(request, body: ReachIn):
         violations = condition_violations(body.Condition,
                                           attr_names=attribute_names().values())
         if violations:
-            raise AudienceInvalid(by_field(violations))
+            raise AudienceInvalid(words_by_field(violations))
     return audience_reach(body.Condition)

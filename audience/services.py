@@ -21,6 +21,7 @@ from celery import current_app
 from core import tencent
 from core.audit import audit_record
 from core.errors import InvalidInput as AudienceInvalid
+from core.payload_words import words_by_field
 from pushclient import payload
 
 from .selectors import attribute_names
@@ -377,21 +378,23 @@ def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[st
         if problems:
             return {"tags": problems}
         check = payload.tag_entry_check()
-        return payload.by_field(check("tags", tags))
+        return words_by_field(check("tags", tags))
     if action in (Job.Action.SET_ATTRS, Job.Action.REMOVE_ATTRS):
         problems = job_attrs_errors(attrs, removing=action == Job.Action.REMOVE_ATTRS)
         if problems:
             return {"attrs": problems}
     if action == Job.Action.SET_ATTRS:
-        return payload.by_field(payload.attr_map_check(attr_names)("attrs", attrs))
+        return words_by_field(payload.attr_map_check(attr_names)("attrs", attrs))
     if action == Job.Action.REMOVE_ATTRS:
         names = list(attrs) if isinstance(attrs, (list, dict)) else attrs
         errors = payload.attr_list_check("attrs", names)
         unknown = [n for n in names or [] if isinstance(n, str) and n not in set(attr_names)]
         if unknown:
-            errors.append(payload.Violation("attrs", f"attrs names '{unknown[0]}', which is not "
-                                            "one of the app's attribute names", 90033))
-        return payload.by_field(errors)
+            errors.append(payload.Violation(
+                "attrs", f"attrs names '{unknown[0]}', which is not one of the app's attribute "
+                "names", 90033, "attrs.unknown_name",
+                {"name": unknown[0], "choices": sorted(attr_names)}))
+        return words_by_field(errors)
     return {}
 
 

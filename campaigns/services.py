@@ -20,7 +20,7 @@ from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
 from core.text import unsafe_text_errors
 from core.times import aware_or_error, zone_or_error
-from core.payload_words import Problem, problems_of
+from core.payload_words import Problem, problems_by_field, problems_of
 from pushclient.payload import ATTR_KEYS, push_violations
 
 from .models import Campaign
@@ -61,13 +61,6 @@ def push_problems(push) -> list[Problem]:
     problems += problems_of(push_violations(push, attr_names=attr_names,
                                             require_msg_random=False), push)
     return problems + push_product_problems(push)
-
-
-def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for problem in problems:
-        errors.setdefault(problem.field, []).append(problem.message)
-    return errors
 
 
 def push_errors(push) -> dict[str, list[str]]:

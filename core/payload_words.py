@@ -212,6 +212,19 @@ def problems_of(violations: list[Violation], push=None) -> list[Problem]:
     return [Problem(v.field, v.rule, violation_words(v, push)) for v in violations]
 
 
+def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
+    """{wire path: [words]}, the shape forms and the JSON API show."""
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        errors.setdefault(problem.field, []).append(problem.message)
+    return errors
+
+
+def words_by_field(violations: list[Violation], push=None) -> dict[str, list[str]]:
+    """pushclient.payload.by_field, in the person's language."""
+    return problems_by_field(problems_of(violations, push))
+
+
 # Tencent's error codes in the reader's language (pushclient.errors.EXPLANATIONS holds the
 # English for callers without Django; the codes are the same).
 ERROR_WORDS = {

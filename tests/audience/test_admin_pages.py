@@ -81,7 +81,7 @@ def test_a_job_form_refuses_bad_input_naming_the_rule(client, admin_user, tim):
     page = client.post("/admin/audience/job/add/", {
         "segment": Segment.objects.get().pk, "action": "add_tags", "api": "all_member_push",
         "tags": ",".join(f"t{i}" for i in range(11))})
-    assert "tags holds 11 tags; at most 10 are allowed" in page.content.decode()
+    assert "Tags: 11 given, at most 10." in page.content.decode()
     assert not Job.objects.exists()
 
 

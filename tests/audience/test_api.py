@@ -92,11 +92,13 @@ def test_a_file_upload_starts_a_job(api, tim):
 
 @pytest.mark.parametrize("body, field, message", [
     ({"action": "add_tags", "tags": [f"t{i}" for i in range(11)], "accounts": ["a"]}, "tags",
-     "tags holds 11 tags; at most 10 are allowed"),
+     "Tags: 11 given, at most 10."),
     ({"action": "add_tags", "tags": ["x" * 51], "accounts": ["a"]}, "tags",
-     "is 51 bytes; at most 50 bytes are allowed"),
+     "is 51 bytes, at most 50."),
     ({"action": "set_attrs", "attrs": {"shoe": "42"}, "accounts": ["a"]}, "attrs",
-     "names attribute 'shoe', which is not one of the app's attribute names"),
+     "Attributes: “shoe” is not one of the app's attributes"),
+    ({"action": "remove_attrs", "attrs": ["shoe"], "accounts": ["a"]}, "attrs",
+     "Attributes: “shoe” is not one of the app's attributes"),
     ({"action": "add_tags", "tags": ["vip"], "accounts": []}, "accounts",
      "accounts must not be empty"),
     ({"action": "add_tags", "tags": ["vip"], "accounts": ["has\u0007bell"]}, "accounts",
@@ -109,6 +111,16 @@ def test_invalid_jobs_are_400_naming_the_rule_and_store_and_send_nothing(api, ti
     assert answer.status_code == 400
     assert message in answer.json()["errors"][field][0]
     assert Job.objects.count() == 0 and Segment.objects.count() == 0
+    assert tim.calls() == []
+
+
+def test_tencents_rules_for_a_job_are_told_in_the_readers_language(api, tim):
+    # Found: a Chinese reader got "tags holds 11 tags; at most 10 are allowed", wire English.
+    answer = api.post("/api/audience/jobs/", {
+        "action": "add_tags", "tags": [f"t{i}" for i in range(11)], "accounts": ["a"]},
+        content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert answer.status_code == 400
+    assert answer.json()["errors"]["tags"] == ["标签：给了 11 个，最多 10 个。"]
     assert tim.calls() == []
 
 

@@ -20,7 +20,7 @@ BLANK_TAG = "Tags holds an empty tag: every tag needs text."
 CONTROL = "Tags: tag 1 holds an invisible control character."
 NO_ATTR = "Attributes: give at least one attribute and its value."
 NO_ATTR_NAME = "Attributes: give at least one attribute name to remove."
-NOT_A_MAP = "attrs must map attribute names to text values"
+NOT_A_MAP = "Attributes must pair attribute names with text values."
 
 
 @pytest.fixture
