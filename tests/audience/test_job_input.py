@@ -29,12 +29,6 @@ def api(client, admin_user, tim):
 
 
 @pytest.fixture
-def admin(client, admin_user, tim):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def segment(admin_user):
     return services.segment_import(user=admin_user, name="spring", lines=["a1", "a2"])
 

@@ -17,12 +17,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def admin(client, admin_user, tim):
-    client.force_login(admin_user)
-    return client
-
-
-@pytest.fixture
 def job(admin_user):
     segment = services.segment_import(user=admin_user, name="spring", lines=["a1"])
     return services.job_create(user=admin_user, action="add_tags", segment=segment, tags=["vip"])
