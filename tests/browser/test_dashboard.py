@@ -147,7 +147,7 @@ def test_an_admin_uploads_a_file_and_watches_the_job_finish(page, live_server, e
         page.get_by_label("Tags").fill("spring")
         page.get_by_role("button", name="Start job").click()
         expect(page.get_by_test_id("job-status")).to_have_text("Finished", timeout=60000)
-        expect(page.locator("#done")).to_have_text("3000")
+        expect(page.locator("#done")).to_have_text("3,000")
         shoot(page, "audience-job")
     finally:
         stack.stop()
