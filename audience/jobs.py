@@ -301,9 +301,9 @@ class Crew:
         self.cursor = -1
         self.calling = self.most_calling = 0  # calls between permit request and answer, now
         self._calling_lock = threading.Lock()
-        self.sending: dict[str, tuple[Order, float]] = {}  # by sender: its order, since when
+        # By sender thread ident (as permit_granted_at knows it): its order, and since when.
+        self.sending: dict[int, tuple[Order, float]] = {}
         self.superseded: set[tuple[int, int]] = set()  # (batch, try) sent again: see `hedge`
-        self.idents: dict[str, int] = {}  # sender name -> thread ident (see permit_granted_at)
         # Counts not yet added to the job's row: one UPDATE per tick, not one per batch.
         self.unflushed = {"done": 0, "failed": 0, "calls": 0}
         self.calls = 0
@@ -361,17 +361,16 @@ class Crew:
 
     def _sender(self) -> None:
         """Takes orders until told to stop. Never touches the database."""
-        name = threading.current_thread().name
-        self.idents[name] = threading.get_ident()
+        ident = threading.get_ident()
         while (order := self.orders.get()) is not None:
             with self._calling_lock:
                 self.calling += 1
                 self.most_calling = max(self.most_calling, self.calling)
-                self.sending[name] = (order, time.monotonic())
+                self.sending[ident] = (order, time.monotonic())
             outcome = _send(self.client, self.job, order)
             with self._calling_lock:
                 self.calling -= 1
-                del self.sending[name]
+                del self.sending[ident]
             self.outcomes.put(outcome)
 
     def hedge(self) -> None:
@@ -388,10 +387,10 @@ class Crew:
         now = time.monotonic()
         slow = []
         with self._calling_lock:
-            for name, (order, since) in self.sending.items():
+            for ident, (order, since) in self.sending.items():
                 # From the call's permit, not from the order: the last orders of a job wait
                 # their turn at the limiter (about 1 s of calls at 300 ms from Tencent).
-                sent_at = permit_granted_at(self.idents[name])
+                sent_at = permit_granted_at(ident)
                 if sent_at >= since and now - sent_at > after and \
                         (order.batch_id, order.tries) not in self.superseded and \
                         order.tries < settings.AUDIENCE_BATCH_TRIES:
@@ -405,10 +404,12 @@ class Crew:
                 self.orders.put(dataclasses.replace(order, tries=order.tries + 1))
                 self.out += 1
 
-    def _superseded_in_flight(self) -> int:
+    def _superseded_senders(self) -> set[int]:
+        """Senders (by ident) still waiting on a call that was sent again: its answer no
+        longer counts, so neither the crew's end nor its wind-down waits for it."""
         with self._calling_lock:
-            return sum((order.batch_id, order.tries) in self.superseded
-                       for order, _ in self.sending.values())
+            return {ident for ident, (order, _) in self.sending.items()
+                    if (order.batch_id, order.tries) in self.superseded}
 
     def _add_recorder(self) -> None:
         recorder = threading.Thread(target=self._recorder, daemon=True,
@@ -497,7 +498,7 @@ class Crew:
                 if now >= next_claim and not self._hand_out():
                     # Nothing to take now: not cut yet, in flight elsewhere, or backing off.
                     # Calls sent again are not waited for: their answers no longer count.
-                    if prepared and self.out == self._superseded_in_flight() and \
+                    if prepared and self.out == len(self._superseded_senders()) and \
                             _all_batches_finished(self.job_id):
                         break
                     if prepared:
@@ -545,7 +546,7 @@ class Crew:
             _release(unsent)
             self.out -= len(unsent)
         finally:
-            while self._senders_to_wait_for():
+            while self._senders_with_answers_to_come():
                 self._pass_on(wait=0.1)
             self._pass_on()
             for _ in self.recorders:
@@ -555,12 +556,9 @@ class Crew:
             self._take_recorded()
             self.flush()
 
-    def _senders_to_wait_for(self) -> bool:
-        """Senders still busy with a call whose answer counts (not one sent again since)."""
-        with self._calling_lock:
-            superseded = {name for name, (order, _) in self.sending.items()
-                          if (order.batch_id, order.tries) in self.superseded}
-        return any(sender.is_alive() and sender.name not in superseded
+    def _senders_with_answers_to_come(self) -> bool:
+        superseded = self._superseded_senders()
+        return any(sender.is_alive() and sender.ident not in superseded
                    for sender in self.senders)
 
     def _take_unsent(self) -> list[Order]:
