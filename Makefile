@@ -9,7 +9,7 @@ UV_VERSION := 0.13.8
 UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --python-version 3.11 \
 	--custom-compile-command "make lock"
 
-.PHONY: install install-test run test bench lint lock check-deploy messages screenshots
+.PHONY: install install-test run test bench lint lock check-lock check-deploy messages screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) || { echo "Could not create a virtualenv: on Debian or Ubuntu run 'apt-get install make python3-venv'." >&2; exit 1; }
@@ -64,3 +64,16 @@ lock: | $(BIN)/python
 	$(BIN)/pip install -q uv==$(UV_VERSION)
 	$(UV_COMPILE) --extra test -o requirements/test.txt
 	$(UV_COMPILE) -c requirements/test.txt -o requirements/run.txt
+
+# CI: the lock files are what `make lock` makes from pyproject.toml now (uv keeps the pins it
+# finds, so only a change to pyproject.toml changes them). Compiled in a copy, compared here.
+check-lock: | $(BIN)/python
+	$(BIN)/pip install -q uv==$(UV_VERSION)
+	rm -rf var/lock-check && mkdir -p var/lock-check/requirements
+	cp pyproject.toml var/lock-check/ && cp requirements/*.txt var/lock-check/requirements/
+	cd var/lock-check && ../../$(UV_COMPILE) --extra test -o requirements/test.txt \
+		&& ../../$(UV_COMPILE) -c requirements/test.txt -o requirements/run.txt
+	diff -u requirements/test.txt var/lock-check/requirements/test.txt \
+		&& diff -u requirements/run.txt var/lock-check/requirements/run.txt \
+		|| { echo "The lock files are out of date with pyproject.toml: run 'make lock'." >&2; exit 1; }
+	rm -rf var/lock-check

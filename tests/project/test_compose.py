@@ -1,13 +1,16 @@
 """docker-compose.yml, proven without a Docker daemon (none runs here).
 
-Debian's `docker-compose config` resolves the file as Docker would; then every service's own
-command runs on this host with that service's resolved environment. Only what a container
-would have differently is replaced: the addresses of PostgreSQL and Redis (the test's own
-database and Redis DB, from DATABASE_URL and REDIS_URL), free ports instead of fixed ones,
-and folders for the image's paths. Then a person's path: through Caddy's TLS, the login page
-and its CSS, a login, the editor's JavaScript, a campaign sent by that worker and beat, a
-tagging job run by the audience worker; every healthcheck passes; SIGTERM stops every service
-within its stop_grace_period.
+What ships is what runs: a fresh virtualenv is made exactly as the Dockerfile makes the image
+(its own `pip install` line, from `requirements/run.txt` alone, no test tools), `pip check`
+must be clean, and every service runs from it. Debian's `docker-compose config` resolves the
+file as Docker would; then every service's own command runs on this host with that service's
+resolved environment. Only what a container would have differently is replaced: the addresses
+of PostgreSQL and Redis (the test's own database and Redis DB, from DATABASE_URL and
+REDIS_URL), free ports instead of fixed ones, and folders for the image's paths. Then a
+person's path: through Caddy's TLS, the login page and its CSS, a login, the editor's
+JavaScript, a campaign sent once by that worker and beat, a 10,000-account tagging job run by
+the audience worker, a signed delivery callback counted; every healthcheck passes; SIGTERM
+stops every service within its stop_grace_period.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ import pytest
 import requests
 import yaml
 
+from pushclient import callbacks
 from tests.emulator_process import SDKAPPID, SECRET_KEY
 from tests.stack import require_service, wait_for
 
@@ -137,19 +141,64 @@ def image_environment() -> dict[str, str]:
     return pairs
 
 
-class Host:
-    """The compose services as processes on this host."""
+def image_install_command() -> list[str]:
+    """The Dockerfile's own `pip install` of the dependencies, word for word."""
+    text = (ROOT / "Dockerfile").read_text()
+    return re.search(r"^RUN (pip install .*-r requirements/run\.txt)$", text, re.M).group(1).split()
 
-    def __init__(self, tmp_path: Path, config: dict, overrides: dict[str, dict[str, str]]):
+
+@pytest.fixture(scope="session")
+def image_python(tmp_path_factory) -> Path:
+    """A virtualenv with what the image has: the run lock, installed as the Dockerfile does."""
+    venv = tmp_path_factory.mktemp("image") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    install = image_install_command()
+    installed = subprocess.run([str(venv / "bin" / install[0]), *install[1:]], cwd=ROOT,
+                               capture_output=True, text=True, timeout=600,
+                               env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
+    assert installed.returncode == 0, installed.stderr
+    checked = subprocess.run([str(venv / "bin" / "pip"), "check"], capture_output=True,
+                             text=True, timeout=120)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    return venv / "bin" / "python"
+
+
+def test_the_image_has_every_module_the_product_imports_and_no_test_tool(image_python):
+    """Each module of ours imports with the run lock alone: a module that only the test lock
+    brings (kombu's Redis transport needs `packaging`, which pytest brought) fails here."""
+    code = ("import importlib, pkgutil, django\n"
+            "django.setup()\n"
+            "for package in ('config', 'core', 'pushclient', 'audience', 'campaigns', 'reports'):\n"
+            "    for info in pkgutil.walk_packages(importlib.import_module(package).__path__,\n"
+            "                                      package + '.'):\n"
+            "        importlib.import_module(info.name)\n"
+            "import kombu.transport.redis, celery.backends.redis, gunicorn.app.wsgiapp, flower\n"
+            "from importlib.util import find_spec\n"
+            "print([m for m in ('pytest', 'playwright', 'hypothesis') if find_spec(m)])\n")
+    result = subprocess.run([str(image_python), "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120, env={
+                                "PATH": os.environ["PATH"], "DJANGO_DEVELOPMENT": "1",
+                                "DJANGO_SETTINGS_MODULE": "config.settings",
+                                "REDIS_URL": "redis://127.0.0.1:1/0"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]", "test tools in the image"
+
+
+class Host:
+    """The compose services as processes on this host, run by the image's Python."""
+
+    def __init__(self, tmp_path: Path, config: dict, overrides: dict[str, dict[str, str]],
+                 python: Path):
         self.tmp = tmp_path
         self.config = config
         self.overrides = overrides
+        self.bin = python.parent
         self.processes: dict[str, subprocess.Popen] = {}
 
     def env(self, name: str) -> dict[str, str]:
         service = self.config["services"][name]
         image = image_environment() if service.get("build") else {}
-        return {"PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}",
+        return {"PATH": f"{self.bin}:{os.environ['PATH']}",
                 "HOME": str(self.tmp), "LANG": "C.UTF-8", **image,
                 **{k: str(v) for k, v in (service.get("environment") or {}).items()},
                 **self.overrides.get(name, {})}
@@ -184,6 +233,11 @@ class Host:
                                   text=True, timeout=seconds(check.get("timeout", "30s")))
         except subprocess.TimeoutExpired as exc:
             return subprocess.CompletedProcess(command, 124, "", f"timed out: {exc}")
+
+    def check_running(self) -> None:
+        """A service that exits while the test waits on it fails the test at once, with its log."""
+        gone = {n: p.returncode for n, p in self.processes.items() if p.poll() is not None}
+        assert not gone, f"services exited: {gone}\n{self.logs()}"
 
     def stop_all(self) -> dict[str, float]:
         """SIGTERM to every service at once, as `docker compose stop` does; seconds to exit."""
@@ -236,12 +290,14 @@ def compose_database():
 
 
 def test_the_compose_stack_serves_logs_in_sends_and_stops_on_this_host(
-        tmp_path, emulator, compose_database):
+        tmp_path, emulator, compose_database, image_python):
     postgres_password = "compose-" + secrets.token_hex(8)
+    callback_token = "compose-callback-" + secrets.token_hex(8)
     config = compose_config({
         "PATH": os.environ["PATH"], "POSTGRES_PASSWORD": postgres_password,
         "SECRET_KEY": secrets.token_urlsafe(50), "TIM_SDKAPPID": str(SDKAPPID),
         "TIM_SECRET_KEY": SECRET_KEY, "TIM_API_BASE_URL": emulator.url,
+        "TIM_CALLBACK_TOKEN": callback_token,
         "FLOWER_BASIC_AUTH": "ops:flower-password", "DOMAIN": "localhost"})
     services = config["services"]
     assert services["web"]["environment"]["DATABASE_URL"].endswith("@postgres:5432/push")
@@ -265,14 +321,14 @@ def test_the_compose_stack_serves_logs_in_sends_and_stops_on_this_host(
                   "CADDY_HTTP_PORT": str(free_port()), "CADDY_HEALTH_PORT": str(free_port()),
                   "XDG_DATA_HOME": str(caddy_home / "data"),
                   "XDG_CONFIG_HOME": str(caddy_home / "config")},
-    })
+    }, image_python)
     # The image's build step, then the one-off migrate service.
-    built = host.run("web", sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0")
+    built = host.run("web", "python", "manage.py", "collectstatic", "--noinput", "-v", "0")
     assert built.returncode == 0, built.stderr
     migrated = host.run("migrate")
     assert migrated.returncode == 0, migrated.stderr
     host.run("worker", "celery", "-A", "config", "purge", "-f")
-    created = host.run("web", sys.executable, "manage.py", "createsuperuser", "--noinput",
+    created = host.run("web", "python", "manage.py", "createsuperuser", "--noinput",
                        "--username", "ops", "--email", "ops@example.com",
                        DJANGO_SUPERUSER_PASSWORD="ops-password-1")
     assert created.returncode == 0, created.stderr
@@ -288,6 +344,7 @@ def test_the_compose_stack_serves_logs_in_sends_and_stops_on_this_host(
         seen = []
 
         def login_page():
+            host.check_running()
             try:
                 seen.append(root_ca.exists() and browser.get(f"{site}/login/", timeout=5))
             except (requests.ConnectionError, requests.Timeout) as exc:  # still starting
@@ -327,25 +384,49 @@ def test_the_compose_stack_serves_logs_in_sends_and_stops_on_this_host(
         assert made.status_code == 201, made.text
 
         def sent():
+            host.check_running()
             status = browser.get(f"{site}/api/campaigns/{made.json()['id']}/", headers=api,
                                  timeout=10).json()["status"]
             return status if status in ("sent", "failed", "needs_review") else None
         assert wait_for(sent, timeout=60, interval=1, message="the send") == "sent", host.logs()
-        assert any(p["body"]["MsgBody"] == TEXT for p in emulator.state()["pushes"])
+        pushed = [p for p in emulator.state()["pushes"] if p["body"]["MsgBody"] == TEXT]
+        assert len(pushed) == 1, "sent once"
 
-        # A tagging job is run by the audience worker (the campaign worker takes no job).
+        # Tencent's signed result callback, through Caddy, is counted in the campaign's report.
+        task_id = browser.get(f"{site}/api/campaigns/{made.json()['id']}/report/", headers=api,
+                              timeout=10).json()["task_id"]
+        request_time = str(int(time.time()))
+        events = [{"CallbackCommand": callbacks.COMMAND, "TaskId": task_id, "DataId": "",
+                   "TaskTime": int(time.time()) - 5, "EventTime": int(time.time()),
+                   "To_Account": f"phone{i}", "EventType": 1, "PushPlatform": 4,
+                   "PushStage": callbacks.DELIVERED, "ErrCode": 0, "ErrInfo": ""}
+                  for i in range(100)]
+        answer = browser.post(f"{site}/tencent/callback/", timeout=10, json={"Events": events},
+                              params={"SdkAppid": SDKAPPID, "CallbackCommand": callbacks.COMMAND,
+                                      "contenttype": "json", "RequestTime": request_time,
+                                      "Sign": callbacks.sign(callback_token, request_time)})
+        assert answer.json()["ActionStatus"] == "OK", answer.text
+
+        def delivered():
+            return browser.get(f"{site}/api/campaigns/{made.json()['id']}/report/", headers=api,
+                               timeout=10).json()["delivered"] or None
+        assert wait_for(delivered, timeout=10, message="the callback's count") == 100
+
+        # A 10,000-account tagging job is run by the audience worker (the campaign worker takes
+        # no job).
         job = browser.post(f"{site}/api/audience/jobs/", headers=api, timeout=10, json={
-            "action": "add_tags", "accounts": [f"c{i:03d}" for i in range(250)],
+            "action": "add_tags", "accounts": [f"c{i:05d}" for i in range(10_000)],
             "tags": ["compose"]})
         assert job.status_code == 202, job.text
 
         def finished():
+            host.check_running()
             status = browser.get(f"{site}/api/audience/jobs/{job.json()['id']}/", headers=api,
                                  timeout=10).json()["status"]
             return status if status in ("done", "failed", "cancelled") else None
         assert wait_for(finished, timeout=60, interval=1, message="the job") == "done", \
             host.logs()
-        assert emulator.post("reach", {"Condition": {"TagsAnd": ["compose"]}})["reach"] == 250
+        assert emulator.post("reach", {"Condition": {"TagsAnd": ["compose"]}})["reach"] == 10_000
 
         for name in LONG_RUNNING:
             result = host.healthcheck(name)
