@@ -22,13 +22,9 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
-import urllib.parse
 from pathlib import Path
 
-import psycopg
-import pytest
 import requests
 import yaml
 
@@ -141,28 +137,6 @@ def image_environment() -> dict[str, str]:
     return pairs
 
 
-def image_install_command() -> list[str]:
-    """The Dockerfile's own `pip install` of the dependencies, word for word."""
-    text = (ROOT / "Dockerfile").read_text()
-    return re.search(r"^RUN (pip install .*-r requirements/run\.txt)$", text, re.M).group(1).split()
-
-
-@pytest.fixture(scope="session")
-def image_python(tmp_path_factory) -> Path:
-    """A virtualenv with what the image has: the run lock, installed as the Dockerfile does."""
-    venv = tmp_path_factory.mktemp("image") / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
-    install = image_install_command()
-    installed = subprocess.run([str(venv / "bin" / install[0]), *install[1:]], cwd=ROOT,
-                               capture_output=True, text=True, timeout=600,
-                               env={**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"})
-    assert installed.returncode == 0, installed.stderr
-    checked = subprocess.run([str(venv / "bin" / "pip"), "check"], capture_output=True,
-                             text=True, timeout=120)
-    assert checked.returncode == 0, checked.stdout + checked.stderr
-    return venv / "bin" / "python"
-
-
 def test_the_image_has_every_module_the_product_imports_and_no_test_tool(image_python):
     """Each module of ours imports with the run lock alone: a module that only the test lock
     brings (kombu's Redis transport needs `packaging`, which pytest brought) fails here."""
@@ -272,25 +246,8 @@ class Host:
                          for p in sorted(self.tmp.glob("*.log")))
 
 
-@pytest.fixture
-def compose_database():
-    """A fresh database beside the test database (e.g. test -> test_compose)."""
-    url = os.environ.get("DATABASE_URL", "")
-    require_service("PostgreSQL (DATABASE_URL)", url.startswith("postgres"))
-    require_service("Redis (REDIS_URL)", bool(os.environ.get("REDIS_URL")))
-    parts = urllib.parse.urlsplit(url)
-    name = parts.path.lstrip("/") + "_compose"
-    admin_url = urllib.parse.urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield urllib.parse.urlunsplit(parts._replace(path="/" + name))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def test_the_compose_stack_serves_logs_in_sends_and_stops_on_this_host(
-        tmp_path, emulator, compose_database, image_python):
+        tmp_path, emulator, spare_database, image_python):
     postgres_password = "compose-" + secrets.token_hex(8)
     callback_token = "compose-callback-" + secrets.token_hex(8)
     config = compose_config({
@@ -310,7 +267,7 @@ def test_the_compose_stack_serves_logs_in_sends_and_stops_on_this_host(
 
     web_port, https_port = free_port(), free_port()
     static_root, var = tmp_path / "staticfiles", tmp_path / "var"
-    image = {"DATABASE_URL": compose_database, "REDIS_URL": os.environ["REDIS_URL"],
+    image = {"DATABASE_URL": spare_database, "REDIS_URL": os.environ["REDIS_URL"],
              "STATIC_ROOT": str(static_root), "VAR_DIR": str(var), "PORT": str(web_port),
              "HOSTNAME": socket.gethostname()}
     caddy_home = tmp_path / "caddy"

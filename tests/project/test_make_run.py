@@ -30,9 +30,9 @@ def listening_addresses(port: int) -> set[str]:
 
 
 @contextlib.contextmanager
-def make_run(tmp_path, emulator, **settings: str):
-    """`python -m config.run` with nothing of the test's services set, until the login URL
-    shows twice; yields its port and its terminal's log."""
+def make_run(tmp_path, emulator, python: Path | str = sys.executable, **settings: str):
+    """`python -m config.run` with nothing of the test's services set (unless given), until the
+    login URL shows twice; yields its port and its terminal's log."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -42,11 +42,18 @@ def make_run(tmp_path, emulator, **settings: str):
                PYTHONUNBUFFERED="1", **settings)
     out = tmp_path / "run.log"
     with open(out, "w") as log:
-        run = subprocess.Popen([sys.executable, "-m", "config.run"], cwd=ROOT, env=env,
+        run = subprocess.Popen([str(python), "-m", "config.run"], cwd=ROOT, env=env,
                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         wait_for(lambda: out.read_text().count(f"Dashboard: http://127.0.0.1:{port}/") == 2,
                  timeout=90, interval=0.5, message="the login URL, twice")
+
+        def answers():
+            try:
+                return requests.get(f"http://127.0.0.1:{port}/login/", timeout=5).ok
+            except requests.ConnectionError:  # a loaded machine: the server is still starting
+                return False
+        wait_for(answers, timeout=30, interval=0.5, message=f"the web server\n{out.read_text()}")
         yield port, out
     finally:
         os.killpg(run.pid, signal.SIGINT)
@@ -119,3 +126,28 @@ def test_a_campaign_sent_while_a_bulk_job_runs_goes_out_at_once(tmp_path, emulat
                  "done", timeout=30, message="the small job", interval=0.2)
         big_then = requests.get(job_url, headers=api, timeout=10).json()
         assert big_then["status"] == "running", "the small job waited for the big one to end"
+
+
+def test_make_run_on_postgresql_and_redis_from_the_run_lock_sends_a_campaign(
+        tmp_path, emulator, image_python, spare_database):
+    """Found: with REDIS_URL set, `make run`'s workers stopped at once (kombu's Redis transport
+    needs `packaging`, which only the test lock had). Run here from the run lock alone."""
+    login = {"username": "ada", "password": "make-run-password-1"}
+    with make_run(tmp_path, emulator, image_python, DATABASE_URL=spare_database,
+                  REDIS_URL=os.environ["REDIS_URL"], TIM_SDKAPPID=str(SDKAPPID),
+                  TIM_SECRET_KEY=SECRET_KEY, DJANGO_SUPERUSER_USERNAME=login["username"],
+                  DJANGO_SUPERUSER_PASSWORD=login["password"]) as (port, out):
+        site = f"http://127.0.0.1:{port}"
+        token = requests.post(f"{site}/api/token/", json=login, timeout=10).json()["token"]
+        api = {"Authorization": f"Token {token}"}
+        assert requests.get(f"{site}/healthz", timeout=10).json()["broker"] == "ok"
+        made = requests.post(f"{site}/api/campaigns/", headers=api, timeout=10,
+                             json={"name": "news", "push": {"MsgBody": TEXT}})
+        assert made.status_code == 201, made.text
+        sent = requests.post(f"{site}/api/campaigns/{made.json()['id']}/send-now/", headers=api,
+                             timeout=10)
+        assert sent.status_code == 200, sent.text
+        campaign = f"{site}/api/campaigns/{made.json()['id']}/"
+        wait_for(lambda: requests.get(campaign, headers=api, timeout=10).json()["status"] ==
+                 "sent", timeout=60, message=f"the send\n{out.read_text()[-3000:]}")
+        assert len(emulator.state()["pushes"]) == 1
