@@ -36,13 +36,26 @@ def test_healthz_is_503_when_the_scheduler_has_not_ticked_for_a_minute(client):
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_naming_the_broker_when_it_is_down(client, settings):
+def test_healthz_is_503_naming_the_broker_when_redis_is_down(client, settings):
+    """Found: without REDIS_URL (a newcomer's `make test`) the filesystem transport was
+    configured and answered for any broker URL: this test got 200."""
     ticked(1)
     settings.CELERY_BROKER_URL = "redis://:hunter2@127.0.0.1:1/0"
     answer = client.get("/healthz")
     assert answer.status_code == 503
     assert answer.json()["broker"] == "down" and answer.json()["scheduler"] == "ok"
     assert "hunter2" not in answer.content.decode()
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_the_default_runs_broker_folder_is_gone(client, settings, tmp_path):
+    ticked(1)
+    settings.CELERY_BROKER_URL = "filesystem://"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_out": str(tmp_path / "queue")}
+    assert client.get("/healthz").json()["broker"] == "down"
+    (tmp_path / "queue").mkdir()
+    answer = client.get("/healthz")
+    assert answer.status_code == 200 and answer.json()["broker"] == "ok"
 
 
 @pytest.mark.django_db
