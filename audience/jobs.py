@@ -610,12 +610,16 @@ def job_finish_if_complete(job_id: int) -> None:
 
 
 def stalled_jobs(*, silent_for: float = 30.0) -> list[int]:
-    """Jobs whose every worker died (no progress for a while), marked as taken in hand: the
-    caller hands them to new workers."""
+    """Jobs whose every worker died (no progress for a while), and queued jobs no worker took
+    (their task messages lost, e.g. with a restarted Redis), marked as taken in hand: the
+    caller hands them to new workers. A queued job is handed out again at most once per
+    `silent_for`: one still waiting for a free worker otherwise gained two more tasks at every
+    sweep, and all of them joined it once it started."""
     cutoff = timezone.now() - _seconds(silent_for)
     stalled = list(Job.objects.filter(
         Q(status=Job.Status.RUNNING, heartbeat_at__lt=cutoff) |
-        Q(status=Job.Status.QUEUED, created_at__lt=cutoff, segment__status=Segment.Status.READY))
+        (Q(status=Job.Status.QUEUED, created_at__lt=cutoff, segment__status=Segment.Status.READY)
+         & (Q(heartbeat_at__isnull=True) | Q(heartbeat_at__lt=cutoff))))
         .values_list("pk", flat=True))
     for job_id in stalled:
         Job.objects.filter(pk=job_id).update(heartbeat_at=timezone.now())

@@ -142,7 +142,11 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
 
 # Celery: Redis in production; with no REDIS_URL a filesystem broker that needs no server.
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
-if not REDIS_URL:
+if REDIS_URL:
+    # kombu's Redis transport, with which a worker reconnects after Redis went away while
+    # tasks ran, instead of stopping on an AttributeError (config/broker.py).
+    CELERY_BROKER_TRANSPORT = "config.broker:RedisTransport"
+else:
     # kombu's filesystem transport, each message renamed into the queue whole (config/broker.py).
     CELERY_BROKER_TRANSPORT = "config.broker:AtomicFilesystemTransport"
     BROKER_DIR = VAR_DIR / "broker"
@@ -172,6 +176,13 @@ CELERY_TASK_ROUTES = {"audience.tasks.run_job": {"queue": AUDIENCE_QUEUE},
                       "audience.tasks.import_segment": {"queue": AUDIENCE_QUEUE}}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker whose broker goes away keeps trying to reconnect (2 s, 4 s, ... then every 30 s)
+# for as long as it takes, instead of exiting after Celery's default of 100 tries.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# Tasks keep running through a lost broker connection, as they always have here: a job's task
+# carries on with its batches (the database, not the message, says what is left), and an
+# import finishes. Celery 6 will cancel them by default; written down so that it does not.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 # Tencent Cloud Chat. Without TIM_REGION the default run talks to the local emulator.
 TIM_SDKAPPID = env.int("TIM_SDKAPPID", default=1400000000)

@@ -1,10 +1,12 @@
 """Job behaviour: partial failures, retries, cancel and resume, the mirror."""
 
+import datetime as dt
 import threading
 
 import pytest
 from django.db import connection
 from django.db.backends.signals import connection_created
+from django.utils import timezone
 
 from audience import jobs, services
 from core import tencent
@@ -164,6 +166,18 @@ def test_cancel_stops_a_job_and_resume_finishes_it_without_redoing_batches(admin
     first.refresh_from_db()
     assert first.tries == 1
     assert len([c for c in tim.calls() if c["command"] == "im_add_tag"]) == 3
+
+
+def test_a_queued_job_no_worker_took_is_handed_out_again_once_per_silence(admin_user):
+    """Its task messages were lost (a restarted Redis keeps none): beat's sweep queues it
+    again, but a job merely waiting for a free worker does not gain tasks at every sweep."""
+    j = job(admin_user, ["u1"])
+    assert jobs.stalled_jobs() == [], "just queued: its tasks are on their way"
+    Job.objects.filter(pk=j.pk).update(created_at=timezone.now() - dt.timedelta(seconds=31))
+    assert jobs.stalled_jobs() == [j.pk]
+    assert jobs.stalled_jobs() == [], "not again at the next sweep"
+    Job.objects.filter(pk=j.pk).update(heartbeat_at=timezone.now() - dt.timedelta(seconds=31))
+    assert jobs.stalled_jobs() == [j.pk], "but again after another silence"
 
 
 def test_removing_tags_and_attributes_updates_the_mirror(admin_user, tim):
