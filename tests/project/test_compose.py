@@ -82,6 +82,27 @@ def test_the_image_runs_as_a_non_root_user_the_same_web_command_as_compose():
     assert re.search(r"pip install --require-hashes .*-r requirements/run.txt", dockerfile)
 
 
+def test_web_is_reachable_only_through_caddy():
+    """Found: gunicorn reached without Caddy, with TRUSTED_PROXIES=1, took a rotated
+    X-Forwarded-For as the client (8 wrong passwords, no lockout). In compose nothing outside the
+    stack reaches web but through Caddy, and Caddy reaches nothing else of the stack."""
+    config = compose_config({"PATH": os.environ["PATH"], "POSTGRES_PASSWORD": "x",
+                             "SECRET_KEY": "x", "TIM_SDKAPPID": "1", "TIM_SECRET_KEY": "x"})
+    services, networks = config["services"], config["networks"]
+    assert services["web"]["environment"]["TRUSTED_PROXIES"] == "1"
+    assert not services["web"].get("ports") and not services["web"].get("expose")
+    published = {name for name, service in services.items() if service.get("ports")}
+    assert published == {"caddy", "flower"}  # flower: on the host's 127.0.0.1 only
+    shared = set(services["caddy"]["networks"]) & set(services["web"]["networks"])
+    assert shared and all(networks[n].get("internal") for n in shared)
+    for network in shared:
+        assert {n for n, s in services.items() if network in s.get("networks", {})} == {
+            "caddy", "web"}
+    for store in ("postgres", "redis"):  # on the default network, as is every other service
+        assert not set(services["caddy"]["networks"]) & set(
+            services[store].get("networks", {"default": None}))
+
+
 def test_the_package_lists_every_app():
     """`pip install .` (and an editable install) must carry every package of ours."""
     import tomllib
