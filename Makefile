@@ -30,14 +30,18 @@ install-test: $(VENV)/.test-installed
 run: install
 	$(BIN)/python -m config.run
 
-# With DATABASE_URL set (CI: PostgreSQL), bulk jobs run once more on `make run`'s SQLite: the
-# segment's cut and the mirror's writes take paths of their own there.
-SQLITE_TOO := tests/audience/test_jobs.py tests/audience/test_workers.py \
-	tests/audience/test_upload_import.py
+# With services set (CI: PostgreSQL and Redis), the tests whose behaviour depends on the database
+# or the broker kind run once more on `make run`'s defaults, SQLite and the filesystem broker, as on
+# a newcomer's machine: bulk jobs (the segment's cut and the mirror's writes take paths of their
+# own there), health, the default broker and the callback receiver (de-duplication in a table).
+NO_SERVICES_TOO := tests/audience/test_jobs.py tests/audience/test_workers.py \
+	tests/audience/test_upload_import.py tests/project/test_stack.py \
+	tests/project/test_default_broker.py tests/reports/test_callbacks.py
 
 test: install-test
 	$(BIN)/python -m pytest
-	if [ -n "$$DATABASE_URL" ]; then env -u DATABASE_URL $(BIN)/python -m pytest $(SQLITE_TOO); fi
+	if [ -n "$$DATABASE_URL$$REDIS_URL" ]; then \
+		env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest $(NO_SERVICES_TOO); fi
 
 bench: install-test
 	$(BIN)/python -m bench.run
