@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -80,13 +81,19 @@ class Stack:
         process.wait(timeout=10)
 
     def stop(self) -> None:
+        """SIGTERM, then SIGKILL whatever is still running after 3 s: a warm shutdown waits for a
+        running dispatcher tick (up to DISPATCH_RUN_SECONDS), and these tests are done with it.
+        Graceful stops are proven on the compose commands (tests/project/test_compose.py)."""
         for process in self.processes.values():
             process.terminate()
+        deadline = time.monotonic() + 3
         for process in list(self.processes.values()):
             try:
-                process.wait(timeout=15)
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                process.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)  # the prefork pool's children too
+                process.wait()
         self.processes.clear()
 
     def full_logs(self) -> str:
