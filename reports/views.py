@@ -19,27 +19,10 @@ from campaigns.views import marketer_required
 from core.errors import InvalidInput
 from pushclient import callbacks
 
-from . import intake, selectors
+from . import dedupe, intake, selectors
 from .trace import campaign_trace
 
 log = logging.getLogger(__name__)
-
-
-class AnswerThenCount(JsonResponse):
-    """Tencent's answer, sent before the events are counted: the server calls close() once
-    the response has gone out, and counting happens then, in the same process."""
-
-    def __init__(self, events: list, **kwargs):
-        super().__init__(callbacks.OK_ANSWER, **kwargs)
-        self._events = events
-
-    def close(self):
-        super().close()
-        try:
-            intake.count_events(events=self._events)
-        except Exception:  # the poller's statistics still bring the figures in
-            log.exception("%d callback events were answered but not counted",
-                          len(self._events))
 
 
 def _refuse(status: int, info: str, errors: dict | None = None) -> JsonResponse:
@@ -86,7 +69,16 @@ def tencent_callback(request):
     events, errors = callbacks.parse_events(body)
     if errors:
         return _refuse(400, "malformed events: nothing was counted", errors)
-    return AnswerThenCount(events)
+    try:
+        intake.count_events(events=events)
+    except dedupe.Busy:
+        return _refuse(503, "another request is counting some of these events: nothing was "
+                            "counted from this one; send it again")
+    except Exception:  # Redis or the database down: Tencent retries only what failed
+        log.exception("%d callback events could not be stored; answered FAIL", len(events))
+        return _refuse(503, "the events could not be stored just now: nothing was counted; "
+                            "send them again")
+    return JsonResponse(callbacks.OK_ANSWER)
 
 
 @marketer_required
