@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 import time
 
 from django.conf import settings
@@ -23,6 +24,8 @@ from . import dedupe, intake, selectors
 from .trace import campaign_trace
 
 log = logging.getLogger(__name__)
+# ASCII digits only: str.isdigit() also accepts '²' (which int() refuses) and other scripts'.
+UNIX_TIME = re.compile(r"[0-9]{1,12}")
 
 
 def _refuse(status: int, info: str, errors: dict | None = None) -> JsonResponse:
@@ -40,7 +43,7 @@ def _signature_problem(request) -> str:
         return "" if settings.TIM_CALLBACK_ALLOW_UNSIGNED else (
             "callbacks are refused: no callback token is configured (TIM_CALLBACK_TOKEN)")
     request_time, sign = request.GET.get("RequestTime", ""), request.GET.get("Sign", "")
-    if not request_time.isdigit() or len(request_time) > 12:
+    if not UNIX_TIME.fullmatch(request_time):
         return "RequestTime must be a unix time in seconds"
     age = time.time() - int(request_time)
     if abs(age) > settings.TIM_CALLBACK_MAX_AGE_SECONDS:

@@ -83,6 +83,15 @@ def test_it_refuses_a_stale_or_future_request_time(receiver):
     assert sum(counts().values()) == 1
 
 
+def test_a_request_time_of_other_digits_is_refused_in_words(receiver):
+    """'²' and '١٢٣' pass str.isdigit(); the first made int() fail with a 500."""
+    for request_time in ("\u00b2", "\u0661\u0662\u0663", " 1700000000", "-1"):
+        answer = post(receiver, [event()], request_time=request_time)
+        assert answer.status_code == 401, request_time
+        assert answer.json()["ErrorInfo"] == "RequestTime must be a unix time in seconds"
+    assert not counts()
+
+
 def test_it_refuses_another_apps_callbacks(receiver):
     answer = post(receiver, [event()], sdkappid=SDKAPPID + 1)
     assert answer.status_code == 403 and "SdkAppid" in answer.json()["ErrorInfo"]
