@@ -92,6 +92,12 @@ def test_a_request_time_of_other_digits_is_refused_in_words(receiver):
     assert not counts()
 
 
+def test_a_deeply_nested_body_is_refused_in_words(receiver):
+    answer = post(receiver, None, raw=b"[" * 100_000 + b"]" * 100_000)
+    assert answer.status_code == 400
+    assert answer.json()["ErrorInfo"] == "the body is nested too deeply to be a callback"
+
+
 def test_it_refuses_another_apps_callbacks(receiver):
     answer = post(receiver, [event()], sdkappid=SDKAPPID + 1)
     assert answer.status_code == 403 and "SdkAppid" in answer.json()["ErrorInfo"]
