@@ -98,6 +98,17 @@ def test_a_deeply_nested_body_is_refused_in_words(receiver):
     assert answer.json()["ErrorInfo"] == "the body is nested too deeply to be a callback"
 
 
+def test_an_err_code_the_counters_cannot_hold_is_refused_by_field(receiver):
+    for err in (10**26, 2**31, -(2**31) - 1):
+        answer = post(receiver, [event("mary"), event("bob", err=err)])
+        assert answer.status_code == 400, err
+        assert answer.json()["errors"] == {"Events[1]": [
+            "ErrCode must be a whole number from -2147483648 to 2147483647"]}
+    assert not counts()
+    assert post(receiver, [event("mary", err=2**31 - 1)]).status_code == 200
+    assert counts() == {(2, 1, 2**31 - 1): 1}
+
+
 def test_it_refuses_another_apps_callbacks(receiver):
     answer = post(receiver, [event()], sdkappid=SDKAPPID + 1)
     assert answer.status_code == 403 and "SdkAppid" in answer.json()["ErrorInfo"]
