@@ -1,6 +1,6 @@
 """What leaves the process about errors and logs: JSON log lines, Sentry events and Django's
 debug page, each with credentials taken out (UserSigs, the Tencent secret key, passwords in
-service URLs)."""
+service URLs, the callback's Sign)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,15 @@ from pushclient.client import USERSIG_IN_URL
 REDACTED = "[redacted]"
 # scheme://user:password@host — the password part of a database, Redis or Sentry URL.
 PASSWORD_IN_URL = re.compile(r"(?P<prefix>\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.I)
+# A Tencent callback's query string (Sentry sends it with an error): its Sign and RequestTime
+# would let anyone post other bodies under that signature for a minute.
+CALLBACK_SIGNATURE_IN_QUERY = re.compile(r"\b(?P<name>Sign|RequestTime)=[^&\s\"']*")
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     text = PASSWORD_IN_URL.sub(rf"\g<prefix>{REDACTED}@", text)
     text = USERSIG_IN_URL.sub(f"usersig={REDACTED}", text)
+    text = CALLBACK_SIGNATURE_IN_QUERY.sub(rf"\g<name>={REDACTED}", text)
     for secret in secrets:
         if secret:
             text = text.replace(secret, REDACTED)

@@ -284,7 +284,7 @@ SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
     from config.observability import sentry_init
     sentry_init(dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"),
-                secrets=(TIM_SECRET_KEY, SECRET_KEY))
+                secrets=(TIM_SECRET_KEY, SECRET_KEY, TIM_CALLBACK_TOKEN))
 
 if not DEVELOPMENT:
     # Production is served over HTTPS (Caddy in docker-compose.yml), which sets the header.

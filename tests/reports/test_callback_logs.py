@@ -10,14 +10,18 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
+from http.server import ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 import requests
 
 from pushclient import callbacks
 from tests.emulator_process import SDKAPPID
+from tests.project.test_observability import Collector
 from tests.reports.test_callbacks import TOKEN, event
 from tests.stack import database_url, require_service, wait_for
 
@@ -110,3 +114,36 @@ def test_caddy_logs_a_failed_callback_without_its_query_string(tmp_path):
     assert answers[0].status_code == 502
     assert '"uri":"/tencent/callback/?[query not logged]"' in logged
     assert query["Sign"] not in logged and query["RequestTime"] not in logged
+
+
+def test_sentry_hears_of_a_callback_that_could_not_be_stored_without_its_sign(tmp_path):
+    """Redis unreachable: the receiver answers 503 and logs the error, which a real Sentry
+    client sends, with the request, to a local collector."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Collector)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    Collector.bodies = []
+    query = urlencode(signed_query())
+    code = f"""
+import sentry_sdk
+from django.test import Client
+answer = Client().post("/tencent/callback/?{query}", {{"Events": [{event()!r}]}},
+                       content_type="application/json")
+print(answer.status_code)
+sentry_sdk.flush(5)
+"""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEVELOPMENT": "1",
+           "VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+           "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0", "TIM_SDKAPPID": str(SDKAPPID),
+           "TIM_CALLBACK_TOKEN": TOKEN,
+           "SENTRY_DSN": f"http://key@127.0.0.1:{server.server_port}/1"}
+    try:
+        result = subprocess.run([sys.executable, "-c", "import django; django.setup()\n" + code],
+                                env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    finally:
+        server.shutdown()
+    assert result.stdout.split() == ["503"], result.stderr
+    sent = b"".join(Collector.bodies).decode()
+    assert "could not be stored" in sent and "/tencent/callback/" in sent
+    assert "Sign=" in query and TOKEN not in sent
+    for name in ("Sign", "RequestTime"):
+        assert dict(parse_qsl(query))[name] not in sent
