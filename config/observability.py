@@ -4,6 +4,7 @@ service URLs, the callback's Sign)."""
 
 from __future__ import annotations
 
+import logging
 import re
 
 from django.views.debug import SafeExceptionReporterFilter
@@ -37,6 +38,16 @@ def scrub(value, secrets: tuple[str, ...] = ()):
     if isinstance(value, (list, tuple)):
         return type(value)(scrub(v, secrets) for v in value)
     return value
+
+
+class RedactArguments(logging.Filter):
+    """Redacts a record's text arguments: runserver (django.server) logs each request line,
+    query string included."""
+
+    def filter(self, record):
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
 
 
 class CredentialFilter(SafeExceptionReporterFilter):

@@ -273,9 +273,16 @@ LOGGING = {
     "formatters": FORMATTERS,
     "handlers": {"console": {"class": "logging.StreamHandler",
                              "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
+    "filters": {"redact": {"()": "config.observability.RedactArguments"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {name: {"level": CHATTY_LEVEL} for name in (
-        "celery.beat", "celery.app.trace", "celery.worker.strategy")},
+    "loggers": {
+        **{name: {"level": CHATTY_LEVEL} for name in (
+            "celery.beat", "celery.app.trace", "celery.worker.strategy")},
+        # make run's runserver logs each request line, query string included (a callback's
+        # Sign). Configuring this logger drops Django's own handler for it: ours, then.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False,
+                          "filters": ["redact"]},
+    },
 }
 # The debug page (development only) hides passwords inside URLs too, e.g. REDIS_URL's.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "config.observability.CredentialFilter"

@@ -147,3 +147,24 @@ sentry_sdk.flush(5)
     assert "Sign=" in query and TOKEN not in sent
     for name in ("Sign", "RequestTime"):
         assert dict(parse_qsl(query))[name] not in sent
+
+
+@pytest.mark.django_db(transaction=True)
+def test_make_runs_runserver_logs_a_callback_without_its_sign(tmp_path):
+    """make run serves the emulator's callbacks with runserver, which logs each request."""
+    port = free_port()
+    env = {**os.environ, "DJANGO_DEVELOPMENT": "1", "DATABASE_URL": database_url(),
+           "VAR_DIR": str(tmp_path), "TIM_SDKAPPID": str(SDKAPPID), "TIM_CALLBACK_TOKEN": TOKEN}
+    query = signed_query()
+    answers = []
+
+    def send():
+        answers.append(requests.post(f"http://127.0.0.1:{port}/tencent/callback/", params=query,
+                                     json={"Events": [event()]}, timeout=10))
+
+    logged = run_until([sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}",
+                        "--noreload", "--skip-checks"], env, tmp_path / "runserver.log", port,
+                       send, until="POST /tencent/callback/")
+    assert answers[0].status_code == 200
+    assert "Sign=[redacted]" in logged and "RequestTime=[redacted]" in logged
+    assert query["Sign"] not in logged and query["RequestTime"] not in logged
