@@ -35,16 +35,16 @@ def count_events(*, events: list[Event]) -> int:
     except BaseException:
         try:
             dedupe.release(events, owner=owner)
-        except Exception:  # Redis down too: the claims stay until their TTL
-            log.warning("the claims of %d callback events that were not counted could not be "
-                        "released: their retries are refused until the keys expire",
-                        len(events), exc_info=True)
+        except Exception as exc:  # Redis down too: any claims stay until their TTL
+            log.warning("could not release the claims of %d callback events that were not "
+                        "counted (%r): if any reached Redis, Tencent's retries of those events "
+                        "are refused until the keys expire", len(events), exc)
         raise
     try:
         dedupe.confirm(events, owner=owner)
-    except Exception:  # counted all the same; a concurrent retry is refused, never recounted
+    except Exception as exc:  # counted all the same; a concurrent retry is refused, not recounted
         log.warning("%d callback events were counted but their keys stay claimed until they "
-                    "expire", len(events), exc_info=True)
+                    "expire (%r)", len(events), exc)
     return len(fresh)
 
 

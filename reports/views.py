@@ -8,7 +8,9 @@ import logging
 import re
 import time
 
+import redis
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -24,6 +26,7 @@ from . import dedupe, intake, selectors
 from .trace import campaign_trace
 
 log = logging.getLogger(__name__)
+SERVICE_DOWN = (redis.ConnectionError, redis.TimeoutError, OperationalError, InterfaceError)
 # ASCII digits only: str.isdigit() also accepts '²' (which int() refuses) and other scripts'.
 UNIX_TIME = re.compile(r"[0-9]{1,12}")
 
@@ -79,8 +82,10 @@ def tencent_callback(request):
     except dedupe.Busy:
         return _refuse(503, "another request is counting some of these events: nothing was "
                             "counted from this one; send it again")
-    except Exception:  # Redis or the database down: Tencent retries only what failed
-        log.exception("%d callback events could not be stored; answered FAIL", len(events))
+    except Exception as exc:  # Redis or the database down: Tencent retries only what failed
+        # An outage fails every request: one line each. Anything else is a bug: a traceback.
+        log.error("%d callback events could not be stored; answered FAIL: %r", len(events), exc,
+                  exc_info=not isinstance(exc, SERVICE_DOWN))
         return _refuse(503, "the events could not be stored just now: nothing was counted; "
                             "send them again")
     return JsonResponse(callbacks.OK_ANSWER)
