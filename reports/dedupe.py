@@ -2,7 +2,7 @@
 event (TaskId, To_Account, PushPlatform, PushStage, EventType) can arrive more than once.
 
 Keys live only as long as Tencent may retry (TIM_CALLBACK_DEDUPE_SECONDS): in Redis with a TTL
-when there is one (one script call per request, memory bounded by the TTL), else in the
+when there is one (two script calls per request, memory bounded by the TTL), else in the
 SeenEvent table, pruned by the sweeper. Either way a million-phone campaign leaves no permanent
 row per phone.
 
