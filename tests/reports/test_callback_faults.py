@@ -165,7 +165,8 @@ def postgres_proxy():
     saved = db["HOST"], db["PORT"]
     proxy = CuttablePostgres(db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432))
     # The live server's request threads open their connections from this dict; this thread
-    # keeps the connection it already has, straight to PostgreSQL.
+    # connects first, straight to PostgreSQL, and keeps that connection.
+    connections["default"].ensure_connection()
     db["HOST"], db["PORT"] = "127.0.0.1", proxy.port
     yield proxy
     db["HOST"], db["PORT"] = saved
