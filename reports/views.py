@@ -72,7 +72,7 @@ def tencent_callback(request):
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         return _refuse(400, "the body is not valid JSON")
-    except RecursionError:  # a callback is two levels deep; the parser recurses per level
+    except RecursionError:  # a callback is three levels deep; the parser recurses per level
         return _refuse(400, "the body is nested too deeply to be a callback")
     events, errors = callbacks.parse_events(body)
     if errors:
