@@ -9,6 +9,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
 # On SIGTERM, requests in flight get this long to finish (compose's stop_grace_period is 30 s).
 graceful_timeout = 25
 accesslog = "-"
+# gunicorn's default line with the path (%(U)s) instead of the request line (%(r)s): query
+# strings stay out of the log. Tencent's callback carries its Sign and RequestTime there, and
+# anyone reading them within a minute could post other bodies under that signature.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s "%(f)s" "%(a)s"'
 # No control socket: nothing here uses gunicornc, and the image's user has no home to put it in.
 control_socket_disable = True
 

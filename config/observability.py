@@ -1,9 +1,10 @@
 """What leaves the process about errors and logs: JSON log lines, Sentry events and Django's
 debug page, each with credentials taken out (UserSigs, the Tencent secret key, passwords in
-service URLs)."""
+service URLs, the callback's Sign)."""
 
 from __future__ import annotations
 
+import logging
 import re
 
 from django.views.debug import SafeExceptionReporterFilter
@@ -13,11 +14,15 @@ from pushclient.client import USERSIG_IN_URL
 REDACTED = "[redacted]"
 # scheme://user:password@host — the password part of a database, Redis or Sentry URL.
 PASSWORD_IN_URL = re.compile(r"(?P<prefix>\b[a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@\s]+@", re.I)
+# A Tencent callback's query string (Sentry sends it with an error): its Sign and RequestTime
+# would let anyone post other bodies under that signature for a minute.
+CALLBACK_SIGNATURE_IN_QUERY = re.compile(r"\b(?P<name>Sign|RequestTime)=[^&\s\"']*")
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     text = PASSWORD_IN_URL.sub(rf"\g<prefix>{REDACTED}@", text)
     text = USERSIG_IN_URL.sub(f"usersig={REDACTED}", text)
+    text = CALLBACK_SIGNATURE_IN_QUERY.sub(rf"\g<name>={REDACTED}", text)
     for secret in secrets:
         if secret:
             text = text.replace(secret, REDACTED)
@@ -33,6 +38,16 @@ def scrub(value, secrets: tuple[str, ...] = ()):
     if isinstance(value, (list, tuple)):
         return type(value)(scrub(v, secrets) for v in value)
     return value
+
+
+class RedactArguments(logging.Filter):
+    """Redacts a record's text arguments: runserver (django.server) logs each request line,
+    query string included."""
+
+    def filter(self, record):
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
 
 
 class CredentialFilter(SafeExceptionReporterFilter):

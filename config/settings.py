@@ -88,6 +88,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+    # An unreachable database fails a request in seconds rather than after the system's TCP
+    # timeout (minutes): Tencent's callbacks are answered FAIL in time to be retried.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -281,9 +284,16 @@ LOGGING = {
     "formatters": FORMATTERS,
     "handlers": {"console": {"class": "logging.StreamHandler",
                              "formatter": "json" if LOG_FORMAT == "json" else "plain"}},
+    "filters": {"redact": {"()": "config.observability.RedactArguments"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {name: {"level": CHATTY_LEVEL} for name in (
-        "celery.beat", "celery.app.trace", "celery.worker.strategy")},
+    "loggers": {
+        **{name: {"level": CHATTY_LEVEL} for name in (
+            "celery.beat", "celery.app.trace", "celery.worker.strategy")},
+        # make run's runserver logs each request line, query string included (a callback's
+        # Sign). Configuring this logger drops Django's own handler for it: ours, then.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False,
+                          "filters": ["redact"]},
+    },
 }
 # The debug page (development only) hides passwords inside URLs too, e.g. REDIS_URL's.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "config.observability.CredentialFilter"
@@ -292,7 +302,7 @@ SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
     from config.observability import sentry_init
     sentry_init(dsn=SENTRY_DSN, environment=env.str("SENTRY_ENVIRONMENT", default="production"),
-                secrets=(TIM_SECRET_KEY, SECRET_KEY))
+                secrets=(TIM_SECRET_KEY, SECRET_KEY, TIM_CALLBACK_TOKEN))
 
 if not DEVELOPMENT:
     # Production is served over HTTPS (Caddy in docker-compose.yml), which sets the header.

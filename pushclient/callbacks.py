@@ -52,11 +52,17 @@ class Event:
         return (self.task_id, self.account, self.platform, self.stage, self.event_type)
 
 
-def _int(value, name: str, allowed=None) -> int:
+INT32 = range(-2**31, 2**31)  # what the counters' err_code column holds
+
+
+def _int(value, name: str, allowed=None, *, within: range | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ValueError(f"{name} must be a whole number")
     if allowed is not None and value not in allowed:
         raise ValueError(f"{name} must be one of {', '.join(map(str, sorted(allowed)))}")
+    if within is not None and value not in within:
+        raise ValueError(f"{name} must be a whole number from {within.start} to "
+                         f"{within.stop - 1}")
     return value
 
 
@@ -99,7 +105,7 @@ def parse_events(body) -> tuple[list[Event], dict[str, list[str]]]:
                 platform=_int(raw.get("PushPlatform"), "PushPlatform", PLATFORMS),
                 stage=_int(raw.get("PushStage"), "PushStage", STAGES),
                 event_type=_int(raw.get("EventType"), "EventType", EVENT_TYPES),
-                err_code=_int(raw.get("ErrCode", 0), "ErrCode"),
+                err_code=_int(raw.get("ErrCode", 0), "ErrCode", within=INT32),
                 err_info=_text(raw.get("ErrInfo"), "ErrInfo", required=False),
                 task_time=_int(raw.get("TaskTime", 0), "TaskTime"),
                 event_time=_int(raw.get("EventTime", 0), "EventTime"),

@@ -1,14 +1,11 @@
-"""From an accepted callback to the counters.
+"""From an accepted callback to the counters, before Tencent hears OK.
 
-The receiver (views.tencent_callback) checks the request and answers Tencent; the events are
-counted right after the answer has gone out (when the response closes, in the same process):
-de-duplicated, then added to the per task/vendor/stage counters in one upsert.
-
-Why no durable inbox between the two: a stored batch costs two more commits per request, and
-the callback counters are not the only record: the poller's statistics snapshots (Tencent's
-own count) back every figure, and the report shows the larger of the two. A process killed in
-the few milliseconds between answer and count loses at most that one batch from the live
-counters until the next poll; a graceful stop (gunicorn's SIGTERM) finishes it.
+The receiver (views.tencent_callback) checks the request, then counts its events inside the
+request: de-duplicated (reports.dedupe), then added to the per task/vendor/stage counters in
+one upsert, committed (synchronous commit: an OK must survive a database crash). Only then is
+Tencent answered OK. Tencent posts again only a callback that failed, so when the events cannot
+be stored (Redis or the database down) the receiver answers FAIL and nothing is counted; the
+events come again with Tencent's retry.
 """
 
 from __future__ import annotations
@@ -28,22 +25,27 @@ log = logging.getLogger(__name__)
 
 
 def count_events(*, events: list[Event]) -> int:
-    """Count the events not seen before; returns how many were new."""
-    claimed: list[bytes] = []
+    """Count the events not seen before and commit; returns how many were new. Raises when
+    they could not be stored, having released their claims so that a retry counts them."""
+    owner = dedupe.new_owner()
     try:
         with transaction.atomic():
-            if connection.vendor == "postgresql":
-                # The counters are backed by the poller's snapshots: not waiting for the WAL
-                # flush halves the time a batch takes, and a database crash can cost at most
-                # the last moments of live counts, never consistency.
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL synchronous_commit TO OFF")
-            fresh, claimed = dedupe.claim_new(events)
+            fresh = dedupe.claim_new(events, owner=owner)
             _add_to_counters(fresh)
-            return len(fresh)
-    except Exception:
-        dedupe.release(claimed)  # Redis keys are outside the transaction: a retry counts them
+    except BaseException:
+        try:
+            dedupe.release(events, owner=owner)
+        except Exception as exc:  # Redis down too: any claims stay until their TTL
+            log.warning("could not release the claims of %d callback events that were not "
+                        "counted (%r): if any reached Redis, Tencent's retries of those events "
+                        "are refused until the keys expire", len(events), exc)
         raise
+    try:
+        dedupe.confirm(events, owner=owner)
+    except Exception as exc:  # counted all the same; a concurrent retry is refused, not recounted
+        log.warning("%d callback events were counted but their keys stay claimed until they "
+                    "expire (%r)", len(events), exc)
+    return len(fresh)
 
 
 def _add_to_counters(events: list[Event]) -> None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 import time
 
+import redis
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -19,27 +22,13 @@ from campaigns.views import marketer_required
 from core.errors import InvalidInput
 from pushclient import callbacks
 
-from . import intake, selectors
+from . import dedupe, intake, selectors
 from .trace import campaign_trace
 
 log = logging.getLogger(__name__)
-
-
-class AnswerThenCount(JsonResponse):
-    """Tencent's answer, sent before the events are counted: the server calls close() once
-    the response has gone out, and counting happens then, in the same process."""
-
-    def __init__(self, events: list, **kwargs):
-        super().__init__(callbacks.OK_ANSWER, **kwargs)
-        self._events = events
-
-    def close(self):
-        super().close()
-        try:
-            intake.count_events(events=self._events)
-        except Exception:  # the poller's statistics still bring the figures in
-            log.exception("%d callback events were answered but not counted",
-                          len(self._events))
+SERVICE_DOWN = (redis.ConnectionError, redis.TimeoutError, OperationalError, InterfaceError)
+# ASCII digits only: str.isdigit() also accepts '²' (which int() refuses) and other scripts'.
+UNIX_TIME = re.compile(r"[0-9]{1,12}")
 
 
 def _refuse(status: int, info: str, errors: dict | None = None) -> JsonResponse:
@@ -57,7 +46,7 @@ def _signature_problem(request) -> str:
         return "" if settings.TIM_CALLBACK_ALLOW_UNSIGNED else (
             "callbacks are refused: no callback token is configured (TIM_CALLBACK_TOKEN)")
     request_time, sign = request.GET.get("RequestTime", ""), request.GET.get("Sign", "")
-    if not request_time.isdigit() or len(request_time) > 12:
+    if not UNIX_TIME.fullmatch(request_time):
         return "RequestTime must be a unix time in seconds"
     age = time.time() - int(request_time)
     if abs(age) > settings.TIM_CALLBACK_MAX_AGE_SECONDS:
@@ -83,10 +72,23 @@ def tencent_callback(request):
         body = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         return _refuse(400, "the body is not valid JSON")
+    except RecursionError:  # a callback is three levels deep; the parser recurses per level
+        return _refuse(400, "the body is nested too deeply to be a callback")
     events, errors = callbacks.parse_events(body)
     if errors:
         return _refuse(400, "malformed events: nothing was counted", errors)
-    return AnswerThenCount(events)
+    try:
+        intake.count_events(events=events)
+    except dedupe.Busy:
+        return _refuse(503, "another request is counting some of these events: nothing was "
+                            "counted from this one; send it again")
+    except Exception as exc:  # Redis or the database down: Tencent retries only what failed
+        # An outage fails every request: one line each. Anything else is a bug: a traceback.
+        log.error("%d callback events could not be stored; answered FAIL: %r", len(events), exc,
+                  exc_info=not isinstance(exc, SERVICE_DOWN))
+        return _refuse(503, "the events could not be stored just now: nothing was counted; "
+                            "send them again")
+    return JsonResponse(callbacks.OK_ANSWER)
 
 
 @marketer_required
