@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from core import roles, tencent
 from core.audit import audit_record
 from core.payload_words import problems_of
+from core.text import whole_number
 from pushclient import PayloadError, TencentError, explain
 from pushclient.payload import MAX_ATTR_BYTES, MAX_ATTR_NAMES, utf8_len
 
@@ -432,7 +433,7 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         self.require_admin(request)
         job = get_object_or_404(Job.objects.select_related("segment"),
-                                pk=object_id if str(object_id).isdigit() else 0)
+                                pk=whole_number(str(object_id)) or 0)
         attrs = [(name, value) for name, value in job.attrs.items()]
         return render(request, "admin/audience/job_progress.html", {
             **self.admin_site.each_context(request), "title": str(job), "job": job,

@@ -22,6 +22,7 @@ from core import tencent
 from core.audit import audit_record
 from core.errors import InvalidInput as AudienceInvalid
 from core.payload_words import words_by_field
+from core.text import whole_number
 from pushclient import payload
 
 from .selectors import attribute_names
@@ -179,8 +180,8 @@ def _accounts_from(lines: Iterable[str], column: str | None,
         return
     reader = _csv_rows(lines)
     header = next(reader, None) or []
-    if column.isdigit():
-        index = int(column)
+    index = whole_number(column)
+    if index is not None:
         if header and index < len(header):
             yield 1, header[index].strip()
     elif column in header:

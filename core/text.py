@@ -8,6 +8,19 @@ from django.utils.translation import gettext as _
 MAX_DEPTH = 32
 
 
+def ascii_digits(text) -> bool:
+    """Whether `text` is one or more of 0-9. str.isdigit() also takes "²" and "٣", which
+    int() refuses or reads as another number: every id or count typed into a form, a query
+    or a URL is checked here before int()."""
+    return isinstance(text, str) and text.isascii() and text.isdigit()
+
+
+def whole_number(text, *, max_digits: int = 18) -> int | None:
+    """A typed id or count as an int, or None: ASCII digits only, at most `max_digits` of them
+    (18 fit a 64-bit database column)."""
+    return int(text) if ascii_digits(text) and len(text) <= max_digits else None
+
+
 def _bad(text: str) -> bool:
     return "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text)
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from campaigns.models import Campaign
 from campaigns.views import marketer_required
 from core.errors import InvalidInput
+from core.text import ascii_digits
 from pushclient import callbacks
 
 from . import intake, selectors
@@ -57,7 +58,7 @@ def _signature_problem(request) -> str:
         return "" if settings.TIM_CALLBACK_ALLOW_UNSIGNED else (
             "callbacks are refused: no callback token is configured (TIM_CALLBACK_TOKEN)")
     request_time, sign = request.GET.get("RequestTime", ""), request.GET.get("Sign", "")
-    if not request_time.isdigit() or len(request_time) > 12:
+    if not ascii_digits(request_time) or len(request_time) > 12:
         return "RequestTime must be a unix time in seconds"
     age = time.time() - int(request_time)
     if abs(age) > settings.TIM_CALLBACK_MAX_AGE_SECONDS:

@@ -84,6 +84,10 @@ def test_it_refuses_a_stale_or_future_request_time(receiver):
     ahead = post(receiver, [event()], request_time=int(time.time()) + 120)
     assert ahead.status_code == 401 and "ahead" in ahead.json()["ErrorInfo"]
     assert post(receiver, [event()], request_time="12ab").status_code == 401
+    # Found: "²".isdigit() is true, and int("²") raised: a 500 instead of the rule.
+    odd = post(receiver, [event()], request_time="²", sign="x")
+    assert odd.status_code == 401
+    assert odd.json()["ErrorInfo"] == "RequestTime must be a unix time in seconds"
     assert post(receiver, [event()], request_time=int(time.time()) - 50).status_code == 200
     assert sum(counts(total=1).values()) == 1
 
