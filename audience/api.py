@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from typing import Any, Literal
 
 from django.db import transaction
@@ -16,6 +15,7 @@ from pydantic import ConfigDict, Field
 
 from core.api import ERRORS as API_ERRORS
 from core.payload_words import words_by_field
+from core.text import json_or_error
 from core.api import ErrorOut, admin_auth, error
 from pushclient import TencentError, explain
 from pushclient.payload import condition_violations
@@ -138,11 +138,8 @@ def job_upload(request, action: Form[Action], accounts_file: File[UploadedFile],
     column (by header or number) that holds them; `tags` comma-separated, as in the admin form
     (the field may be repeated); `attrs` is JSON text."""
     if attrs:
-        try:
-            attrs = json.loads(attrs)
-        except ValueError:
-            raise AudienceInvalid({"attrs": [_('attrs must be JSON, e.g. {"city": "Shenzhen"}')]}
-                                  ) from None
+        attrs = json_or_error(attrs, field="attrs",
+                              invalid=_('attrs must be JSON, e.g. {"city": "Shenzhen"}'))
     return _start(request, action=action, tags=tags_from_text(tags or []), attrs=attrs, api=api,
                   make_segment=functools.partial(services.segment_upload, uploaded=accounts_file,
                                                  column=column or None))

@@ -6,7 +6,6 @@ generated from the same schemas that validate requests."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
@@ -24,7 +23,7 @@ from ninja.security import APIKeyHeader
 
 from . import roles
 from .errors import InvalidInput, TransitionRefused, UpstreamFailed
-from .text import unsafe_text_errors
+from .text import json_or_error, unsafe_text_errors
 from .tokens import token_user
 
 
@@ -32,26 +31,14 @@ class RoleRefused(Exception):
     pass
 
 
-def _no_constants(name: str):
-    raise ValueError(f"{name} is not a JSON number")
-
-
 class SafeJSONParser(Parser):
     """Plain JSON objects only: no NaN or Infinity, no NUL or unpaired surrogates, no nesting
     deeper than people write."""
 
     def parse_body(self, request: HttpRequest):
-        try:
-            data = json.loads(request.body, parse_constant=_no_constants)
-        except RecursionError:
-            raise InvalidInput({"body": [_("The body is nested too deeply")]}) from None
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidInput({"body": [_("The body is not valid JSON")]}) from None
+        data = json_or_error(request.body, field="", invalid=_("The body is not valid JSON"))
         if not isinstance(data, dict):
             raise InvalidInput({"body": [_("The body must be a JSON object")]})
-        errors = unsafe_text_errors(data, "")
-        if errors:
-            raise InvalidInput(errors)
         return data
 
     def parse_querydict(self, data, list_fields, request):

@@ -82,6 +82,8 @@ def tencent_callback(request):
         return _refuse(400, f"CallbackCommand must be {callbacks.COMMAND}")
     try:
         body = json.loads(request.body)
+    except RecursionError:  # a few thousand brackets; Tencent nests three levels
+        return _refuse(400, "the body is nested too deeply")
     except (ValueError, UnicodeDecodeError):
         return _refuse(400, "the body is not valid JSON")
     events, errors = callbacks.parse_events(body)

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audience import jobs
 from audience.models import AccountAttr, Job, Segment
@@ -88,6 +89,21 @@ def test_a_file_upload_starts_a_job(api, tim):
     assert answer.status_code == 202
     jobs.job_run(answer.json()["id"])
     assert tim.post("reach", {"Condition": {"AttrsAnd": {"city": "Shenzhen"}}})["reach"] == 2
+
+
+@pytest.mark.parametrize("attrs, message", [
+    ("[" * 50_000, "attrs is nested more than 32 levels deep"),
+    ("{nope", 'attrs must be JSON, e.g. {"city": "Shenzhen"}'),
+])
+def test_an_uploads_attrs_that_are_not_plain_json_are_400_naming_attrs(api, tim, attrs, message):
+    """Found: 50,000 nested brackets in `attrs` raised RecursionError: a 500."""
+    answer = api.post("/api/audience/jobs/upload/", {
+        "action": "set_attrs", "attrs": attrs,
+        "accounts_file": SimpleUploadedFile("a.txt", b"mary\n")})
+    assert answer.status_code == 400
+    assert answer.json()["errors"]["attrs"][0].startswith(message)
+    assert Job.objects.count() == 0 and Segment.objects.count() == 0
+    assert tim.calls() == []
 
 
 @pytest.mark.parametrize("body, field, message", [

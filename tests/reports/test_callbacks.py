@@ -146,6 +146,8 @@ def test_malformed_events_are_refused_by_field_and_nothing_is_counted(receiver):
     assert not_json.status_code == 400 and not_json.json()["ErrorInfo"] == \
         "the body is not valid JSON"
     assert post(receiver, None, raw=b"[1, 2]").status_code == 400
+    deep = post(receiver, None, raw=b"[" * 50_000)  # Found: RecursionError, a 500
+    assert deep.status_code == 400 and deep.json()["ErrorInfo"] == "the body is nested too deeply"
     assert requests.get(receiver, timeout=5).status_code == 405
     assert not counts()
 
