@@ -8,10 +8,11 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from .models import (
 
 __all__ = ["AudienceInvalid"]
 INVALID_LINES_KEPT = 100
+log = logging.getLogger(__name__)
 INSERT_CHUNK = 5000
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 
@@ -152,10 +154,20 @@ HEADER_NAMES = {"account", "accounts", "account_id", "accountid", "account id", 
                 "member_id", "memberid", "to_account", "用户", "用户id", "账号", "帐号", "账号id"}
 
 
+def _first_line_fields(first: str) -> list[str]:
+    """Line 1's CSV fields, to tell a header. A field over the csv module's limit (128 KiB)
+    names no column: the line is then one field, read on as an account like any line (and
+    reported as too long), never an error of the csv module."""
+    try:
+        return next(csv.reader([first]), [])
+    except csv.Error:
+        return [first]
+
+
 def _header_problem(first: str) -> str | None:
     """Why a first line must not be read as an account when no column was chosen: it names
     several columns, or it is a column's name. Stored as accounts they would be junk."""
-    fields = next(csv.reader([first]), [])
+    fields = _first_line_fields(first)
     if len(fields) > 1:
         return _("The file has several columns (%(columns)s): choose the column that holds "
                  "the account ids") % {"columns": ", ".join(f.strip() for f in fields)}
@@ -209,7 +221,7 @@ def segment_preview(*, head: bytes, complete: bool, column: str | None) -> dict:
     except AudienceInvalid as exc:
         return {"errors": exc.errors, "columns": [], "rows": [], "column": column}
     first = next((line for line in lines[:1]), "")
-    columns = [f.strip() for f in next(csv.reader([first]), [])] if first else []
+    columns = [f.strip() for f in _first_line_fields(first)] if first else []
     looks_like_header = len(columns) > 1 or first.strip().lower() in HEADER_NAMES
     suggested = None
     if looks_like_header:
@@ -338,13 +350,18 @@ def segment_import_stored(*, segment_id: int) -> None:
         _segment_fill(segment, text_lines(stored()), segment.column or None, progress,
                       text=True)
     except AudienceInvalid as exc:
-        with transaction.atomic():
-            SegmentAccount.objects.filter(segment=segment).delete()
-            segment.upload_chunks.all().delete()
-            Segment.objects.filter(pk=segment.pk).update(status=Segment.Status.FAILED,
-                                                         error=exc.errors, bytes_read=read)
-            Job.objects.filter(segment=segment, status=Job.Status.QUEUED).update(
-                status=Job.Status.FAILED, finished_at=timezone.now())
+        _segment_failed(segment, exc.errors, read)
+        return
+    except DatabaseError:
+        raise  # the database went away: beat starts the import again once it is silent
+    except Exception:
+        # Anything else would happen again on every try: beat would restart the import for
+        # ever, the segment `importing` and its jobs `queued`. It fails in words instead, and
+        # the error goes to the log.
+        log.exception("importing segment %s failed", segment.pk)
+        _segment_failed(segment, {"accounts_file": [
+            "The file could not be imported (an unexpected error, logged); upload it again"]},
+            read)
         return
     with transaction.atomic():
         segment.upload_chunks.all().delete()
@@ -355,6 +372,16 @@ def segment_import_stored(*, segment_id: int) -> None:
         Job.objects.filter(segment=segment).update(total=segment.accounts.count())
         for job_id in waiting:
             transaction.on_commit(lambda job_id=job_id: job_enqueue(job_id=job_id))
+
+
+def _segment_failed(segment: Segment, errors: dict, read: int) -> None:
+    with transaction.atomic():
+        SegmentAccount.objects.filter(segment=segment).delete()
+        segment.upload_chunks.all().delete()
+        Segment.objects.filter(pk=segment.pk).update(status=Segment.Status.FAILED,
+                                                     error=errors, bytes_read=read)
+        Job.objects.filter(segment=segment, status=Job.Status.QUEUED).update(
+            status=Job.Status.FAILED, finished_at=timezone.now())
 
 
 def resume_stalled_imports(*, silent_for: float = 60.0) -> list[int]:
