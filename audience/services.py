@@ -17,12 +17,11 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from celery import current_app
-
 from core import tencent
 from core.audit import audit_record
 from core.errors import InvalidInput as AudienceInvalid
 from core.payload_words import words_by_field
+from core.queue import enqueue, require_queue
 from core.text import whole_number
 from pushclient import payload
 
@@ -302,6 +301,7 @@ def segment_upload(*, user, name: str, uploaded, column: str | None = None) -> S
     if uploaded.size <= settings.AUDIENCE_INLINE_IMPORT_BYTES:
         return segment_import(user=user, name=name, lines=lines, column=column, text=True)
     name = _segment_name(name)
+    require_queue()  # a worker imports it: with the queue down, store nothing and say so
     with transaction.atomic():
         segment = Segment.objects.create(
             name=name, created_by=user, status=Segment.Status.IMPORTING, column=column or "",
@@ -313,18 +313,17 @@ def segment_upload(*, user, name: str, uploaded, column: str | None = None) -> S
                 for _line in _accounts_from(text_lines([head]), column, text=True):
                     pass
             UploadChunk.objects.create(segment=segment, seq=seq, data=data)
-        transaction.on_commit(lambda: segment_import_enqueue(segment_id=segment.pk))
+        # robust: committed by then; should the queue have gone down since require_queue(),
+        # beat restarts the silent import once it is back (resume_stalled_imports).
+        transaction.on_commit(lambda: segment_import_enqueue(segment_id=segment.pk),
+                              robust=True)
     return segment
 
 
-def _enqueue(task: str, *args) -> None:
-    """Queue a task of audience/tasks.py by its name: tasks call services, so services do not
-    import tasks (one direction, no cycle)."""
-    current_app.send_task(task, args=args)
-
-
+# Tasks of audience/tasks.py are queued by name: tasks call services, so services do not
+# import tasks (one direction, no cycle).
 def segment_import_enqueue(*, segment_id: int) -> None:
-    _enqueue("audience.tasks.import_segment", segment_id)
+    enqueue("audience.tasks.import_segment", segment_id)
 
 
 def segment_import_stored(*, segment_id: int) -> None:
@@ -439,6 +438,7 @@ def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
         errors["segment"] = ["The segment's file could not be imported; upload it again"]
     if errors:
         raise AudienceInvalid(errors)
+    require_queue()  # workers run it: with the queue down, store nothing and say so
     # Keep only what the action uses: tags for tag actions, attributes for attribute actions.
     tags = tags if action in (Job.Action.ADD_TAGS, Job.Action.REMOVE_TAGS) else []
     if action == Job.Action.REMOVE_ATTRS:
@@ -450,13 +450,15 @@ def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
                                  total=segment.size, created_by=user)
         audit_record(actor=user, verb="job.created", subject=job, action=action,
                      segment=segment.name, accounts=segment.size)
-        transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
+        # robust: committed by then; should the queue have gone down since require_queue(),
+        # beat hands the queued job to workers once it is back (stalled_jobs).
+        transaction.on_commit(lambda: job_enqueue(job_id=job.pk), robust=True)
     return job
 
 
 def job_enqueue(*, job_id: int) -> None:
     for _task in range(settings.AUDIENCE_TASKS_PER_JOB):
-        _enqueue("audience.tasks.run_job", job_id)
+        enqueue("audience.tasks.run_job", job_id)
 
 
 def job_cancel(*, job: Job, user) -> bool:
@@ -469,11 +471,12 @@ def job_cancel(*, job: Job, user) -> bool:
 
 
 def job_resume(*, job: Job, user) -> bool:
+    require_queue()  # as job_create: a resumed job waits for workers
     changed = Job.objects.filter(pk=job.pk, status=Job.Status.CANCELLED).update(
         status=Job.Status.QUEUED, finished_at=None)
     if changed:
         audit_record(actor=user, verb="job.resumed", subject=job)
-        transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
+        transaction.on_commit(lambda: job_enqueue(job_id=job.pk), robust=True)  # as job_create
     return bool(changed)
 
 

@@ -33,6 +33,7 @@ from .quiet import quiet_hours_end
 from .quota import (next_quota_day_start, quota_day_lock, quota_day_of, quota_exhausted,
                     quota_zone)
 from .states import campaign_transition
+from .test_sends import reap_stuck_test_sends
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ def dispatch_due_campaigns(*, run_seconds: float | None = None) -> int:
         return 0
     stop_at = time.monotonic() + run_seconds
     sent = 0
+    reap_stuck_test_sends(now=now)  # beside the pushes' own sweep, once a tick
     try:
         while time.monotonic() < stop_at:
             now = db_now()

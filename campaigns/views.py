@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from audience.selectors import attribute_names, audience_reach
 from core import roles
-from core.errors import InvalidInput, TransitionRefused, UpstreamFailed
+from core.errors import InvalidInput, TransitionRefused, Unavailable, UpstreamFailed
 from core.models import ApiToken
 from core.text import unsafe_text_errors, whole_number
 from core.times import is_zone, parse_day, parse_local, parse_month
@@ -326,6 +326,9 @@ def campaign_test_send(request, pk: int):
     except (InvalidInput, TransitionRefused) as exc:
         _flash_errors(request, exc)
         return redirect(back, pk=pk)
+    except Unavailable as exc:
+        messages.error(request, str(exc))
+        return redirect(back, pk=pk)
     if test.outcome == "ok":
         messages.success(request, _("Test sent: Tencent accepted %(reached)d of %(total)d "
                                     "accounts.") % {"reached": test.reached,
@@ -346,8 +349,8 @@ def campaign_recall(request, pk: int):
     info = {"Title": request.POST.get("title", ""), "Desc": request.POST.get("desc", "")}
     try:
         recall_service(campaign=campaign, user=request.user, offline_push_info=info)
-    except (InvalidInput, TransitionRefused, UpstreamFailed) as exc:
-        if isinstance(exc, UpstreamFailed):
+    except (InvalidInput, TransitionRefused, UpstreamFailed, Unavailable) as exc:
+        if isinstance(exc, UpstreamFailed | Unavailable):
             messages.error(request, str(exc))
         else:
             _flash_errors(request, exc)

@@ -22,7 +22,7 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.security import APIKeyHeader
 
 from . import roles
-from .errors import InvalidInput, TransitionRefused, UpstreamFailed
+from .errors import InvalidInput, TransitionRefused, Unavailable, UpstreamFailed
 from .text import json_or_error, unsafe_text_errors
 from .tokens import token_user
 
@@ -112,6 +112,8 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
           413: ErrorOut, 429: ErrorOut}
 # Endpoints that call Tencent while the caller waits also answer 502 when it cannot be reached.
 UPSTREAM_ERRORS = {**ERRORS, 502: ErrorOut}
+# Endpoints that need the job queue or the shared rate limiter (Redis) answer 503 without it.
+UNAVAILABLE_ERRORS = {**ERRORS, 503: ErrorOut}
 
 
 def error(request, status: int, message: str, errors: dict | None = None,
@@ -184,6 +186,11 @@ def _refused(request, exc):
 @api.exception_handler(UpstreamFailed)
 def _upstream(request, exc):
     return error(request, 502, str(exc))
+
+
+@api.exception_handler(Unavailable)
+def _unavailable(request, exc):
+    return error(request, 503, str(exc))
 
 
 @api.exception_handler(AuthenticationError)
