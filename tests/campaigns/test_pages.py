@@ -297,3 +297,4 @@ def test_a_message_nested_beyond_reason_is_refused_on_the_page(client, marketer)
     assert answer.status_code == 200
     assert "is nested more than 32 levels deep" in answer.content.decode()
     assert Campaign.objects.count() == 0
+
