@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 
-from config.celery import app as celery_app
+from core.queue import queue_reachable
 
 from .dispatch import db_now
 from .models import PushGate
@@ -32,12 +31,7 @@ def database_ok() -> bool:
 
 
 def broker_ok() -> bool:
-    try:
-        with celery_app.connection_for_write(settings.CELERY_BROKER_URL) as broker:
-            broker.ensure_connection(max_retries=1, timeout=2)
-        return True
-    except Exception:
-        return False
+    return queue_reachable()  # the check a request makes before it queues work
 
 
 def scheduler_last_tick() -> tuple[dt.datetime | None, dt.datetime | None]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 
 from celery import current_app
+from django.conf import settings
 from django.utils.translation import gettext as _
 
 from .errors import Unavailable
@@ -21,8 +22,9 @@ CHECK_TIMEOUT_SECONDS = 2.0
 
 
 def queue_reachable() -> bool:
+    """Whether the broker answers (also /healthz's broker check)."""
     try:
-        with current_app.connection_for_write() as broker:
+        with current_app.connection_for_write(settings.CELERY_BROKER_URL) as broker:
             broker.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
         return True
     except Exception:  # any failure to connect means unreachable
