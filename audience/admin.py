@@ -22,7 +22,9 @@ from django.utils.translation import gettext_lazy
 
 from core import roles, tencent
 from core.audit import audit_record
+from core.errors import Unavailable
 from core.payload_words import problems_of
+from core.text import whole_number
 from pushclient import PayloadError, TencentError, explain
 from pushclient.payload import MAX_ATTR_BYTES, MAX_ATTR_NAMES, utf8_len
 
@@ -306,6 +308,8 @@ class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
                         "invalid": f"{segment.invalid_count:,}"})
                 return HttpResponseRedirect(
                     reverse("admin:audience_job_add") + f"?segment={segment.pk}")
+            except Unavailable as exc:
+                form.add_error(None, str(exc))
             except AudienceInvalid as exc:
                 for field, problems in exc.errors.items():
                     for problem in problems:
@@ -421,6 +425,8 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
                     tags=tags_from_text([data["tags"]]),
                     attrs=attrs, api=data["api"])
                 return HttpResponseRedirect(reverse("admin:audience_job_change", args=[job.pk]))
+            except Unavailable as exc:
+                form.add_error(None, str(exc))
             except AudienceInvalid as exc:
                 for field, problems in exc.errors.items():
                     for problem in problems:
@@ -432,7 +438,7 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         self.require_admin(request)
         job = get_object_or_404(Job.objects.select_related("segment"),
-                                pk=object_id if str(object_id).isdigit() else 0)
+                                pk=whole_number(str(object_id)) or 0)
         attrs = [(name, value) for name, value in job.attrs.items()]
         return render(request, "admin/audience/job_progress.html", {
             **self.admin_site.each_context(request), "title": str(job), "job": job,
@@ -456,15 +462,18 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
         self.require_admin(request)
         job = get_object_or_404(Job, pk=pk)
         if request.method == "POST":
-            if op == "cancel" and services.job_cancel(job=job, user=request.user):
-                messages.success(request, _("The job is cancelled. Batches already sent stay "
-                                            "done; Resume goes on with the rest."))
-            elif op == "resume" and services.job_resume(job=job, user=request.user):
-                messages.success(request, _("The job goes on where it stopped."))
-            else:
-                job.refresh_from_db()
-                messages.warning(request, _("Nothing changed: the job is %(status)s.")
-                                 % {"status": job.get_status_display().lower()})
+            try:
+                if op == "cancel" and services.job_cancel(job=job, user=request.user):
+                    messages.success(request, _("The job is cancelled. Batches already sent "
+                                                "stay done; Resume goes on with the rest."))
+                elif op == "resume" and services.job_resume(job=job, user=request.user):
+                    messages.success(request, _("The job goes on where it stopped."))
+                else:
+                    job.refresh_from_db()
+                    messages.warning(request, _("Nothing changed: the job is %(status)s.")
+                                     % {"status": job.get_status_display().lower()})
+            except Unavailable as exc:
+                messages.error(request, str(exc))
         return HttpResponseRedirect(reverse("admin:audience_job_change", args=[pk]))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from typing import Any, Literal
 
 from django.db import transaction
@@ -15,7 +14,9 @@ from ninja.files import UploadedFile
 from pydantic import ConfigDict, Field
 
 from core.api import ERRORS as API_ERRORS
+from core.api import UNAVAILABLE_ERRORS
 from core.payload_words import words_by_field
+from core.text import json_or_error
 from core.api import ErrorOut, admin_auth, error
 from pushclient import TencentError, explain
 from pushclient.payload import condition_violations
@@ -122,7 +123,8 @@ def _start(request, *, action, tags, attrs, api, make_segment):
     return Status(202, {**job_json(job, segment), "invalid_lines": segment.invalid_lines})
 
 
-@router.post("/audience/jobs/", auth=admin_auth, response={202: JobOut, **ERRORS})
+@router.post("/audience/jobs/", auth=admin_auth,
+             response={202: JobOut, **ERRORS, **UNAVAILABLE_ERRORS})
 def job_create(request, body: JobIn):
     """Apply one action to the listed accounts, in calls of at most 100."""
     return _start(request, action=body.action, tags=body.tags, attrs=body.attrs, api=body.api,
@@ -130,7 +132,8 @@ def job_create(request, body: JobIn):
                                                  lines=iter(body.accounts)))
 
 
-@router.post("/audience/jobs/upload/", auth=admin_auth, response={202: JobOut, **ERRORS})
+@router.post("/audience/jobs/upload/", auth=admin_auth,
+             response={202: JobOut, **ERRORS, **UNAVAILABLE_ERRORS})
 def job_upload(request, action: Form[Action], accounts_file: File[UploadedFile],
                tags: Form[list[str]] = None, attrs: Form[str] = None,
                column: Form[str] = None, api: Form[ApiFamily] = "all_member_push"):
@@ -138,11 +141,8 @@ def job_upload(request, action: Form[Action], accounts_file: File[UploadedFile],
     column (by header or number) that holds them; `tags` comma-separated, as in the admin form
     (the field may be repeated); `attrs` is JSON text."""
     if attrs:
-        try:
-            attrs = json.loads(attrs)
-        except ValueError:
-            raise AudienceInvalid({"attrs": [_('attrs must be JSON, e.g. {"city": "Shenzhen"}')]}
-                                  ) from None
+        attrs = json_or_error(attrs, field="attrs",
+                              invalid=_('attrs must be JSON, e.g. {"city": "Shenzhen"}'))
     return _start(request, action=action, tags=tags_from_text(tags or []), attrs=attrs, api=api,
                   make_segment=functools.partial(services.segment_upload, uploaded=accounts_file,
                                                  column=column or None))

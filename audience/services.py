@@ -8,20 +8,21 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
-from celery import current_app
 
 from core import tencent
 from core.audit import audit_record
 from core.errors import InvalidInput as AudienceInvalid
 from core.payload_words import words_by_field
+from core.queue import enqueue, require_queue
+from core.text import whole_number
 from pushclient import payload
 
 from .selectors import attribute_names
@@ -39,6 +40,7 @@ from .models import (
 
 __all__ = ["AudienceInvalid"]
 INVALID_LINES_KEPT = 100
+log = logging.getLogger(__name__)
 INSERT_CHUNK = 5000
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 
@@ -151,10 +153,20 @@ HEADER_NAMES = {"account", "accounts", "account_id", "accountid", "account id", 
                 "member_id", "memberid", "to_account", "用户", "用户id", "账号", "帐号", "账号id"}
 
 
+def _first_line_fields(first: str) -> list[str]:
+    """Line 1's CSV fields, to tell a header. A field over the csv module's limit (128 KiB)
+    names no column: the line is then one field, read on as an account like any line (and
+    reported as too long), never an error of the csv module."""
+    try:
+        return next(csv.reader([first]), [])
+    except csv.Error:
+        return [first]
+
+
 def _header_problem(first: str) -> str | None:
     """Why a first line must not be read as an account when no column was chosen: it names
     several columns, or it is a column's name. Stored as accounts they would be junk."""
-    fields = next(csv.reader([first]), [])
+    fields = _first_line_fields(first)
     if len(fields) > 1:
         return _("The file has several columns (%(columns)s): choose the column that holds "
                  "the account ids") % {"columns": ", ".join(f.strip() for f in fields)}
@@ -179,8 +191,8 @@ def _accounts_from(lines: Iterable[str], column: str | None,
         return
     reader = _csv_rows(lines)
     header = next(reader, None) or []
-    if column.isdigit():
-        index = int(column)
+    index = whole_number(column)
+    if index is not None:
         if header and index < len(header):
             yield 1, header[index].strip()
     elif column in header:
@@ -208,7 +220,7 @@ def segment_preview(*, head: bytes, complete: bool, column: str | None) -> dict:
     except AudienceInvalid as exc:
         return {"errors": exc.errors, "columns": [], "rows": [], "column": column}
     first = next((line for line in lines[:1]), "")
-    columns = [f.strip() for f in next(csv.reader([first]), [])] if first else []
+    columns = [f.strip() for f in _first_line_fields(first)] if first else []
     looks_like_header = len(columns) > 1 or first.strip().lower() in HEADER_NAMES
     suggested = None
     if looks_like_header:
@@ -289,6 +301,7 @@ def segment_upload(*, user, name: str, uploaded, column: str | None = None) -> S
     if uploaded.size <= settings.AUDIENCE_INLINE_IMPORT_BYTES:
         return segment_import(user=user, name=name, lines=lines, column=column, text=True)
     name = _segment_name(name)
+    require_queue()  # a worker imports it: with the queue down, store nothing and say so
     with transaction.atomic():
         segment = Segment.objects.create(
             name=name, created_by=user, status=Segment.Status.IMPORTING, column=column or "",
@@ -300,18 +313,17 @@ def segment_upload(*, user, name: str, uploaded, column: str | None = None) -> S
                 for _line in _accounts_from(text_lines([head]), column, text=True):
                     pass
             UploadChunk.objects.create(segment=segment, seq=seq, data=data)
-        transaction.on_commit(lambda: segment_import_enqueue(segment_id=segment.pk))
+        # robust: committed by then; should the queue have gone down since require_queue(),
+        # beat restarts the silent import once it is back (resume_stalled_imports).
+        transaction.on_commit(lambda: segment_import_enqueue(segment_id=segment.pk),
+                              robust=True)
     return segment
 
 
-def _enqueue(task: str, *args) -> None:
-    """Queue a task of audience/tasks.py by its name: tasks call services, so services do not
-    import tasks (one direction, no cycle)."""
-    current_app.send_task(task, args=args)
-
-
+# Tasks of audience/tasks.py are queued by name: tasks call services, so services do not
+# import tasks (one direction, no cycle).
 def segment_import_enqueue(*, segment_id: int) -> None:
-    _enqueue("audience.tasks.import_segment", segment_id)
+    enqueue("audience.tasks.import_segment", segment_id)
 
 
 def segment_import_stored(*, segment_id: int) -> None:
@@ -337,13 +349,18 @@ def segment_import_stored(*, segment_id: int) -> None:
         _segment_fill(segment, text_lines(stored()), segment.column or None, progress,
                       text=True)
     except AudienceInvalid as exc:
-        with transaction.atomic():
-            SegmentAccount.objects.filter(segment=segment).delete()
-            segment.upload_chunks.all().delete()
-            Segment.objects.filter(pk=segment.pk).update(status=Segment.Status.FAILED,
-                                                         error=exc.errors, bytes_read=read)
-            Job.objects.filter(segment=segment, status=Job.Status.QUEUED).update(
-                status=Job.Status.FAILED, finished_at=timezone.now())
+        _segment_failed(segment, exc.errors, read)
+        return
+    except DatabaseError:
+        raise  # the database went away: beat starts the import again once it is silent
+    except Exception:
+        # Anything else would happen again on every try: beat would restart the import for
+        # ever, the segment `importing` and its jobs `queued`. It fails in words instead, and
+        # the error goes to the log.
+        log.exception("importing segment %s failed", segment.pk)
+        _segment_failed(segment, {"accounts_file": [
+            "The file could not be imported (an unexpected error, logged); upload it again"]},
+            read)
         return
     with transaction.atomic():
         segment.upload_chunks.all().delete()
@@ -354,6 +371,16 @@ def segment_import_stored(*, segment_id: int) -> None:
         Job.objects.filter(segment=segment).update(total=segment.accounts.count())
         for job_id in waiting:
             transaction.on_commit(lambda job_id=job_id: job_enqueue(job_id=job_id))
+
+
+def _segment_failed(segment: Segment, errors: dict, read: int) -> None:
+    with transaction.atomic():
+        SegmentAccount.objects.filter(segment=segment).delete()
+        segment.upload_chunks.all().delete()
+        Segment.objects.filter(pk=segment.pk).update(status=Segment.Status.FAILED,
+                                                     error=errors, bytes_read=read)
+        Job.objects.filter(segment=segment, status=Job.Status.QUEUED).update(
+            status=Job.Status.FAILED, finished_at=timezone.now())
 
 
 def resume_stalled_imports(*, silent_for: float = 60.0) -> list[int]:
@@ -411,6 +438,7 @@ def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
         errors["segment"] = ["The segment's file could not be imported; upload it again"]
     if errors:
         raise AudienceInvalid(errors)
+    require_queue()  # workers run it: with the queue down, store nothing and say so
     # Keep only what the action uses: tags for tag actions, attributes for attribute actions.
     tags = tags if action in (Job.Action.ADD_TAGS, Job.Action.REMOVE_TAGS) else []
     if action == Job.Action.REMOVE_ATTRS:
@@ -422,13 +450,15 @@ def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
                                  total=segment.size, created_by=user)
         audit_record(actor=user, verb="job.created", subject=job, action=action,
                      segment=segment.name, accounts=segment.size)
-        transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
+        # robust: committed by then; should the queue have gone down since require_queue(),
+        # beat hands the queued job to workers once it is back (stalled_jobs).
+        transaction.on_commit(lambda: job_enqueue(job_id=job.pk), robust=True)
     return job
 
 
 def job_enqueue(*, job_id: int) -> None:
     for _task in range(settings.AUDIENCE_TASKS_PER_JOB):
-        _enqueue("audience.tasks.run_job", job_id)
+        enqueue("audience.tasks.run_job", job_id)
 
 
 def job_cancel(*, job: Job, user) -> bool:
@@ -441,11 +471,12 @@ def job_cancel(*, job: Job, user) -> bool:
 
 
 def job_resume(*, job: Job, user) -> bool:
+    require_queue()  # as job_create: a resumed job waits for workers
     changed = Job.objects.filter(pk=job.pk, status=Job.Status.CANCELLED).update(
         status=Job.Status.QUEUED, finished_at=None)
     if changed:
         audit_record(actor=user, verb="job.resumed", subject=job)
-        transaction.on_commit(lambda: job_enqueue(job_id=job.pk))
+        transaction.on_commit(lambda: job_enqueue(job_id=job.pk), robust=True)  # as job_create
     return bool(changed)
 
 

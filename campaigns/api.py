@@ -14,7 +14,7 @@ from ninja import Status, Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictBool, StrictInt
 
 from core import roles
-from core.api import ERRORS, UPSTREAM_ERRORS, RoleRefused, admin_auth, error
+from core.api import ERRORS, UNAVAILABLE_ERRORS, UPSTREAM_ERRORS, RoleRefused, admin_auth, error
 from core.times import parse_day, parse_iso_aware
 from core.tokens import token_create
 from core.payload_words import explain_words as explain
@@ -275,7 +275,8 @@ def campaign_cancel(request, pk: int):
     return campaign_json(campaign)
 
 
-@router.post("/campaigns/{int:pk}/test/", response={201: TestSendOut, **UPSTREAM_ERRORS},
+@router.post("/campaigns/{int:pk}/test/",
+             response={201: TestSendOut, **UPSTREAM_ERRORS, **UNAVAILABLE_ERRORS},
              operation_id="campaign_test_send")
 def campaign_test(request, pk: int, body: TestSendIn):
     """Send the campaign's offline push to 1–500 accounts, or to one of your test groups, now
@@ -285,7 +286,8 @@ def campaign_test(request, pk: int, body: TestSendIn):
     return Status(201, test_send_json(test))
 
 
-@router.post("/campaigns/{int:pk}/recall/", response={200: CampaignOut, **UPSTREAM_ERRORS},
+@router.post("/campaigns/{int:pk}/recall/",
+             response={200: CampaignOut, **UPSTREAM_ERRORS, **UNAVAILABLE_ERRORS},
              operation_id="campaign_recall")
 def campaign_recall_endpoint(request, pk: int, body: RecallIn):
     """Within 24 h of sending: stop delivery and replace the shown notification with this one

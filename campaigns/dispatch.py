@@ -31,8 +31,9 @@ from pushclient.errors import TRANSPORT_CONNECTION, TRANSPORT_TIMEOUT, ErrorKind
 from .models import Attempt, Campaign, PushGate
 from .quiet import quiet_hours_end
 from .quota import (next_quota_day_start, quota_day_lock, quota_day_of, quota_exhausted,
-                    quota_zone)
+                    quota_remaining, quota_zone)
 from .states import campaign_transition
+from .test_sends import reap_stuck_test_sends
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ def dispatch_due_campaigns(*, run_seconds: float | None = None) -> int:
         return 0
     stop_at = time.monotonic() + run_seconds
     sent = 0
+    reap_stuck_test_sends(now=now)  # beside the pushes' own sweep, once a tick
     try:
         while time.monotonic() < stop_at:
             now = db_now()
@@ -222,11 +224,23 @@ def _retry_at(campaign: Campaign, when: dt.datetime, words: dict) -> None:
 
 
 def _move_to_next_day(campaign: Campaign, now: dt.datetime, reason: str) -> None:
+    """To the start of the first later quota day with room, found as every booking finds room:
+    under the day's lock (held to the end of the caller's transaction), with quota.py's one
+    formula. Days are locked in date order, as bookings lock them, so no two wait on each
+    other. No room within PUSH_SCHEDULE_MAX_DAYS: failed, in words, rather than overbooked."""
     start = next_quota_day_start(now)
-    # Not into the workspace's quiet hours (in the campaign's zone): then when they end.
-    start = (quiet_hours_end(start, ZoneInfo(campaign.timezone)) or start).astimezone(quota_zone())
-    _settle(campaign, Status.SCHEDULED, reason, due_at=start, day=start.date().isoformat(),
-            time=start.strftime("%H:%M"), zone=settings.PUSH_QUOTA_TIMEZONE)
+    for _day in range(settings.PUSH_SCHEDULE_MAX_DAYS):
+        # Not into the workspace's quiet hours (in the campaign's zone): then when they end.
+        start = (quiet_hours_end(start, ZoneInfo(campaign.timezone)) or start).astimezone(
+            quota_zone())
+        day = quota_day_of(start)
+        quota_day_lock(day)
+        if quota_remaining(day, exclude_id=campaign.pk) > 0:
+            _settle(campaign, Status.SCHEDULED, reason, due_at=start, day=day.isoformat(),
+                    time=start.strftime("%H:%M"), zone=settings.PUSH_QUOTA_TIMEZONE)
+            return
+        start = next_quota_day_start(start)
+    _settle(campaign, Status.FAILED, "no_room_ahead", days=settings.PUSH_SCHEDULE_MAX_DAYS)
 
 
 def reap_abandoned_attempts(*, now: dt.datetime) -> int:

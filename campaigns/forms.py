@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidInput
 from core.payload_words import field_words
+from core.text import json_or_error
 from core.times import is_zone, local_to_aware, zone_name
 
 from .services import push_errors
@@ -174,9 +175,13 @@ class CampaignForm(forms.Form):
     def clean(self):
         data = super().clean()
         try:
-            msg_body = json.loads(data.get("msg_body") or "[]")
-        except ValueError:
+            msg_body = json_or_error(data.get("msg_body") or "[]", field="MsgBody", invalid="")
+        except InvalidInput as exc:
+            # Text that is not JSON at all is worded by the push rules (MsgBody is then
+            # missing); nesting too deep or unusable text is worded by the JSON reader.
             msg_body = None
+            self.add_rule_errors({path: [m for m in messages if m]
+                                  for path, messages in exc.errors.items() if any(messages)})
         unit = data.get("lifetime_unit") or "days"
         lifetime = 0 if unit == "online" else (data.get("lifetime_value") or 0) * LIFETIME_UNITS[unit]
         push = {"MsgBody": msg_body}

@@ -7,12 +7,11 @@ Each check answers ok or down and never says why in words that could hold a cred
 from __future__ import annotations
 
 import datetime as dt
-import os
 
-import kombu
-from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+
+from core.queue import queue_reachable
 
 from .dispatch import db_now
 from .models import PushGate
@@ -32,18 +31,7 @@ def database_ok() -> bool:
 
 
 def broker_ok() -> bool:
-    """The broker the settings name, reached as a worker would: Redis answers, or the default
-    run's filesystem broker has a queue folder this process can write to."""
-    url = settings.CELERY_BROKER_URL
-    if url.startswith("filesystem://"):
-        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_out"]
-        return os.path.isdir(folder) and os.access(folder, os.W_OK)
-    try:
-        with kombu.Connection(url, connect_timeout=2) as broker:
-            broker.ensure_connection(max_retries=1, timeout=2)
-        return True
-    except Exception:
-        return False
+    return queue_reachable()  # the check a request makes before it queues work
 
 
 def scheduler_last_tick() -> tuple[dt.datetime | None, dt.datetime | None]:

@@ -11,6 +11,8 @@ REASONS = {
     "moved_full_day": _("Moved to {day} {time} ({zone}): all of that day's pushes were used"),
     "moved_quota_refused": _("Moved to {day} {time} ({zone}): Tencent answered 90047 (daily "
                              "quota exceeded)"),
+    "no_room_ahead": _("Not sent: today's pushes were used, and no quota day in the next "
+                       "{days} days has room"),
     "missed": _("Missed: found {late} after its time, past the allowed lateness; it was not "
                 "sent stale"),
     "retrying": _("Retrying: {explanation}"),

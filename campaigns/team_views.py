@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from audience.selectors import attribute_names
 from core import roles
 from core.errors import InvalidInput, TransitionRefused
+from core.text import whole_number
 from core.times import is_zone, parse_day
 
 from . import approval, library, local_time, recurring
@@ -218,8 +219,8 @@ def local_time_cost(request, pk: int):
     try:  # without a day or an hour: tomorrow at 09:00, as the page starts
         day = parse_day(request.GET["day"], field="day") if "day" in request.GET else \
             timezone.localdate() + dt.timedelta(days=1)
-        hour = int(request.GET.get("hour", "9"))
-        if not 0 <= hour <= 23:
+        hour = whole_number(request.GET.get("hour", "9"), max_digits=2)
+        if hour is None or not 0 <= hour <= 23:
             raise ValueError
     except ValueError:
         return JsonResponse({"error": _("Invalid input"), "errors": {

@@ -8,6 +8,7 @@ reached a phone?
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from audience.rules import account_id_errors
 from core import tencent
 from core.audit import audit_record
-from core.errors import InvalidInput, TransitionRefused
+from core.errors import InvalidInput, TransitionRefused, Unavailable
 from core.text import unsafe_text_errors
 from pushclient import ErrorKind, PayloadError, TencentError, backoff_seconds
 from pushclient.payload import MAX_BATCH_ACCOUNTS
@@ -190,6 +191,11 @@ def campaign_test_send(*, campaign: Campaign, user, accounts: list[str] | None =
             quota_day=day)
     try:
         result = _batch(campaign, test)
+    except Unavailable:
+        # The shared limiter (Redis) gave no permit: no call was made. Nothing is left in
+        # flight or holding a push of the day; the person is told to try again (503).
+        TestSend.objects.filter(pk=test.pk).delete()
+        raise
     except PayloadError as exc:
         test.outcome, test.error_code, test.error_info = Outcome.REFUSED, exc.code, str(exc)
     except TencentError as exc:
@@ -208,6 +214,21 @@ def campaign_test_send(*, campaign: Campaign, user, accounts: list[str] | None =
                      accounts=len(accounts), reached=test.reached,
                      outcome=test.outcome, code=test.error_code or 0)
     return test
+
+
+# A test send is made inside a web request, which gunicorn ends after 30 s: one still in
+# flight after this long lost its process mid-call.
+TEST_SEND_STUCK_AFTER = dt.timedelta(minutes=5)
+
+
+def reap_stuck_test_sends(*, now: dt.datetime) -> int:
+    """Test sends in flight past TEST_SEND_STUCK_AFTER lost their request: they end
+    `unknown`, as a push's abandoned attempt does. They may have gone out, so one that uses
+    the quota keeps counting in its day, like any unanswered call (quota.TEST_SEND_USED)."""
+    return TestSend.objects.filter(outcome=Outcome.IN_FLIGHT,
+                                   started_at__lt=now - TEST_SEND_STUCK_AFTER).update(
+        outcome=Outcome.UNKNOWN, finished_at=now,
+        error_info="the request stopped during the call; whether it went out is unknown")
 
 
 def test_send_json(test: TestSend) -> dict:

@@ -21,9 +21,9 @@ from django.views.decorators.http import require_POST
 
 from audience.selectors import attribute_names, audience_reach
 from core import roles
-from core.errors import InvalidInput, TransitionRefused, UpstreamFailed
+from core.errors import InvalidInput, TransitionRefused, Unavailable, UpstreamFailed
 from core.models import ApiToken
-from core.text import unsafe_text_errors
+from core.text import unsafe_text_errors, whole_number
 from core.times import is_zone, parse_day, parse_local, parse_month
 from core.tokens import token_create, token_revoke
 from core.payload_words import CONTENT_FIELD_WORDS, ELEMENT_WORDS, IMAGE_INFO_WORDS
@@ -302,11 +302,6 @@ def campaign_action(request, pk: int, action: str):
     return redirect("campaign-detail", pk=pk)
 
 
-def _whole_number(text: str) -> int | None:
-    """A form's id or count: ASCII digits only ("²".isdigit() is true), at most 18 of them."""
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
-
-
 def _flash_errors(request, exc: InvalidInput | TransitionRefused) -> None:
     if isinstance(exc, InvalidInput):
         _query_errors(request, exc)
@@ -322,7 +317,7 @@ def campaign_test_send(request, pk: int):
     campaign = get_object_or_404(Campaign, pk=pk)
     back = ("campaign-edit" if request.POST.get("from") == "editor"
             and campaign.status in Campaign.EDITABLE else "campaign-detail")
-    group = _whole_number(request.POST.get("group", ""))
+    group = whole_number(request.POST.get("group", ""))
     try:
         test = test_send_service(
             campaign=campaign, user=request.user, group=group,
@@ -330,6 +325,9 @@ def campaign_test_send(request, pk: int):
                 request.POST.get("accounts", "")))
     except (InvalidInput, TransitionRefused) as exc:
         _flash_errors(request, exc)
+        return redirect(back, pk=pk)
+    except Unavailable as exc:
+        messages.error(request, str(exc))
         return redirect(back, pk=pk)
     if test.outcome == "ok":
         messages.success(request, _("Test sent: Tencent accepted %(reached)d of %(total)d "
@@ -351,8 +349,8 @@ def campaign_recall(request, pk: int):
     info = {"Title": request.POST.get("title", ""), "Desc": request.POST.get("desc", "")}
     try:
         recall_service(campaign=campaign, user=request.user, offline_push_info=info)
-    except (InvalidInput, TransitionRefused, UpstreamFailed) as exc:
-        if isinstance(exc, UpstreamFailed):
+    except (InvalidInput, TransitionRefused, UpstreamFailed, Unavailable) as exc:
+        if isinstance(exc, UpstreamFailed | Unavailable):
             messages.error(request, str(exc))
         else:
             _flash_errors(request, exc)
@@ -412,7 +410,7 @@ def quota_limit(request):
     """Admins raise (or lower) the daily push limit after buying pushes in Tencent's console."""
     value = request.POST.get("limit", "").strip()
     try:
-        quota_limit_set(user=request.user, limit=_whole_number(value))
+        quota_limit_set(user=request.user, limit=whole_number(value))
     except InvalidInput as exc:
         _query_errors(request, exc)
     else:
@@ -443,7 +441,7 @@ def tokens(request):
     if request.method == "POST":
         if "revoke" in request.POST:
             revoke = request.POST["revoke"]
-            token = get_object_or_404(ApiToken, pk=int(revoke) if revoke.isdigit() else 0,
+            token = get_object_or_404(ApiToken, pk=whole_number(revoke) or 0,
                                       user=request.user)
             token_revoke(token=token, user=request.user)
             messages.success(request, _("Token revoked."))

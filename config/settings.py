@@ -149,6 +149,9 @@ if REDIS_URL:
     # kombu's Redis transport, with which a worker reconnects after Redis went away while
     # tasks ran, instead of stopping on an AttributeError (config/broker.py).
     CELERY_BROKER_TRANSPORT = "config.broker:RedisTransport"
+    # A broker host that does not answer (not merely refuses) must not hold a web request that
+    # queues work: connect within 2 s (redis-py waits for the OS, minutes, by default).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 else:
     # kombu's filesystem transport, each message renamed into the queue whole (config/broker.py).
     CELERY_BROKER_TRANSPORT = "config.broker:AtomicFilesystemTransport"
@@ -164,6 +167,11 @@ else:
                                        # Look for new tasks every 0.1 s (kombu's default is 1 s):
                                        # a job's first call within a second of queueing.
                                        "polling_interval": 0.1}
+# Publishing retries a lost connection twice, 0.2 s apart, then the request says the queue is
+# down (core/queue.py); Celery's own defaults are 3 tries and a 4 s connect timeout each.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0,
+                                    "interval_step": 0.2, "interval_max": 0.2}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True

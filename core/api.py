@@ -6,7 +6,6 @@ generated from the same schemas that validate requests."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
@@ -23,8 +22,8 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.security import APIKeyHeader
 
 from . import roles
-from .errors import InvalidInput, TransitionRefused, UpstreamFailed
-from .text import unsafe_text_errors
+from .errors import InvalidInput, TransitionRefused, Unavailable, UpstreamFailed
+from .text import json_or_error, unsafe_text_errors
 from .tokens import token_user
 
 
@@ -32,26 +31,14 @@ class RoleRefused(Exception):
     pass
 
 
-def _no_constants(name: str):
-    raise ValueError(f"{name} is not a JSON number")
-
-
 class SafeJSONParser(Parser):
     """Plain JSON objects only: no NaN or Infinity, no NUL or unpaired surrogates, no nesting
     deeper than people write."""
 
     def parse_body(self, request: HttpRequest):
-        try:
-            data = json.loads(request.body, parse_constant=_no_constants)
-        except RecursionError:
-            raise InvalidInput({"body": [_("The body is nested too deeply")]}) from None
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidInput({"body": [_("The body is not valid JSON")]}) from None
+        data = json_or_error(request.body, field="", invalid=_("The body is not valid JSON"))
         if not isinstance(data, dict):
             raise InvalidInput({"body": [_("The body must be a JSON object")]})
-        errors = unsafe_text_errors(data, "")
-        if errors:
-            raise InvalidInput(errors)
         return data
 
     def parse_querydict(self, data, list_fields, request):
@@ -125,6 +112,8 @@ ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: Error
           413: ErrorOut, 429: ErrorOut}
 # Endpoints that call Tencent while the caller waits also answer 502 when it cannot be reached.
 UPSTREAM_ERRORS = {**ERRORS, 502: ErrorOut}
+# Endpoints that need the job queue or the shared rate limiter (Redis) answer 503 without it.
+UNAVAILABLE_ERRORS = {**ERRORS, 503: ErrorOut}
 
 
 def error(request, status: int, message: str, errors: dict | None = None,
@@ -197,6 +186,11 @@ def _refused(request, exc):
 @api.exception_handler(UpstreamFailed)
 def _upstream(request, exc):
     return error(request, 502, str(exc))
+
+
+@api.exception_handler(Unavailable)
+def _unavailable(request, exc):
+    return error(request, 503, str(exc))
 
 
 @api.exception_handler(AuthenticationError)

@@ -18,3 +18,8 @@ class TransitionRefused(Exception):
 
 class UpstreamFailed(Exception):
     """Tencent could not be reached or did not answer; whether it acted may be unknown."""
+
+
+class Unavailable(Exception):
+    """A service the request needs (the job queue, the shared rate limiter) cannot be reached:
+    nothing was done, and the same request may be made again later."""

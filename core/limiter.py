@@ -29,6 +29,9 @@ from pathlib import Path
 
 import redis
 from django.conf import settings
+from django.utils.translation import gettext as _
+
+from .errors import Unavailable
 
 log = logging.getLogger(__name__)
 BURST = 4  # permits that may go out back to back after a pause
@@ -123,8 +126,15 @@ end
 
 
 class RedisLimiter:
-    def __init__(self, url: str, *, limit: int, window: float, key: str = "tim:calls"):
-        self._redis = redis.Redis.from_url(url)
+    """`give_up_after`: seconds of Redis away after which a waiting caller is told so
+    (Unavailable) instead of waiting on; None (bulk jobs' workers) waits for Redis's return.
+    A person waiting on a web request (a test send, a recall) must not wait for ever."""
+
+    def __init__(self, url: str, *, limit: int, window: float, key: str = "tim:calls",
+                 give_up_after: float | None = None):
+        # Timeouts: a Redis host that stops answering is "away" in seconds, not the OS's minutes.
+        self._redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        self.give_up_after = give_up_after
         self._script = self._redis.register_script(ACQUIRE)
         self._give_back_script = self._redis.register_script(GIVE_BACK)
         self.limit, self.window, self.key = limit, window, key
@@ -136,12 +146,19 @@ class RedisLimiter:
         return self._queue.run(self._acquire)
 
     def _acquire(self) -> Permit:
+        away_since = None
         while True:
             asked = time.monotonic()
             try:
                 answer = self._script(keys=[self.key],
                                     args=[self.limit, int(self.window * 1e6), BURST])
             except redis.RedisError:
+                away_since = asked if away_since is None else away_since
+                if self.give_up_after is not None and \
+                        asked - away_since + self.window > self.give_up_after:
+                    log.warning("rate limiter %s: Redis unavailable, giving up", self.key)
+                    raise Unavailable(_("The shared rate limiter (Redis) is not reachable; "
+                                        "nothing was sent. Try again in a minute.")) from None
                 # Redis is away (a restart loses the log): wait, and then a whole window more,
                 # so the calls made before the outage are out of any window when we resume.
                 log.warning("rate limiter: Redis unavailable, waiting")
@@ -213,12 +230,15 @@ class FileLimiter:
                 handle.write(json.dumps(state))
 
 
-def limiter_from_settings(*, name: str = "calls", limit: int | None = None):
+def limiter_from_settings(*, name: str = "calls", limit: int | None = None,
+                          give_up_after: float | None = None):
     """The shared limiter called `name` (one per Tencent limit: attribute and tag calls, test
-    sends, recalls), allowing `limit` calls a window (default TIM_CALLS_PER_SECOND)."""
+    sends, recalls), allowing `limit` calls a window (default TIM_CALLS_PER_SECOND).
+    `give_up_after`: see RedisLimiter (the file limiter has no server to lose)."""
     limit = settings.TIM_CALLS_PER_SECOND if limit is None else limit
     if settings.REDIS_URL:
         return RedisLimiter(settings.REDIS_URL, limit=limit,
-                            window=settings.TIM_RATE_WINDOW_SECONDS, key=f"tim:{name}")
+                            window=settings.TIM_RATE_WINDOW_SECONDS, key=f"tim:{name}",
+                            give_up_after=give_up_after)
     return FileLimiter(Path(settings.VAR_DIR) / f"tim-{name}.json",
                        limit=limit, window=settings.TIM_RATE_WINDOW_SECONDS)

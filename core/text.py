@@ -3,9 +3,26 @@ JSON can carry as escapes). One check for every JSON value a person or script se
 
 from __future__ import annotations
 
+import json
+
 from django.utils.translation import gettext as _
 
+from .errors import InvalidInput
+
 MAX_DEPTH = 32
+
+
+def ascii_digits(text) -> bool:
+    """Whether `text` is one or more of 0-9. str.isdigit() also takes "²" and "٣", which
+    int() refuses or reads as another number: every id or count typed into a form, a query
+    or a URL is checked here before int()."""
+    return isinstance(text, str) and text.isascii() and text.isdigit()
+
+
+def whole_number(text, *, max_digits: int = 18) -> int | None:
+    """A typed id or count as an int, or None: ASCII digits only, at most `max_digits` of them
+    (18 fit a 64-bit database column)."""
+    return int(text) if ascii_digits(text) and len(text) <= max_digits else None
 
 
 def _bad(text: str) -> bool:
@@ -37,3 +54,26 @@ def unsafe_text_errors(value, path: str, *, depth: int = 0) -> dict[str, list[st
         if errors:
             return errors
     return {}
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def json_or_error(text, *, field: str, invalid: str):
+    """JSON text sent in one field (or the whole body, field ""), read by the API's rules: no
+    NaN or Infinity, no NUL or unpaired surrogates, no nesting deeper than MAX_DEPTH. A few
+    thousand brackets exhaust Python's recursion before MAX_DEPTH can be checked: that is
+    refused by the same words, never a 500. `invalid` words text that is not JSON at all."""
+    try:
+        value = json.loads(text, parse_constant=_no_constants)
+    except RecursionError:
+        label = field or "body"
+        raise InvalidInput({label: [_("%(field)s is nested more than %(depth)d levels deep")
+                                    % {"field": label, "depth": MAX_DEPTH}]}) from None
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput({field or "body": [invalid]}) from None
+    errors = unsafe_text_errors(value, field)
+    if errors:
+        raise InvalidInput(errors)
+    return value

@@ -18,9 +18,16 @@ FIRST_YEAR, LAST_YEAR = 2000, 2999
 MAX_ZONE_LENGTH = 64
 
 
+# Files in the zone database that name no zone: "Factory" (tzdata's placeholder, "-00"),
+# "localtime" (the host's own zone, whatever that is), "posixrules". zoneinfo reads them, and
+# available_timezones() lists some of them, so they are taken out by name.
+NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
+
+
 @cache
 def _zone_names() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    """Every name a zone is accepted by, the one rule for the API, pages and stored rows."""
+    return frozenset(zoneinfo.available_timezones()) - NOT_ZONES
 
 
 def zone_or_error(name, *, field: str = "timezone") -> zoneinfo.ZoneInfo:

@@ -68,3 +68,27 @@ def marketer(db):
 @pytest.fixture
 def admin_user(db):
     return make_user("ada", "Admins", is_staff=True)
+
+
+# Nothing listens on port 1: a Redis there is a Redis that is down.
+DEAD_REDIS = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def queue_down(settings):
+    """The Celery broker (the job queue) down: the app publishes to DEAD_REDIS, and its pools,
+    made for the real broker, are dropped before and after."""
+    from celery import current_app
+    conf = current_app.conf
+
+    def reset_pools():
+        current_app._pool = None
+        current_app.amqp._producer_pool = None
+
+    before = (conf.broker_url, conf.broker_transport, settings.CELERY_BROKER_URL)
+    conf.broker_url, conf.broker_transport = DEAD_REDIS, None
+    settings.CELERY_BROKER_URL = DEAD_REDIS
+    reset_pools()
+    yield
+    conf.broker_url, conf.broker_transport = before[0], before[1]
+    reset_pools()

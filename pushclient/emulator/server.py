@@ -296,7 +296,9 @@ class Handler(BaseHTTPRequestHandler):
         if query.get("contenttype") != "json":
             raise Refusal(60002, "contenttype must be json")
         random_text = query.get("random", "")
-        if not random_text.isdigit() or int(random_text) > payload.MAX_UINT32:
+        # isascii(): "²".isdigit() is true and int("²") raises (pushclient imports none of core).
+        if not (random_text.isascii() and random_text.isdigit()) or len(random_text) > 10 \
+                or int(random_text) > payload.MAX_UINT32:
             raise Refusal(60002, "random must be a 32-bit unsigned integer")
         try:
             usersig.verify(query["usersig"], sdkappid=config.sdkappid, key=config.secret_key,

@@ -99,3 +99,9 @@ def test_admins_manage_users_and_marketers_cannot(client, tim):
     assert client.get("/admin/auth/user/add/").status_code == 200
     client.force_login(make_user("mia", "Marketers"))
     assert client.get("/admin/auth/user/").status_code == 302
+
+
+def test_a_job_page_for_an_id_in_digits_that_are_not_ascii_is_not_found(client, admin_user):
+    """Found: "²".isdigit() is true, so "²" went to the database as a primary key: a 500."""
+    client.force_login(admin_user)
+    assert client.get("/admin/audience/job/²/change/").status_code == 404

@@ -3,8 +3,9 @@
 import json
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from audience import jobs
+from audience import jobs, services
 from audience.models import AccountAttr, Job, Segment
 from tests.conftest import make_user
 
@@ -90,6 +91,21 @@ def test_a_file_upload_starts_a_job(api, tim):
     assert tim.post("reach", {"Condition": {"AttrsAnd": {"city": "Shenzhen"}}})["reach"] == 2
 
 
+@pytest.mark.parametrize("attrs, message", [
+    ("[" * 50_000, "attrs is nested more than 32 levels deep"),
+    ("{nope", 'attrs must be JSON, e.g. {"city": "Shenzhen"}'),
+])
+def test_an_uploads_attrs_that_are_not_plain_json_are_400_naming_attrs(api, tim, attrs, message):
+    """Found: 50,000 nested brackets in `attrs` raised RecursionError: a 500."""
+    answer = api.post("/api/audience/jobs/upload/", {
+        "action": "set_attrs", "attrs": attrs,
+        "accounts_file": SimpleUploadedFile("a.txt", b"mary\n")})
+    assert answer.status_code == 400
+    assert answer.json()["errors"]["attrs"][0].startswith(message)
+    assert Job.objects.count() == 0 and Segment.objects.count() == 0
+    assert tim.calls() == []
+
+
 @pytest.mark.parametrize("body, field, message", [
     ({"action": "add_tags", "tags": [f"t{i}" for i in range(11)], "accounts": ["a"]}, "tags",
      "Tags: 11 given, at most 10."),
@@ -148,3 +164,41 @@ def test_marketers_may_read_reach_but_not_run_jobs_or_rename(client, tim):
     assert post(api, "/api/audience/reach/", {}).status_code == 200
     assert post(api, "/api/audience/jobs/", {"action": "add_tags"}).status_code == 403
     assert put(api, "/api/attribute-names/", {"0": "x"}).status_code == 403
+
+
+QUEUE_DOWN = "The job queue is not reachable; nothing was stored. Try again in a minute."
+
+
+def test_with_the_job_queue_down_a_job_is_503_in_words_and_nothing_is_stored(api, tim,
+                                                                            queue_down):
+    """Found: the job was stored, then queueing it failed after the commit: a 500."""
+    answer = post(api, "/api/audience/jobs/", {"action": "add_tags", "tags": ["vip"],
+                                               "accounts": ["mary"]})
+    assert answer.status_code == 503, answer.content
+    assert answer.json()["error"] == QUEUE_DOWN
+    upload = api.post("/api/audience/jobs/upload/", {
+        "action": "add_tags", "tags": "vip",
+        "accounts_file": SimpleUploadedFile("a.txt", b"mary\n")}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert upload.status_code == 503
+    assert "任务队列" in upload.json()["error"]
+    assert Job.objects.count() == 0 and Segment.objects.count() == 0
+    assert tim.calls() == []
+
+
+def test_with_the_job_queue_down_a_large_upload_and_a_resume_say_so_and_change_nothing(
+        client, admin_user, tim, settings, queue_down):
+    settings.AUDIENCE_INLINE_IMPORT_BYTES = 1024
+    client.force_login(admin_user)
+    page = client.post("/admin/audience/segment/add/", {
+        "name": "big", "accounts_file": SimpleUploadedFile(
+            "big.txt", b"".join(b"u%05d\n" % i for i in range(1000)))})
+    assert page.status_code == 200
+    assert QUEUE_DOWN in page.content.decode()
+    assert not Segment.objects.exists()
+    segment = services.segment_import(user=admin_user, name="s", lines=iter(["mary"]))
+    job = Job.objects.create(action="add_tags", segment=segment, tags=["vip"], total=1,
+                             created_by=admin_user, status=Job.Status.CANCELLED)
+    page = client.post(f"/admin/audience/job/{job.pk}/resume/", follow=True)
+    assert QUEUE_DOWN in page.content.decode()
+    job.refresh_from_db()
+    assert job.status == "cancelled"

@@ -48,6 +48,14 @@ def test_it_takes_a_csv_column_by_name_or_number(admin_user):
         "The CSV has no column 'email'; its columns are name, user_id"]}
 
 
+def test_a_column_number_in_digits_that_are_not_ascii_is_a_name_not_found(admin_user):
+    """Found: "²".isdigit() is true and int("²") raised, so such a column answered 500."""
+    with pytest.raises(AudienceInvalid) as refused:
+        upload(b"name,user_id\nMary,u1\n", user=admin_user, column="²")
+    assert refused.value.errors == {"column": [
+        "The CSV has no column '²'; its columns are name, user_id"]}
+
+
 @pytest.mark.parametrize("raw, field, message", [
     (b"\xff\xfe\x00m\x00a", "accounts_file", "The file is not UTF-8 text"),
     (b"\x00\x01\x02\x03binary", "accounts", "No valid account in the list; line 1"),

@@ -82,12 +82,21 @@ def test_a_send_at_a_few_seconds_behind_our_clock_is_still_taken(api):
     assert answer.status_code == 201 and answer.json()["status"] == "scheduled"
 
 
-@pytest.mark.parametrize("zone", ["Mars/Base", "x" * 65, "", "../etc/passwd"])
+# "Factory" and "localtime" are files zoneinfo reads (found: both were taken), not zones.
+@pytest.mark.parametrize("zone", ["Mars/Base", "x" * 65, "", "../etc/passwd", "Factory",
+                                  "localtime", "posixrules"])
 def test_the_api_refuses_a_zone_that_does_not_exist(api, zone):
     answer = post(api, "/api/campaigns/", {"name": "x", "push": PUSH, "timezone": zone})
     assert answer.status_code == 400
     assert "must be an IANA time zone" in answer.json()["errors"]["timezone"][0]
     assert not Campaign.objects.exists()
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai", "America/Argentina/Buenos_Aires",
+                                  "Etc/GMT-8"])
+def test_the_api_takes_real_zones(api, zone):
+    answer = post(api, "/api/campaigns/", {"name": "x", "push": PUSH, "timezone": zone})
+    assert answer.status_code == 201 and answer.json()["timezone"] == zone
 
 
 def test_a_campaign_shows_its_time_in_its_own_zone(client, marketer):

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from audience.models import AccountAttr, AccountTag, AttributeName, KnownAccount
 from campaigns import dispatch, local_time, selectors, services
-from campaigns.models import Campaign, Workspace
+from campaigns.models import Attempt, Campaign, Workspace
+from campaigns.quota import quota_day_of
 from core.errors import InvalidInput
 from tests.conftest import TEXT
 
@@ -241,7 +242,13 @@ def test_a_campaign_moved_off_a_full_day_by_the_sender_waits_for_quiet_hours_to_
     # booked for now, outside quiet hours whatever the hour this test runs at
     Campaign.objects.filter(pk=campaign.pk).update(status="scheduled", due_at=timezone.now(),
                                                    send_at=timezone.now())
-    settings.PUSH_DAILY_QUOTA = 0  # the day filled up after it was booked
+    # The day filled up after it was booked (tomorrow has room: a full day moves to the first
+    # day with room).
+    settings.PUSH_DAILY_QUOTA = 1
+    Attempt.objects.create(campaign=services.campaign_create(user=marketer, name="other",
+                                                             push={"MsgBody": TEXT}),
+                           msg_random=1, started_at=timezone.now(), outcome="ok",
+                           quota_day=quota_day_of(timezone.now()))
     dispatch.dispatch_due_campaigns(run_seconds=0.3)
     campaign.refresh_from_db()
     local = campaign.due_at.astimezone(SHANGHAI)

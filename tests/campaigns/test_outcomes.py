@@ -213,3 +213,23 @@ def test_editing_and_cancelling_follow_the_status_rules(marketer, tim):
     trail = AuditEvent.objects.filter(subject_type="campaign", subject_id=draft.pk)
     assert [(e.verb, e.params.get("to_status")) for e in trail.order_by("at", "id")] == [
         ("campaign.created", None), ("campaign.status", "cancelled")]
+
+
+def test_90047_moves_the_campaign_to_the_first_quota_day_with_room(marketer, tim, settings):
+    """Found: the campaign moved to the next quota day without asking whether it had room: a
+    day with a limit of 2 ended with 3 booked."""
+    from campaigns.quota import quota_day_of
+    settings.PUSH_DAILY_QUOTA = 2
+    tomorrow = next_quota_day_start(timezone.now())
+    for hour in (1, 2):  # tomorrow is full
+        services.campaign_create(user=marketer, name=f"t{hour}", push=PUSH,
+                                 send_at=tomorrow + dt.timedelta(hours=hour))
+    tim.post("config", {"daily_quota": 0})
+    campaign = due_campaign(marketer)
+    run()
+    campaign = refreshed(campaign)
+    after = next_quota_day_start(tomorrow)
+    assert (campaign.status, campaign.due_at) == ("scheduled", after)
+    assert quota_read(quota_day_of(tomorrow))["booked"] == 2
+    assert quota_read(quota_day_of(after))["booked"] == 1
+    assert campaign.status_reason_text.startswith(f"Moved to {quota_day_of(after)} 00:00")

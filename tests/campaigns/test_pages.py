@@ -278,3 +278,23 @@ def test_detail_actions_reschedule_send_now_and_duplicate(client, marketer, camp
     assert (copy.name, copy.status, copy.push) == ("Sale (copy)", "draft", campaign.push)
     assert client.post(f"/campaigns/{campaign.pk}/reschedule/",
                        {"send_at_local": "soon"}).status_code == 302
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "1²"])
+def test_revoking_a_token_by_a_digit_that_is_not_ascii_is_not_found(client, marketer, value):
+    """Found: "²".isdigit() is true but int("²") raises, so such a revoke answered 500."""
+    client.force_login(marketer)
+    client.post("/tokens/", {"name": "nightly"})
+    answer = client.post("/tokens/", {"revoke": value})
+    assert answer.status_code == 404
+    assert marketer.api_tokens.get().revoked_at is None
+
+
+def test_a_message_nested_beyond_reason_is_refused_on_the_page(client, marketer):
+    """Found: 50,000 nested brackets in the editor's message raised RecursionError: a 500."""
+    client.force_login(marketer)
+    answer = client.post("/campaigns/new/", editor_post(msg_body="[" * 50_000))
+    assert answer.status_code == 200
+    assert "is nested more than 32 levels deep" in answer.content.decode()
+    assert Campaign.objects.count() == 0
+

@@ -166,3 +166,27 @@ def test_the_page_asks_for_the_replacement_and_a_confirmation(client, marketer, 
 
 
 REPLACEMENT_FORM = {"title": "Sorry", "desc": "The sale starts tomorrow"}
+
+
+@pytest.mark.django_db(transaction=True)  # the request runs in a thread of its own
+def test_with_redis_down_a_recall_is_503_in_words_and_changes_nothing(api, marketer, tim,
+                                                                      settings):
+    """A recall waits for its shared limiter (Redis) while the person waits: with Redis down
+    it waited for ever, the campaign's row locked, until gunicorn's timeout."""
+    import threading
+
+    from core import tencent
+    from tests.conftest import DEAD_REDIS
+    campaign = sent_campaign(marketer)
+    settings.REDIS_URL = DEAD_REDIS
+    tencent.clear()
+    answers = []
+    thread = threading.Thread(daemon=True, target=lambda: answers.append(
+        recall(api, campaign, HTTP_ACCEPT_LANGUAGE="zh-hans")))
+    thread.start()
+    thread.join(timeout=20)
+    assert answers, "the recall was still waiting after 20 s"
+    assert answers[0].status_code == 503
+    assert answers[0].json()["error"].startswith("共享限速器（Redis）无法连接")
+    assert Campaign.objects.get(pk=campaign.pk).status == "sent"
+    assert revoke_calls(tim) == []

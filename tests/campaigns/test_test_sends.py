@@ -1,7 +1,11 @@
 """Test sends (v4/timpush/batch) through the API and the pages, against the emulator over HTTP:
 per-account answers, the 1–500 rule, test groups, the digest of the exact version, the quota."""
 
+import datetime as dt
+import threading
+
 import pytest
+from django.utils import timezone
 
 from campaigns import services
 from campaigns.models import TestGroup, TestSend
@@ -251,3 +255,47 @@ def test_hostile_ids_and_limits_in_the_forms_get_words_not_errors(client, admin_
 def test_a_huge_group_id_in_the_api_is_refused_by_name(api, marketer, tim):
     answer = send_test(api, campaign_of(marketer), {"group": 2**70})
     assert answer.status_code == 400 and "group" in answer.json()["errors"]
+
+
+@pytest.mark.django_db(transaction=True)  # the request runs in a thread of its own
+def test_with_redis_down_a_test_send_is_503_in_words_and_holds_no_push(api, marketer, tim,
+                                                                       settings):
+    """Found: the test-send limiter waited for Redis for ever, so the request hung until
+    gunicorn's timeout, leaving its row in flight and (with the quota) a push of the day."""
+    from core import tencent
+    from tests.conftest import DEAD_REDIS
+    settings.PUSH_TEST_SENDS_USE_QUOTA = True
+    settings.REDIS_URL = DEAD_REDIS
+    tencent.clear()
+    campaign = campaign_of(marketer)
+    answers = []
+    thread = threading.Thread(daemon=True, target=lambda: answers.append(
+        send_test(api, campaign, {"accounts": ["mary"]})))
+    thread.start()
+    thread.join(timeout=20)
+    assert answers, "the test send was still waiting after 20 s"
+    assert answers[0].status_code == 503
+    assert answers[0].json()["error"] == ("The shared rate limiter (Redis) is not reachable; "
+                                          "nothing was sent. Try again in a minute.")
+    assert not TestSend.objects.exists()
+    assert quota_read()["used"] == 0 and batch_calls(tim) == []
+
+
+def test_a_test_send_left_in_flight_is_reaped_as_unanswered(marketer, tim):
+    """A test send whose request died mid-call stayed `in_flight` for ever; the dispatcher's
+    sweep ends it as unknown (it may have gone out), as it does a push's attempt."""
+    from campaigns import dispatch
+    campaign = campaign_of(marketer)
+    started = timezone.now() - dt.timedelta(minutes=10)
+    stuck = TestSend.objects.create(campaign=campaign, sent_by=marketer, accounts=["mary"],
+                                    data_id="test:1", msg_random=1, started_at=started,
+                                    quota_day=started.date())
+    recent = TestSend.objects.create(campaign=campaign, sent_by=marketer, accounts=["mary"],
+                                     data_id="test:1", msg_random=2, started_at=timezone.now(),
+                                     quota_day=started.date())
+    dispatch.dispatch_due_campaigns(run_seconds=0.05)
+    stuck.refresh_from_db()
+    recent.refresh_from_db()
+    assert (stuck.outcome, recent.outcome) == ("unknown", "in_flight")
+    assert stuck.finished_at is not None
+    assert stuck.error_info == "the request stopped during the call; whether it went out is unknown"
