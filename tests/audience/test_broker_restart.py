@@ -110,7 +110,7 @@ def test_a_redis_restart_during_a_job_costs_no_worker_and_no_batch(
     def enqueue(task, *args):
         with Connection(private_redis.url) as connection:
             app.send_task(task, args=args, connection=connection)
-    monkeypatch.setattr(services, "_enqueue", enqueue)
+    monkeypatch.setattr(services, "enqueue", enqueue)
 
     # 200 calls at 25 a second: about 8 s of job, the restart in its first third. No hedged
     # last calls (a documented second try of a slow call, nothing to do with the broker) on

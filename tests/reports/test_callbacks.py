@@ -176,7 +176,8 @@ def test_malformed_events_are_refused_by_field_and_nothing_is_counted(receiver):
         "the body is not valid JSON"
     assert post(receiver, None, raw=b"[1, 2]").status_code == 400
     deep = post(receiver, None, raw=b"[" * 50_000)  # Found: RecursionError, a 500
-    assert deep.status_code == 400 and deep.json()["ErrorInfo"] == "the body is nested too deeply"
+    assert deep.status_code == 400 and deep.json()["ErrorInfo"] == \
+        "the body is nested too deeply to be a callback"
     assert requests.get(receiver, timeout=5).status_code == 405
     assert not counts()
 
