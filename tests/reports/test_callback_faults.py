@@ -26,7 +26,7 @@ from pushclient import callbacks
 from reports import dedupe
 from reports.models import DeliveryCount
 from tests.emulator_process import SDKAPPID
-from tests.reports.test_callbacks import TOKEN, event
+from tests.reports.conftest import TOKEN, event
 from tests.stack import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -171,14 +171,6 @@ def postgres_proxy():
     yield proxy
     db["HOST"], db["PORT"] = saved
     proxy.close()
-
-
-@pytest.fixture
-def receiver(settings, live_server):
-    settings.TIM_SDKAPPID = SDKAPPID
-    settings.TIM_CALLBACK_TOKEN = TOKEN
-    settings.TIM_CALLBACK_ALLOW_UNSIGNED = False
-    return f"{live_server.url}/tencent/callback/"
 
 
 BATCH = 50

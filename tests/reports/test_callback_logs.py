@@ -22,7 +22,7 @@ import requests
 from pushclient import callbacks
 from tests.emulator_process import SDKAPPID
 from tests.project.test_observability import Collector
-from tests.reports.test_callbacks import TOKEN, event
+from tests.reports.conftest import TOKEN, event
 from tests.stack import database_url, require_service, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,24 +16,9 @@ from reports.models import DeliveryCount, SeenEvent
 from reports.selectors import campaign_report
 from tests.conftest import TEXT
 from tests.emulator_process import SDKAPPID, SECRET_KEY
+from tests.reports.conftest import TOKEN, event
 
 pytestmark = pytest.mark.django_db(transaction=True)
-TOKEN = "callback-token-for-tests-7c1f"
-
-
-@pytest.fixture
-def receiver(settings, live_server):
-    settings.TIM_SDKAPPID = SDKAPPID
-    settings.TIM_CALLBACK_TOKEN = TOKEN
-    settings.TIM_CALLBACK_ALLOW_UNSIGNED = False
-    return f"{live_server.url}/tencent/callback/"
-
-
-def event(account="mary", stage=1, task="T1", platform=2, err=0, info="", data_id=""):
-    return {"CallbackCommand": callbacks.COMMAND, "TaskId": task, "DataId": data_id,
-            "TaskTime": int(time.time()) - 5, "EventTime": int(time.time()),
-            "To_Account": account, "EventType": 1, "PushPlatform": platform, "PushStage": stage,
-            "ErrCode": err, "ErrInfo": info}
 
 
 def post(url, events, *, token=TOKEN, request_time=None, sdkappid=SDKAPPID, sign=None,
