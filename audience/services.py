@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from core import tencent
@@ -168,8 +169,11 @@ def _header_problem(first: str) -> str | None:
     several columns, or it is a column's name. Stored as accounts they would be junk."""
     fields = _first_line_fields(first)
     if len(fields) > 1:
+        # Named as people read them, shortened: a 200 KB header was echoed whole in the answer.
+        names = [Truncator(f.strip()).chars(40) for f in fields[:10]]
+        columns = ", ".join(names + (["…"] if len(fields) > 10 else []))
         return _("The file has several columns (%(columns)s): choose the column that holds "
-                 "the account ids") % {"columns": ", ".join(f.strip() for f in fields)}
+                 "the account ids") % {"columns": columns}
     if first.strip().lower() in HEADER_NAMES:
         return _("Line 1 reads '%(name)s', which names a column: choose the column "
                  "'%(name)s' so that line is read as its header") % {"name": first.strip()}

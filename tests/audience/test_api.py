@@ -51,6 +51,20 @@ def test_a_rename_over_stored_values_needs_confirmation(api, tim):
     assert AccountAttr.objects.get().name == "region"
 
 
+def test_a_long_csv_header_is_named_shortly_in_the_refusal(api, tim):
+    """Found by a fresh-eyes try: a 200 KB header (200 columns of 1,000 characters) came back
+    whole in a 200,529-byte answer."""
+    header = ",".join(f"{n:03d}" + "c" * 997 for n in range(200))
+    answer = api.post("/api/audience/jobs/upload/", {
+        "action": "add_tags", "tags": "vip",
+        "accounts_file": SimpleUploadedFile("wide.csv", f"{header}\nmary\n".encode())})
+    assert answer.status_code == 400
+    words = answer.json()["errors"]["column"][0]
+    assert words.startswith("The file has several columns (000ccc") and len(words) < 1000, words
+    assert "choose the column that holds the account ids" in words
+    assert Job.objects.count() == 0 and Segment.objects.count() == 0
+
+
 @pytest.mark.parametrize("body, field, message", [
     ({"10": "x"}, "AttrNames['10']", "the index must be one of '0' to '9'"),
     ({"0": "x" * 51}, "AttrNames['0']", "is 51 bytes; at most 50 bytes are allowed"),
