@@ -37,21 +37,32 @@ def main() -> int:
     processes: list[subprocess.Popen] = []
 
     def start(*args: str) -> subprocess.Popen:
-        process = subprocess.Popen(args, cwd=ROOT, env=env)
+        # Each in a session of its own: Ctrl-C reaches only this process, which stops them in
+        # order. In the terminal's group they died of the same SIGINT first, and a normal stop
+        # read "A process stopped; stopping the rest." with make's Error 1.
+        process = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
         processes.append(process)
         return process
 
     def stop(*_):
+        # SIGTERM, then SIGKILL after 3 s: a warm worker shutdown would wait out the running
+        # dispatcher tick (30 s), and a person pressing Ctrl-C wants the prompt back.
         for process in processes:
             if process.poll() is None:
                 process.terminate()
+        deadline = time.monotonic() + 3
         for process in processes:
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                process.kill()
+                try:  # the worker's pool processes are in its session too
+                    os.killpg(process.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                process.wait()
 
-    signal.signal(signal.SIGTERM, lambda *_: (stop(), sys.exit(0)))
+    for closing in (signal.SIGTERM, signal.SIGHUP):  # `kill`, or the terminal closed
+        signal.signal(closing, lambda *_: (stop(), sys.exit(0)))
     try:
         if not env.get("TIM_API_BASE_URL") and not env.get("TIM_REGION"):
             env["TIM_API_BASE_URL"] = "http://127.0.0.1:9180"

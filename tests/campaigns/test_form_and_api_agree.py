@@ -53,7 +53,7 @@ def people(db, tim):
     return make_user("mia", "Marketers")
 
 
-@settings(max_examples=60, deadline=None,
+@settings(max_examples=30, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(fields=editor_fields)
 def test_the_editor_and_the_api_accept_the_same_campaigns(client, people, fields):

@@ -29,10 +29,21 @@ def listening_addresses(port: int) -> set[str]:
     return found
 
 
+def _runs_from(proc: Path, var: Path) -> bool:
+    """Whether a process of /proc has `var` (a run's VAR_DIR) in its environment."""
+    try:
+        return f"VAR_DIR={var}".encode() in (proc / "environ").read_bytes().split(b"\0")
+    except OSError:  # gone meanwhile, or not ours to read
+        return False
+
+
 @contextlib.contextmanager
-def make_run(tmp_path, emulator, python: Path | str = sys.executable, **settings: str):
+def make_run(tmp_path, emulator, python: Path | str = sys.executable, stopped: list | None = None,
+             **settings: str):
     """`python -m config.run` with nothing of the test's services set (unless given), until the
-    login URL shows twice; yields its port and its terminal's log."""
+    login URL shows twice; yields its port and its terminal's log. After Ctrl-C, its exit code
+    is appended to `stopped`."""
+    stopped = [] if stopped is None else stopped
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -56,17 +67,19 @@ def make_run(tmp_path, emulator, python: Path | str = sys.executable, **settings
         wait_for(answers, timeout=30, interval=0.5, message=f"the web server\n{out.read_text()}")
         yield port, out
     finally:
-        os.killpg(run.pid, signal.SIGINT)
+        os.killpg(run.pid, signal.SIGINT)  # Ctrl-C in the terminal
         try:
             run.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(run.pid, signal.SIGKILL)
             run.wait()
+        stopped.append(run.returncode)
 
 
 def test_make_run_listens_on_this_machine_only_and_shows_the_login_url_after_the_noise(
         tmp_path, emulator):
-    with make_run(tmp_path, emulator) as (port, out):
+    stopped = []
+    with make_run(tmp_path, emulator, stopped=stopped) as (port, out):
         text = out.read_text()
         last_lines = text.rstrip().splitlines()[-3:]
         assert any("Press Ctrl-C" in line for line in last_lines), "the URL is the last thing"
@@ -76,17 +89,28 @@ def test_make_run_listens_on_this_machine_only_and_shows_the_login_url_after_the
         text = out.read_text()
         for chatter in ("Sending due task", "dispatch_due_campaigns[", "succeeded in"):
             assert chatter not in text, f"{chatter!r} is printed every second"
+    # Found: Ctrl-C ended with "A process stopped; stopping the rest." and make's Error 1.
+    assert stopped == [0] and "A process stopped" not in out.read_text(), out.read_text()[-2000:]
+    assert not [p for p in Path("/proc").glob("[0-9]*") if _runs_from(p, tmp_path)], \
+        "everything make run started has stopped"
 
 
-def test_a_campaign_sent_while_a_bulk_job_runs_goes_out_at_once(tmp_path, emulator):
+def test_a_campaign_sent_while_a_bulk_job_runs_goes_out_at_once(
+        tmp_path, emulator, image_python, spare_database):
     """Found: on `make run` a tagging job's two tasks took both of the worker's processes as
     soon as the running dispatcher tick ended (DISPATCH_RUN_SECONDS), so the next ticks waited
     and a campaign sent meanwhile went out only when the job ended. Bulk jobs have a worker of
-    their own now. Ticks here end every second, as one ends some time during any long job."""
+    their own now. Ticks here end every second, as one ends some time during any long job.
+
+    Run on PostgreSQL and Redis from the run lock alone (the laptop default is the test above):
+    found, with REDIS_URL set `make run`'s workers stopped at once, since kombu's Redis transport
+    needs `packaging`, which only the test lock had."""
     emulator.post("faults", {"latency_ms": 300})
     accounts = 20_000  # 200 calls at 10 a second: a job of about 20 s
     login = {"username": "ada", "password": "make-run-password-1"}
-    with make_run(tmp_path, emulator, TIM_SDKAPPID=str(SDKAPPID), TIM_SECRET_KEY=SECRET_KEY,
+    with make_run(tmp_path, emulator, image_python, DATABASE_URL=spare_database,
+                  REDIS_URL=os.environ["REDIS_URL"], TIM_SDKAPPID=str(SDKAPPID),
+                  TIM_SECRET_KEY=SECRET_KEY,
                   TIM_CALLS_PER_SECOND="10", DISPATCH_RUN_SECONDS="1", DJANGO_SUPERUSER_USERNAME=login["username"],
                   DJANGO_SUPERUSER_PASSWORD=login["password"]) as (port, out):
         site = f"http://127.0.0.1:{port}"
@@ -127,27 +151,3 @@ def test_a_campaign_sent_while_a_bulk_job_runs_goes_out_at_once(tmp_path, emulat
         big_then = requests.get(job_url, headers=api, timeout=10).json()
         assert big_then["status"] == "running", "the small job waited for the big one to end"
 
-
-def test_make_run_on_postgresql_and_redis_from_the_run_lock_sends_a_campaign(
-        tmp_path, emulator, image_python, spare_database):
-    """Found: with REDIS_URL set, `make run`'s workers stopped at once (kombu's Redis transport
-    needs `packaging`, which only the test lock had). Run here from the run lock alone."""
-    login = {"username": "ada", "password": "make-run-password-1"}
-    with make_run(tmp_path, emulator, image_python, DATABASE_URL=spare_database,
-                  REDIS_URL=os.environ["REDIS_URL"], TIM_SDKAPPID=str(SDKAPPID),
-                  TIM_SECRET_KEY=SECRET_KEY, DJANGO_SUPERUSER_USERNAME=login["username"],
-                  DJANGO_SUPERUSER_PASSWORD=login["password"]) as (port, out):
-        site = f"http://127.0.0.1:{port}"
-        token = requests.post(f"{site}/api/token/", json=login, timeout=10).json()["token"]
-        api = {"Authorization": f"Token {token}"}
-        assert requests.get(f"{site}/healthz", timeout=10).json()["broker"] == "ok"
-        made = requests.post(f"{site}/api/campaigns/", headers=api, timeout=10,
-                             json={"name": "news", "push": {"MsgBody": TEXT}})
-        assert made.status_code == 201, made.text
-        sent = requests.post(f"{site}/api/campaigns/{made.json()['id']}/send-now/", headers=api,
-                             timeout=10)
-        assert sent.status_code == 200, sent.text
-        campaign = f"{site}/api/campaigns/{made.json()['id']}/"
-        wait_for(lambda: requests.get(campaign, headers=api, timeout=10).json()["status"] ==
-                 "sent", timeout=60, message=f"the send\n{out.read_text()[-3000:]}")
-        assert len(emulator.state()["pushes"]) == 1
