@@ -9,7 +9,7 @@ UV_VERSION := 0.13.8
 UV_COMPILE := $(BIN)/uv pip compile pyproject.toml --quiet --generate-hashes --python-version 3.11 \
 	--custom-compile-command "make lock"
 
-.PHONY: install install-test run test bench lint lock check-lock check-deploy messages screenshots
+.PHONY: install install-test run test soak bench lint lock check-lock check-deploy messages screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV) || { echo "Could not create a virtualenv: on Debian or Ubuntu run 'apt-get install make python3-venv'." >&2; exit 1; }
@@ -34,14 +34,26 @@ run: install
 # or the broker kind run once more on `make run`'s defaults, SQLite and the filesystem broker, as on
 # a newcomer's machine: bulk jobs (the segment's cut and the mirror's writes take paths of their
 # own there), health, the default broker and the callback receiver (de-duplication in a table).
-NO_SERVICES_TOO := tests/audience/test_jobs.py tests/audience/test_workers.py \
-	tests/audience/test_upload_import.py tests/project/test_stack.py \
+# That pass shares nothing with the main one (its own VAR_DIR: database, broker folder, cache),
+# so it runs beside it and costs CI no time.
+NO_SERVICES_TOO := tests/audience/test_jobs.py tests/project/test_stack.py \
 	tests/project/test_default_broker.py tests/reports/test_callbacks.py
 
 test: install-test
-	$(BIN)/python -m pytest
 	if [ -n "$$DATABASE_URL$$REDIS_URL" ]; then \
-		env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest $(NO_SERVICES_TOO); fi
+		var=$$(mktemp -d) && ( env -u DATABASE_URL -u REDIS_URL VAR_DIR=$$var \
+			$(BIN)/python -m pytest -q -p no:cacheprovider $(NO_SERVICES_TOO) \
+			> $$var/no-services.log 2>&1; echo $$? > $$var/status ) & \
+		$(BIN)/python -m pytest --ignore=tests/soak; main=$$?; wait; \
+		echo "--- once more without services (SQLite, filesystem broker):"; \
+		cat $$var/no-services.log; \
+		exit $$(( main || $$(cat $$var/status) )); \
+	else $(BIN)/python -m pytest --ignore=tests/soak; fi
+
+# The soak (tests/soak): workers, schedulers, faults, a SIGKILL and restarts for a minute, with
+# figures for BENCHMARKS.md. It restarts the Redis at REDIS_URL. Not in `make test` (CI's time).
+soak: install-test
+	$(BIN)/python -m pytest tests/soak -s
 
 bench: install-test
 	$(BIN)/python -m bench.run
