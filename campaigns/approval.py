@@ -9,12 +9,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import roles
 from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
 from core.text import unsafe_text_errors
 
 from .models import Campaign
+from .permissions import require_approver, require_may_approve
 from .services import campaign_schedule
 from .states import approval_required, campaign_transition
 from .test_sends import has_passing_test_send
@@ -40,8 +40,7 @@ def campaign_submit(*, campaign: Campaign, user) -> Campaign:
 
 
 def _approver_checks(campaign: Campaign, user) -> None:
-    if not roles.is_approver(user):
-        raise TransitionRefused(_("Only approvers and admins can approve or send back a campaign"))
+    require_approver(user)
     campaign.refresh_from_db(fields=["status", "status_params"])
     if campaign.status != Status.PENDING_APPROVAL:
         raise TransitionRefused(_("Only a campaign waiting for approval can be approved or "
@@ -58,9 +57,7 @@ def campaign_approve(*, campaign: Campaign, user) -> str:
         Campaign.objects.select_for_update().filter(pk=campaign.pk).exists()
         campaign.refresh_from_db()
         _approver_checks(campaign, user)
-        if campaign.status_params.get("by") == user.username and not user.is_superuser:
-            raise TransitionRefused(_("Someone other than the person who submitted it must "
-                                      "approve it"))
+        require_may_approve(user, campaign)
         if settings.CAMPAIGN_APPROVAL_NEEDS_TEST and not has_passing_test_send(campaign=campaign):
             raise TransitionRefused(_("Approval needs a successful test send of this exact "
                                       "version: send a test first"))

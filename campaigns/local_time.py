@@ -21,6 +21,7 @@ from core.errors import InvalidInput, TransitionRefused
 from core.times import is_zone
 
 from .models import Campaign
+from .permissions import require_may_choose_times, require_may_undo
 from .quiet import local_moment
 from .quota import quota_day_of, quota_remaining
 from .services import campaign_book, push_errors
@@ -115,6 +116,8 @@ def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int,
     if campaign.status != splittable or campaign.parent_id:
         raise TransitionRefused(_("Only a draft (an approved campaign, when approval is on) can "
                                   "be delivered at each user's local time"))
+    if approval_required():
+        require_may_choose_times(user, campaign)
     zones = sorted(set(zones or []))
     errors = _split_errors(campaign, by=by, key=key, hour=hour, zones=zones, day=day)
     if quiet_hours not in Campaign.QuietHours.values:
@@ -158,6 +161,7 @@ def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int,
 @transaction.atomic
 def split_cancel(*, campaign: Campaign, user) -> Campaign:
     """Cancel a split parent and each of its buckets not sent yet."""
+    require_may_undo(user, campaign.created_by_id)
     if not campaign_transition(campaign, to=Status.CANCELLED, actor=user, from_=[Status.SPLIT]):
         raise TransitionRefused(_("Only a campaign split by time zone can be cancelled here"))
     for child in campaign.buckets.filter(status=Status.SCHEDULED):

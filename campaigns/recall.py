@@ -20,6 +20,7 @@ from pushclient.errors import RECALL_ALREADY_DONE
 from .models import Attempt, Campaign
 from .push_rules import push_product_errors
 from .reasons import tencent_words
+from .permissions import require_may_undo
 from .states import campaign_transition
 
 RECALL_WINDOW = dt.timedelta(hours=24)  # §3.3
@@ -85,6 +86,7 @@ def _revoke(task_id: str, offline_push_info: dict) -> None:
 
 def campaign_recall(*, campaign: Campaign, user, offline_push_info) -> Campaign:
     """Recall a sent campaign and replace its notification; `recalled` when Tencent agrees."""
+    require_may_undo(user, campaign.created_by_id)
     errors = recall_errors(offline_push_info)
     if errors:
         raise InvalidInput(errors)

@@ -23,6 +23,8 @@ from core.text import unsafe_text_errors
 from core.times import zone_or_error
 
 from .models import Campaign, Series
+from .permissions import (require_may_change_series, require_may_choose_times,
+                          require_may_undo)
 from .quiet import local_moment, quiet_hours_apply
 from .quota import quota_day_lock, quota_day_of, quota_remaining
 from .services import campaign_book, push_errors
@@ -96,9 +98,11 @@ def series_create(*, campaign: Campaign, user, rrule: str, starts_on: dt.date,
                   local_time: dt.time, tz: str, full_day: str, name: str = "") -> Series:
     """A series repeating `campaign`'s push (and audience); its occurrences are booked at once,
     each in its own transaction after the series is stored."""
-    if approval_required() and campaign.status not in APPROVED_VERSIONS:
-        raise TransitionRefused(_("When approval is on, only an approved campaign can be "
-                                  "repeated on a rule"))
+    if approval_required():
+        if campaign.status not in APPROVED_VERSIONS:
+            raise TransitionRefused(_("When approval is on, only an approved campaign can be "
+                                      "repeated on a rule"))
+        require_may_choose_times(user, campaign)
     zone = zone_or_error(tz)
     errors = {**push_errors(campaign.push), **unsafe_text_errors(name, "name"),
               **rule_errors(rrule=rrule, starts_on=starts_on, local_time=local_time)}
@@ -121,6 +125,7 @@ def series_update(*, series: Series, user, rrule: str, starts_on: dt.date, local
                   tz: str, full_day: str, name: str) -> Series:
     """A new version of the rule: future occurrences of the old one are replaced; those already
     sent (or sending) stay as they were."""
+    require_may_change_series(user)
     zone = zone_or_error(tz)
     errors = {**rule_errors(rrule=rrule, starts_on=starts_on, local_time=local_time),
               **unsafe_text_errors(name, "name")}
@@ -146,6 +151,7 @@ def series_update(*, series: Series, user, rrule: str, starts_on: dt.date, local
 @transaction.atomic
 def series_end(*, series: Series, user) -> Series:
     series = Series.objects.select_for_update().get(pk=series.pk)
+    require_may_undo(user, series.created_by_id)
     series.active, series.updated_by = False, user
     series.save()
     _cancel_future(series, user=user, reason="series_ended", before_version=series.version + 1)

@@ -24,6 +24,7 @@ from core.payload_words import Problem, problems_by_field, problems_of
 from pushclient.payload import ATTR_KEYS, push_violations
 
 from .models import Campaign
+from .permissions import require_may_set_time, require_may_undo
 from .push_rules import push_product_problems
 from .quiet import quiet_hours_apply
 from .quota import quota_day_lock, quota_day_of, quota_limit, quota_remaining
@@ -111,7 +112,10 @@ def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
     """Book the campaign to go at `at`, into its quota day, under that day's lock; a time in
     the workspace's quiet hours is refused or moved, as the campaign's author chose. A
     person's booking (no `from_`) needs approval first when approval is on."""
-    from_ = bookable_from() if from_ is None else from_
+    if from_ is None:  # a person's booking
+        from_ = bookable_from()
+        if approval_required() and campaign.status in from_:
+            require_may_set_time(user, campaign, at)
     if quiet:
         at, moved = quiet_hours_apply(at, ZoneInfo(campaign.timezone), policy=campaign.quiet_hours)
         if moved:
@@ -235,6 +239,7 @@ def campaign_send_now(*, campaign: Campaign, user) -> Campaign:
 
 @transaction.atomic
 def campaign_cancel(*, campaign: Campaign, user) -> Campaign:
+    require_may_undo(user, campaign.created_by_id)
     if not campaign_transition(campaign, to=Status.CANCELLED, actor=user):
         raise _refused(campaign, _("cancelled"))
     return campaign

@@ -29,6 +29,7 @@ from pushclient import ErrorKind, PayloadError, TencentError, backoff_seconds
 from pushclient.payload import MAX_BATCH_ACCOUNTS
 
 from .models import Attempt, Campaign, TestGroup, TestSend
+from .permissions import require_may_edit_test_group
 from .quota import quota_day_lock, quota_day_of, quota_limit, quota_remaining
 from .reasons import tencent_words
 
@@ -57,18 +58,19 @@ def accounts_from_text(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[\n,]", text or "") if part.strip()]
 
 
-def _account_errors(accounts, field: str) -> tuple[list[str], dict[str, list[str]]]:
+def _account_errors(accounts, field: str, *, most: int = MAX_BATCH_ACCOUNTS,
+                    too_many: str = "") -> tuple[list[str], dict[str, list[str]]]:
     """The accounts without repeats, or the rules they break under `field`."""
     if not isinstance(accounts, list) or not all(isinstance(a, str) for a in accounts):
         return [], {field: [_("%(field)s must be a list of account ids") % {"field": field}]}
     unique = list(dict.fromkeys(accounts))
     if not unique:
         return [], {field: [_("%(field)s is empty: give 1 to %(max)d account ids")
-                            % {"field": field, "max": MAX_BATCH_ACCOUNTS}]}
-    if len(unique) > MAX_BATCH_ACCOUNTS:
-        return [], {field: [_("%(field)s holds %(n)d accounts; a test send goes to at most "
-                              "%(max)d") % {"field": field, "n": len(unique),
-                                            "max": MAX_BATCH_ACCOUNTS}]}
+                            % {"field": field, "max": most}]}
+    if len(unique) > most:
+        words = too_many or _("%(field)s holds %(n)d accounts; a test send goes to at most "
+                              "%(max)d")
+        return [], {field: [words % {"field": field, "n": len(unique), "max": most}]}
     problems = unsafe_text_errors(unique, field)
     for index, account in enumerate(unique):
         problems.setdefault(field, []).extend(account_id_errors(
@@ -80,6 +82,8 @@ def _account_errors(accounts, field: str) -> tuple[list[str], dict[str, list[str
 
 @transaction.atomic
 def test_group_save(*, user, name, accounts, group: TestGroup | None = None) -> TestGroup:
+    """A new group (owned by `user`) or a change to `group`; see permissions for who may."""
+    require_may_edit_test_group(user, group)
     errors: dict[str, list[str]] = {}
     if not isinstance(name, str) or not name.strip():
         errors["name"] = [_("name is required")]
@@ -92,23 +96,32 @@ def test_group_save(*, user, name, accounts, group: TestGroup | None = None) -> 
     errors.update(account_errors)
     if errors:
         raise InvalidInput(errors)
+    new = group is None
     group = group or TestGroup(owner=user)
     group.name, group.accounts = name.strip(), accounts
     try:
         with transaction.atomic():
             group.save()
     except IntegrityError:
-        raise InvalidInput({"name": [_("You already have a test group named “%(name)s”")
-                                     % {"name": group.name}]}) from None
+        raise InvalidInput({"name": [_("%(owner)s already has a test group named “%(name)s”")
+                                     % {"owner": group.owner.username,
+                                        "name": group.name}]}) from None
+    audit_record(actor=user, verb="test_group.saved", subject=group, subject_type="test_group",
+                 name=group.name, accounts=len(accounts), change="added" if new else "changed")
     return group
 
 
-def test_group_delete(*, group: TestGroup) -> None:
+@transaction.atomic
+def test_group_delete(*, user, group: TestGroup) -> None:
+    require_may_edit_test_group(user, group)
+    audit_record(actor=user, verb="test_group.deleted", subject=group, subject_type="test_group",
+                 name=group.name, accounts=len(group.accounts))
     group.delete()
 
 
-def test_groups_of(user):
-    return TestGroup.objects.filter(owner=user)
+def team_test_groups():
+    """The team's test groups: everyone sends to any of them (see permissions for changes)."""
+    return TestGroup.objects.select_related("owner")
 
 
 # --- test sends -----------------------------------------------------------------------------
@@ -128,23 +141,45 @@ def test_push_of(campaign: Campaign) -> dict:
     return dict(info)
 
 
-def _recipients(*, user, accounts, group_id) -> tuple[list[str], TestGroup | None]:
+def _recipients(*, accounts, group_id) -> tuple[list[str], TestGroup | None]:
+    """A test group, or a few accounts typed in (TEST_SEND_TYPED_ACCOUNTS): test sends are for
+    the team's own phones, and larger lists are groups, which approvers keep under approval."""
     if (accounts is None) == (group_id is None):
         raise InvalidInput({"accounts": [_("Give either accounts or group (one of them)")]})
     if group_id is not None:
-        group = TestGroup.objects.filter(pk=group_id, owner=user).first() \
+        group = TestGroup.objects.filter(pk=group_id).first() \
             if isinstance(group_id, int) and not isinstance(group_id, bool) \
             and 0 < group_id < 2**63 else None
         if group is None:
-            raise InvalidInput({"group": [_("group %(id)s is not one of your test groups")
+            raise InvalidInput({"group": [_("group %(id)s is not a test group")
                                           % {"id": group_id}]})
-        accounts = group.accounts
+        accounts, errors = _account_errors(group.accounts, "group")
     else:
         group = None
-    accounts, errors = _account_errors(accounts, "accounts")
+        accounts, errors = _account_errors(
+            accounts, "accounts", most=settings.TEST_SEND_TYPED_ACCOUNTS,
+            too_many=_("%(field)s holds %(n)d accounts; typed in, a test send goes to at most "
+                       "%(max)d (TEST_SEND_TYPED_ACCOUNTS): put more in a test group"))
     if errors:
         raise InvalidInput(errors)
     return accounts, group
+
+
+def _within_daily_caps(*, user, accounts: list[str], day: dt.date) -> None:
+    """Call under the day's lock: the accounts a person, and the team, may still reach today."""
+    sent = TestSend.objects.filter(quota_day=day).exclude(outcome=Outcome.REFUSED)
+    team = sum(len(a) for a in sent.values_list("accounts", flat=True))
+    own = sum(len(a) for a in sent.filter(sent_by=user).values_list("accounts", flat=True))
+    for used, cap, words in (
+            (own, settings.TEST_SEND_ACCOUNTS_PER_PERSON_DAY, _(
+                "You have sent tests to %(used)d accounts on %(day)s; with these %(n)d it would "
+                "be more than your %(cap)d a day (TEST_SEND_ACCOUNTS_PER_PERSON_DAY)")),
+            (team, settings.TEST_SEND_ACCOUNTS_PER_DAY, _(
+                "The team has sent tests to %(used)d accounts on %(day)s; with these %(n)d it "
+                "would be more than the %(cap)d a day allowed (TEST_SEND_ACCOUNTS_PER_DAY)"))):
+        if used + len(accounts) > cap:
+            raise TransitionRefused(words % {"used": used, "day": day.isoformat(),
+                                             "n": len(accounts), "cap": cap})
 
 
 def _batch(campaign: Campaign, test: TestSend):
@@ -173,13 +208,14 @@ def campaign_test_send(*, campaign: Campaign, user, accounts: list[str] | None =
     The record is committed before the call (as the attempt ledger is), so a test send that
     uses the quota holds its place in the day even if the worker dies mid-call.
     """
-    accounts, test_group = _recipients(user=user, accounts=accounts, group_id=group)
+    accounts, test_group = _recipients(accounts=accounts, group_id=group)
     info = test_push_of(campaign)
     now = timezone.now()
     day = quota_day_of(now)
     with transaction.atomic():
+        quota_day_lock(day)  # one test send of the day at a time: the caps hold under races
+        _within_daily_caps(user=user, accounts=accounts, day=day)
         if settings.PUSH_TEST_SENDS_USE_QUOTA:
-            quota_day_lock(day)
             if quota_remaining(day) <= 0:
                 raise TransitionRefused(_(
                     "Test sends use the daily quota here (PUSH_TEST_SENDS_USE_QUOTA), and all "

@@ -21,7 +21,8 @@ from django.views.decorators.http import require_POST
 
 from audience.selectors import attribute_names, audience_reach
 from core import roles
-from core.errors import InvalidInput, TransitionRefused, Unavailable, UpstreamFailed
+from core.errors import (InvalidInput, NotPermitted, TransitionRefused, Unavailable,
+                         UpstreamFailed)
 from core.models import ApiToken
 from core.text import unsafe_text_errors, whole_number
 from core.times import is_zone, parse_day, parse_local, parse_month
@@ -34,6 +35,8 @@ from . import selectors, services
 from .forms import TIMEZONES, CampaignForm
 from .middleware import remember_preferences
 from .models import Campaign, Preference, TestGroup
+from .permissions import may_edit_test_group
+from .states import approval_required
 from .quota import quota_day_of, quota_limit_set, quota_read
 from .recall import campaign_recall as recall_service
 from .team_selectors import campaign_team_context, home_team_context, quiet_hours_words
@@ -42,7 +45,7 @@ from .test_sends import (
     campaign_test_send as test_send_service,
     test_group_delete,
     test_group_save,
-    test_groups_of,
+    team_test_groups,
 )
 
 
@@ -360,22 +363,28 @@ def campaign_recall(request, pk: int):
     return redirect("campaign-detail", pk=pk)
 
 
-def _group_page(request, group=None, errors=None, values=None):
+def _group_page(request, group=None, errors=None, values=None, status=200):
+    user = request.user
     return render(request, "campaigns/test_groups.html", {
-        "groups": test_groups_of(request.user), "group": group, "errors": errors or {},
+        "groups": [(g, may_edit_test_group(user, g)) for g in team_test_groups()],
+        "may_add": may_edit_test_group(user, None), "approval_on": approval_required(),
+        "typed_max": settings.TEST_SEND_TYPED_ACCOUNTS, "group": group, "errors": errors or {},
         "values": values or ({"name": group.name, "accounts": "\n".join(group.accounts)}
-                             if group else {"name": "", "accounts": ""})})
+                             if group else {"name": "", "accounts": ""})}, status=status)
 
 
 @marketer_required
 def test_groups(request):
-    """The user's own test groups; a new one is added here."""
+    """The team's test groups; a new one is added here by whoever may (see permissions)."""
     if request.method == "POST":
         values = {"name": request.POST.get("name", ""),
                   "accounts": request.POST.get("accounts", "")}
         try:
             test_group_save(user=request.user, name=values["name"],
                             accounts=accounts_from_text(values["accounts"]))
+        except NotPermitted as exc:
+            messages.error(request, str(exc))
+            return redirect("test-groups")
         except InvalidInput as exc:
             return _group_page(request, errors=exc.errors, values=values)
         messages.success(request, _("Test group saved."))
@@ -385,17 +394,22 @@ def test_groups(request):
 
 @marketer_required
 def test_group_edit(request, pk: int):
-    group = get_object_or_404(TestGroup, pk=pk, owner=request.user)
+    group = get_object_or_404(TestGroup.objects.select_related("owner"), pk=pk)
+    if not may_edit_test_group(request.user, group):
+        raise PermissionDenied
     if request.method == "POST":
-        if "delete" in request.POST:
-            test_group_delete(group=group)
-            messages.success(request, _("Test group deleted."))
-            return redirect("test-groups")
-        values = {"name": request.POST.get("name", ""),
-                  "accounts": request.POST.get("accounts", "")}
         try:
+            if "delete" in request.POST:
+                test_group_delete(user=request.user, group=group)
+                messages.success(request, _("Test group deleted."))
+                return redirect("test-groups")
+            values = {"name": request.POST.get("name", ""),
+                      "accounts": request.POST.get("accounts", "")}
             test_group_save(user=request.user, group=group, name=values["name"],
                             accounts=accounts_from_text(values["accounts"]))
+        except NotPermitted as exc:
+            messages.error(request, str(exc))
+            return redirect("test-groups")
         except InvalidInput as exc:
             group.refresh_from_db()
             return _group_page(request, group=group, errors=exc.errors, values=values)

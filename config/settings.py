@@ -238,6 +238,12 @@ PUSH_DAILY_QUOTA = env.int("PUSH_DAILY_QUOTA", default=100)
 # Whether test sends (timpush/batch) use the daily quota is not documented (spec §3.5
 # [UNCERTAIN]): by default they are counted apart; on, each one takes a push from the day.
 PUSH_TEST_SENDS_USE_QUOTA = env.bool("PUSH_TEST_SENDS_USE_QUOTA", default=False)
+# Test sends are for the team's own phones (campaigns/test_sends.py): typed accounts at most this
+# many a send (larger lists are test groups), and at most these many accounts a day per person
+# and for the whole team, counted on the quota day.
+TEST_SEND_TYPED_ACCOUNTS = env.int("TEST_SEND_TYPED_ACCOUNTS", default=10)
+TEST_SEND_ACCOUNTS_PER_PERSON_DAY = env.int("TEST_SEND_ACCOUNTS_PER_PERSON_DAY", default=500)
+TEST_SEND_ACCOUNTS_PER_DAY = env.int("TEST_SEND_ACCOUNTS_PER_DAY", default=2000)
 PUSH_MIN_INTERVAL_SECONDS = env.float("PUSH_MIN_INTERVAL_SECONDS", default=1.0)
 PUSH_QUOTA_TIMEZONE = env.str("PUSH_QUOTA_TIMEZONE", default="Asia/Shanghai")
 PUSH_ALLOWED_LATENESS_SECONDS = env.int("PUSH_ALLOWED_LATENESS_SECONDS", default=3600)
@@ -274,6 +280,9 @@ REPORT_CALLS_PER_SECOND = env.int("REPORT_CALLS_PER_SECOND", default=1)
 CAMPAIGN_APPROVAL = env.bool("CAMPAIGN_APPROVAL", default=False)
 # Approval also needs a successful test send of the exact current version.
 CAMPAIGN_APPROVAL_NEEDS_TEST = env.bool("CAMPAIGN_APPROVAL_NEEDS_TEST", default=False)
+# A one-person team: the approver may be someone who wrote, edited or submitted the campaign.
+# Off: approval always takes a second person (superusers included).
+CAMPAIGN_APPROVE_OWN = env.bool("CAMPAIGN_APPROVE_OWN", default=False)
 # Recurring series book their occurrences this many days ahead.
 RECURRING_HORIZON_DAYS = env.int("RECURRING_HORIZON_DAYS", default=30)
 # A full day moved "to the next day with room" looks at most this many days further.

@@ -22,7 +22,7 @@ from ninja.responses import NinjaJSONEncoder
 from ninja.security import APIKeyHeader
 
 from . import roles
-from .errors import InvalidInput, TransitionRefused, Unavailable, UpstreamFailed
+from .errors import InvalidInput, NotPermitted, TransitionRefused, Unavailable, UpstreamFailed
 from .text import json_or_error, unsafe_text_errors
 from .tokens import token_user
 
@@ -181,6 +181,11 @@ def _invalid(request, exc: InvalidInput):
 @api.exception_handler(TransitionRefused)
 def _refused(request, exc):
     return error(request, 409, str(exc))
+
+
+@api.exception_handler(NotPermitted)
+def _not_permitted(request, exc):
+    return error(request, 403, str(exc))
 
 
 @api.exception_handler(UpstreamFailed)

@@ -44,12 +44,14 @@ VERBS = {
     "campaign.submitted": _("submitted the campaign for approval"),
     "campaign.approved": _("approved the campaign"),
     "campaign.sent_back": _("sent the campaign back: {comment}"),
+    "test_group.saved": _("saved the test group {name} ({accounts} accounts)"),
+    "test_group.deleted": _("deleted the test group {name} ({accounts} accounts)"),
 }
 SUBJECT_TYPES = {"campaign": _("Campaign"), "job": _("Bulk job"),
                  "attribute_names": _("Attribute names"), "account": _("Account"),
                  "token": _("API token"), "quota": _("Daily quota"),
                  "user": _("User"), "template": _("Message template"),
-                 "series": _("Recurring series")}
+                 "series": _("Recurring series"), "test_group": _("Test group")}
 
 
 def audit_record(*, actor, verb: str, subject=None, subject_type: str = "",

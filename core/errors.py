@@ -16,6 +16,11 @@ class TransitionRefused(Exception):
     """The action is not allowed in the subject's current state."""
 
 
+class NotPermitted(TransitionRefused):
+    """The person's role, or their part in the subject, does not allow the action (the API
+    answers 403; pages show the words like any refusal)."""
+
+
 class UpstreamFailed(Exception):
     """Tencent could not be reached or did not answer; whether it acted may be unknown."""
 

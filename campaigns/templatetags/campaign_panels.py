@@ -4,19 +4,19 @@ limit): each panel asks for its own, so the pages' views stay as they are."""
 from __future__ import annotations
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 
 from ..models import Campaign
 from ..recall import VENDORS_KEEPING_SHOWN_NOTIFICATIONS, recall_deadline
-from ..test_sends import recent_test_sends, test_groups_of
+from ..test_sends import recent_test_sends, team_test_groups
 
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def test_send_panel(context, campaign: Campaign | None) -> dict:
-    user = context["request"].user
-    return {"groups": list(test_groups_of(user)),
+@register.simple_tag
+def test_send_panel(campaign: Campaign | None) -> dict:
+    return {"groups": list(team_test_groups()), "typed_max": settings.TEST_SEND_TYPED_ACCOUNTS,
             "sends": recent_test_sends(campaign) if campaign and campaign.pk else []}
 
 

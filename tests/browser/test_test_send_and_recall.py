@@ -27,7 +27,7 @@ def test_a_marketer_sends_a_test_to_a_group_and_sees_each_phones_answer(page, li
     expect(page.get_by_test_id("test-groups")).to_contain_text("2 accounts")
     campaign = services.campaign_create(user=user, name="Weekend", push=PUSH)
     page.goto(f"{live_server.url}/campaigns/{campaign.pk}/")
-    page.get_by_test_id("test-group").select_option(label="Phones (2)")
+    page.get_by_test_id("test-group").select_option(label="Phones (2) · mia")
     page.get_by_test_id("send-test").click()
     expect(page.get_by_text("Test sent: Tencent accepted 1 of 2 accounts.")).to_be_visible()
     rows = page.get_by_test_id("test-account-result")

@@ -11,7 +11,7 @@ from campaigns import approval, local_time, recurring, services, test_sends
 from campaigns.models import Campaign
 from campaigns.quota import quota_day_of, quota_read
 from campaigns.selectors import audit_rows, campaign_timeline
-from core.errors import InvalidInput, TransitionRefused
+from core.errors import InvalidInput, NotPermitted, TransitionRefused
 from core.models import AuditEvent
 from core.tokens import token_create
 from tests.conftest import TEXT, make_user
@@ -75,12 +75,16 @@ def test_submitted_then_approved_it_is_booked_at_its_time(marketer, approver):
                      ("pending_approval", "approved", "approved"), ("approved", "scheduled", "")]
 
 
-def test_approved_without_a_time_it_waits_and_can_then_be_sent_now(marketer, approver):
+def test_approved_without_a_time_it_waits_for_an_approver_to_send_it(marketer, approver):
+    """Approval covers the time: none was approved, so the author cannot choose one alone."""
     campaign = written(marketer)
     approval.campaign_submit(campaign=campaign, user=marketer)
     approval.campaign_approve(campaign=campaign, user=approver)
     assert Campaign.objects.get(pk=campaign.pk).status == "approved"
-    services.campaign_send_now(campaign=campaign, user=marketer)
+    with pytest.raises(NotPermitted) as refused:
+        services.campaign_send_now(campaign=campaign, user=marketer)
+    assert "Approval covers the send time too" in str(refused.value)
+    services.campaign_send_now(campaign=campaign, user=approver)
     assert campaign.status == "scheduled"
 
 
@@ -148,7 +152,7 @@ def test_only_approvers_and_admins_approve_and_never_their_own_submission(
     approval.campaign_submit(campaign=own, user=approver)
     with pytest.raises(TransitionRefused) as caught:
         approval.campaign_approve(campaign=own, user=approver)
-    assert "Someone other than the person who submitted it" in str(caught.value)
+    assert "Someone who did not write, edit or submit this campaign" in str(caught.value)
     approval.campaign_approve(campaign=campaign, user=admin_user)
     assert Campaign.objects.get(pk=campaign.pk).status == "approved"
 

@@ -68,10 +68,11 @@ def test_test_sends_are_counted_apart_from_the_quota_by_default(api, marketer, t
     assert (quota["used"], quota["test_sends"], quota["test_sends_use_quota"]) == (0, 1, False)
 
 
-@pytest.mark.parametrize("count, words", [(0, "accounts is empty: give 1 to 500 account ids"),
-                                          (501, "accounts holds 501 accounts; a test send goes "
-                                                "to at most 500")])
-def test_zero_or_501_accounts_are_refused_naming_the_field(api, marketer, tim, count, words):
+@pytest.mark.parametrize("count, words", [
+    (0, "accounts is empty: give 1 to 10 account ids"),
+    (11, "accounts holds 11 accounts; typed in, a test send goes to at most 10 "
+         "(TEST_SEND_TYPED_ACCOUNTS): put more in a test group")])
+def test_zero_or_eleven_typed_accounts_are_refused_naming_the_field(api, marketer, tim, count, words):
     campaign = campaign_of(marketer)
     answer = send_test(api, campaign, {"accounts": [f"user{i}" for i in range(count)]})
     assert answer.status_code == 400
@@ -79,8 +80,10 @@ def test_zero_or_501_accounts_are_refused_naming_the_field(api, marketer, tim, c
     assert batch_calls(tim) == [] and TestSend.objects.count() == 0
 
 
-def test_500_accounts_are_taken(api, marketer, tim):
-    answer = send_test(api, campaign_of(marketer), {"accounts": [f"u{i}" for i in range(500)]})
+def test_a_group_of_500_accounts_is_taken(api, marketer, tim):
+    group = TestGroup.objects.create(owner=make_user("abe", "Approvers"), name="All phones",
+                                     accounts=[f"u{i}" for i in range(500)])
+    answer = send_test(api, campaign_of(marketer), {"group": group.pk})
     assert answer.status_code == 201 and answer.json()["reached"] == 0
     assert {r["code"] for r in answer.json()["results"]} == {70107}
 
@@ -89,7 +92,7 @@ def test_the_error_is_in_the_callers_language(api, marketer, tim):
     answer = send_test(api, campaign_of(marketer), {"accounts": []},
                        HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "accounts" in answer.json()["errors"]
-    assert "500" in answer.json()["errors"]["accounts"][0]
+    assert "10" in answer.json()["errors"]["accounts"][0]
     assert "empty" not in answer.json()["errors"]["accounts"][0]
 
 
@@ -108,7 +111,8 @@ def test_a_campaign_whose_phones_would_show_nothing_is_not_tested(api, marketer,
     assert batch_calls(tim) == []
 
 
-def test_a_users_own_group_is_sent_and_another_users_is_not(api, marketer, tim):
+def test_any_of_the_teams_groups_is_sent_and_one_of_group_or_accounts_is_given(api, marketer,
+                                                                               tim):
     tim.post("accounts", {"accounts": ["mary", "li"]})
     mine = TestGroup.objects.create(owner=marketer, name="Phones", accounts=["mary", "li"])
     theirs = TestGroup.objects.create(owner=make_user("other", "Marketers"), name="X",
@@ -116,11 +120,13 @@ def test_a_users_own_group_is_sent_and_another_users_is_not(api, marketer, tim):
     campaign = campaign_of(marketer)
     answer = send_test(api, campaign, {"group": mine.pk})
     assert answer.status_code == 201 and answer.json()["reached"] == 2
-    refused = send_test(api, campaign, {"group": theirs.pk})
-    assert refused.status_code == 400 and "group" in refused.json()["errors"]
+    answer = send_test(api, campaign, {"group": theirs.pk})
+    assert answer.status_code == 201 and answer.json()["reached"] == 1
+    missing = send_test(api, campaign, {"group": theirs.pk + 1})
+    assert missing.status_code == 400 and "group" in missing.json()["errors"]
     both = send_test(api, campaign, {"group": mine.pk, "accounts": ["mary"]})
     assert both.status_code == 400 and "accounts" in both.json()["errors"]
-    assert len(batch_calls(tim)) == 1
+    assert len(batch_calls(tim)) == 2
 
 
 def test_only_a_test_of_the_exact_current_version_counts(api, marketer, tim):
@@ -193,20 +199,22 @@ def test_the_detail_page_sends_to_a_group_and_lists_each_answer(client, marketer
     assert "accounts is empty" in refused.content.decode()
 
 
-def test_groups_are_kept_per_person_with_their_rules(client, marketer):
+def test_groups_are_the_teams_and_changed_by_their_maker_with_their_rules(client, marketer):
     client.force_login(marketer)
     page = client.post("/test-groups/", {"name": "Phones", "accounts": "mary\nli, mary\n\n"},
                        follow=True)
     group = TestGroup.objects.get()
     assert group.accounts == ["mary", "li"] and "Phones" in page.content.decode()
     bad = client.post("/test-groups/", {"name": "Phones", "accounts": "x"})
-    assert "already have a test group named" in bad.content.decode()
+    assert "mia already has a test group named" in bad.content.decode()
     too_many = client.post("/test-groups/", {"name": "Big",
                                              "accounts": "\n".join(f"u{i}" for i in range(501))})
     assert "501 accounts" in too_many.content.decode()
     client.force_login(make_user("other", "Marketers"))
-    assert client.get(f"/test-groups/{group.pk}/").status_code == 404
-    assert "Phones" not in client.get("/test-groups/").content.decode()
+    assert "Phones" in client.get("/test-groups/").content.decode()
+    assert client.get(f"/test-groups/{group.pk}/").status_code == 403
+    client.post(f"/test-groups/{group.pk}/", {"delete": "1"})
+    assert TestGroup.objects.exists()
     client.force_login(marketer)
     client.post(f"/test-groups/{group.pk}/", {"delete": "1"})
     assert not TestGroup.objects.exists()

@@ -1,0 +1,99 @@
+"""Who may do what to a campaign and to test groups: the rules of the README's "Working as a
+team" table, in one place (tests/campaigns/test_team_table.py runs that table over HTTP).
+
+The workspace is shared: every marketer sees, writes, edits and submits every campaign, and an
+edit of a campaign waiting for or past approval returns it to draft. With approval on
+(CAMPAIGN_APPROVAL), these make approval mean something:
+- approving or sending back takes an approver or admin who had no hand in the campaign: not its
+  author, nor anyone who submitted or edited it, judged by user id (a rename changes nothing),
+  superusers included; CAMPAIGN_APPROVE_OWN allows a one-person team;
+- approval covers the campaign's content, audience and time: after approval only the approved
+  time is booked by anyone; another time ("Send now", the reschedule box, a series, a split by
+  time zone) is set only by someone who may approve it, which approves that time. Anyone else
+  changes the time in the editor, which returns the campaign to draft;
+- what undoes someone else's work (cancel, recall, ending a series) takes an approver or admin;
+- test groups, the only way to test-send to more than a few typed accounts, are changed only by
+  approvers and admins.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from core import roles
+from core.errors import NotPermitted
+from core.models import AuditEvent
+
+from .states import approval_required
+
+# The audit verbs that give a person a hand in a campaign's version.
+CONTRIBUTING = ("campaign.created", "campaign.edited", "campaign.submitted")
+
+
+def contributor_ids(campaign) -> set[int]:
+    """The ids of everyone who wrote, edited or submitted the campaign."""
+    ids = set(AuditEvent.objects.filter(subject_type="campaign", subject_id=campaign.pk,
+                                        verb__in=CONTRIBUTING, actor__isnull=False)
+              .values_list("actor_id", flat=True))
+    return ids | ({campaign.created_by_id} if campaign.created_by_id else set())
+
+
+def require_approver(user) -> None:
+    if not roles.is_approver(user):
+        raise NotPermitted(_("Only approvers and admins can approve or send back a campaign"))
+
+
+def require_may_approve(user, campaign) -> None:
+    """Approving takes a second person: see the module's docstring."""
+    require_approver(user)
+    if not settings.CAMPAIGN_APPROVE_OWN and user.pk in contributor_ids(campaign):
+        raise NotPermitted(_("Someone who did not write, edit or submit this campaign must "
+                             "approve it"))
+
+
+def require_may_set_time(user, campaign, at) -> None:
+    """Booking an approved campaign, with approval on: at its approved time by anyone, at any
+    other time only by someone who may approve it."""
+    if not (campaign.status == campaign.Status.APPROVED and at == campaign.send_at):
+        require_may_choose_times(user, campaign)
+
+
+def require_may_choose_times(user, campaign) -> None:
+    """New times for an approved campaign (another time, a series, a split), with approval on:
+    an approver's act, so it takes someone who may approve the campaign."""
+    try:
+        require_may_approve(user, campaign)
+    except NotPermitted:
+        raise NotPermitted(_(
+            "Approval covers the send time too: an approver who did not write or edit this "
+            "campaign can give it another time; or change the time in the editor and submit it "
+            "again")) from None
+
+
+def require_may_change_series(user) -> None:
+    """A series' new rule books new times: with approval on, an approver's act."""
+    if approval_required() and not roles.is_approver(user):
+        raise NotPermitted(_("With approval on, only approvers and admins can change a "
+                             "series' rule"))
+
+
+def require_may_undo(user, owner_id: int | None) -> None:
+    """Cancelling, recalling or ending someone else's work, with approval on."""
+    if approval_required() and owner_id != user.pk and not roles.is_approver(user):
+        raise NotPermitted(_("With approval on, only approvers and admins can cancel, recall or "
+                             "end what someone else wrote"))
+
+
+def may_edit_test_group(user, group) -> bool:
+    if approval_required():
+        return roles.is_approver(user)
+    return group is None or group.owner_id == user.pk
+
+
+def require_may_edit_test_group(user, group=None) -> None:
+    if not may_edit_test_group(user, group):
+        if approval_required():
+            raise NotPermitted(_("With approval on, only approvers and admins can change test "
+                                 "groups"))
+        raise NotPermitted(_("Only the person who made a test group can change it"))
