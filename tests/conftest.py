@@ -2,6 +2,7 @@ import pytest
 
 from pushclient import TimClient
 from tests.emulator_process import SDKAPPID, SECRET_KEY, EmulatorProcess
+from tests.stack import PrivateRedis
 
 
 @pytest.fixture(autouse=True)
@@ -92,3 +93,13 @@ def queue_down(settings):
     yield
     conf.broker_url, conf.broker_transport = before[0], before[1]
     reset_pools()
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis of this test's own, which it may stop and restart (see PrivateRedis)."""
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    server = PrivateRedis(folder).start()
+    yield server
+    server.stop()
