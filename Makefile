@@ -31,10 +31,11 @@ run: install
 	$(BIN)/python -m config.run
 
 # The tests run on two workers (pytest-xdist), each with a database, Redis databases and a VAR_DIR
-# of its own (tests/devenv.py). A file's tests stay on one worker, so a module's expensive fixture
-# (the every-page crawl, the regenerated catalogue) is made once. PYTEST_WORKERS=0: one process.
+# of its own (tests/devenv.py). `--dist load` hands each worker tests in collection order, so each
+# keeps pytest-django's order: tests that flush the database (transaction=True) after those that
+# need its migrated rows (the roles' permissions). PYTEST_WORKERS=0: one process.
 PYTEST_WORKERS ?= 2
-PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist load
 
 # With services set (CI: PostgreSQL and Redis), the tests whose behaviour depends on the database
 # or the broker kind run once more on `make run`'s defaults, SQLite and the filesystem broker, as on

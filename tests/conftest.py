@@ -13,6 +13,16 @@ def _fresh_cache(request):
         cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    """A page asked for in Chinese activates Chinese in the test's thread (LocaleMiddleware does
+    not undo it); every test starts in the default language whatever ran before it."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def emulator_process(tmp_path_factory):
     process = EmulatorProcess(str(tmp_path_factory.mktemp("emulator") / "state.sqlite3")).start()
