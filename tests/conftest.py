@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from pushclient import TimClient
 from tests.emulator_process import SDKAPPID, SECRET_KEY, EmulatorProcess
@@ -11,6 +12,20 @@ def _fresh_cache(request):
     if "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db"):
         from django.core.cache import cache
         cache.clear()
+
+
+class QuickPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    iterations = 1000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashes():
+    """Django's PBKDF2 with 1,000 rounds instead of 1,000,000 for the people tests make: the
+    hash keeps its algorithm and records its rounds, so every process (runserver, gunicorn, the
+    image's) still checks these passwords with its own settings."""
+    from django.test import override_settings
+    with override_settings(PASSWORD_HASHERS=["tests.conftest.QuickPBKDF2PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)
