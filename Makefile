@@ -30,28 +30,30 @@ install-test: $(VENV)/.test-installed
 run: install
 	$(BIN)/python -m config.run
 
+# The tests run on two workers (pytest-xdist), each with a database, Redis databases and a VAR_DIR
+# of its own (tests/devenv.py). `--dist load` hands each worker tests in collection order, so each
+# keeps pytest-django's order: tests that flush the database (transaction=True) after those that
+# need its migrated rows (the roles' permissions). PYTEST_WORKERS=0: one process.
+PYTEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist load
+
 # With services set (CI: PostgreSQL and Redis), the tests whose behaviour depends on the database
 # or the broker kind run once more on `make run`'s defaults, SQLite and the filesystem broker, as on
 # a newcomer's machine: bulk jobs (the segment's cut and the mirror's writes take paths of their
 # own there), health, the default broker and the callback receiver (de-duplication in a table).
-# That pass shares nothing with the main one (its own VAR_DIR: database, broker folder, cache),
-# so it runs beside it and costs CI no time.
 NO_SERVICES_TOO := tests/audience/test_jobs.py tests/project/test_stack.py \
 	tests/project/test_default_broker.py tests/reports/test_callbacks.py
 
 test: install-test
+	$(PYTEST) --ignore=tests/soak
 	if [ -n "$$DATABASE_URL$$REDIS_URL" ]; then \
-		var=$$(mktemp -d) && ( env -u DATABASE_URL -u REDIS_URL VAR_DIR=$$var \
-			$(BIN)/python -m pytest -q -p no:cacheprovider $(NO_SERVICES_TOO) \
-			> $$var/no-services.log 2>&1; echo $$? > $$var/status ) & \
-		$(BIN)/python -m pytest --ignore=tests/soak; main=$$?; wait; \
 		echo "--- once more without services (SQLite, filesystem broker):"; \
-		cat $$var/no-services.log; \
-		exit $$(( main || $$(cat $$var/status) )); \
-	else $(BIN)/python -m pytest --ignore=tests/soak; fi
+		env -u DATABASE_URL -u REDIS_URL VAR_DIR=$$(mktemp -d) $(PYTEST) -q -p no:cacheprovider \
+			$(NO_SERVICES_TOO); \
+	fi
 
 # The soak (tests/soak): workers, schedulers, faults, a SIGKILL and restarts for a minute, with
-# figures for BENCHMARKS.md. It restarts the Redis at REDIS_URL. Not in `make test` (CI's time).
+# figures for BENCHMARKS.md, on a Redis of its own that it restarts. Not in `make test` (CI's time).
 soak: install-test
 	$(BIN)/python -m pytest tests/soak -s
 

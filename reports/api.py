@@ -3,7 +3,6 @@ account's trace."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 
@@ -13,6 +12,7 @@ from ninja import Query, Router, Schema
 
 from campaigns.models import Campaign
 from core.api import ERRORS
+from core.csv_export import csv_writer
 
 from . import selectors
 from .trace import campaign_trace
@@ -96,7 +96,7 @@ CSV_RESPONSE = {"responses": {200: {"description": "The report as CSV", "content
 def campaign_report_csv(request, pk: int):
     report = selectors.campaign_report(get_object_or_404(Campaign, pk=pk))
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(selectors.CSV_HEADER)
     writer.writerows(selectors.report_rows(report))
     return HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import time
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
 from campaigns.views import marketer_required
+from core.csv_export import csv_writer
 from core.errors import InvalidInput
 from core.text import ascii_digits
 from pushclient import callbacks
@@ -96,7 +96,7 @@ def report_csv(request, pk: int):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="campaign-{pk}-report.csv"'
     response.write("\ufeff")  # Excel reads UTF-8 (Chinese vendor names) only with a BOM
-    writer = csv.writer(response)
+    writer = csv_writer(response)
     writer.writerow(selectors.CSV_HEADER)
     writer.writerows(selectors.report_rows(report))
     when = report["last_figure_at"]

@@ -1,7 +1,9 @@
 import pytest
+from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from pushclient import TimClient
 from tests.emulator_process import SDKAPPID, SECRET_KEY, EmulatorProcess
+from tests.stack import PrivateRedis
 
 
 @pytest.fixture(autouse=True)
@@ -10,6 +12,30 @@ def _fresh_cache(request):
     if "django_db_setup" in request.fixturenames or request.node.get_closest_marker("django_db"):
         from django.core.cache import cache
         cache.clear()
+
+
+class QuickPBKDF2PasswordHasher(PBKDF2PasswordHasher):
+    iterations = 1000
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _quick_password_hashes():
+    """Django's PBKDF2 with 1,000 rounds instead of 1,000,000 for the people tests make: the
+    hash keeps its algorithm and records its rounds, so every process (runserver, gunicorn, the
+    image's) still checks these passwords with its own settings."""
+    from django.test import override_settings
+    with override_settings(PASSWORD_HASHERS=["tests.conftest.QuickPBKDF2PasswordHasher"]):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    """A page asked for in Chinese activates Chinese in the test's thread (LocaleMiddleware does
+    not undo it); every test starts in the default language whatever ran before it."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")
@@ -92,3 +118,13 @@ def queue_down(settings):
     yield
     conf.broker_url, conf.broker_transport = before[0], before[1]
     reset_pools()
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis of this test's own, which it may stop and restart (see PrivateRedis)."""
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    server = PrivateRedis(folder).start()
+    yield server
+    server.stop()

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+import redis
 from django.conf import settings as django_settings
 from django.db import connection
 
@@ -112,3 +115,49 @@ def wait_for(predicate, *, timeout: float, interval: float = 0.2, message: str =
             return value
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message or predicate}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class PrivateRedis:
+    """A redis-server of one test's own on a free port, for tests that stop or restart Redis:
+    the shared one (REDIS_URL) serves every other test, and the other test worker's. It keeps
+    nothing on disk, as in compose: a restart loses every key and every queued task message."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.port = folder, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "PrivateRedis":
+        require_service("redis-server", bool(shutil.which("redis-server")))
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=open(self.folder / "redis.log", "a"), stderr=subprocess.STDOUT)
+        wait_for(self.pings, timeout=10, interval=0.05, message="private redis up")
+        return self
+
+    def pings(self) -> bool:
+        try:
+            return redis.Redis(port=self.port, socket_timeout=1).ping()
+        except redis.ConnectionError:
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            try:
+                redis.Redis(port=self.port, socket_timeout=2).shutdown(nosave=True)
+            except redis.ConnectionError:
+                pass  # the server closes the connection as it stops
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def restart(self, down_for: float = 0.0) -> None:
+        self.stop()
+        time.sleep(down_for)
+        self.start()

@@ -10,15 +10,11 @@ task message, those queued and those taken but not yet acknowledged.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import socket
-import subprocess
 import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
-import redis
 import yaml
 from django.utils import timezone
 from kombu import Connection
@@ -28,65 +24,12 @@ from audience.models import Job, JobBatch
 from campaigns import services as campaigns
 from campaigns.models import Campaign
 from config.celery import app
-from tests.stack import Stack, require_service, wait_for
+from tests.stack import Stack, wait_for
 
 pytestmark = [pytest.mark.workers, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNTS = 20_000
 TEXT = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "after the restart"}}]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PrivateRedis:
-    """A redis-server of this test's own, started and restarted on one port."""
-
-    def __init__(self, folder: Path):
-        self.folder, self.port = folder, free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=open(self.folder / "redis.log", "a"), stderr=subprocess.STDOUT)
-        wait_for(self.pings, timeout=10, interval=0.05, message="private redis up")
-
-    def pings(self) -> bool:
-        try:
-            return redis.Redis(port=self.port, socket_timeout=1).ping()
-        except redis.ConnectionError:
-            return False
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            try:
-                redis.Redis(port=self.port, socket_timeout=2).shutdown(nosave=True)
-            except redis.ConnectionError:
-                pass  # the server closes the connection as it stops
-            self.process.wait(timeout=10)
-        self.process = None
-
-    def restart(self, down_for: float) -> None:
-        self.stop()
-        time.sleep(down_for)
-        self.start()
-
-
-@pytest.fixture
-def private_redis(tmp_path):
-    require_service("redis-server", bool(shutil.which("redis-server")))
-    folder = tmp_path / "redis"
-    folder.mkdir()
-    server = PrivateRedis(folder)
-    server.start()
-    yield server
-    server.stop()
 
 
 def compose_command(service: str) -> list[str]:

@@ -24,13 +24,6 @@ SOON = dt.date.today() + dt.timedelta(days=10)
 ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 
-@pytest.fixture(autouse=True)
-def _english_after(settings):
-    """A page asked for in Chinese activates Chinese in this thread; later tests expect English."""
-    yield
-    translation.activate(settings.LANGUAGE_CODE)
-
-
 @pytest.fixture
 def campaign(marketer):
     return services.campaign_create(user=marketer, name="Sale", push={

@@ -2,10 +2,8 @@
 
 import datetime as dt
 import os
-import subprocess
 
 import pytest
-import redis
 from django.utils import timezone
 
 from campaigns import services
@@ -117,38 +115,19 @@ def test_a_worker_killed_during_a_push_leaves_it_for_review(marketer, emulator, 
     assert len(emulator.state()["pushes"]) == 1, "never resent blindly"
 
 
-def test_a_redis_restart_between_sends_loses_nothing(marketer, emulator, stack):
-    url = os.environ.get("REDIS_URL", "")
-    require_service("Redis (REDIS_URL)", bool(url))
+def test_a_redis_restart_between_sends_loses_nothing(marketer, emulator, stack, private_redis,
+                                                     settings):
+    settings.REDIS_URL = private_redis.url
     first = book(marketer, 1, at=timezone.now() + dt.timedelta(seconds=2))
-    stack(workers=2)
+    stack(workers=2, REDIS_URL=private_redis.url)
     wait_for(lambda: statuses(first) == ["sent"], timeout=30, message="first sent")
-    restart_redis(url)
+    private_redis.restart()
     second = book(marketer, 1, at=timezone.now() + dt.timedelta(seconds=1))
     wait_for(lambda: statuses(second) == ["sent"], timeout=60, message="second sent after restart")
     pushes = emulator.state()["pushes"]
     assert len(pushes) == 2 and push_gaps(pushes)[0] > 1.0
     from campaigns.quota import quota_read
     assert quota_read()["used"] == 2
-
-
-def restart_redis(url: str) -> None:
-    client = redis.Redis.from_url(url)
-    try:
-        client.shutdown(nosave=True)
-    except redis.ConnectionError:
-        pass  # the server closes the connection as it stops
-    subprocess.run(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1",
-                    "--port", "6379", "--save", "", "--appendonly", "no", "--dir", "/tmp",
-                    "--logfile", "/tmp/redis-restarted.log"], check=True)
-    wait_for(lambda: _pings(client), timeout=15, message="redis back")
-
-
-def _pings(client) -> bool:
-    try:
-        return client.ping()
-    except redis.ConnectionError:
-        return False
 
 
 def test_a_limit_an_admin_changes_reaches_running_workers_without_a_restart(marketer, emulator,

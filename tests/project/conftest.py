@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
+import shutil
 import subprocess
 import sys
 import urllib.parse
@@ -12,6 +14,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.devenv import WORKER
 from tests.stack import require_service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,8 +28,22 @@ def image_install_command() -> list[str]:
 
 @pytest.fixture(scope="session")
 def image_python(tmp_path_factory) -> Path:
-    """A virtualenv with what the image has: the run lock, installed as the Dockerfile does."""
-    venv = tmp_path_factory.mktemp("image") / "venv"
+    """A virtualenv with what the image has: the run lock, installed as the Dockerfile does.
+    Made once per run: the test workers share it (the first makes it, the other waits)."""
+    shared = tmp_path_factory.getbasetemp()
+    if WORKER:
+        shared = shared.parent  # the run's folder, above each worker's own
+    venv = shared / "image-venv"
+    with open(shared / "image-venv.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (venv / "made").exists():
+            make_image_venv(venv)
+            (venv / "made").touch()
+    return venv / "bin" / "python"
+
+
+def make_image_venv(venv: Path) -> None:
+    shutil.rmtree(venv, ignore_errors=True)
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     install = image_install_command()
     installed = subprocess.run([str(venv / "bin" / install[0]), *install[1:]], cwd=ROOT,
@@ -36,7 +53,6 @@ def image_python(tmp_path_factory) -> Path:
     checked = subprocess.run([str(venv / "bin" / "pip"), "check"], capture_output=True,
                              text=True, timeout=120)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    return venv / "bin" / "python"
 
 
 @pytest.fixture

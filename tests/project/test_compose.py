@@ -30,17 +30,11 @@ import yaml
 
 from pushclient import callbacks
 from tests.emulator_process import SDKAPPID, SECRET_KEY
-from tests.stack import require_service, wait_for
+from tests.stack import free_port, require_service, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 LONG_RUNNING = ("web", "worker", "audience-worker", "beat", "caddy", "flower")
 TEXT = [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "from compose"}}]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def seconds(duration: str | int | None) -> float:

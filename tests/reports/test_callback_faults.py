@@ -11,14 +11,12 @@ sent have arrived, as when PostgreSQL shuts down); restoring it accepts connecti
 from __future__ import annotations
 
 import socket
-import subprocess
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import redis
 import requests
 from django.db import connections
 
@@ -27,41 +25,9 @@ from reports import dedupe
 from reports.models import DeliveryCount
 from tests.emulator_process import SDKAPPID
 from tests.reports.conftest import TOKEN, event
-from tests.stack import wait_for
+from tests.stack import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class PrivateRedis:
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis(port=self.port)
-        wait_for(lambda: _answers(client), timeout=10, interval=0.05, message="redis-server")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-
-
-def _answers(client) -> bool:
-    try:
-        return client.ping()
-    except redis.ConnectionError:
-        return False
 
 
 class CuttablePostgres:
@@ -144,15 +110,12 @@ def _close(sock):
 
 
 @pytest.fixture
-def private_redis(settings):
-    server = PrivateRedis()
-    server.start()
-    settings.REDIS_URL = server.url
+def callbacks_on_private_redis(settings, private_redis):
+    """The receiver's de-duplication on a Redis the test may stop."""
+    settings.REDIS_URL = private_redis.url
     dedupe._redis.cache_clear()
     dedupe._script.cache_clear()
-    yield server
-    if server.process.poll() is None:
-        server.stop()
+    yield private_redis
     dedupe._redis.cache_clear()
     dedupe._script.cache_clear()
 
@@ -177,7 +140,8 @@ BATCH = 50
 
 
 def test_what_is_answered_ok_is_counted_once_while_redis_and_postgresql_stop(
-        receiver, private_redis, postgres_proxy):
+        receiver, callbacks_on_private_redis, postgres_proxy):
+    private_redis = callbacks_on_private_redis
     phase = ["up"]
     stop = threading.Event()
     answers: list[tuple[str, int, dict, float]] = []  # (phase, status, body, seconds)

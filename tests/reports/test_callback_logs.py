@@ -23,15 +23,9 @@ from pushclient import callbacks
 from tests.emulator_process import SDKAPPID
 from tests.project.test_observability import Collector
 from tests.reports.conftest import TOKEN, event
-from tests.stack import database_url, require_service, wait_for
+from tests.stack import database_url, free_port, require_service, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def listening(port: int) -> bool:
