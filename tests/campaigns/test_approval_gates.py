@@ -82,6 +82,11 @@ def test_a_draft_cannot_be_test_sent_to_hundreds_of_typed_accounts(people, tim):
     assert answers[0].json()["errors"]["accounts"] == [
         "accounts holds 500 accounts; typed in, a test send goes to at most 10 "
         "(TEST_SEND_TYPED_ACCOUNTS): put more in a test group"]
+    on_the_page = page(people["mia"]).post(
+        f"/campaigns/{draft.pk}/test-send/",
+        {"accounts": "\n".join(f"user{i}" for i in range(11))}, follow=True)
+    assert ("accounts holds 11 accounts; typed in, a test send goes to at most 10"
+            in on_the_page.content.decode())
     assert batch_calls(tim) == [] and not TestSend.objects.exists()
     ten = mia.post(f"/api/campaigns/{draft.pk}/test/", {"accounts": ["user1", "user2"]},
                    content_type="application/json")
