@@ -40,7 +40,7 @@ def test_a_marketer_sends_a_test_to_a_group_and_sees_each_phones_answer(page, li
     shoot(page, "test-send")
     page.get_by_test_id("test-accounts").fill("")
     page.get_by_test_id("send-test").click()
-    expect(page.get_by_text("accounts is empty: give 1 to 500 account ids")).to_be_visible()
+    expect(page.get_by_text("accounts is empty: give 1 to 10 account ids")).to_be_visible()
 
 
 def test_a_marketer_stops_a_sent_campaign_and_replaces_its_notification(page, live_server, tim):
