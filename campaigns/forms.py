@@ -16,6 +16,7 @@ from core.text import json_or_error
 from core.times import is_zone, local_to_aware, zone_name
 
 from .services import push_errors
+from .states import approval_required
 
 ELEMENT_PATH_PREFIX = "MsgBody["
 
@@ -112,6 +113,14 @@ class CampaignForm(forms.Form):
         zone = self.initial.get("send_tz")
         if zone and zone not in TIMEZONES and is_zone(zone):
             self.fields["send_tz"].choices = [*self.fields["send_tz"].choices, (zone, zone)]
+        if approval_required():
+            # Approval covers the time: a campaign is booked when approved, never sent at once.
+            self.fields["schedule"].choices = [
+                (value, label) for value, label in self.fields["schedule"].choices
+                if value != "now"]
+            self.fields["schedule"].help_text = _(
+                "Approval is on: the time is part of what an approver approves, and the "
+                "campaign is booked at it once approved.")
         self.attr_names = attr_names or {}
         names = [("", "—")] + [(n, n) for n in self.attr_names.values()]
         for i in range(ATTR_ROWS):

@@ -25,7 +25,7 @@ from core import roles
 from core.errors import NotPermitted
 from core.models import AuditEvent
 
-from .states import approval_required
+from .states import APPROVED_VERSIONS, approval_required
 
 # The audit verbs that give a person a hand in a campaign's version.
 CONTRIBUTING = ("campaign.created", "campaign.edited", "campaign.submitted")
@@ -39,6 +39,35 @@ def contributor_ids(campaign) -> set[int]:
     return ids | ({campaign.created_by_id} if campaign.created_by_id else set())
 
 
+def may_approve(user, campaign) -> bool:
+    return roles.is_approver(user) and (settings.CAMPAIGN_APPROVE_OWN
+                                        or user.pk not in contributor_ids(campaign))
+
+
+def may_undo(user, owner_id: int | None) -> bool:
+    return not approval_required() or owner_id == user.pk or roles.is_approver(user)
+
+
+def campaign_offers(user, campaign) -> dict[str, bool]:
+    """What the pages offer `user` on `campaign`: the services' own rules, asked before the
+    click, so nobody is shown a button that can only be refused."""
+    status, Status = campaign.status, campaign.Status
+    approval = approval_required()
+    bookable = status in ((Status.APPROVED, Status.SCHEDULED) if approval
+                          else (Status.DRAFT, Status.SCHEDULED))
+    new_times = not approval or may_approve(user, campaign)
+    whole = not campaign.parent_id and not campaign.series_id
+    return {
+        "send_now": bookable and new_times,
+        "reschedule": bookable and new_times,
+        "cancel": status in campaign.CANCELLABLE and may_undo(user, campaign.created_by_id),
+        "repeat": whole and (not approval or (status in APPROVED_VERSIONS and new_times)),
+        "local_time": whole and status == (Status.APPROVED if approval else Status.DRAFT)
+        and new_times,
+        "approve": approval and status == Status.PENDING_APPROVAL and may_approve(user, campaign),
+    }
+
+
 def require_approver(user) -> None:
     if not roles.is_approver(user):
         raise NotPermitted(_("Only approvers and admins can approve or send back a campaign"))
@@ -47,7 +76,7 @@ def require_approver(user) -> None:
 def require_may_approve(user, campaign) -> None:
     """Approving takes a second person: see the module's docstring."""
     require_approver(user)
-    if not settings.CAMPAIGN_APPROVE_OWN and user.pk in contributor_ids(campaign):
+    if not may_approve(user, campaign):
         raise NotPermitted(_("Someone who did not write, edit or submit this campaign must "
                              "approve it"))
 
@@ -80,7 +109,7 @@ def require_may_change_series(user) -> None:
 
 def require_may_undo(user, owner_id: int | None) -> None:
     """Cancelling, recalling or ending someone else's work, with approval on."""
-    if approval_required() and owner_id != user.pk and not roles.is_approver(user):
+    if not may_undo(user, owner_id):
         raise NotPermitted(_("With approval on, only approvers and admins can cancel, recall or "
                              "end what someone else wrote"))
 

@@ -28,14 +28,13 @@ from .permissions import (require_may_change_series, require_may_choose_times,
 from .quiet import local_moment, quiet_hours_apply
 from .quota import quota_day_lock, quota_day_of, quota_remaining
 from .services import campaign_book, push_errors
-from .states import approval_required, campaign_transition
+from .states import APPROVED_VERSIONS, approval_required, campaign_transition
 
 Status = Campaign.Status
 FREQUENCIES = ("daily", "weekly", "monthly")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_COUNT = 366
 # Under approval a series repeats a version someone approved.
-APPROVED_VERSIONS = (Status.APPROVED, Status.SCHEDULED, Status.SENDING, Status.SENT)
 
 
 def build_rrule(*, freq: str, weekdays=(), month_day: int | None = None,

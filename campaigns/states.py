@@ -40,6 +40,8 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
 }
 EDITABLE = frozenset({Status.DRAFT, Status.SCHEDULED})
 AWAITING_OR_APPROVED = frozenset({Status.PENDING_APPROVAL, Status.APPROVED})
+# Versions an approver has passed: a series may repeat one (campaigns/recurring.py).
+APPROVED_VERSIONS = frozenset({Status.APPROVED, Status.SCHEDULED, Status.SENDING, Status.SENT})
 
 
 def approval_required() -> bool:

@@ -35,7 +35,7 @@ from . import selectors, services
 from .forms import TIMEZONES, CampaignForm
 from .middleware import remember_preferences
 from .models import Campaign, Preference, TestGroup
-from .permissions import may_edit_test_group
+from .permissions import campaign_offers, may_edit_test_group
 from .states import approval_required
 from .quota import quota_day_of, quota_limit_set, quota_read
 from .recall import campaign_recall as recall_service
@@ -246,6 +246,7 @@ def campaign_detail(request, pk: int):
         "events": selectors.campaign_timeline(campaign),
         "request_json": json.dumps({"MsgRandom": campaign.msg_random, **campaign.push},
                                    ensure_ascii=False, indent=2),
+        "offers": campaign_offers(request.user, campaign),
         **campaign_team_context(campaign)})
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from campaigns import services
+from campaigns import approval, services
 from campaigns.models import Campaign, Preference, Series
 from tests.conftest import TEXT, make_user
 
@@ -42,8 +42,8 @@ def person(username, group, language):
     return user
 
 
-def log_in(browser, live_server, username):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def log_in(browser, live_server, username, width=1280):
+    context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15000)
     page.goto(f"{live_server.url}/login/")
@@ -116,3 +116,32 @@ def test_a_campaign_is_repeated_on_a_weekly_rule(browser, live_server, language)
     expect(page.get_by_test_id("occurrences").locator("tbody tr, tr:has(td)")).to_have_count(booked)
     expect(page.get_by_test_id("occurrences")).to_contain_text(words["scheduled"])
     page.context.close()
+
+
+OFFERS = {"en": {"send_now": "Send now…", "next": "Approval covers its time too"},
+          "zh-hans": {"send_now": "立即发送…", "next": "审批也涵盖它的发送时间"}}
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_an_approved_campaign_offers_a_new_time_only_to_a_second_approver(
+        browser, live_server, settings, language, width):
+    settings.CAMPAIGN_APPROVAL = True
+    words = OFFERS[language]
+    mia, abe = person("mia", "Marketers", language), person("abe", "Approvers", language)
+    person("ann", "Approvers", language)
+    campaign = services.campaign_create(user=mia, name="Winter sale", push={"MsgBody": TEXT},
+                                        send_at=timezone.now() + dt.timedelta(days=2))
+    approval.campaign_submit(campaign=campaign, user=mia)
+    approval.campaign_approve(campaign=campaign, user=abe)
+    detail = f"{live_server.url}/campaigns/{campaign.pk}/"
+    marketer = log_in(browser, live_server, "mia", width)
+    marketer.goto(detail)
+    expect(marketer.get_by_test_id("next-step")).to_contain_text(words["next"])
+    expect(marketer.get_by_text(words["send_now"], exact=True)).to_have_count(0)
+    second = log_in(browser, live_server, "ann", width)
+    second.goto(detail)
+    expect(second.get_by_text(words["send_now"], exact=True)).to_be_visible()
+    expect(second.get_by_test_id("next-step")).to_have_count(0)
+    marketer.context.close()
+    second.context.close()
