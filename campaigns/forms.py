@@ -14,6 +14,7 @@ from core.errors import InvalidInput
 from core.payload_words import field_words
 from core.text import items_from_text, json_or_error
 from core.times import is_zone, local_to_aware, zone_name
+from core.widgets import DateTimeInput
 
 from .services import push_errors
 
@@ -93,8 +94,7 @@ class CampaignForm(forms.Form):
                                  choices=[("draft", _("Save as draft")), ("now", _("Send now")),
                                           ("at", _("At a date and time"))])
     send_at_local = LocalDateTimeField(label=_("Date and time"), required=False,
-                                        widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                                                   format="%Y-%m-%dT%H:%M"),
+                                        widget=DateTimeInput(),
                                         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
     send_tz = forms.ChoiceField(label=_("Time zone"), choices=lambda: [(z, zone_name(z)) for z in TIMEZONES])
     allow_late = forms.BooleanField(label=_("Send even if more than an hour late"), required=False)
