@@ -24,14 +24,13 @@ from core.audit import audit_record
 from core.csv_export import csv_lines
 from core.errors import Unavailable
 from core.payload_words import problems_of
-from core.text import whole_number
+from core.text import items_from_text, whole_number
 from pushclient import PayloadError, TencentError, explain
 from pushclient.payload import MAX_ATTR_BYTES, MAX_ATTR_NAMES, utf8_len
 
 from . import services
 from .mirror import mirror_apply
 from .models import AttributeName, Job, KnownAccount, Segment
-from .rules import tags_from_text
 from .selectors import attribute_names
 from .services import AudienceInvalid, RenameNeedsConfirmation
 
@@ -183,7 +182,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
         text = request.POST.get("values", "")
         client = tencent.client().members
         if request.method == "POST" and account:
-            values = [v.strip() for v in text.split(",") if v.strip()]
+            values = items_from_text(text)
             name, _sep, value = text.partition("=")
             attrs = {name.strip(): value.strip()} if op == "set_attrs" else dict.fromkeys(values)
             try:
@@ -358,7 +357,8 @@ class JobForm(forms.Form):
     action = forms.ChoiceField(label=gettext_lazy("Action"), choices=Job.Action.choices)
     tags = forms.CharField(
         label=gettext_lazy("Tags"), required=False,
-        help_text=gettext_lazy("For adding or removing tags: comma-separated, at most 10."))
+        help_text=gettext_lazy("For adding or removing tags: at most 10, separated by commas "
+                               "(, ，、), semicolons or new lines."))
     attrs = forms.CharField(
         label=gettext_lazy("Attributes"), required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -418,7 +418,7 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
             try:
                 job = services.job_create(
                     user=request.user, action=data["action"], segment=data["segment"],
-                    tags=tags_from_text([data["tags"]]),
+                    tags=items_from_text(data["tags"]),
                     attrs=attrs, api=data["api"])
                 return HttpResponseRedirect(reverse("admin:audience_job_change", args=[job.pk]))
             except Unavailable as exc:

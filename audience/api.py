@@ -16,14 +16,13 @@ from pydantic import ConfigDict, Field
 from core.api import ERRORS as API_ERRORS
 from core.api import UNAVAILABLE_ERRORS
 from core.payload_words import words_by_field
-from core.text import json_or_error
+from core.text import items_from_text, json_or_error
 from core.api import ErrorOut, admin_auth, error
 from pushclient import TencentError, explain
 from pushclient.payload import condition_violations
 
 from . import services
 from .models import Job, Segment
-from .rules import tags_from_text
 from .selectors import attribute_names, audience_reach
 from .services import AudienceInvalid, RenameNeedsConfirmation
 
@@ -138,12 +137,12 @@ def job_upload(request, action: Form[Action], accounts_file: File[UploadedFile],
                tags: Form[list[str]] = None, attrs: Form[str] = None,
                column: Form[str] = None, api: Form[ApiFamily] = "all_member_push"):
     """The same with the accounts in a file: one per line, or CSV with `column` naming the
-    column (by header or number) that holds them; `tags` comma-separated, as in the admin form
-    (the field may be repeated); `attrs` is JSON text."""
+    column (by header or number) that holds them; `tags` as in the admin form, separated as
+    core.text.LIST_SEPARATORS says (the field may be repeated); `attrs` is JSON text."""
     if attrs:
         attrs = json_or_error(attrs, field="attrs",
                               invalid=_('attrs must be JSON, e.g. {"city": "Shenzhen"}'))
-    return _start(request, action=action, tags=tags_from_text(tags or []), attrs=attrs, api=api,
+    return _start(request, action=action, tags=items_from_text(*(tags or [])), attrs=attrs, api=api,
                   make_segment=functools.partial(services.segment_upload, uploaded=accounts_file,
                                                  column=column or None))
 

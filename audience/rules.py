@@ -63,9 +63,3 @@ def job_attrs_errors(attrs, *, removing: bool) -> list[str]:
     if removing:
         return [_("Attributes: give at least one attribute name to remove.")]
     return [_("Attributes: give at least one attribute and its value.")]
-
-
-def tags_from_text(texts) -> list[str]:
-    """Tags as a person types them, in the admin form or the upload API: comma-separated, in
-    one field or several; spaces around a tag and empty places between commas are dropped."""
-    return [tag.strip() for text in texts for tag in text.split(",") if tag.strip()]

@@ -12,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidInput
 from core.payload_words import field_words
-from core.text import json_or_error
+from core.text import items_from_text, json_or_error
 from core.times import is_zone, local_to_aware, zone_name
+from core.widgets import DateTimeInput
 
 from .services import push_errors
 from .states import approval_required
@@ -26,10 +27,7 @@ TIMEZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Asia/Tokyo", 
              "Asia/Kolkata", "Asia/Jakarta", "Europe/Berlin", "Europe/London",
              "America/Los_Angeles", "America/New_York", "UTC"]
 ATTR_ROWS = 4
-
-
-def split_tags(text: str) -> list[str]:
-    return [t.strip() for t in text.replace("\n", ",").split(",") if t.strip()]
+TAGS_HELP = _("At most 10, separated by commas (, ，、), semicolons or new lines")
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -67,9 +65,9 @@ class CampaignForm(forms.Form):
                                           ("tags", _("Users with tags")),
                                           ("attrs", _("Users with attributes"))])
     tags_all = forms.CharField(label=_("All of these tags"), required=False,
-                               help_text=_("Comma-separated, at most 10"))
+                               help_text=TAGS_HELP)
     tags_any = forms.CharField(label=_("Any of these tags"), required=False,
-                               help_text=_("Comma-separated, at most 10"))
+                               help_text=TAGS_HELP)
     push_enabled = forms.BooleanField(label=_("Offline push"), required=False, initial=True)
     title = forms.CharField(label=_("Title"), required=False)
     desc = forms.CharField(label=_("Text"), required=False)
@@ -97,8 +95,7 @@ class CampaignForm(forms.Form):
                                  choices=[("draft", _("Save as draft")), ("now", _("Send now")),
                                           ("at", _("At a date and time"))])
     send_at_local = LocalDateTimeField(label=_("Date and time"), required=False,
-                                        widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
-                                                                   format="%Y-%m-%dT%H:%M"),
+                                        widget=DateTimeInput(),
                                         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
     send_tz = forms.ChoiceField(label=_("Time zone"), choices=lambda: [(z, zone_name(z)) for z in TIMEZONES])
     allow_late = forms.BooleanField(label=_("Send even if more than an hour late"), required=False)
@@ -144,8 +141,8 @@ class CampaignForm(forms.Form):
 
     def _condition(self, data) -> dict | None:
         if data.get("audience") == "tags":
-            condition = {"TagsAnd": split_tags(data.get("tags_all") or ""),
-                         "TagsOr": split_tags(data.get("tags_any") or "")}
+            condition = {"TagsAnd": items_from_text(data.get("tags_all") or ""),
+                         "TagsOr": items_from_text(data.get("tags_any") or "")}
         elif data.get("audience") == "attrs":
             condition = {"AttrsAnd": {}, "AttrsOr": {}}
             for i in range(ATTR_ROWS):

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidInput
+from core.widgets import DateInput, TimeInput
 
 from .forms import TIMEZONES
 from .models import Series
@@ -34,10 +35,8 @@ def _within_planning(day: dt.date | None, field: str) -> dt.date | None:
 
 class SeriesForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
-    starts_on = forms.DateField(label=_("First day"),
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    local_time = forms.TimeField(label=_("Local time"),
-                                 widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    starts_on = forms.DateField(label=_("First day"), widget=DateInput())
+    local_time = forms.TimeField(label=_("Local time"), widget=TimeInput())
     timezone = forms.ChoiceField(label=_("Time zone"), choices=[(z, z) for z in TIMEZONES])
     freq = forms.ChoiceField(label=_("Repeat"), widget=forms.RadioSelect, initial="weekly",
                              choices=[("daily", _("Daily")), ("weekly", _("Weekly")),
@@ -53,8 +52,7 @@ class SeriesForm(forms.Form):
                                       ("until", _("On a date"))])
     count = forms.IntegerField(label=_("Occurrences"), required=False, min_value=1,
                                max_value=366, initial=10)
-    until = forms.DateField(label=_("Last day"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("Last day"), required=False, widget=DateInput())
     full_day = forms.ChoiceField(label=_("When a day's 100 pushes are all booked"),
                                  widget=forms.RadioSelect, choices=Series.FullDay.choices,
                                  initial=Series.FullDay.SKIP)
@@ -104,7 +102,7 @@ class LocalTimeForm(forms.Form):
     by = forms.ChoiceField(label=_("Users' time zone is in"), widget=forms.RadioSelect,
                            choices=[("attr", _("an attribute")), ("tags", _("tags"))])
     attribute = forms.ChoiceField(label=_("Attribute"), required=False)
-    day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("Day"), widget=DateInput())
     hour = forms.IntegerField(label=_("Local hour"), min_value=0, max_value=23, initial=9)
     zones = forms.MultipleChoiceField(label=_("Time zones"), widget=forms.CheckboxSelectMultiple)
     quiet_hours = forms.ChoiceField(label=_("If a zone's time is in quiet hours"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import re
 import secrets
 import time
 
@@ -51,11 +50,6 @@ def has_passing_test_send(*, campaign: Campaign) -> bool:
     least one account."""
     return campaign.test_sends.filter(push_digest=push_digest(campaign.push), outcome=Outcome.OK,
                                       reached__gt=0).exists()
-
-
-def accounts_from_text(text: str) -> list[str]:
-    """Accounts typed one a line (or separated by commas), blank entries dropped."""
-    return [part.strip() for part in re.split(r"[\n,]", text or "") if part.strip()]
 
 
 def _account_errors(accounts, field: str, *, most: int = MAX_BATCH_ACCOUNTS,

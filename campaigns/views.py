@@ -24,7 +24,7 @@ from core import roles
 from core.errors import (InvalidInput, NotPermitted, TransitionRefused, Unavailable,
                          UpstreamFailed)
 from core.models import ApiToken
-from core.text import unsafe_text_errors, whole_number
+from core.text import items_from_text, unsafe_text_errors, whole_number
 from core.times import is_zone, parse_day, parse_local, parse_month
 from core.tokens import token_create, token_revoke
 from core.payload_words import CONTENT_FIELD_WORDS, ELEMENT_WORDS, IMAGE_INFO_WORDS
@@ -41,7 +41,6 @@ from .quota import quota_day_of, quota_limit_set, quota_read
 from .recall import campaign_recall as recall_service
 from .team_selectors import campaign_team_context, home_team_context, quiet_hours_words
 from .test_sends import (
-    accounts_from_text,
     campaign_test_send as test_send_service,
     test_group_delete,
     test_group_save,
@@ -325,7 +324,7 @@ def campaign_test_send(request, pk: int):
     try:
         test = test_send_service(
             campaign=campaign, user=request.user, group=group,
-            accounts=None if group is not None else accounts_from_text(
+            accounts=None if group is not None else items_from_text(
                 request.POST.get("accounts", "")))
     except (InvalidInput, TransitionRefused) as exc:
         _flash_errors(request, exc)
@@ -382,7 +381,7 @@ def test_groups(request):
                   "accounts": request.POST.get("accounts", "")}
         try:
             test_group_save(user=request.user, name=values["name"],
-                            accounts=accounts_from_text(values["accounts"]))
+                            accounts=items_from_text(values["accounts"]))
         except NotPermitted as exc:
             messages.error(request, str(exc))
             return redirect("test-groups")
@@ -407,7 +406,7 @@ def test_group_edit(request, pk: int):
             values = {"name": request.POST.get("name", ""),
                       "accounts": request.POST.get("accounts", "")}
             test_group_save(user=request.user, group=group, name=values["name"],
-                            accounts=accounts_from_text(values["accounts"]))
+                            accounts=items_from_text(values["accounts"]))
         except NotPermitted as exc:
             messages.error(request, str(exc))
             return redirect("test-groups")

@@ -1,15 +1,30 @@
-"""Text the database and Tencent cannot take: NUL characters and lone UTF-16 surrogates (which
-JSON can carry as escapes). One check for every JSON value a person or script sends."""
+"""Text as people and scripts type it: lists of items, ids and counts, and what the database
+and Tencent cannot take (NUL characters and lone UTF-16 surrogates, which JSON can carry as
+escapes). One reading of each for every form, page and API."""
 
 from __future__ import annotations
 
 import json
+import re
 
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
 
 MAX_DEPTH = 32
+
+# What separates the items of a list people type: the ASCII comma, the full-width comma "，" and
+# the ideographic comma "、" (a Chinese keyboard's commas), the ASCII and full-width semicolons,
+# and line breaks. Nothing else: a space may belong to a tag or an attribute's value.
+LIST_SEPARATORS = re.compile(r"[,，、;；\r\n]")
+
+
+def items_from_text(*texts: str) -> list[str]:
+    """The items of lists people type (tags, accounts, attribute names), in one field or
+    several, in order: split at LIST_SEPARATORS, each stripped of spaces (full-width ones
+    too), blank ones dropped, repeats kept. What an item may hold is each caller's rule."""
+    return [item.strip() for text in texts for item in LIST_SEPARATORS.split(text or "")
+            if item.strip()]
 
 
 def ascii_digits(text) -> bool:
