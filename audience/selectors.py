@@ -75,3 +75,11 @@ def zone_counts(*, attribute: str = "", tag_prefix: str = "") -> dict[str, int]:
     rows = (AccountTag.objects.filter(tag__startswith=tag_prefix, account__in=known)
             .values_list("tag").annotate(n=Count("pk")).values_list("tag", "n"))
     return {tag[len(tag_prefix):]: n for tag, n in rows}
+
+
+def zone_missing_count(*, attribute: str = "", tag_prefix: str = "") -> int:
+    """Known accounts that hold no value of the time-zone attribute (no tag with the prefix):
+    no push condition can select them, as a condition only asks for values accounts hold."""
+    holders = AccountAttr.objects.filter(name=attribute) if attribute else \
+        AccountTag.objects.filter(tag__startswith=tag_prefix)
+    return KnownAccount.objects.exclude(account__in=holders.values("account")).count()

@@ -1,7 +1,8 @@
 """Delivery at each user's local time: a campaign becomes one push per time-zone bucket, each a
 child campaign booked at that zone's chosen hour through the one booking door, so each uses a
 push of its own quota day. Users are bucketed by a time-zone attribute (one of the app's ten)
-or by tags such as "tz:Asia/Tokyo" (LOCAL_TIME_TAG_PREFIX)."""
+or by tags such as "tz:Asia/Tokyo" (LOCAL_TIME_TAG_PREFIX). Accounts whose value is not a time
+zone, and accounts with none, are counted and named before anything is booked."""
 
 from __future__ import annotations
 
@@ -11,54 +12,158 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from audience.selectors import attribute_names, zone_counts
+from audience.selectors import (attribute_names, audience_reach, zone_counts,
+                                zone_missing_count)
 from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
-from core.times import is_zone
+from core.times import is_zone, local_to_aware
 
 from .models import Campaign
 from .permissions import require_may_choose_times, require_may_undo
-from .quiet import local_moment
 from .quota import quota_day_of, quota_remaining
 from .services import campaign_book, push_errors
 from .states import approval_required, campaign_transition
 
 Status = Campaign.Status
 BY_ATTRIBUTE, BY_TAGS = "attr", "tags"
+# The page names this many values that are not zones, the most held first, then sums the rest.
+NAMED_WRONG_VALUES = 10
+
+
+def zone_values(*, by: str, key: str) -> dict[str, int]:
+    """Every value the accounts hold, a zone or not, with how many known accounts hold it."""
+    if by == BY_ATTRIBUTE:
+        return zone_counts(attribute=key) if key else {}
+    return zone_counts(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX)
 
 
 def offered_zones(*, by: str, key: str) -> dict[str, int]:
     """Real IANA zones that hold known accounts, with how many accounts each holds."""
-    counts = zone_counts(attribute=key) if by == BY_ATTRIBUTE else \
-        zone_counts(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX)
-    return {zone: n for zone, n in sorted(counts.items()) if is_zone(zone)}
+    return {zone: n for zone, n in sorted(zone_values(by=by, key=key).items()) if is_zone(zone)}
+
+
+def wrong_zone_values(*, by: str, key: str) -> dict[str, int]:
+    """Values that are not IANA zones ("Berlin", "GMT+8"), the most held first."""
+    wrong = [(v, n) for v, n in zone_values(by=by, key=key).items() if not is_zone(v)]
+    return dict(sorted(wrong, key=lambda item: (-item[1], item[0])))
+
+
+def matched_words(*, by: str, key: str, value: str) -> str:
+    """What a bucket's condition matches, as the page and the stored bucket name it."""
+    return f"{key}={value}" if by == BY_ATTRIBUTE else settings.LOCAL_TIME_TAG_PREFIX + value
+
+
+def no_push_words(*, by: str, key: str) -> list[str]:
+    """One sentence per value that is not a zone, and one for the accounts with none."""
+    if by == BY_ATTRIBUTE and not key:
+        return []
+    wrong = wrong_zone_values(by=by, key=key)
+    lines = []
+    for value, n in list(wrong.items())[:NAMED_WRONG_VALUES]:
+        what = matched_words(by=by, key=key, value=value)
+        if by == BY_TAGS:
+            what = _("the tag %(tag)s") % {"tag": what}
+        lines.append(ngettext(
+            "%(n)s account has %(what)s, which is not a time zone; it gets no push.",
+            "%(n)s accounts have %(what)s, which is not a time zone; they get no push.", n)
+            % {"n": intcomma(n), "what": what})
+    rest = list(wrong.values())[NAMED_WRONG_VALUES:]
+    if rest:
+        lines.append(_("%(values)s more values that are not time zones are held by %(n)s "
+                       "accounts; they get no push.") % {"values": len(rest),
+                                                        "n": intcomma(sum(rest))})
+    missing = zone_missing_count(attribute=key) if by == BY_ATTRIBUTE else \
+        zone_missing_count(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX)
+    if missing:
+        lines.append(ngettext(
+            "%(n)s known account has no time zone: a push condition cannot select accounts by "
+            "a tag or attribute they lack, so it gets no push.",
+            "%(n)s known accounts have no time zone: a push condition cannot select accounts "
+            "by a tag or attribute they lack, so they get no push.", missing)
+            % {"n": intcomma(missing)})
+    return lines
+
+
+def split_buckets(*, by: str, key: str, zones: list[str],
+                  default_zone: str = "") -> list[tuple[str, str]]:
+    """(the zone whose hour a push goes at, the value its condition matches), one per push.
+
+    With a default zone, each value that is not a zone gets a push of its own at the default
+    zone's hour, with the same exact-match condition every bucket has (AttrsAnd or TagsAnd).
+    One push holding them all is what Tencent's Condition cannot say safely: AttrsOr holds one
+    value per attribute name (spec §2.1), so "tz is Berlin or GMT+8" has no attribute form;
+    TagsOr could list ten tags, but the campaign may already use its one TagsOr for its own
+    audience, and a list over ten tags is refused (90032). So the conservative choice is one
+    push per value, each counted in the cost before anything is booked. Accounts with no value
+    at all stay out: no condition selects an account by what it lacks (im_push has no TagsNot),
+    and a push to everyone would reach the other buckets' accounts twice."""
+    buckets = [(zone, zone) for zone in sorted(set(zones))]
+    if default_zone:
+        buckets += [(default_zone, value) for value in wrong_zone_values(by=by, key=key)]
+    return buckets
 
 
 def bucket_moments(*, day: dt.date, hour: int, zones: list[str]) -> dict[str, dt.datetime]:
-    return {zone: local_moment(dt.datetime.combine(day, dt.time(hour)), ZoneInfo(zone))
-            for zone in zones}
+    """Each zone's `hour` on `day`. An hour its clocks skip for daylight saving is refused in
+    the editor's words (core.times, the one rule), not moved behind the marketer's back."""
+    return {zone: local_to_aware(dt.datetime.combine(day, dt.time(hour)), ZoneInfo(zone),
+                                 field="hour")
+            for zone in sorted(set(zones))}
 
 
-def split_cost(*, day: dt.date, hour: int, zones: list[str]) -> dict:
+def split_cost(*, day: dt.date, hour: int, zones: list[str], default_zone: str = "",
+               wrong_values: int = 0) -> dict:
     """What the split will use, per quota day, before anything is saved."""
-    moments = bucket_moments(day=day, hour=hour, zones=zones)
-    per_day = Counter(quota_day_of(m) for m in moments.values())
-    return {"zones": len(zones), "limit": settings.PUSH_DAILY_QUOTA,
+    wrong_values = wrong_values if default_zone else 0
+    pushes = [*zones, *[default_zone] * wrong_values]
+    moments = bucket_moments(day=day, hour=hour, zones=pushes)
+    per_day = Counter(quota_day_of(moments[zone]) for zone in pushes)
+    return {"zones": len(zones), "wrong": wrong_values, "limit": settings.PUSH_DAILY_QUOTA,
             "days": [{"day": d.isoformat(), "pushes": n, "remaining": quota_remaining(d)}
                      for d, n in sorted(per_day.items())]}
 
 
 def cost_words(cost: dict) -> str:
     """"7 zones = 7 of the day's 100 pushes", per quota day the buckets fall on."""
-    parts = [_("%(n)d of %(day)s's %(limit)d pushes (%(left)d left)")
-             % {"n": d["pushes"], "day": d["day"], "limit": cost["limit"], "left": d["remaining"]}
-             for d in cost["days"]]
-    return _("%(zones)d zones = %(parts)s") % {"zones": cost["zones"],
-                                              "parts": "; ".join(parts) or "0"}
+    parts = "; ".join(_("%(n)d of %(day)s's %(limit)d pushes (%(left)d left)")
+                      % {"n": d["pushes"], "day": d["day"], "limit": cost["limit"],
+                         "left": d["remaining"]} for d in cost["days"]) or "0"
+    words = {"zones": cost["zones"], "wrong": cost.get("wrong", 0), "parts": parts}
+    if words["wrong"]:
+        return ngettext("%(zones)d zone and %(wrong)d values that are not time zones = "
+                        "%(parts)s", "%(zones)d zones and %(wrong)d values that are not time "
+                        "zones = %(parts)s", cost["zones"]) % words
+    return ngettext("%(zones)d zone = %(parts)s", "%(zones)d zones = %(parts)s",
+                    cost["zones"]) % words
+
+
+def split_reach(*, campaign: Campaign, by: str, key: str,
+                buckets: list[tuple[str, str]]) -> dict:
+    """Known accounts in the campaign's audience, and how many the buckets' pushes reach (an
+    account holding two zone values counts in both)."""
+    audience = audience_reach((campaign.push or {}).get("Condition"))["matching"]
+    reached = sum(audience_reach(_bucket_push(campaign.push, by=by, key=key, zone=value)
+                                 ["Condition"])["matching"] for _zone, value in buckets)
+    return {"audience": audience, "reached": reached}
+
+
+def reach_words(reach: dict) -> str:
+    left = reach["audience"] - reach["reached"]
+    words = {"reached": intcomma(reach["reached"]), "audience": intcomma(reach["audience"]),
+             "left": intcomma(left)}
+    if left > 0:
+        return ngettext("These pushes reach about %(reached)s of the %(audience)s known "
+                        "accounts in the campaign's audience; %(left)s gets no push.",
+                        "These pushes reach about %(reached)s of the %(audience)s known "
+                        "accounts in the campaign's audience; %(left)s get no push.", left) % words
+    return _("These pushes reach about %(reached)s of the %(audience)s known accounts in the "
+             "campaign's audience.") % words
 
 
 def _bucket_push(push: dict, *, by: str, key: str, zone: str) -> dict:
@@ -71,7 +176,15 @@ def _bucket_push(push: dict, *, by: str, key: str, zone: str) -> dict:
     return {**push, "Condition": condition}
 
 
-def _split_errors(campaign: Campaign, *, by: str, key: str, hour, zones, day) -> dict:
+def default_zone_errors(default_zone) -> dict[str, list[str]]:
+    if default_zone and not is_zone(default_zone):
+        return {"default_zone": [_("The default time zone must be an IANA time zone such as "
+                                   "Asia/Shanghai or Europe/Berlin")]}
+    return {}
+
+
+def _split_errors(campaign: Campaign, *, by: str, key: str, hour, zones, day,
+                  default_zone: str) -> dict:
     errors: dict[str, list[str]] = {}
     condition = campaign.push.get("Condition") or {}
     if by == BY_ATTRIBUTE:
@@ -93,6 +206,7 @@ def _split_errors(campaign: Campaign, *, by: str, key: str, hour, zones, day) ->
         errors["hour"] = [_("hour must be a whole hour from 0 to 23")]
     if not isinstance(day, dt.date):
         errors["day"] = [_("day must be a date like 2026-11-23")]
+    errors.update(default_zone_errors(default_zone))
     if not zones:
         errors["zones"] = [_("zones: choose at least one time zone")]
     elif not errors:
@@ -106,10 +220,10 @@ def _split_errors(campaign: Campaign, *, by: str, key: str, hour, zones, day) ->
 
 @transaction.atomic
 def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int, by: str,
-                           key: str = "", zones: list[str],
+                           key: str = "", zones: list[str], default_zone: str = "",
                            quiet_hours: str = Campaign.QuietHours.REFUSE) -> list[Campaign]:
-    """All buckets are booked or none: one full day, a time already past or a refusal by quiet
-    hours rolls the whole split back."""
+    """All buckets are booked or none: one full day, a time already past, an hour the clocks
+    skip or a refusal by quiet hours rolls the whole split back."""
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     # Under approval only an approved campaign is split (its buckets are its approved version).
     splittable = Status.APPROVED if approval_required() else Status.DRAFT
@@ -119,27 +233,32 @@ def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int,
     if approval_required():
         require_may_choose_times(user, campaign)
     zones = sorted(set(zones or []))
-    errors = _split_errors(campaign, by=by, key=key, hour=hour, zones=zones, day=day)
+    errors = _split_errors(campaign, by=by, key=key, hour=hour, zones=zones, day=day,
+                           default_zone=default_zone)
     if quiet_hours not in Campaign.QuietHours.values:
         errors["quiet_hours"] = [_("quiet_hours must be refuse or move")]
     if errors:
         raise InvalidInput(errors)
     now = timezone.now()
-    moments = bucket_moments(day=day, hour=hour, zones=zones)
+    buckets = split_buckets(by=by, key=key, zones=zones, default_zone=default_zone)
+    moments = bucket_moments(day=day, hour=hour, zones=[zone for zone, _value in buckets])
     children = []
     # Quota days are locked in date order, so two splits cannot wait on each other.
-    for zone, moment in sorted(moments.items(), key=lambda item: (item[1], item[0])):
+    for zone, value in sorted(buckets, key=lambda b: (moments[b[0]], b[0], b[0] != b[1], b[1])):
+        moment = moments[zone]
         if moment <= now:
             raise InvalidInput({"day": [_("%(day)s %(hour)02d:00 in %(zone)s has already "
                                           "passed; choose a later day") % {
                 "day": day.isoformat(), "hour": hour, "zone": zone}]})
-        push = _bucket_push(campaign.push, by=by, key=key, zone=zone)
+        push = _bucket_push(campaign.push, by=by, key=key, zone=value)
         problems = push_errors(push)
         if problems:
             raise InvalidInput(problems)
+        matched = "" if value == zone else matched_words(by=by, key=key, value=value)
         child = Campaign.objects.create(
-            name=f"{campaign.name} · {zone}"[:200], push=push, timezone=zone, parent=campaign,
-            bucket_zone=zone, created_by=campaign.created_by, allow_late=campaign.allow_late,
+            name=f"{campaign.name} · {zone}{f' ({matched})' if matched else ''}"[:200],
+            push=push, timezone=zone, parent=campaign, bucket_zone=zone, bucket_value=matched,
+            created_by=campaign.created_by, allow_late=campaign.allow_late,
             msg_random=secrets.randbelow(2**32), quiet_hours=quiet_hours)
         audit_record(actor=user, verb="campaign.created", subject=child)
         try:
@@ -149,11 +268,11 @@ def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int,
                                           for m in ms]}) from None
         children.append(child)
     if not campaign_transition(campaign, to=Status.SPLIT, actor=user, from_=[splittable],
-                               reason="split_by_zone", params={"zones": len(zones),
+                               reason="split_by_zone", params={"zones": len(children),
                                                                "hour": f"{hour:02d}"}):
         raise TransitionRefused(_("Only a draft (an approved campaign, when approval is on) can "
                                   "be delivered at each user's local time"))
-    audit_record(actor=user, verb="campaign.split", subject=campaign, zones=len(zones),
+    audit_record(actor=user, verb="campaign.split", subject=campaign, zones=len(children),
                  hour=f"{hour:02d}")
     return children
 

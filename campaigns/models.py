@@ -65,6 +65,9 @@ class Campaign(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                related_name="buckets")
     bucket_zone = models.CharField(max_length=64, blank=True)
+    # What the bucket's condition matches when it is not bucket_zone itself: a value that is not
+    # a zone ("tz=Berlin", or the tag "tz:Berlin"), sent at the default zone's hour.
+    bucket_value = models.CharField(max_length=200, blank=True)
 
     class QuietHours(models.TextChoices):
         REFUSE = "refuse", _("Refuse the time")

@@ -1,5 +1,5 @@
 """Quiet hours: a workspace's local wall-clock window (e.g. 22:00–08:00) in which no campaign
-should land, and the wall-clock helper the recurring and local-time code share."""
+should land, and the wall-clock helper recurring series and quiet hours use."""
 
 from __future__ import annotations
 

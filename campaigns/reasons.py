@@ -38,7 +38,9 @@ REASONS = {
     "sent_back": _("Sent back by {by}: {comment}"),
     "edited_after_approval": _("Edited after it was submitted or approved: back to draft, to "
                                "be submitted again"),
-    "split_by_zone": _("Sent as {zones} pushes, one per time zone, each at {hour}:00 local time"),
+    # Worded for the split itself, true before and after the buckets are sent (the buckets'
+    # card says how many were sent).
+    "split_by_zone": _("Split by time zone into {zones} pushes, each at {hour}:00 local time"),
 }
 
 # Tencent's answers to test sends and recalls, in the reader's language (spec §1.3, §3.3).

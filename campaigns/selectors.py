@@ -276,12 +276,19 @@ def campaign_summary(campaign: Campaign) -> dict:
     push = campaign.push or {}
     condition = push.get("Condition")
     moment = campaign.due_at or campaign.send_at
+    reach = audience_reach(condition) if condition else None
+    if campaign.status == Status.SPLIT:
+        # A split parent reaches its buckets' accounts, not everyone its condition names:
+        # accounts without a valid zone get no push.
+        reach = {"known": audience_reach(None)["known"], "matching": sum(
+            audience_reach((bucket.push or {}).get("Condition"))["matching"]
+            for bucket in campaign.buckets.exclude(status=Status.CANCELLED))}
     return {
         "text": message_text(push),
         "elements": [str(ELEMENT_WORDS.get(e.get("MsgType"), e.get("MsgType")))
                      for e in push.get("MsgBody") or []],
         "audience": audience_words(condition),
-        "reach": audience_reach(condition) if condition else None,
+        "reach": reach,
         "offline": offline_push_words(push),
         "lifetime": lifetime_words(push.get("MsgLifeTime", 0)),
         "quota_day": quota_day_of(moment) if moment else None,

@@ -110,6 +110,9 @@ class LocalTimeForm(forms.Form):
                                     choices=[("refuse", _("Refuse the time")),
                                              ("move", _("Move it to when quiet hours end"))],
                                     initial="refuse")
+    default_zone = forms.ChoiceField(
+        label=_("Send the accounts whose value is not a time zone at the hour of"),
+        required=False, help_text=_("One more push for each such value, counted below"))
 
     def clean_day(self):
         return _within_planning(self.cleaned_data.get("day"), "day")
@@ -118,3 +121,5 @@ class LocalTimeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["attribute"].choices = [(n, n) for n in attribute_names]
         self.fields["zones"].choices = [(z, f"{z} ({n})") for z, n in (zones or {}).items()]
+        self.fields["default_zone"].choices = [("", _("No zone: they get no push"))] + [
+            (z, z) for z in sorted(set(TIMEZONES) | set(zones or {}))]

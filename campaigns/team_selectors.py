@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import roles
 
@@ -14,15 +17,34 @@ from .states import approval_required
 
 
 def campaign_team_context(campaign: Campaign) -> dict:
-    """The time-zone buckets of a split campaign, each with its local time and quota day."""
+    """The time-zone buckets of a split campaign, each with its local time in its own zone
+    ("2026-12-08 09:00 Asia/Tokyo": formatted here, as a template's date filter would turn it
+    into the viewer's zone) and quota day, and how many were sent."""
     buckets = []
-    for bucket in campaign.buckets.order_by("due_at", "bucket_zone"):
+    for bucket in campaign.buckets.order_by("due_at", "bucket_zone", "bucket_value"):
         moment = bucket.due_at or bucket.send_at
-        bucket.local_due = moment.astimezone(ZoneInfo(bucket.bucket_zone)) if moment else None
+        local = moment.astimezone(ZoneInfo(bucket.bucket_zone)) if moment else None
+        bucket.local_due = f"{local:%Y-%m-%d %H:%M} {bucket.bucket_zone}" if local else "—"
         bucket.quota_day = quota_day_of(moment) if moment else None
         buckets.append(bucket)
     return {"buckets": buckets, "approval_on": approval_required(),
+            "split_progress": split_progress_words(buckets) if buckets else "",
             "needs_test": settings.CAMPAIGN_APPROVAL_NEEDS_TEST}
+
+
+def split_progress_words(buckets: list[Campaign]) -> str:
+    """"Sent as 4 pushes." only once every bucket was sent; before, how many are booked."""
+    n = len(buckets)
+    counts = Counter(bucket.status for bucket in buckets)
+    if n and counts[Campaign.Status.SENT] == n:
+        return ngettext("Sent as %(n)d push.", "Sent as %(n)d pushes.", n) % {"n": n}
+    words = {"n": n, "sent": counts[Campaign.Status.SENT],
+             "booked": counts[Campaign.Status.SCHEDULED] + counts[Campaign.Status.SENDING]}
+    words["other"] = n - words["sent"] - words["booked"]
+    if words["other"]:
+        return _("%(sent)d of %(n)d pushes sent so far; %(booked)d booked; %(other)d not sent "
+                 "(see each push).") % words
+    return _("%(sent)d of %(n)d pushes sent so far; %(booked)d booked.") % words
 
 
 def home_team_context(user) -> dict:

@@ -173,6 +173,19 @@ def _zone_source(request, names: list[str]) -> tuple[str, str]:
     return by if by in ("attr", "tags") else "attr", key if key in names else ""
 
 
+def _local_time_preview(campaign: Campaign, *, by: str, key: str, day: dt.date, hour: int,
+                        zones: list[str], default_zone: str) -> dict:
+    """The cost and reach a split would have, before anything is saved; an hour the clocks
+    skip raises InvalidInput in the editor's words."""
+    wrong = local_time.wrong_zone_values(by=by, key=key)
+    cost = local_time.split_cost(day=day, hour=hour, zones=zones, default_zone=default_zone,
+                                 wrong_values=len(wrong))
+    reach = local_time.split_reach(campaign=campaign, by=by, key=key, buckets=(
+        local_time.split_buckets(by=by, key=key, zones=zones, default_zone=default_zone)))
+    return {**cost, "words": local_time.cost_words(cost), **reach,
+            "reach_words": local_time.reach_words(reach)}
+
+
 @marketer_required
 def local_time_split(request, pk: int):
     campaign = get_object_or_404(Campaign, pk=pk)
@@ -188,7 +201,7 @@ def local_time_split(request, pk: int):
             children = local_time.campaign_split_by_zone(
                 campaign=campaign, user=request.user, day=data["day"], hour=data["hour"],
                 by=data["by"], key=data["attribute"], zones=data["zones"],
-                quiet_hours=data["quiet_hours"])
+                default_zone=data["default_zone"], quiet_hours=data["quiet_hours"])
         except InvalidInput as exc:
             _series_form_errors(form, exc)
         except TransitionRefused as exc:
@@ -201,35 +214,45 @@ def local_time_split(request, pk: int):
     chosen = form.data.getlist("zones") if form.is_bound else list(zones)
     cleaned = getattr(form, "cleaned_data", {})
     hour = cleaned.get("hour")
-    cost = local_time.split_cost(day=cleaned.get("day") or tomorrow,
-                                 hour=9 if hour is None else hour,
-                                 zones=[z for z in chosen if z in zones])
+    try:
+        preview = _local_time_preview(
+            campaign, by=by, key=key, day=cleaned.get("day") or tomorrow,
+            hour=9 if hour is None else hour, zones=[z for z in chosen if z in zones],
+            default_zone=cleaned.get("default_zone") or "")
+    except InvalidInput as exc:  # the hour is skipped somewhere: the form's error says so
+        preview = {"words": " ".join(m for ms in exc.errors.values() for m in ms),
+                   "reach_words": ""}
     return render(request, "campaigns/local_time.html", {
-        "campaign": campaign, "form": form, "cost_words": local_time.cost_words(cost),
-        "by": by, "key": key})
+        "campaign": campaign, "form": form, "cost_words": preview["words"],
+        "reach_words": preview["reach_words"],
+        "no_push": local_time.no_push_words(by=by, key=key), "by": by, "key": key})
 
 
 @marketer_required
 def local_time_cost(request, pk: int):
-    """The split's cost for the editor, before anything is saved."""
-    get_object_or_404(Campaign, pk=pk)
+    """The split's cost and reach for the page, before anything is saved."""
+    campaign = get_object_or_404(Campaign, pk=pk)
     names = list(attribute_names().values())
     by, key = _zone_source(request, names)
     offered = local_time.offered_zones(by=by, key=key)
+    default_zone = request.GET.get("default_zone", "")
     try:  # without a day or an hour: tomorrow at 09:00, as the page starts
         day = parse_day(request.GET["day"], field="day") if "day" in request.GET else \
             timezone.localdate() + dt.timedelta(days=1)
         hour = whole_number(request.GET.get("hour", "9"), max_digits=2)
         if hour is None or not 0 <= hour <= 23:
             raise ValueError
+        if local_time.default_zone_errors(default_zone):
+            raise InvalidInput(local_time.default_zone_errors(default_zone))
+        preview = _local_time_preview(
+            campaign, by=by, key=key, day=day, hour=hour, default_zone=default_zone,
+            zones=[z for z in request.GET.getlist("zones") if z in offered])
     except ValueError:
         return JsonResponse({"error": _("Invalid input"), "errors": {
             "hour": [_("hour must be a whole hour from 0 to 23")]}}, status=400)
     except InvalidInput as exc:
         return JsonResponse({"error": _("Invalid input"), "errors": exc.errors}, status=400)
-    zones = [z for z in request.GET.getlist("zones") if z in offered]
-    cost = local_time.split_cost(day=day, hour=hour, zones=zones)
-    return JsonResponse({**cost, "words": local_time.cost_words(cost)})
+    return JsonResponse(preview)
 
 
 @marketer_required

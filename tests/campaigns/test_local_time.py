@@ -69,8 +69,9 @@ def test_a_split_books_one_child_per_zone_at_its_local_hour_and_the_calendar_sho
                                                  hour=9, by="attr", key="tz", zones=list(ZONES))
     parent.refresh_from_db()
     assert parent.status == "split"
-    assert parent.status_reason_text == ("Sent as 4 pushes, one per time zone, each at 09:00 "
-                                         "local time")
+    # Not "Sent as …": nothing is sent yet (issue 25)
+    assert parent.status_reason_text == ("Split by time zone into 4 pushes, each at 09:00 local "
+                                         "time")
     assert len(children) == 4 and {c.status for c in children} == {"scheduled"}
     for child in children:
         assert child.parent_id == parent.pk
@@ -216,7 +217,7 @@ def test_the_local_time_pages_take_hostile_values_without_a_server_error(client,
     parent = draft(marketer)
     client.force_login(marketer)
     hostile = {"by": value, "attribute": value, "day": value, "hour": value, "zones": [value],
-               "quiet_hours": value}
+               "quiet_hours": value, "default_zone": value}
     assert client.get(f"/campaigns/{parent.pk}/local-time/", hostile).status_code == 200
     assert client.post(f"/campaigns/{parent.pk}/local-time/", hostile).status_code == 200
     assert client.get(f"/campaigns/{parent.pk}/local-time/cost/", hostile).status_code == 400
@@ -256,3 +257,130 @@ def test_a_campaign_moved_off_a_full_day_by_the_sender_waits_for_quiet_hours_to_
     assert (campaign.status, campaign.status_reason) == ("scheduled", "moved_full_day")
     assert (local.date(), local.time()) == (tomorrow, dt.time(8, 0))
     assert tim.state()["pushes"] == []
+
+
+# --- issue 25: local-time delivery tells the truth ------------------------------------------
+
+WRONG = {"Berlin": ["w1", "w2", "w3"], "GMT+8": ["w4"]}
+
+
+def mirror_with_wrong_zones(*, attribute="tz"):
+    """The four real zones, two values that are not zones, and one known account with none."""
+    mirror()
+    mirror(WRONG, attribute=attribute)
+    KnownAccount.objects.create(account="nozone")
+
+
+def page_of(client, parent, **query):
+    return client.get(f"/campaigns/{parent.pk}/local-time/", query).content.decode()
+
+
+def test_the_page_names_the_accounts_whose_zone_is_not_a_time_zone_and_does_not_claim_them(
+        client, marketer):
+    mirror_with_wrong_zones()
+    parent = draft(marketer)
+    client.force_login(marketer)
+    page = page_of(client, parent)
+    assert "3 accounts have tz=Berlin, which is not a time zone; they get no push." in page
+    assert "1 account has tz=GMT+8, which is not a time zone; it gets no push." in page
+    assert ("1 known account has no time zone: a push condition cannot select accounts by a "
+            "tag or attribute they lack, so it gets no push.") in page
+    # 5 of the 10 known accounts hold a real zone: the page says so, not "10".
+    assert ("These pushes reach about 5 of the 10 known accounts in the campaign&#x27;s "
+            "audience; 5 get no push.") in page
+    by_tags = page_of(client, parent, by="tags")
+    assert "3 accounts have the tag tz:Berlin, which is not a time zone; they get no push." \
+        in by_tags
+
+
+def test_the_cost_and_reach_count_the_default_zone_s_pushes_for_the_wrong_values(
+        client, marketer):
+    mirror_with_wrong_zones()
+    parent = draft(marketer)
+    client.force_login(marketer)
+    day = dt.date(2026, 12, 8)
+    cost = client.get(f"/campaigns/{parent.pk}/local-time/cost/", {
+        "by": "attr", "attribute": "tz", "day": day.isoformat(), "hour": "9",
+        "zones": ["Asia/Tokyo"], "default_zone": "Europe/Berlin"}).json()
+    # Tokyo 09:00 and Berlin 09:00 (twice: tz=Berlin and tz=GMT+8) all fall on 2026-12-08
+    assert cost["words"].startswith(
+        "1 zone and 2 values that are not time zones = 3 of 2026-12-08's 100 pushes")
+    assert cost["reach_words"] == ("These pushes reach about 6 of the 10 known accounts in the "
+                                   "campaign's audience; 4 get no push.")
+
+
+def test_a_default_zone_sends_each_wrong_value_at_its_hour_and_the_emulator_gets_it(
+        client, marketer, tim, tim_client):
+    tim_client.members.set_attr_names({"0": "tz"})
+    mirror_with_wrong_zones()
+    parent = draft(marketer)
+    client.force_login(marketer)
+    day = a_day_ahead()
+    answer = client.post(f"/campaigns/{parent.pk}/local-time/", {
+        "by": "attr", "attribute": "tz", "day": day.isoformat(), "hour": "9",
+        "zones": ["Asia/Tokyo"], "default_zone": "Europe/Berlin", "quiet_hours": "refuse"})
+    assert answer.status_code == 302
+    children = Campaign.objects.filter(parent=parent).order_by("id")
+    assert [(c.bucket_zone, c.push["Condition"]) for c in children] == [
+        ("Asia/Tokyo", {"AttrsAnd": {"tz": "Asia/Tokyo"}}),
+        ("Europe/Berlin", {"AttrsAnd": {"tz": "Berlin"}}),
+        ("Europe/Berlin", {"AttrsAnd": {"tz": "GMT+8"}})]
+    berlin = children[1].due_at.astimezone(ZoneInfo("Europe/Berlin"))
+    assert (berlin.date(), berlin.hour) == (day, 9)
+    detail = client.get(f"/campaigns/{parent.pk}/").content.decode()
+    assert "Europe/Berlin (tz=Berlin)" in detail and "Europe/Berlin (tz=GMT+8)" in detail
+    # the parent's reach is its pushes', not its whole audience
+    assert "About 6 of 10 known accounts match." in detail
+    children.update(due_at=timezone.now())
+    assert dispatch.dispatch_due_campaigns(run_seconds=4.5) == 3
+    assert sorted(p["body"]["Condition"]["AttrsAnd"]["tz"] for p in tim.state()["pushes"]) == [
+        "Asia/Tokyo", "Berlin", "GMT+8"]
+
+
+def test_the_parent_shows_each_bucket_at_its_own_local_time_and_says_sent_only_once_sent(
+        client, marketer):
+    mirror()
+    parent = draft(marketer)
+    client.force_login(marketer)  # the viewer reads times in Asia/Shanghai
+    day = a_day_ahead()
+    local_time.campaign_split_by_zone(campaign=parent, user=marketer, day=day, hour=9,
+                                      by="attr", key="tz", zones=list(ZONES))
+    detail = client.get(f"/campaigns/{parent.pk}/").content.decode()
+    for zone in ZONES:
+        assert f"{day.isoformat()} 09:00 {zone}" in detail
+    assert "Sent as" not in detail
+    assert "0 of 4 pushes sent so far; 4 booked." in detail
+    Campaign.objects.filter(parent=parent).update(status="sent")
+    detail = client.get(f"/campaigns/{parent.pk}/").content.decode()
+    assert "Sent as 4 pushes." in detail
+
+
+def next_skipped_hour(zone: str) -> tuple[dt.date, int]:
+    """The next day (after tomorrow) whose clocks in `zone` skip an hour, and that hour."""
+    day = a_day_ahead(2)
+    tz = ZoneInfo(zone)
+    while True:
+        for hour in range(24):
+            local = dt.datetime.combine(day, dt.time(hour))
+            there = local.replace(tzinfo=tz).astimezone(dt.UTC).astimezone(tz)
+            if there.replace(tzinfo=None) != local:
+                return day, hour
+        day += dt.timedelta(days=1)
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Europe/Berlin"])
+def test_an_hour_skipped_by_daylight_saving_is_refused_in_the_editor_s_words(
+        client, marketer, zone):
+    mirror()
+    parent = draft(marketer)
+    client.force_login(marketer)
+    day, hour = next_skipped_hour(zone)
+    words = (f"{day.isoformat()} {hour:02d}:00 does not exist in {zone}: the clocks skip it "
+             "for daylight saving; choose another time")
+    form = {"by": "attr", "attribute": "tz", "day": day.isoformat(), "hour": str(hour),
+            "zones": [zone, "Asia/Tokyo"], "quiet_hours": "refuse"}
+    page = client.post(f"/campaigns/{parent.pk}/local-time/", form)
+    assert page.status_code == 200 and words in page.content.decode()
+    assert not Campaign.objects.filter(parent=parent).exists()
+    cost = client.get(f"/campaigns/{parent.pk}/local-time/cost/", form)
+    assert cost.status_code == 400 and cost.json()["errors"]["hour"] == [words]
