@@ -117,11 +117,11 @@ def test_pasted_accounts_make_a_segment_too(manager):
     ("en", "No valid account in the list; it is empty"),
     ("zh-hans", "列表中没有有效的账号；它是空的"),
 ])
-def test_an_empty_upload_is_refused_in_words(manager, language, words):
-    Preference.objects.create(user=manager.session and make_user("lin", "Audience managers"),
-                              language=language)
-    manager.force_login(Preference.objects.get().user)
-    page = upload(manager, content=b"\n\n")
+def test_an_empty_upload_is_refused_in_words(client, tim, language, words):
+    lin = make_user("lin", "Audience managers")
+    Preference.objects.create(user=lin, language=language)
+    client.force_login(lin)
+    page = upload(client, content=b"\n\n")
     assert page.status_code == 200 and words in text(page)
     assert not Segment.objects.exists()
 
