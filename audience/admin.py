@@ -7,13 +7,11 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -29,9 +27,10 @@ from pushclient import PayloadError, TencentError, explain
 from pushclient.payload import MAX_ATTR_BYTES, MAX_ATTR_NAMES, utf8_len
 
 from . import services
+from .forms import SegmentUploadForm
 from .mirror import mirror_apply
 from .models import AttributeName, Job, KnownAccount, Segment
-from .selectors import attribute_names
+from .selectors import attribute_names, job_progress
 from .services import AudienceInvalid, RenameNeedsConfirmation
 
 
@@ -225,21 +224,6 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
 
 # --- segments --------------------------------------------------------------------------------
 
-class SegmentUploadForm(forms.Form):
-    name = forms.CharField(label=gettext_lazy("Name"), max_length=200)
-    accounts_file = forms.FileField(
-        label=gettext_lazy("Accounts file"), required=False,
-        help_text=gettext_lazy("One account id per line, or a CSV file (UTF-8)."))
-    column = forms.CharField(
-        label=gettext_lazy("Column"), required=False,
-        help_text=gettext_lazy("For a CSV: the name (or number, from 0) of the column that "
-                               "holds the account ids. The preview below suggests one."),
-        widget=forms.TextInput(attrs={"list": "csv-columns", "autocomplete": "off"}))
-    pasted = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 6}),
-                             label=gettext_lazy("Or paste accounts"),
-                             help_text=gettext_lazy("One account id per line."))
-
-
 @admin.register(Segment)
 class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
     list_display = ("name", "status", "size", "duplicates", "invalid_count", "created_by",
@@ -366,24 +350,6 @@ class JobForm(forms.Form):
                                "them: one name a line. Names are the app's attribute names."))
     api = forms.ChoiceField(label=gettext_lazy("Tencent API"), choices=Job.Api.choices,
                             help_text=Job._meta.get_field("api").help_text)
-
-
-def job_progress(job: Job) -> dict:
-    """What the progress page shows, first from the server and then from progress.json: the
-    counts, the rate over the job's run (start to finish once it has ended, so a finished job
-    keeps the rate it ran at), and only while it is active the seconds left at that rate.
-    `shown` holds the same numbers as the reader's language writes them."""
-    elapsed = ((job.finished_at or timezone.now()) - job.started_at).total_seconds() \
-        if job.started_at else 0
-    rate = (job.done + job.failed) / elapsed if elapsed > 0 else 0
-    left = max(job.total - job.done - job.failed, 0)
-    seconds_left = round(left / rate) if job.is_active and rate else None
-    return {"status": job.status, "status_label": job.get_status_display(),
-            "total": job.total, "done": job.done, "failed": job.failed, "rate": round(rate),
-            "seconds_left": seconds_left,
-            "shown": {"done": intcomma(job.done), "failed": intcomma(job.failed),
-                      "rate": intcomma(round(rate)),
-                      "left": "—" if seconds_left is None else intcomma(seconds_left)}}
 
 
 @admin.register(Job)

@@ -9,8 +9,10 @@ product refuses because the job would change nothing or something other than mea
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.times import is_zone
 from pushclient.payload import MAX_USER_ID_BYTES, utf8_len
 
 
@@ -63,3 +65,40 @@ def job_attrs_errors(attrs, *, removing: bool) -> list[str]:
     if removing:
         return [_("Attributes: give at least one attribute name to remove.")]
     return [_("Attributes: give at least one attribute and its value.")]
+
+
+# Attribute names people give a time-zone attribute. Local-time delivery buckets accounts by
+# such an attribute's value, and a value that is no zone ("Berlin", "UTC+8") puts its accounts
+# in no bucket, silently: so a value set under one of these names must be a real IANA zone.
+ZONE_ATTRIBUTE_NAMES = frozenset({"tz", "timezone", "time_zone", "time-zone", "zone",
+                                  "time zone", "时区"})
+
+
+def is_zone_attribute(name) -> bool:
+    return isinstance(name, str) and name.strip().lower() in ZONE_ATTRIBUTE_NAMES
+
+
+def job_zone_tags_errors(tags) -> list[str]:
+    """A tag that starts with the local-time prefix ("tz:") names a zone: it must be a real
+    IANA zone, or local-time delivery never finds its accounts. Only for adding: removing
+    a mistyped "tz:Berlin" is how it is cleaned up."""
+    prefix = settings.LOCAL_TIME_TAG_PREFIX
+    if not prefix or not isinstance(tags, list):
+        return []
+    return [_("Tags: “%(tag)s” starts with “%(prefix)s”, so what follows must be an IANA time "
+              "zone, such as %(prefix)sAsia/Tokyo or %(prefix)sEurope/Berlin; “%(zone)s” is "
+              "not one.") % {"tag": tag, "prefix": prefix, "zone": tag[len(prefix):]}
+            for tag in tags if isinstance(tag, str) and tag.startswith(prefix)
+            and not is_zone(tag[len(prefix):])][:1]
+
+
+def job_zone_attrs_errors(attrs) -> list[str]:
+    """The value of a time-zone attribute (see ZONE_ATTRIBUTE_NAMES) must be a real IANA zone."""
+    if not isinstance(attrs, dict):
+        return []
+    return [_("Attributes: “%(name)s” holds a time zone, so its value must be an IANA time "
+              "zone such as Asia/Tokyo or Europe/Berlin; “%(value)s” is not one.")
+            % {"name": name, "value": value}
+            for name, value in attrs.items()
+            if is_zone_attribute(name) and isinstance(value, str) and not is_zone(value)][:1]
+

@@ -1,14 +1,17 @@
-"""Reads of the audience: attribute names, and how many known accounts a condition reaches."""
+"""Reads of the audience: attribute names, how many known accounts a condition reaches, what
+the mirror holds on an account or a tag, and a job's progress."""
 
 import logging
 
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from core import tencent
 from pushclient import TencentError
 
-from .models import AccountAttr, AccountTag, AttributeName, KnownAccount
+from .models import AccountAttr, AccountTag, AttributeName, Job, KnownAccount, Segment
 
 
 def attribute_names() -> dict[str, str]:
@@ -83,3 +86,53 @@ def zone_missing_count(*, attribute: str = "", tag_prefix: str = "") -> int:
     holders = AccountAttr.objects.filter(name=attribute) if attribute else \
         AccountTag.objects.filter(tag__startswith=tag_prefix)
     return KnownAccount.objects.exclude(account__in=holders.values("account")).count()
+
+
+def account_profile(account: str) -> dict:
+    """What the mirror holds on one account: whether this product ever tagged it or gave it
+    attributes, and the tags and attributes it last set."""
+    return {"account": account,
+            "known": KnownAccount.objects.filter(account=account).exists(),
+            "tags": list(AccountTag.objects.filter(account=account).order_by("tag")
+                         .values_list("tag", flat=True)),
+            "attrs": list(AccountAttr.objects.filter(account=account).order_by("name")
+                          .values_list("name", "value"))}
+
+
+TAGS_SHOWN = 200
+
+
+def tag_sizes(*, limit: int = TAGS_SHOWN) -> list[tuple[str, int]]:
+    """The tags the mirror holds, each with how many accounts hold it, the largest first."""
+    return list(AccountTag.objects.values_list("tag").annotate(n=Count("pk"))
+                .order_by("-n", "tag").values_list("tag", "n")[:limit])
+
+
+def segment_summaries(*, limit: int = 20) -> list[dict]:
+    """The latest segments, each with the tags its finished jobs added: which tag reaches a
+    segment's accounts, for the campaign editor and the Audiences page."""
+    segments = list(Segment.objects.order_by("-created_at")[:limit])
+    tagged: dict[int, list[str]] = {s.pk: [] for s in segments}
+    for segment_id, tags in Job.objects.filter(
+            segment__in=segments, action=Job.Action.ADD_TAGS, status=Job.Status.DONE
+    ).order_by("created_at").values_list("segment_id", "tags"):
+        tagged[segment_id] += [t for t in tags if t not in tagged[segment_id]]
+    return [{"segment": s, "tags": tagged[s.pk]} for s in segments]
+
+
+def job_progress(job: Job) -> dict:
+    """What a progress page shows, first from the server and then from progress.json: the
+    counts, the rate over the job's run (start to finish once it has ended, so a finished job
+    keeps the rate it ran at), and only while it is active the seconds left at that rate.
+    `shown` holds the same numbers as the reader's language writes them."""
+    elapsed = ((job.finished_at or timezone.now()) - job.started_at).total_seconds() \
+        if job.started_at else 0
+    rate = (job.done + job.failed) / elapsed if elapsed > 0 else 0
+    left = max(job.total - job.done - job.failed, 0)
+    seconds_left = round(left / rate) if job.is_active and rate else None
+    return {"status": job.status, "status_label": job.get_status_display(),
+            "total": job.total, "done": job.done, "failed": job.failed, "rate": round(rate),
+            "seconds_left": seconds_left,
+            "shown": {"done": intcomma(job.done), "failed": intcomma(job.failed),
+                      "rate": intcomma(round(rate)),
+                      "left": "—" if seconds_left is None else intcomma(seconds_left)}}

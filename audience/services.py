@@ -28,7 +28,8 @@ from pushclient import payload
 
 from .selectors import attribute_names
 
-from .rules import account_id_errors, job_attrs_errors, job_tags_errors
+from .rules import (account_id_errors, job_attrs_errors, job_tags_errors, job_zone_attrs_errors,
+                    job_zone_tags_errors)
 
 from .models import (
     AccountAttr,
@@ -113,7 +114,7 @@ def text_lines(stream: Iterable[bytes]) -> Iterator[str]:
             yield decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             raise AudienceInvalid({"accounts_file": [
-                "The file is not UTF-8 text; save it as UTF-8 (one account per line or CSV)"]}
+                _("The file is not UTF-8 text; save it as UTF-8 (one account per line or CSV)")]}
             ) from None
 
     for text in decoded():
@@ -290,8 +291,9 @@ def _segment_fill(segment: Segment, lines: Iterable[str], column: str | None,
     size = segment.accounts.count()
     if size == 0:
         raise AudienceInvalid({"accounts": [
-            "No valid account in the list" + (f"; line {invalid[0][0]}: {invalid[0][1]}"
-                                             if invalid else "; it is empty")]})
+            _("No valid account in the list; line %(n)s: %(why)s")
+            % {"n": invalid[0][0], "why": invalid[0][1]} if invalid else
+            _("No valid account in the list; it is empty")]})
     Segment.objects.filter(pk=segment.pk).update(
         size=size, lines_read=read, duplicates=valid - size, invalid_lines=invalid,
         invalid_count=invalid_count)
@@ -406,6 +408,8 @@ def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[st
         return {"action": [f"action must be one of {', '.join(Job.Action.values)}"]}
     if action in (Job.Action.ADD_TAGS, Job.Action.REMOVE_TAGS):
         problems = job_tags_errors(tags)
+        if not problems and action == Job.Action.ADD_TAGS:
+            problems = job_zone_tags_errors(tags)
         if problems:
             return {"tags": problems}
         check = payload.tag_entry_check()
@@ -415,7 +419,9 @@ def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[st
         if problems:
             return {"attrs": problems}
     if action == Job.Action.SET_ATTRS:
-        return words_by_field(payload.attr_map_check(attr_names)("attrs", attrs))
+        errors = words_by_field(payload.attr_map_check(attr_names)("attrs", attrs))
+        zone_problems = job_zone_attrs_errors(attrs)
+        return errors or ({"attrs": zone_problems} if zone_problems else {})
     if action == Job.Action.REMOVE_ATTRS:
         names = list(attrs) if isinstance(attrs, (list, dict)) else attrs
         errors = payload.attr_list_check("attrs", names)
@@ -439,7 +445,7 @@ def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
     if api not in ("all_member_push", "timpush"):
         errors["api"] = ["api must be all_member_push or timpush"]
     if segment.status == Segment.Status.FAILED:
-        errors["segment"] = ["The segment's file could not be imported; upload it again"]
+        errors["segment"] = [_("The segment's file could not be imported; upload it again")]
     if errors:
         raise AudienceInvalid(errors)
     require_queue()  # workers run it: with the queue down, store nothing and say so
@@ -489,7 +495,8 @@ def upload_lines(uploaded) -> Iterator[str]:
     if uploaded.size > settings.AUDIENCE_MAX_UPLOAD_BYTES:
         limit = settings.AUDIENCE_MAX_UPLOAD_BYTES // (1024 * 1024)
         raise AudienceInvalid({"accounts_file": [
-            f"The file is {uploaded.size / 1024 / 1024:.1f} MB; at most {limit} MB is allowed"]})
+            _("The file is %(size).1f MB; at most %(limit)s MB is allowed")
+            % {"size": uploaded.size / 1024 / 1024, "limit": limit}]})
     return text_lines(uploaded.chunks(64 * 1024))
 
 

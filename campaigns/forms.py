@@ -64,10 +64,13 @@ class CampaignForm(forms.Form):
                                  choices=[("everyone", _("Everyone")),
                                           ("tags", _("Users with tags")),
                                           ("attrs", _("Users with attributes"))])
+    # Both suggest the tags the audience mirror knows (the editor's <datalist id="known-tags">).
     tags_all = forms.CharField(label=_("All of these tags"), required=False,
-                               help_text=TAGS_HELP)
+                               help_text=TAGS_HELP,
+                               widget=forms.TextInput(attrs={"list": "known-tags"}))
     tags_any = forms.CharField(label=_("Any of these tags"), required=False,
-                               help_text=TAGS_HELP)
+                               help_text=TAGS_HELP,
+                               widget=forms.TextInput(attrs={"list": "known-tags"}))
     push_enabled = forms.BooleanField(label=_("Offline push"), required=False, initial=True)
     title = forms.CharField(label=_("Title"), required=False)
     desc = forms.CharField(label=_("Text"), required=False)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect, JsonResponse
@@ -19,8 +17,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audience.selectors import attribute_names, audience_reach
+from audience.selectors import attribute_names, audience_reach, segment_summaries, tag_sizes
 from core import roles
+from core.roles import role_required
 from core.errors import (InvalidInput, NotPermitted, TransitionRefused, Unavailable,
                          UpstreamFailed)
 from core.models import ApiToken
@@ -48,25 +47,13 @@ from .test_sends import (
 )
 
 
-def role_required(check=roles.is_marketer):
-    """Anonymous users go to the login page; signed-in users without the role get 403."""
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            if not request.user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not check(request.user):
-                raise PermissionDenied
-            return view(request, *args, **kwargs)
-        return wrapper
-    return decorate
-
-
 marketer_required = role_required(roles.is_marketer)
 
 
-@marketer_required
+@role_required(roles.uses_dashboard)
 def home(request):
+    if not roles.is_marketer(request.user):  # an audience manager only: their page is home
+        return redirect("audiences")
     return render(request, "campaigns/home.html", {**selectors.home_overview(),
                                                    "viewer_zone": viewer_zone(),
                                                    **home_team_context(request.user)})
@@ -123,7 +110,9 @@ def _editor_context(form, campaign=None) -> dict:
                              "fields": {k: str(v) for k, v in CONTENT_FIELD_WORDS.items()},
                              "image": {k: str(v) for k, v in IMAGE_INFO_WORDS.items()}},
             "errors": form.error_slots(), "error_summary": form.error_summary(),
-            "quiet_hours": quiet_hours_words()}
+            "quiet_hours": quiet_hours_words(),
+            # The audience picker: which tags and segments exist, and how many accounts each.
+            "known_tags": tag_sizes(), "known_segments": segment_summaries()}
 
 
 def _save(request, form, campaign=None):
@@ -488,7 +477,7 @@ def audit(request):
         "kinds": selectors.AUDIT_KINDS})
 
 
-@marketer_required
+@role_required(roles.uses_dashboard)
 @require_POST
 def preferences(request):
     preference, _created = Preference.objects.get_or_create(user=request.user)

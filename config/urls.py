@@ -4,6 +4,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import JavaScriptCatalog
 
+from audience import views as audience_views
 from audience.api import router as audience_api
 from campaigns import health, team_views, views
 from campaigns.api import router as campaigns_api
@@ -64,6 +65,13 @@ urlpatterns = [
     path("tokens/", views.tokens, name="tokens"),
     path("audit/", views.audit, name="audit"),
     path("preferences/", views.preferences, name="preferences"),
+    path("audiences/", audience_views.audiences, name="audiences"),
+    path("audiences/segments/", audience_views.segment_upload, name="audience-segment-upload"),
+    path("audiences/jobs/", audience_views.job_start, name="audience-job-start"),
+    path("audiences/jobs/<int:pk>/", audience_views.job_detail, name="audience-job"),
+    path("audiences/jobs/<int:pk>/progress.json", audience_views.job_progress_json,
+         name="audience-job-progress"),
+    path("audiences/jobs/<int:pk>/cancel/", audience_views.job_cancel, name="audience-job-cancel"),
     # The script strings (locale/*/LC_MESSAGES/djangojs.po), for the editor and live pages.
     path("jsi18n/", JavaScriptCatalog.as_view(packages=["campaigns"]), name="javascript-catalog"),
     path("admin/", admin.site.urls),

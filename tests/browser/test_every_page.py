@@ -33,7 +33,7 @@ SERIOUS = {"serious", "critical"}
 # Words allowed in Chinese pages: names of formats, standards, Tencent's endpoints, the keys
 # Django's own Chinese names ("按住 Control 键或 Mac 上的 Command 键"), and English named in
 # English in the language menu (each language in its own words).
-ALLOWED_WORDS = {"ID", "CSV", "API", "UTC", "UTF", "JSON", "iOS", "Android", "MsgRandom",
+ALLOWED_WORDS = {"ID", "CSV", "API", "UTC", "UTF", "JSON", "IANA", "iOS", "Android", "MsgRandom",
                  "all_member_push", "im_push", "timpush", "Control", "Command", "Mac", "English",
                  # push services' own names, as their Chinese consoles write them
                  "APNs", "FCM", "OPPO"}
@@ -43,7 +43,8 @@ IANA_ZONE = re.compile(r"\b(?:Africa|America|Antarctica|Asia|Atlantic|Australia|
 # What the seed below typed in, as people would: account ids, tags, names.
 # The role groups' names are data too (rows a migration made; admins may rename them).
 TYPED = [r"\bmember\d+\b", r"\bghost\b", r"\bada\b", r"\bvip\b", r"\bcity\b", r"\bscript\b",
-         r"task-1", r"\bAdmins\b", r"\bMarketers\b", r"\bApprovers\b", r"\bShenzhen\b", r"\bsz\b"]
+         r"task-1", r"\bAdmins\b", r"\bMarketers\b", r"\bApprovers\b", r"\bAudience managers\b",
+         r"\bShenzhen\b", r"\bsz\b"]
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z_’']+")
 
 # The marketer's campaign screens (another branch reworks them): failures found there are
@@ -115,6 +116,7 @@ def seed() -> dict[str, str]:
         "campaign-new": "/campaigns/new/", "campaign-detail": f"/campaigns/{campaign.pk}/",
         "campaign-edit": f"/campaigns/{campaign.pk}/edit/", "calendar": "/calendar/",
         "tokens": "/tokens/", "audit": "/audit/",
+        "audiences": "/audiences/?account=member001", "audience-job": f"/audiences/jobs/{job.pk}/",
         "admin-login": "/admin/login/", "admin": "/admin/", "admin-audience": "/admin/audience/",
         "attribute-names": "/admin/audience/attributename/",
         "account-lookup": "/admin/audience/attributename/lookup/?account=member001",
@@ -134,7 +136,7 @@ def seed() -> dict[str, str]:
 
 PAGE_NAMES = [
     "login", "home", "campaign-list", "campaign-new", "campaign-detail", "campaign-edit",
-    "calendar", "tokens", "audit", "admin-login", "admin", "admin-audience", "attribute-names",
+    "calendar", "tokens", "audit", "audiences", "audience-job", "admin-login", "admin", "admin-audience", "attribute-names",
     "account-lookup", "segments", "segment-upload", "segment", "segment-accounts", "jobs",
     "job-new", "job", "known-accounts", "admin-campaigns", "admin-campaign", "admin-attempts",
     "admin-tokens", "users", "user", "groups", "lockouts"]

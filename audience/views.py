@@ -1,0 +1,124 @@
+"""The dashboard's Audiences page: audience managers (and admins) upload segments, start jobs
+that tag them or set an attribute, follow the jobs, and look an account up in the mirror. The
+same services as the API and Django admin do the work."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.errors import InvalidInput, Unavailable
+from core.roles import is_audience_manager, role_required
+
+from . import services
+from .forms import AccountLookupForm, AudienceJobForm, AudienceUploadForm
+from .models import Job, Segment
+from .selectors import (account_profile, attribute_names, job_progress, segment_summaries,
+                        tag_sizes)
+
+audience_manager_required = role_required(is_audience_manager)
+
+
+def _page(request, *, upload=None, job_form=None, status=200):
+    lookup = AccountLookupForm(request.GET if "account" in request.GET else None)
+    profile = account_profile(lookup.cleaned_data["account"].strip()) \
+        if lookup.is_bound and lookup.is_valid() else None
+    names = list(attribute_names().values())
+    return render(request, "audience/audiences.html", {
+        "upload": upload or AudienceUploadForm(),
+        "job_form": job_form or AudienceJobForm(
+            attr_names=names, initial={"segment": request.GET.get("segment")}),
+        "attr_names": names, "lookup": lookup, "profile": profile,
+        "jobs": Job.objects.select_related("segment", "created_by")[:20],
+        "segments": segment_summaries(), "tags": tag_sizes()}, status=status)
+
+
+def _add_errors(form, exc: InvalidInput) -> None:
+    for field, problems in exc.errors.items():
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+
+
+@audience_manager_required
+def audiences(request):
+    return _page(request)
+
+
+@require_POST
+@audience_manager_required
+def segment_upload(request):
+    form = AudienceUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        column = data["column"].strip() or None
+        try:
+            if data["accounts_file"]:
+                segment = services.segment_upload(user=request.user, name=data["name"],
+                                                  uploaded=data["accounts_file"], column=column)
+            else:
+                segment = services.segment_import(
+                    user=request.user, name=data["name"],
+                    lines=services.pasted_lines(data["pasted"]), column=column, text=True)
+        except Unavailable as exc:
+            form.add_error(None, str(exc))
+        except InvalidInput as exc:
+            _add_errors(form, exc)
+        else:
+            if segment.status == Segment.Status.IMPORTING:
+                messages.success(request, _(
+                    "The file is stored and a worker is importing it; a job started now "
+                    "begins when the import is done."))
+            else:
+                messages.success(request, _(
+                    "%(size)s accounts stored; %(duplicates)s duplicates and %(invalid)s "
+                    "invalid lines dropped.") % {
+                    "size": f"{segment.size:,}", "duplicates": f"{segment.duplicates:,}",
+                    "invalid": f"{segment.invalid_count:,}"})
+            return redirect(f"{reverse('audiences')}?segment={segment.pk}#start-job")
+    return _page(request, upload=form)
+
+
+@require_POST
+@audience_manager_required
+def job_start(request):
+    form = AudienceJobForm(request.POST, attr_names=list(attribute_names().values()))
+    if form.is_valid():
+        try:
+            job = services.job_create(user=request.user, segment=form.cleaned_data["segment"],
+                                      **form.job_input())
+        except Unavailable as exc:
+            form.add_error(None, str(exc))
+        except InvalidInput as exc:
+            form.add_service_errors(exc.errors)
+        else:
+            return redirect("audience-job", pk=job.pk)
+    return _page(request, job_form=form)
+
+
+@audience_manager_required
+def job_detail(request, pk: int):
+    job = get_object_or_404(Job.objects.select_related("segment", "created_by"), pk=pk)
+    return render(request, "audience/job.html", {
+        "job": job, "progress": job_progress(job),
+        "failures": job.failures.all()[:50]})
+
+
+@audience_manager_required
+def job_progress_json(request, pk: int):
+    return JsonResponse(job_progress(get_object_or_404(Job, pk=pk)))
+
+
+@require_POST
+@audience_manager_required
+def job_cancel(request, pk: int):
+    job = get_object_or_404(Job, pk=pk)
+    if services.job_cancel(job=job, user=request.user):
+        messages.success(request, _("The job is cancelled. Batches already sent stay done."))
+    else:
+        messages.warning(request, _("Nothing changed: the job is %(status)s.")
+                         % {"status": job.get_status_display().lower()})
+    return redirect("audience-job", pk=pk)
