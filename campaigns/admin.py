@@ -60,6 +60,10 @@ class CampaignAdmin(admin.ModelAdmin):
     inlines = [AttemptInline]
     show_full_result_count = False
 
+    def has_add_permission(self, request):
+        # Campaigns are written in the dashboard and the API, where their rules apply.
+        return False
+
     def has_change_permission(self, request, obj=None):
         # Edits go through the dashboard and API, where the payload rules and transitions apply.
         return False

@@ -11,6 +11,7 @@ from core.errors import InvalidInput
 from core.text import unsafe_text_errors
 
 from .models import Campaign, MessageTemplate
+from .permissions import authors_of, contributor_ids
 from .services import campaign_create
 
 # What a template keeps: the message and how it is pushed, never the audience or the time.
@@ -38,7 +39,8 @@ def template_save(*, campaign: Campaign, user, name: str) -> MessageTemplate:
                                                   updated_by=user)
     else:
         template.push, template.updated_by = push, user
-        template.save()
+    template.content_by = sorted(contributor_ids(campaign))
+    template.save()
     audit_record(actor=user, verb="template.saved", subject=template, subject_type="template",
                  name=template.name)
     return template
@@ -53,7 +55,8 @@ def template_delete(*, template: MessageTemplate, user) -> None:
 
 def campaign_from_template(*, template: MessageTemplate, user, tz: str | None = None) -> Campaign:
     """A new draft with the template's message; its audience and time are chosen in the editor."""
-    return campaign_create(user=user, name=template.name, push=template.push, tz=tz)
+    return campaign_create(user=user, name=template.name, push=template.push, tz=tz,
+                           content_by=authors_of(template))
 
 
 def template_list():

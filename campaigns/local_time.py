@@ -25,7 +25,7 @@ from core.errors import InvalidInput, TransitionRefused
 from core.times import is_zone, local_to_aware
 
 from .models import Campaign
-from .permissions import require_may_choose_times, require_may_undo
+from .permissions import contributor_ids, require_may_choose_times, require_may_undo
 from .quota import quota_day_of, quota_remaining
 from .services import campaign_book, push_errors
 from .states import approval_required, campaign_transition
@@ -259,7 +259,8 @@ def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int,
             name=f"{campaign.name} · {zone}{f' ({matched})' if matched else ''}"[:200],
             push=push, timezone=zone, parent=campaign, bucket_zone=zone, bucket_value=matched,
             created_by=campaign.created_by, allow_late=campaign.allow_late,
-            msg_random=secrets.randbelow(2**32), quiet_hours=quiet_hours)
+            msg_random=secrets.randbelow(2**32), quiet_hours=quiet_hours,
+            content_by=sorted(contributor_ids(campaign)))
         audit_record(actor=user, verb="campaign.created", subject=child)
         try:
             campaign_book(child, user=user, at=moment, from_=[Status.DRAFT], send_at=moment)

@@ -51,6 +51,9 @@ class Campaign(models.Model):
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="campaigns", verbose_name=_("created by"))
+    # The ids of who wrote the content before it was this campaign (the campaign it copies, its
+    # template, series or split parent): they had a hand in it, so none of them approves it.
+    content_by = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -253,6 +256,8 @@ class Authored(models.Model):
                                    related_name="+")
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                    related_name="+")
+    # Who wrote the campaign it was made from (see Campaign.content_by).
+    content_by = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -19,6 +19,7 @@ edit of a campaign waiting for or past approval returns it to draft. With approv
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import roles
@@ -36,7 +37,13 @@ def contributor_ids(campaign) -> set[int]:
     ids = set(AuditEvent.objects.filter(subject_type="campaign", subject_id=campaign.pk,
                                         verb__in=CONTRIBUTING, actor__isnull=False)
               .values_list("actor_id", flat=True))
-    return ids | ({campaign.created_by_id} if campaign.created_by_id else set())
+    return ids | set(campaign.content_by) | ({campaign.created_by_id} if campaign.created_by_id
+                                             else set())
+
+
+def authors_of(made) -> list[int]:
+    """Everyone with a hand in a template's or series' content: theirs for what it becomes."""
+    return sorted(set(made.content_by) | {made.created_by_id, made.updated_by_id})
 
 
 def may_approve(user, campaign) -> bool:
@@ -65,6 +72,10 @@ def campaign_offers(user, campaign) -> dict[str, bool]:
         "local_time": whole and status == (Status.APPROVED if approval else Status.DRAFT)
         and new_times,
         "approve": approval and status == Status.PENDING_APPROVAL and may_approve(user, campaign),
+        "recall": may_undo(user, campaign.created_by_id),
+        # Approved while its day was full: anyone books it at the time the approval covered.
+        "book_approved": approval and status == Status.APPROVED and campaign.send_at is not None
+        and campaign.send_at > timezone.now(),
     }
 
 
@@ -95,9 +106,9 @@ def require_may_choose_times(user, campaign) -> None:
         require_may_approve(user, campaign)
     except NotPermitted:
         raise NotPermitted(_(
-            "Approval covers the send time too: an approver who did not write or edit this "
-            "campaign can give it another time; or change the time in the editor and submit it "
-            "again")) from None
+            "Approval covers the send time too: an approver who did not write, edit or submit "
+            "this campaign can give it another time; or change the time in the editor and submit "
+            "it again")) from None
 
 
 def require_may_change_series(user) -> None:

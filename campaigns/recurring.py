@@ -23,8 +23,8 @@ from core.text import unsafe_text_errors
 from core.times import zone_or_error
 
 from .models import Campaign, Series
-from .permissions import (require_may_change_series, require_may_choose_times,
-                          require_may_undo)
+from .permissions import (authors_of, contributor_ids, require_may_change_series,
+                          require_may_choose_times, require_may_undo)
 from .quiet import local_moment, quiet_hours_apply
 from .quota import quota_day_lock, quota_day_of, quota_remaining
 from .services import campaign_book, push_errors
@@ -113,7 +113,7 @@ def series_create(*, campaign: Campaign, user, rrule: str, starts_on: dt.date,
         series = Series.objects.create(
             name=(name or campaign.name).strip()[:200], push=campaign.push, timezone=zone.key,
             starts_on=starts_on, local_time=local_time, rrule=rrule, full_day=full_day,
-            created_by=user, updated_by=user)
+            created_by=user, updated_by=user, content_by=sorted(contributor_ids(campaign)))
         audit_record(actor=user, verb="series.created", subject=series, subject_type="series",
                      rule=rrule)
     series_book_ahead(series=series)
@@ -199,7 +199,7 @@ def _book_occurrence(series: Series, moment: dt.datetime) -> Campaign:
         name=series.name, push=series.push, timezone=series.timezone,
         created_by=series.created_by, msg_random=secrets.randbelow(2**32), series=series,
         series_version=series.version, occurrence_at=moment,
-        quiet_hours=Campaign.QuietHours.MOVE)
+        quiet_hours=Campaign.QuietHours.MOVE, content_by=authors_of(series))
     audit_record(actor=None, verb="campaign.created", subject=campaign)
     zone = ZoneInfo(series.timezone)
     # An occurrence in quiet hours goes when they end; that is the day whose room counts.

@@ -24,7 +24,7 @@ from core.payload_words import Problem, problems_by_field, problems_of
 from pushclient.payload import ATTR_KEYS, push_violations
 
 from .models import Campaign
-from .permissions import require_may_set_time, require_may_undo
+from .permissions import contributor_ids, require_may_set_time, require_may_undo
 from .push_rules import push_product_problems
 from .quiet import quiet_hours_apply
 from .quota import quota_day_lock, quota_day_of, quota_limit, quota_remaining
@@ -159,7 +159,8 @@ def _refused(campaign: Campaign, action: str) -> TransitionRefused:
 @transaction.atomic
 def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None = None,
                     tz: str | None = None, allow_late: bool = False,
-                    quiet_hours: str = Campaign.QuietHours.REFUSE) -> Campaign:
+                    quiet_hours: str = Campaign.QuietHours.REFUSE,
+                    content_by=()) -> Campaign:
     name_errors = {**_name_errors(name), **_quiet_hours_errors(quiet_hours)}
     problems = push_problems(push)
     if name_errors or problems:
@@ -170,7 +171,8 @@ def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None 
         send_at = _check_send_at(send_at, now=now)
     campaign = Campaign.objects.create(
         name=name.strip(), created_by=user, allow_late=allow_late, timezone=zone.key,
-        push=_stored_push(push), msg_random=secrets.randbelow(2**32), quiet_hours=quiet_hours)
+        push=_stored_push(push), msg_random=secrets.randbelow(2**32), quiet_hours=quiet_hours,
+        content_by=sorted(set(content_by)))
     audit_record(actor=user, verb="campaign.created", subject=campaign)
     if send_at is not None and approval_required():
         campaign.send_at = send_at  # booked when approved
@@ -263,4 +265,5 @@ def campaign_send_again(*, campaign: Campaign, user) -> Campaign:
 
 def campaign_duplicate(*, campaign: Campaign, user) -> Campaign:
     return campaign_create(user=user, name=f"{campaign.name} (copy)"[:200], push=campaign.push,
-                           tz=campaign.timezone, allow_late=campaign.allow_late)
+                           tz=campaign.timezone, allow_late=campaign.allow_late,
+                           content_by=contributor_ids(campaign))

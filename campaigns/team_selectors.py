@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from core import roles
 
 from .models import Campaign, Workspace
+from .permissions import may_approve
 from .quota import quota_day_of
 from .states import approval_required
 
@@ -51,9 +52,10 @@ def home_team_context(user) -> dict:
     """For approvers, while approval is on: the campaigns waiting for them, oldest first."""
     if not approval_required() or not roles.is_approver(user):
         return {"waiting_for_approval": None}
-    return {"waiting_for_approval": list(
-        Campaign.objects.filter(status=Campaign.Status.PENDING_APPROVAL)
-        .select_related("created_by").order_by("updated_at", "id")[:20])}
+    waiting = (Campaign.objects.filter(status=Campaign.Status.PENDING_APPROVAL)
+               .select_related("created_by").order_by("updated_at", "id")[:20])
+    # Only those this approver may approve: none they wrote, edited or submitted.
+    return {"waiting_for_approval": [c for c in waiting if may_approve(user, c)]}
 
 
 def quiet_hours_words() -> str:

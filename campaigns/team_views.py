@@ -140,6 +140,8 @@ def series_detail(request, pk: int):
                 full_day=data["full_day"])
         except InvalidInput as exc:
             _series_form_errors(form, exc)
+        except TransitionRefused as exc:
+            form.add_error(None, str(exc))
         else:
             messages.success(request, _("Series saved: future occurrences follow the new rule; "
                                         "those already sent are unchanged."))
@@ -154,8 +156,12 @@ def series_detail(request, pk: int):
 @require_POST
 def series_end(request, pk: int):
     series = get_object_or_404(Series, pk=pk)
-    recurring.series_end(series=series, user=request.user)
-    messages.success(request, _("Series ended: occurrences not yet sent are cancelled."))
+    try:
+        recurring.series_end(series=series, user=request.user)
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Series ended: occurrences not yet sent are cancelled."))
     return redirect("series-detail", pk=pk)
 
 

@@ -166,11 +166,12 @@ def _within_daily_caps(*, user, accounts: list[str], day: dt.date) -> None:
     own = sum(len(a) for a in sent.filter(sent_by=user).values_list("accounts", flat=True))
     for used, cap, words in (
             (own, settings.TEST_SEND_ACCOUNTS_PER_PERSON_DAY, _(
-                "You have sent tests to %(used)d accounts on %(day)s; with these %(n)d it would "
-                "be more than your %(cap)d a day (TEST_SEND_ACCOUNTS_PER_PERSON_DAY)")),
+                "You have sent tests to %(used)d accounts on %(day)s and this send has %(n)d "
+                "more: together over your %(cap)d a day (TEST_SEND_ACCOUNTS_PER_PERSON_DAY)")),
             (team, settings.TEST_SEND_ACCOUNTS_PER_DAY, _(
-                "The team has sent tests to %(used)d accounts on %(day)s; with these %(n)d it "
-                "would be more than the %(cap)d a day allowed (TEST_SEND_ACCOUNTS_PER_DAY)"))):
+                "The team has sent tests to %(used)d accounts on %(day)s and this send has "
+                "%(n)d more: together over the %(cap)d a day allowed "
+                "(TEST_SEND_ACCOUNTS_PER_DAY)"))):
         if used + len(accounts) > cap:
             raise TransitionRefused(words % {"used": used, "day": day.isoformat(),
                                              "n": len(accounts), "cap": cap})

@@ -245,6 +245,7 @@ ACTIONS = {
     "send-again": lambda c, u, _: services.campaign_send_again(campaign=c, user=u),
     "duplicate": lambda c, u, _: services.campaign_duplicate(campaign=c, user=u),
     "reschedule": lambda c, u, at: services.campaign_schedule(campaign=c, user=u, send_at=at),
+    "book": lambda c, u, _: services.campaign_schedule(campaign=c, user=u, send_at=c.send_at),
 }
 
 
@@ -261,6 +262,8 @@ def _what_happened(action: str, campaign: Campaign, freed_day) -> str:
                  "shows when Tencent accepts it.") % {"name": name}
     if action == "mark-sent":
         return _("“%(name)s” is marked as sent.") % {"name": name}
+    if action == "book":
+        return _("“%(name)s” is booked at its approved time.") % {"name": name}
     if action == "send-again":
         return _("“%(name)s” will be sent again within seconds.") % {"name": name}
     local = campaign.send_at.astimezone(ZoneInfo(campaign.timezone)) if is_zone(

@@ -22,7 +22,7 @@ VERBS = {
     "campaign.rescheduled": _("moved the send time to {when}"),
     "campaign.status": _("status {from_status} → {to_status}"),
     "job.created": _("started a job: {action} on {segment} ({accounts} accounts)"),
-    "campaign.test_sent": _("sent a test to {accounts} accounts; Tencent accepted {reached}"),
+    "campaign.test_sent": _("sent a test (accounts: {accounts}; Tencent accepted: {reached})"),
     "quota.limit_set": _("set the daily push limit: {before} → {after}"),
     "job.cancelled": _("cancelled the job"),
     "job.resumed": _("resumed the job"),

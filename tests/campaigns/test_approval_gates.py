@@ -13,8 +13,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from campaigns import approval, dispatch, services
-from campaigns.models import Campaign, Series, TestGroup, TestSend
+from campaigns import approval, dispatch, recurring, services
+from campaigns.models import Campaign, MessageTemplate, Series, TestGroup, TestSend
 from campaigns.quota import quota_day_of
 from core.models import AuditEvent
 from core.tokens import token_create
@@ -126,8 +126,8 @@ def test_each_person_and_the_team_have_a_daily_number_of_test_accounts(people, t
     again = send("mia")
     assert again.status_code == 409
     assert again.json()["error"] == (
-        f"You have sent tests to 10 accounts on {quota_day_of(timezone.now()).isoformat()}; with "
-        "these 10 it would be more than your 15 a day (TEST_SEND_ACCOUNTS_PER_PERSON_DAY)")
+        f"You have sent tests to 10 accounts on {quota_day_of(timezone.now()).isoformat()} and "
+        "this send has 10 more: together over your 15 a day (TEST_SEND_ACCOUNTS_PER_PERSON_DAY)")
     assert send("max").status_code == 201
     team = send("ann")
     assert team.status_code == 409 and "The team has sent tests to 20 accounts" in \
@@ -262,3 +262,73 @@ def test_another_marketer_cannot_cancel_or_recall_and_an_approver_can_in_the_tra
     assert trail == {(booked.pk, "cancelled"): "ann", (sent.pk, "recalled"): "ann"}
     own = services.campaign_create(user=people["max"], name="Max's", push=PUSH)
     assert max_api.post(f"/api/campaigns/{own.pk}/cancel/").status_code == 200
+
+
+# --- found by a fresh pair of eyes ------------------------------------------------------------
+
+def test_a_copy_or_a_template_of_an_approvers_text_is_not_theirs_to_approve(people):
+    """Found: apu wrote a campaign, mara duplicated it (or started one from apu's template) and
+    submitted it, and apu approved his own words."""
+    abe, mia = page(people["abe"]), page(people["mia"])
+    original = services.campaign_create(user=people["abe"], name="Abe's words", push=PUSH)
+    mia.post(f"/campaigns/{original.pk}/duplicate/")
+    copy = Campaign.objects.exclude(pk=original.pk).get()
+    abe.post(f"/campaigns/{original.pk}/save-template/", {"template_name": "Abe's template"})
+    mia.post(f"/templates/{MessageTemplate.objects.get().pk}/use/")
+    from_template = Campaign.objects.exclude(pk__in=[original.pk, copy.pk]).get()
+    for campaign in (copy, from_template):
+        assert campaign.created_by == people["mia"]
+        assert api(people["mia"]).post(f"/api/campaigns/{campaign.pk}/submit/").status_code == 200
+        assert api(people["abe"]).post(f"/api/campaigns/{campaign.pk}/approve/").status_code == 403
+        assert api(people["ann"]).post(f"/api/campaigns/{campaign.pk}/approve/").status_code == 200
+
+
+def test_a_marketer_ending_or_changing_someone_elses_series_is_told_why_not_a_500(people):
+    campaign = approved(people)
+    series = recurring.series_create(
+        campaign=campaign, user=people["ann"], rrule="FREQ=DAILY;COUNT=2",
+        starts_on=timezone.localdate() + dt.timedelta(days=2), local_time=dt.time(9),
+        tz="Asia/Shanghai", full_day="skip")
+    max_page = page(people["max"])
+    ended = max_page.post(f"/series/{series.pk}/end/", follow=True)
+    assert ended.status_code == 200
+    assert "only approvers and admins can cancel, recall or end" in ended.content.decode()
+    changed = max_page.post(f"/series/{series.pk}/", series_post(count="3"))
+    assert changed.status_code == 200
+    assert "only approvers and admins can change a series&#x27; rule" in changed.content.decode()
+    series.refresh_from_db()
+    assert series.active and series.rrule == "FREQ=DAILY;COUNT=2"
+
+
+def test_approved_while_its_day_was_full_it_is_booked_from_its_page_at_its_time(people,
+                                                                               settings):
+    at = in_two_days()
+    settings.CAMPAIGN_APPROVAL, settings.PUSH_DAILY_QUOTA = False, 1
+    services.campaign_create(user=people["max"], name="Filler", push=PUSH, send_at=at)
+    settings.CAMPAIGN_APPROVAL = True
+    campaign = approved(people, send_at=at)
+    assert campaign.status == "approved"
+    settings.PUSH_DAILY_QUOTA = 2
+    mia = page(people["mia"])
+    assert "Book it at its approved time" in mia.get(f"/campaigns/{campaign.pk}/").content.decode()
+    mia.post(f"/campaigns/{campaign.pk}/book/")
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.due_at) == ("scheduled", at)
+
+
+def test_nobody_is_offered_what_they_would_be_refused(people, tim, settings):
+    sent = sent_by(people["mia"], settings)
+    theirs = page(people["max"]).get(f"/campaigns/{sent.pk}/").content.decode()
+    assert 'data-testid="recall-submit"' not in theirs
+    assert "someone else's campaign is recalled by an approver or an admin" in theirs.replace(
+        "&#x27;", "'")
+    assert 'data-testid="recall-submit"' in page(people["ann"]).get(
+        f"/campaigns/{sent.pk}/").content.decode()
+    edited = services.campaign_create(user=people["mia"], name="Edited by abe", push=PUSH)
+    services.campaign_update(campaign=edited, user=people["abe"], name="Edited by abe!")
+    approval.campaign_submit(campaign=edited, user=people["mia"])
+    assert "Edited by abe!" not in page(people["abe"]).get("/").content.decode()
+    assert "Edited by abe!" in page(people["ann"]).get("/").content.decode()
+    assert page(people["sue"]).get("/admin/campaigns/campaign/add/").status_code == 403
+    refused = page(people["max"]).get("/audit/")
+    assert refused.status_code == 403 and "Your role does not allow" in refused.content.decode()
