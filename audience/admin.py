@@ -30,7 +30,7 @@ from . import services
 from .forms import SegmentUploadForm
 from .mirror import mirror_apply
 from .models import AttributeName, Job, KnownAccount, Segment
-from .selectors import attribute_names, job_progress
+from .selectors import attribute_names, job_progress, segment_stored_words
 from .services import AudienceInvalid, RenameNeedsConfirmation
 
 
@@ -270,21 +270,10 @@ class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
             data = form.cleaned_data
             try:
                 column = data["column"].strip() or None
-                segment = services.segment_upload(
+                segment = services.segment_from_form(
                     user=request.user, name=data["name"], uploaded=data["accounts_file"],
-                    column=column) if data["accounts_file"] else services.segment_import(
-                    user=request.user, name=data["name"],
-                    lines=services.pasted_lines(data["pasted"]), column=column, text=True)
-                if segment.status == Segment.Status.IMPORTING:
-                    messages.success(request, _(
-                        "The file is stored and a worker is importing it (progress on the "
-                        "segment's page); a job started now begins when the import is done."))
-                else:
-                    messages.success(request, _(
-                        "%(size)s accounts stored; %(duplicates)s duplicates and %(invalid)s "
-                        "invalid lines dropped.") % {
-                        "size": f"{segment.size:,}", "duplicates": f"{segment.duplicates:,}",
-                        "invalid": f"{segment.invalid_count:,}"})
+                    pasted=data["pasted"], column=column)
+                messages.success(request, segment_stored_words(segment))
                 return HttpResponseRedirect(
                     reverse("admin:audience_job_add") + f"?segment={segment.pk}")
             except Unavailable as exc:

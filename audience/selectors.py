@@ -7,6 +7,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import tencent
 from pushclient import TencentError
@@ -136,3 +137,13 @@ def job_progress(job: Job) -> dict:
             "shown": {"done": intcomma(job.done), "failed": intcomma(job.failed),
                       "rate": intcomma(round(rate)),
                       "left": "—" if seconds_left is None else intcomma(seconds_left)}}
+
+
+def segment_stored_words(segment: Segment) -> str:
+    """What a person is told once a segment is stored: imported, or being imported."""
+    if segment.status == Segment.Status.IMPORTING:
+        return _("The file is stored and a worker is importing it; a job started now begins "
+                 "when the import is done.")
+    return _("%(size)s accounts stored; %(duplicates)s duplicates and %(invalid)s invalid lines "
+             "dropped.") % {"size": f"{segment.size:,}", "duplicates": f"{segment.duplicates:,}",
+                            "invalid": f"{segment.invalid_count:,}"}

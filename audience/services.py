@@ -502,3 +502,12 @@ def upload_lines(uploaded) -> Iterator[str]:
 
 def pasted_lines(text: str) -> Iterator[str]:
     return iter(text.splitlines())
+
+
+def segment_from_form(*, user, name: str, uploaded, pasted: str, column) -> Segment:
+    """A segment from a form (the Audiences page, Django admin): its file, else the accounts
+    pasted into it."""
+    if uploaded:
+        return segment_upload(user=user, name=name, uploaded=uploaded, column=column)
+    return segment_import(user=user, name=name, lines=pasted_lines(pasted), column=column,
+                          text=True)

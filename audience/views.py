@@ -16,9 +16,9 @@ from core.roles import is_audience_manager, role_required
 
 from . import services
 from .forms import AccountLookupForm, AudienceJobForm, AudienceUploadForm
-from .models import Job, Segment
-from .selectors import (account_profile, attribute_names, job_progress, segment_summaries,
-                        tag_sizes)
+from .models import Job
+from .selectors import (account_profile, attribute_names, job_progress, segment_stored_words,
+                        segment_summaries, tag_sizes)
 
 audience_manager_required = role_required(is_audience_manager)
 
@@ -56,28 +56,15 @@ def segment_upload(request):
         data = form.cleaned_data
         column = data["column"].strip() or None
         try:
-            if data["accounts_file"]:
-                segment = services.segment_upload(user=request.user, name=data["name"],
-                                                  uploaded=data["accounts_file"], column=column)
-            else:
-                segment = services.segment_import(
-                    user=request.user, name=data["name"],
-                    lines=services.pasted_lines(data["pasted"]), column=column, text=True)
+            segment = services.segment_from_form(
+                user=request.user, name=data["name"], uploaded=data["accounts_file"],
+                pasted=data["pasted"], column=column)
         except Unavailable as exc:
             form.add_error(None, str(exc))
         except InvalidInput as exc:
             _add_errors(form, exc)
         else:
-            if segment.status == Segment.Status.IMPORTING:
-                messages.success(request, _(
-                    "The file is stored and a worker is importing it; a job started now "
-                    "begins when the import is done."))
-            else:
-                messages.success(request, _(
-                    "%(size)s accounts stored; %(duplicates)s duplicates and %(invalid)s "
-                    "invalid lines dropped.") % {
-                    "size": f"{segment.size:,}", "duplicates": f"{segment.duplicates:,}",
-                    "invalid": f"{segment.invalid_count:,}"})
+            messages.success(request, segment_stored_words(segment))
             return redirect(f"{reverse('audiences')}?segment={segment.pk}#start-job")
     return _page(request, upload=form)
 

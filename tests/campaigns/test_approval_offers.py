@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from campaigns import approval, services
-from campaigns.models import Campaign
+from tests.campaigns.test_approval_gates import approved
 from tests.conftest import TEXT, make_user
 
 pytestmark = pytest.mark.django_db
@@ -31,14 +31,6 @@ def detail(user, campaign) -> str:
     client = Client()
     client.force_login(user)
     return client.get(f"/campaigns/{campaign.pk}/").content.decode()
-
-
-def approved(people, **extra) -> Campaign:
-    campaign = services.campaign_create(user=people["mia"], name="Sale", push=PUSH, **extra)
-    approval.campaign_submit(campaign=campaign, user=people["mia"])
-    approval.campaign_approve(campaign=campaign, user=people["abe"])
-    campaign.refresh_from_db()
-    return campaign
 
 
 def test_a_draft_offers_submission_not_sending(people):

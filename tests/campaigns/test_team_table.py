@@ -13,9 +13,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from campaigns import approval, dispatch, services
+from campaigns import approval, services
 from campaigns.models import Campaign, TestGroup
 from core.tokens import token_create
+from tests.campaigns.test_approval_gates import sent_by
 from tests.conftest import TEXT, make_user
 
 pytestmark = pytest.mark.django_db
@@ -141,22 +142,10 @@ def book_at_another_time(team, who, settings, tim) -> bool:
     return ok(later)
 
 
-def sent(team, who, settings) -> Campaign:
-    """A campaign of `who`'s, sent through the emulator (booked with approval off)."""
-    settings.CAMPAIGN_APPROVAL = False
-    campaign = services.campaign_create(user=team.users[who], name="Sent", push=PUSH,
-                                        send_at=timezone.now())
-    dispatch.dispatch_due_campaigns(run_seconds=0.3)
-    settings.CAMPAIGN_APPROVAL = True
-    campaign.refresh_from_db()
-    assert campaign.status == "sent"
-    return campaign
-
-
 def cancel_and_recall(team, who, owner, settings) -> bool:
     draft = team.written(owner)
     cancelled = team.api(who).post(f"/api/campaigns/{draft.pk}/cancel/")
-    recalled = team.api(who).post(f"/api/campaigns/{sent(team, owner, settings).pk}/recall/",
+    recalled = team.api(who).post(f"/api/campaigns/{sent_by(team.users[owner], settings).pk}/recall/",
                                   {"OfflinePushInfo": {"Title": "Sorry", "Desc": "Tomorrow"}},
                                   content_type="application/json")
     assert ok(cancelled) == ok(recalled)
