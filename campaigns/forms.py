@@ -241,6 +241,7 @@ class CampaignForm(forms.Form):
     FIELD_OF = [("MsgBody", "msg_body"), ("MsgLifeTime", "lifetime_value"),
                 ("From_Account", "from_account"), ("Condition.TagsAnd", "tags_all"),
                 ("Condition.TagsOr", "tags_any"), ("Condition", "audience"),
+                ("OfflinePushInfo.ApnsInfo.Image", "apns_image"),
                 ("OfflinePushInfo.ApnsInfo", "apns_title"),
                 ("OfflinePushInfo.AndroidInfo", "android_sound"),
                 ("OfflinePushInfo", "title"), ("send_at", "send_at_local"), ("name", "name"),

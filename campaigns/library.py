@@ -1,5 +1,5 @@
-"""Message templates: save a campaign's message and push settings under a name, and start new
-campaigns from them. Saving under an existing name replaces that template (and records who)."""
+"""Message templates: save a campaign's message, audience and push settings under a name, and
+start new campaigns from them. Saving under an existing name replaces that template (and records who)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ from .models import Campaign, MessageTemplate
 from .permissions import authors_of, contributor_ids
 from .services import campaign_create
 
-# What a template keeps: the message and how it is pushed, never the audience or the time.
-TEMPLATE_FIELDS = ("MsgBody", "OfflinePushInfo", "MsgLifeTime", "From_Account")
+# What a template keeps: the message, to whom and how it is pushed; never the time. A draft
+# started from it reaches the same audience (found: it reset to Everyone, the widest reach,
+# without a word), and the editor shows that audience to check before booking.
+TEMPLATE_FIELDS = ("MsgBody", "Condition", "OfflinePushInfo", "MsgLifeTime", "From_Account")
 
 
 def _template_name_errors(name) -> dict[str, list[str]]:
@@ -54,7 +56,7 @@ def template_delete(*, template: MessageTemplate, user) -> None:
 
 
 def campaign_from_template(*, template: MessageTemplate, user, tz: str | None = None) -> Campaign:
-    """A new draft with the template's message; its audience and time are chosen in the editor."""
+    """A new draft with the template's message and audience; its time is chosen in the editor."""
     return campaign_create(user=user, name=template.name, push=template.push, tz=tz,
                            content_by=authors_of(template))
 

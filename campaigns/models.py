@@ -266,8 +266,9 @@ class Authored(models.Model):
 
 
 class MessageTemplate(Authored):
-    """A campaign's message and push settings kept under a name, to start new campaigns from.
-    The audience (Condition) stays with each campaign: a template is what is said, not to whom."""
+    """A campaign's message, audience (Condition) and push settings kept under a name, to start
+    new campaigns from; `push` holds the campaign's push without what is not kept (see
+    campaigns.library.TEMPLATE_FIELDS)."""
 
     name = models.CharField(max_length=200, unique=True)
     push = models.JSONField(default=dict)

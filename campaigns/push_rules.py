@@ -29,6 +29,19 @@ def _blank(value) -> bool:
     return not isinstance(value, str) or not value.strip()
 
 
+def _https_problem(field: str, url, push) -> list[Problem]:
+    """A picture a phone downloads comes over https (iOS refuses plain http, and so do recent
+    Android versions), and the editor's preview shows only https pictures (its
+    Content-Security-Policy, campaigns/security.py). Found: an http:// picture was saved and
+    sent, and showed nowhere."""
+    if _blank(url) or url.strip().lower().startswith("https://"):
+        return []
+    return [Problem(field, "product.image_not_https", _(
+        "%(field)s is not an https:// address. Tencent would send it, but phones load pictures "
+        "only over https, and this page shows only https pictures: use the picture's https:// "
+        "address.") % {"field": field_words(field, push)})]
+
+
 def _element_errors(prefix: str, msg_type: str, content: dict, push) -> list[Problem]:
     errors: list[Problem] = []
 
@@ -54,12 +67,19 @@ def _element_errors(prefix: str, msg_type: str, content: dict, push) -> list[Pro
                                        "but phones would show nothing: add the image's URL."),
                    "product.image_url_missing")
         else:
+            seen = set()
             for i, info in enumerate(images):
                 if not isinstance(info, dict) or _blank(info.get("URL")):
                     refuse(f"ImageInfoArray[{i}].URL", _(
                         "Image %(number)d has no URL. Tencent would send it, but phones would "
                         "show nothing: add the image's URL.") % {"number": i + 1},
                            "product.image_url_missing")
+                elif info["URL"] not in seen:  # the editor puts one URL in all three sizes
+                    seen.add(info["URL"])
+                    errors += _https_problem(f"{prefix}.ImageInfoArray[{i}].URL", info["URL"],
+                                             push)
+    if msg_type == "TIMVideoFileElem":
+        errors += _https_problem(f"{prefix}.ThumbUrl", content.get("ThumbUrl"), push)
     if msg_type == "TIMLocationElem":
         for name in ("Latitude", "Longitude"):
             if not isinstance(content.get(name), (int, float)) or isinstance(content.get(name),
@@ -90,10 +110,13 @@ def _condition_errors(condition) -> list[Problem]:
     return errors
 
 
-def _offline_errors(info) -> list[Problem]:
+def _offline_errors(info, push) -> list[Problem]:
     if not isinstance(info, dict):
         return []
     errors: list[Problem] = []
+    apns = info.get("ApnsInfo")
+    if isinstance(apns, dict):
+        errors += _https_problem("OfflinePushInfo.ApnsInfo.Image", apns.get("Image"), push)
     for path in ZERO_OR_ONE_FIELDS:
         value = info
         for part in path:
@@ -123,7 +146,7 @@ def push_product_problems(push) -> list[Problem]:
         errors += [Problem("From_Account", "product.sender_invalid", message)
                    for message in account_id_errors(_("The sender"), push["From_Account"])]
     errors += _condition_errors(push.get("Condition"))
-    errors += _offline_errors(push.get("OfflinePushInfo"))
+    errors += _offline_errors(push.get("OfflinePushInfo"), push)
     return errors
 
 

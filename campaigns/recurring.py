@@ -158,10 +158,14 @@ def series_end(*, series: Series, user) -> Series:
     return series
 
 
+def series_not_sent(series: Series):
+    """Its occurrences not sent yet: what ending the series cancels (sent, sending and past
+    ones are history and stay). The series page counts them before anyone confirms."""
+    return series.occurrences.filter(status__in=[Status.DRAFT, Status.SCHEDULED])
+
+
 def _cancel_future(series: Series, *, user, reason: str, before_version: int) -> None:
-    """Occurrences not sent yet (sent, sending and past ones are history and stay)."""
-    for campaign in series.occurrences.filter(status__in=[Status.DRAFT, Status.SCHEDULED],
-                                              series_version__lt=before_version):
+    for campaign in series_not_sent(series).filter(series_version__lt=before_version):
         campaign_transition(campaign, to=Status.CANCELLED, actor=user, reason=reason)
 
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,6 +23,7 @@ from core.times import is_zone, parse_day
 
 from . import approval, library, local_time, recurring
 from .models import Campaign, MessageTemplate, Series
+from .selectors import audience_short
 from .team_forms import LocalTimeForm, SeriesForm
 from .views import marketer_required, role_required
 
@@ -37,8 +39,8 @@ def _errors_to_messages(request, exc: InvalidInput) -> None:
 
 @marketer_required
 def template_list(request):
-    return render(request, "campaigns/templates_list.html",
-                  {"templates": library.template_list()})
+    rows = [(t, audience_short(t.push.get("Condition"))) for t in library.template_list()]
+    return render(request, "campaigns/templates_list.html", {"rows": rows})
 
 
 @marketer_required
@@ -66,7 +68,9 @@ def template_use(request, pk: int):
     except (InvalidInput, TransitionRefused) as exc:
         messages.error(request, str(exc))
         return redirect("template-list")
-    messages.success(request, _("A new draft from the template: choose its audience and time."))
+    messages.success(request, _("A new draft from the template, for its audience: %(audience)s. "
+                                "Check it and choose a time.")
+                     % {"audience": audience_short(campaign.push.get("Condition"))})
     return redirect("campaign-edit", pk=campaign.pk)
 
 
@@ -149,13 +153,20 @@ def series_detail(request, pk: int):
     occurrences = series.occurrences.order_by("-occurrence_at", "-id")[:100]
     return render(request, "campaigns/series_detail.html", {
         "series": series, "form": form, "rule_words": recurring.rule_words(series),
-        "occurrences": occurrences, "horizon": settings.RECURRING_HORIZON_DAYS})
+        "occurrences": occurrences, "horizon": settings.RECURRING_HORIZON_DAYS,
+        "not_sent": recurring.series_not_sent(series).count()})
 
 
 @marketer_required
 @require_POST
 def series_end(request, pk: int):
     series = get_object_or_404(Series, pk=pk)
+    # Ending cancels every booked occurrence at once: only after the person ticked the box
+    # that says how many (a browser without the `required` check still gets here).
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm ending the series; nothing was "
+                                  "cancelled."))
+        return redirect(f"{reverse('series-detail', args=[pk])}#end-series")
     try:
         recurring.series_end(series=series, user=request.user)
     except TransitionRefused as exc:

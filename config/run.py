@@ -10,9 +10,12 @@ reach it. BIND=0.0.0.0 opens it to the network on purpose.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +24,85 @@ from pathlib import Path
 import environ
 
 ROOT = Path(__file__).resolve().parent.parent
+EMULATOR_PORT = 9180
+
+
+def _bind_error(bind: str, port: int) -> OSError | None:
+    """What listening on bind:port would fail with; None when it can. As the servers bind:
+    SO_REUSEADDR, so a port the last run left in TIME_WAIT counts as free."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((bind, port))
+        except OSError as exc:
+            return exc
+    return None
+
+
+def port_problem(bind: str, port: str) -> str:
+    """Why the web server could not listen on PORT, with what to do; "" when it can. Said
+    before anything starts: otherwise runserver's complaint scrolled past among the workers'
+    start-up lines, and what was left on screen was "A process stopped" and make's Error 1."""
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        return f"PORT={port} is not a port number: give one from 1 to 65535, e.g. PORT=8001 make run"
+    error = _bind_error(bind, int(port))
+    if error is None:
+        return ""
+    if error.errno == errno.EADDRNOTAVAIL:
+        return f"BIND={bind} is not an address of this machine: leave BIND unset, or give one of its own."
+    free = next((p for p in range(int(port) + 1, min(int(port) + 100, 65536))
+                 if _bind_error(bind, p) is None), 8001)
+    problem = "is in use (another program is listening there)" \
+        if error.errno == errno.EADDRINUSE else f"cannot be used here ({error.strerror})"
+    return f"Port {port} {problem}. Start on another one: PORT={free} make run"
+
+
+def emulator_port_problem() -> str:
+    error = _bind_error("127.0.0.1", EMULATOR_PORT)
+    if error is None:
+        return ""
+    return (f"Port {EMULATOR_PORT}, where the emulator listens, is in use ({error.strerror}): "
+            "is another `make run` still running? Stop it first, or set TIM_API_BASE_URL to "
+            "an emulator that is already running.")
+
+
+@contextlib.contextmanager
+def terminal_of_our_own():
+    """Ctrl-C for this process only, so `make run` ends with status 0.
+
+    The terminal sends Ctrl-C's SIGINT to its whole foreground process group: make too. make
+    then waits for its recipe and kills itself with SIGINT, whatever the recipe returned, so
+    the shell read status 130. In a process group of our own that holds the terminal, only we
+    get it; make sees a recipe that exited 0. Nothing changes without a terminal, or when run
+    in the background."""
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR)
+    except OSError:
+        yield
+        return
+    previous = None
+    try:
+        if os.tcgetpgrp(tty) == os.getpgrp() and os.getpid() != os.getsid(0):
+            previous = os.getpgrp()
+            os.setpgid(0, 0)
+            _give_terminal(tty, os.getpgrp())
+            # Ctrl-Z would stop only us, and leave make (and the shell waiting on it) hung.
+            signal.signal(signal.SIGTSTP, lambda *_: None)
+        yield
+    finally:
+        if previous is not None:
+            with contextlib.suppress(OSError):  # make's group is gone: the shell takes it back
+                _give_terminal(tty, previous)
+        os.close(tty)
+
+
+def _give_terminal(tty: int, group: int) -> None:
+    # A process outside the foreground group that sets it gets SIGTTOU, which would stop it.
+    old = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    try:
+        os.tcsetpgrp(tty, group)
+    finally:
+        signal.signal(signal.SIGTTOU, old)
 
 
 def main() -> int:
@@ -33,6 +115,11 @@ def main() -> int:
     var.mkdir(exist_ok=True)
     port = env.get("PORT", "8000")
     bind = env.get("BIND", "127.0.0.1")
+    emulator = not env.get("TIM_API_BASE_URL") and not env.get("TIM_REGION")
+    problem = port_problem(bind, port) or (emulator and emulator_port_problem())
+    if problem:
+        print(problem, file=sys.stderr)
+        return 1
     python = sys.executable
     processes: list[subprocess.Popen] = []
 
@@ -64,14 +151,14 @@ def main() -> int:
     for closing in (signal.SIGTERM, signal.SIGHUP):  # `kill`, or the terminal closed
         signal.signal(closing, lambda *_: (stop(), sys.exit(0)))
     try:
-        if not env.get("TIM_API_BASE_URL") and not env.get("TIM_REGION"):
-            env["TIM_API_BASE_URL"] = "http://127.0.0.1:9180"
+        if emulator:
+            env["TIM_API_BASE_URL"] = f"http://127.0.0.1:{EMULATOR_PORT}"
             # The emulator's simulated phones report back to our callback receiver, signed
             # with a token made for this run, so the funnel fills in after a send.
             env.setdefault("TIM_CALLBACK_TOKEN", secrets.token_urlsafe(24))
             # The emulator reads TIM_SECRET_KEY and TIM_CALLBACK_TOKEN from the environment:
             # not on a command line, where `ps` would show them.
-            start(python, "-m", "pushclient.emulator", "--port", "9180",
+            start(python, "-m", "pushclient.emulator", "--port", str(EMULATOR_PORT),
                   "--db", str(var / "emulator.sqlite3"),
                   "--sdkappid", env.get("TIM_SDKAPPID", "1400000000"),
                   "--callback-url", f"http://127.0.0.1:{port}/tencent/callback/")
@@ -115,4 +202,6 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    with terminal_of_our_own():
+        code = main()
+    sys.exit(code)

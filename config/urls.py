@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import path
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from audience import views as audience_views
@@ -23,6 +26,9 @@ api.add_router("", reports_api)
 
 urlpatterns = [
     path("healthz", health.healthz),
+    # Pages link the icon (templates/base.html); browsers still ask for /favicon.ico where no
+    # page links it (a JSON answer, the API's docs), and logged a 404 each time.
+    path("favicon.ico", RedirectView.as_view(url=lazy(static, str)("core/favicon.svg"))),
     path("login/", auth_views.LoginView.as_view(template_name="login.html",
                                                 authentication_form=LoginForm,
                                                 redirect_authenticated_user=True), name="login"),

@@ -126,6 +126,7 @@ PATH_WORDS = {
     "OfflinePushInfo.PushFlag": gettext_lazy("Offline push on or off"),
     "OfflinePushInfo.ApnsInfo.BadgeMode": gettext_lazy("iOS badge"),
     "OfflinePushInfo.ApnsInfo.MutableContent": gettext_lazy("iOS notification extension"),
+    "OfflinePushInfo.ApnsInfo.Image": gettext_lazy("iOS image URL"),
     "OfflinePushInfo.ApnsInfo": gettext_lazy("iOS push"),
     "OfflinePushInfo.AndroidInfo": gettext_lazy("Android push"),
     "OfflinePushInfo": gettext_lazy("Offline push"),

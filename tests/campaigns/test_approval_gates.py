@@ -290,7 +290,7 @@ def test_a_marketer_ending_or_changing_someone_elses_series_is_told_why_not_a_50
         starts_on=timezone.localdate() + dt.timedelta(days=2), local_time=dt.time(9),
         tz="Asia/Shanghai", full_day="skip")
     max_page = page(people["max"])
-    ended = max_page.post(f"/series/{series.pk}/end/", follow=True)
+    ended = max_page.post(f"/series/{series.pk}/end/", {"confirm": "yes"}, follow=True)
     assert ended.status_code == 200
     assert "only approvers and admins can cancel, recall or end" in ended.content.decode()
     changed = max_page.post(f"/series/{series.pk}/", series_post(count="3"))

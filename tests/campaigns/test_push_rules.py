@@ -120,3 +120,70 @@ def test_the_editor_refuses_a_sender_with_an_invisible_character(client, markete
     assert answer.status_code == 200
     assert "The sender holds an invisible control character" in answer.content.decode()
     assert Campaign.objects.count() == 0
+
+
+# What the editor builds from a picture URL: the same URL in all three sizes (editor.js).
+def picture(url):
+    return {"MsgType": "TIMImageElem", "MsgContent": {"UUID": "img-1", "ImageFormat": 3,
+            "ImageInfoArray": [{"Type": t, "URL": url, "Width": 3, "Height": 2} for t in (1, 2, 3)]}}
+
+
+HTTP_PICTURE = "http://cdn.example.com/sale.png"
+NOT_HTTPS = ("is not an https:// address. Tencent would send it, but phones load pictures only "
+             "over https, and this page shows only https pictures: use the picture's https:// "
+             "address.")
+
+
+@pytest.mark.parametrize("push, field", [
+    ({"MsgBody": [picture(HTTP_PICTURE)]}, "MsgBody[0].MsgContent.ImageInfoArray[0].URL"),
+    ({"MsgBody": [picture("cdn.example.com/sale.png")]},
+     "MsgBody[0].MsgContent.ImageInfoArray[0].URL"),
+    ({"MsgBody": TEXT, "OfflinePushInfo": {"ApnsInfo": {"Image": HTTP_PICTURE}}},
+     "OfflinePushInfo.ApnsInfo.Image"),
+    (element("TIMVideoFileElem", VideoUrl="https://v", VideoUUID="v", ThumbUUID="t",
+             ThumbUrl=HTTP_PICTURE), "MsgBody[0].MsgContent.ThumbUrl"),
+])
+def test_a_picture_not_on_https_is_refused_once_saying_why(push, field):
+    """Found: an http:// picture was saved and sent; the page's Content-Security-Policy loads
+    only https pictures, so the preview showed nothing, and phones load none over http."""
+    errors = push_product_errors(push)
+    assert list(errors) == [field] and len(errors[field]) == 1, errors
+    assert errors[field][0].endswith(NOT_HTTPS)
+
+
+def test_a_picture_on_https_is_taken():
+    assert push_product_errors({"MsgBody": [picture("HTTPS://cdn.example.com/sale.png")],
+                                "OfflinePushInfo": {"ApnsInfo": {
+                                    "Image": "https://cdn.example.com/sale.png"}}}) == {}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language, words", [
+    ("en", "Element 1 (Image): picture 1, Picture URL " + NOT_HTTPS),
+    ("zh-hans", "第 1 个元素（图片）：第 1 张图片，图片网址不是 https:// 地址。腾讯会照常发送，但手机只"
+                "通过 https 加载图片，本页面也只显示 https 图片：请改用图片的 https:// 地址。"),
+])
+def test_the_api_refuses_an_http_picture_in_the_callers_language(api, language, words):  # noqa: F811
+    answer = api.post("/api/campaigns/", {"name": "Sale", "push": {
+        "MsgBody": [picture(HTTP_PICTURE)]}}, content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE=language)
+    assert answer.status_code == 400
+    assert answer.json()["errors"] == {"MsgBody[0].MsgContent.ImageInfoArray[0].URL": [words]}
+    assert Campaign.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_editor_refuses_an_http_picture_live_and_on_save(client, marketer):
+    client.force_login(marketer)
+    live = client.post("/campaigns/preview/", editor_post(
+        msg_body=json.dumps([picture(HTTP_PICTURE)]), apns_image=HTTP_PICTURE)).json()
+    assert live["errors"] == {
+        "MsgBody[0].MsgContent.ImageInfoArray[0].URL": [
+            "Element 1 (Image): picture 1, Picture URL " + NOT_HTTPS],
+        "OfflinePushInfo.ApnsInfo.Image": ["iOS image URL " + NOT_HTTPS]}
+    answer = client.post("/campaigns/new/", editor_post(apns_image=HTTP_PICTURE))
+    page = answer.content.decode()
+    assert answer.status_code == 200 and Campaign.objects.count() == 0
+    assert answer.context["form"].error_slots()["apns_image"]["rules"] == [
+        "iOS image URL " + NOT_HTTPS]
+    assert "iOS image URL is not an https:// address." in page.replace("&#x27;", "'")

@@ -223,10 +223,46 @@ def test_the_series_page_edits_the_rule_and_ends_the_series(client, marketer):
     assert answer.status_code == 302
     series.refresh_from_db()
     assert series.version == 2 and series.rrule.startswith("FREQ=MONTHLY;BYMONTHDAY=31;UNTIL=")
-    client.post(f"/series/{series.pk}/end/")
+    client.post(f"/series/{series.pk}/end/", {"confirm": "yes"})
     series.refresh_from_db()
     assert not series.active
     assert not series.occurrences.filter(status="scheduled").exists()
+
+
+def test_ending_a_series_first_says_how_many_booked_occurrences_it_cancels(client, marketer):
+    """Found: one click on "End the series" cancelled every booked occurrence, unasked."""
+    campaign = services.campaign_create(user=marketer, name="Tip", push=PUSH)
+    client.force_login(marketer)
+    client.post(f"/campaigns/{campaign.pk}/repeat/", series_post(freq="daily", count="3"))
+    series = Series.objects.get()
+    assert series.occurrences.filter(status="scheduled").count() == 3
+    page = client.get(f"/series/{series.pk}/").content.decode()
+    assert "Ending it cancels its 3 booked occurrences; those already sent stay as they were." \
+        in page
+    assert ('<input type="checkbox" name="confirm" value="yes" required '
+            'data-testid="end-series-confirm"> I understand: its 3 booked occurrences are '
+            'cancelled, and it cannot be restarted.') in page
+
+    answer = client.post(f"/series/{series.pk}/end/", follow=True)  # the box left unticked
+    assert answer.redirect_chain == [(f"/series/{series.pk}/#end-series", 302)]
+    assert "Tick the box to confirm ending the series; nothing was cancelled." in \
+        answer.content.decode()
+    series.refresh_from_db()
+    assert series.active and series.occurrences.filter(status="scheduled").count() == 3
+
+    client.post(f"/series/{series.pk}/end/", {"confirm": "yes"})
+    series.refresh_from_db()
+    assert not series.active and not series.occurrences.filter(status="scheduled").exists()
+
+
+def test_a_series_with_nothing_booked_says_so_before_it_ends(client, marketer):
+    series = make_series(marketer)
+    for occurrence in recurring.series_not_sent(series):
+        campaign_transition(occurrence, to="cancelled", actor=marketer)
+    client.force_login(marketer)
+    page = client.get(f"/series/{series.pk}/").content.decode()
+    assert "Nothing is booked: ending it only stops it from booking more." in page
+    assert "I understand: it cannot be restarted." in page
 
 
 @pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01", "2026-02-30", "\x00", "-1",

@@ -2,6 +2,8 @@
 
 import contextlib
 import os
+import pty
+import select
 import signal
 import socket
 import subprocess
@@ -13,7 +15,7 @@ import requests
 
 from tests.conftest import TEXT
 from tests.emulator_process import SDKAPPID, SECRET_KEY
-from tests.stack import wait_for
+from tests.stack import free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,6 +39,13 @@ def _runs_from(proc: Path, var: Path) -> bool:
         return False
 
 
+def run_environment(tmp_path, **settings: str) -> dict[str, str]:
+    """The environment of a newcomer's terminal: none of the test's services, output unbuffered."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_DEVELOPMENT", "LOG_LEVEL")}
+    return {**env, "VAR_DIR": str(tmp_path), "PYTHONUNBUFFERED": "1", **settings}
+
+
 @contextlib.contextmanager
 def make_run(tmp_path, emulator, python: Path | str = sys.executable, stopped: list | None = None,
              **settings: str):
@@ -47,10 +56,7 @@ def make_run(tmp_path, emulator, python: Path | str = sys.executable, stopped: l
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("DATABASE_URL", "REDIS_URL", "DJANGO_DEVELOPMENT", "LOG_LEVEL")}
-    env.update(VAR_DIR=str(tmp_path), PORT=str(port), TIM_API_BASE_URL=emulator.url,
-               PYTHONUNBUFFERED="1", **settings)
+    env = run_environment(tmp_path, PORT=str(port), TIM_API_BASE_URL=emulator.url, **settings)
     out = tmp_path / "run.log"
     with open(out, "w") as log:
         run = subprocess.Popen([str(python), "-m", "config.run"], cwd=ROOT, env=env,
@@ -91,6 +97,89 @@ def test_make_run_listens_on_this_machine_only_and_shows_the_login_url_after_the
             assert chatter not in text, f"{chatter!r} is printed every second"
     # Found: Ctrl-C ended with "A process stopped; stopping the rest." and make's Error 1.
     assert stopped == [0] and "A process stopped" not in out.read_text(), out.read_text()[-2000:]
+    assert not [p for p in Path("/proc").glob("[0-9]*") if _runs_from(p, tmp_path)], \
+        "everything make run started has stopped"
+
+
+def test_a_taken_port_is_said_first_with_the_command_to_start_on_another(tmp_path, emulator):
+    """Found: with port 8000 taken, runserver's "That port is already in use" scrolled past
+    among the workers' start-up lines; the screen ended on "A process stopped"."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        run = subprocess.run([sys.executable, "-m", "config.run"], cwd=ROOT, timeout=120,
+                             env=run_environment(tmp_path, PORT=str(port),
+                                                 TIM_API_BASE_URL=emulator.url),
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    said = run.stdout.strip().splitlines()
+    assert said and said[0].startswith(
+        f"Port {port} is in use (another program is listening there). Start on another one: "
+        "PORT="), run.stdout[-2000:]
+    suggested = int(said[0].rsplit("PORT=", 1)[1].split()[0])
+    assert suggested != port and said[0].endswith(f"PORT={suggested} make run")
+    assert run.returncode != 0 and "Traceback" not in run.stdout
+    assert len(said) == 1, "nothing started, so nothing else is said"
+    assert time.monotonic() - started < 30
+
+
+def test_a_port_that_is_not_a_number_is_refused_in_words(tmp_path, emulator):
+    run = subprocess.run([sys.executable, "-m", "config.run"], cwd=ROOT, timeout=120,
+                         env=run_environment(tmp_path, PORT="80OO",
+                                             TIM_API_BASE_URL=emulator.url),
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert run.returncode != 0 and "Traceback" not in run.stdout
+    assert run.stdout.strip() == ("PORT=80OO is not a port number: give one from 1 to 65535, "
+                                  "e.g. PORT=8001 make run")
+
+
+def _ended(pid: int) -> tuple[int] | None:
+    """(its wait status,) once the child has ended."""
+    done, status = os.waitpid(pid, os.WNOHANG)
+    return (status,) if done else None
+
+
+def test_ctrl_c_in_the_terminal_ends_make_run_with_status_0(tmp_path, emulator):
+    """`make run` in a terminal, Ctrl-C typed into it. Found: make got the terminal's SIGINT
+    too and, once the recipe had stopped (with status 0), killed itself with it: the shell
+    read 130. `-o install`: the lock is installed already; the test's Python runs it."""
+    port = free_port()
+    env = run_environment(tmp_path, PORT=str(port), TIM_API_BASE_URL=emulator.url)
+    pid, terminal = pty.fork()
+    if pid == 0:  # the child: make, as a shell would start it in a new terminal
+        try:
+            os.chdir(ROOT)
+            os.execvpe("make", ["make", "-o", "install", "run",
+                                f"BIN={Path(sys.executable).parent}"], env)
+        finally:
+            os._exit(127)
+    screen = bytearray()
+
+    def read(until: bytes = b"", timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not (until and screen.count(until) >= 2):
+            if select.select([terminal], [], [], 0.2)[0]:
+                try:
+                    screen.extend(os.read(terminal, 65536))
+                except OSError:  # the terminal closed: everything on it has ended
+                    return
+    try:
+        read(until=f"Dashboard: http://127.0.0.1:{port}/".encode())
+        assert screen.count(b"Press Ctrl-C") == 2, screen.decode(errors="replace")[-3000:]
+        os.write(terminal, b"\x03")  # Ctrl-C
+        read(timeout=30)
+    finally:
+        os.close(terminal)  # on a failure, the terminal's hang-up stops what still runs
+        try:
+            (status,) = wait_for(lambda: _ended(pid), timeout=30, message="make to end")
+        except AssertionError:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise
+    text = screen.decode(errors="replace")
+    assert os.waitstatus_to_exitcode(status) == 0, text[-3000:]
+    assert "Interrupt" not in text and "Error" not in text.split("Press Ctrl-C")[-1]
     assert not [p for p in Path("/proc").glob("[0-9]*") if _runs_from(p, tmp_path)], \
         "everything make run started has stopped"
 

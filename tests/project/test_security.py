@@ -11,7 +11,7 @@ from tests.conftest import TEXT, make_user
 pytestmark = pytest.mark.django_db
 
 # The script strings are public: the login page needs them, and they hold no data.
-PUBLIC = {"healthz", "login/", "api/openapi.json", "api/docs", "jsi18n/"}
+PUBLIC = {"healthz", "login/", "api/openapi.json", "api/docs", "jsi18n/", "favicon.ico"}
 
 
 def dashboard_routes(resolver=None, prefix=""):

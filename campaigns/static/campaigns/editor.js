@@ -120,9 +120,12 @@
       touched.add(path);
       setImage(content, value);
       thumb.hidden = true;
-      status.textContent = value ? gettext("Reading the picture…") : "";
+      // Only an https picture can be read here (the page's Content-Security-Policy): for any
+      // other, the rule's message from the live check says why, alone.
+      const https = /^https:\/\//i.test(value);
+      status.textContent = https ? gettext("Reading the picture…") : "";
       changed();
-      if (!value) return;
+      if (!https) return;
       const probe = new Image();
       probe.onload = () => {
         if (url.value.trim() !== value) return;
@@ -143,7 +146,7 @@
     card.appendChild(field(WORDS.image.URL, url, path + "[0].URL"));
     card.append(status, thumb);
     const existing = imageUrl(content);
-    if (existing) {
+    if (/^https:\/\//i.test(existing)) {
       thumb.src = existing;
       thumb.hidden = false;
       const info = (content.ImageInfoArray || [])[0] || {};
