@@ -36,9 +36,9 @@ def expected(route: str, role: str) -> set[int]:
     if route in PUBLIC:
         return {200, 503} if route == "healthz" else {200, 302}
     api = route.startswith("api/")
-    admin_only = route in ("audit/",) or route in ("api/attribute-names/", "api/audience/jobs/",
-                                                   "api/audience/jobs/<int:pk>/",
-                                                   "api/audience/jobs/upload/")
+    admin_only = route in ("audit/",) or route.startswith("audiences/") or route in (
+        "api/attribute-names/", "api/audience/jobs/", "api/audience/jobs/<int:pk>/",
+        "api/audience/jobs/upload/")
     if route == "api/":
         return {404}  # the API's root holds nothing; its docs are at api/docs
     if route == "api/token/":
