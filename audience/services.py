@@ -248,7 +248,7 @@ def segment_preview(*, head: bytes, complete: bool, column: str | None) -> dict:
 
 def _segment_name(name: str) -> str:
     if not name or not name.strip():
-        raise AudienceInvalid({"name": ["name is required"]})
+        raise AudienceInvalid({"name": [_("Give the segment a name")]})
     return name.strip()[:200]
 
 

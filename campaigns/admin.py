@@ -3,6 +3,7 @@ users and roles, without a way to grant more than one holds."""
 
 import json
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission, User
@@ -11,6 +12,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.roles import role_words
 from core.times import zone_name
 
 from .models import Attempt, Campaign, Workspace
@@ -132,6 +134,8 @@ class NoEscalationMixin:
         field = super().formfield_for_manytomany(db_field, request, **kwargs)
         if field is not None and db_field.name in ("permissions", "user_permissions"):
             field.label_from_instance = permission_words
+        if field is not None and db_field.name == "groups":
+            field.label_from_instance = lambda group: role_words(group.name)
         return field
 
     def has_change_permission(self, request, obj=None):
@@ -142,6 +146,14 @@ class NoEscalationMixin:
         return super().has_change_permission(request, obj)
 
 
+class RoleFilter(admin.RelatedFieldListFilter):
+    """The user list's filter by group, each role named in the reader's language."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(pk, role_words(name))
+                for pk, name in super().field_choices(field, request, model_admin)]
+
+
 admin.site.unregister(User)
 admin.site.unregister(Group)
 
@@ -150,6 +162,9 @@ admin.site.unregister(Group)
 class GuardedUserAdmin(NoEscalationMixin, UserAdmin):
     # Plain lists with labels: the two-box widget is not accessible and half English.
     filter_horizontal = ()
+    list_filter = ("is_staff", "is_superuser", "is_active", ("groups", RoleFilter))
+    add_form_template = "admin/auth/user/add_form_roles.html"
+
     def held_by(self, user):
         return _permissions_of(user)
 
@@ -161,15 +176,46 @@ class GuardedUserAdmin(NoEscalationMixin, UserAdmin):
 @admin.register(Group)
 class GuardedGroupAdmin(NoEscalationMixin, GroupAdmin):
     filter_horizontal = ()
+    list_display = ("role",)
+
+    @admin.display(description=gettext_lazy("Role"), ordering="name")
+    def role(self, group):
+        return role_words(group.name)
+
     def held_by(self, group):
         return group.permissions.all()
+
+
+QUIET_START = gettext_lazy("Quiet hours start")
+QUIET_END = gettext_lazy("Quiet hours end")
+
+
+class WorkspaceForm(forms.ModelForm):
+    # The labels live here, not on the model, whose fields carry no words of their own.
+    class Meta:
+        model = Workspace
+        fields = ("quiet_start", "quiet_end")
+        labels = {"quiet_start": QUIET_START, "quiet_end": QUIET_END}
+        help_texts = {
+            "quiet_start": gettext_lazy("Local time in each campaign's own time zone, e.g. "
+                                        "22:00. Leave both empty for no quiet hours."),
+            "quiet_end": gettext_lazy("e.g. 08:00; quiet hours may run past midnight.")}
 
 
 @admin.register(Workspace)
 class WorkspaceAdmin(admin.ModelAdmin):
     """Quiet hours (e.g. 22:00–08:00): campaigns landing in them are refused or moved."""
 
-    list_display = ("__str__", "quiet_start", "quiet_end")
+    form = WorkspaceForm
+    list_display = ("__str__", "starts", "ends")
+
+    @admin.display(description=QUIET_START)
+    def starts(self, workspace):
+        return workspace.quiet_start or "—"
+
+    @admin.display(description=QUIET_END)
+    def ends(self, workspace):
+        return workspace.quiet_end or "—"
 
     def has_add_permission(self, request):
         return not Workspace.objects.exists()

@@ -83,10 +83,10 @@ def campaign_send_back(*, campaign: Campaign, user, comment: str) -> Campaign:
     _approval_on()
     comment = (comment or "").strip()
     if not comment:
-        raise InvalidInput({"comment": [_("comment is required: say what should change")]})
+        raise InvalidInput({"comment": [_("Write a comment saying what should change")]})
     if len(comment) > MAX_COMMENT:
-        raise InvalidInput({"comment": [_("comment is %(n)d characters; at most %(max)d are "
-                                          "allowed") % {"n": len(comment), "max": MAX_COMMENT}]})
+        raise InvalidInput({"comment": [_("The comment is %(n)d characters; at most %(max)d "
+                                          "are allowed") % {"n": len(comment), "max": MAX_COMMENT}]})
     errors = unsafe_text_errors(comment, "comment")
     if errors:
         raise InvalidInput(errors)

@@ -22,10 +22,10 @@ TEMPLATE_FIELDS = ("MsgBody", "Condition", "OfflinePushInfo", "MsgLifeTime", "Fr
 
 def _template_name_errors(name) -> dict[str, list[str]]:
     if not isinstance(name, str) or not name.strip():
-        return {"template_name": [_("template_name is required")]}
+        return {"template_name": [_("Give the template a name")]}
     if len(name) > 200:
-        return {"template_name": [_("template_name is %(n)d characters; at most 200 are allowed")
-                                  % {"n": len(name)}]}
+        return {"template_name": [_("The template's name is %(n)d characters; at most 200 are "
+                                    "allowed") % {"n": len(name)}]}
     return unsafe_text_errors(name, "template_name")
 
 

@@ -22,6 +22,7 @@ from audience.selectors import (attribute_names, audience_reach, zone_counts,
                                 zone_missing_count)
 from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
+from core.text import words_list
 from core.times import is_zone, local_to_aware
 
 from .models import Campaign
@@ -189,32 +190,32 @@ def _split_errors(campaign: Campaign, *, by: str, key: str, hour, zones, day,
     condition = campaign.push.get("Condition") or {}
     if by == BY_ATTRIBUTE:
         if key not in attribute_names().values():
-            errors["attribute"] = [_("attribute must be one of the app's attribute names")]
+            errors["attribute"] = [_("Choose one of the app's attribute names")]
         elif any(k.startswith("Tags") for k in condition):
-            errors["by"] = [_("by: this campaign targets tags, and Tencent refuses tags and "
-                              "attributes together; bucket by tags instead")]
+            errors["by"] = [_("This campaign targets tags, and Tencent refuses tags and attributes "
+                              "together: read the time zones from tags instead")]
         elif key in condition.get("AttrsAnd", {}) or key in condition.get("AttrsOr", {}):
-            errors["attribute"] = [_("attribute %(name)s is already in the campaign's "
-                                     "condition") % {"name": key}]
+            errors["attribute"] = [_("The campaign's audience already uses the attribute "
+                                     "%(name)s; read the time zones from another one") % {"name": key}]
     elif by == BY_TAGS:
         if any(k.startswith("Attrs") for k in condition):
-            errors["by"] = [_("by: this campaign targets attributes, and Tencent refuses tags "
-                              "and attributes together; bucket by an attribute instead")]
+            errors["by"] = [_("This campaign targets attributes, and Tencent refuses tags and "
+                              "attributes together: read the time zones from an attribute instead")]
     else:
-        errors["by"] = [_("by must be attr or tags")]
+        errors["by"] = [_("Choose where the time zones are: an attribute or tags")]
     if not isinstance(hour, int) or not 0 <= hour <= 23:
-        errors["hour"] = [_("hour must be a whole hour from 0 to 23")]
+        errors["hour"] = [_("The local hour must be a whole hour from 0 to 23")]
     if not isinstance(day, dt.date):
-        errors["day"] = [_("day must be a date like 2026-11-23")]
+        errors["day"] = [_("The day must be a date like 2026-11-23")]
     errors.update(default_zone_errors(default_zone))
     if not zones:
-        errors["zones"] = [_("zones: choose at least one time zone")]
+        errors["zones"] = [_("Choose at least one time zone")]
     elif not errors:
         offered = offered_zones(by=by, key=key)
         unknown = [z for z in zones if z not in offered]
         if unknown:
-            errors["zones"] = [_("zones: %(zones)s hold no known account; choose from the "
-                                 "zones offered") % {"zones": ", ".join(unknown[:5])}]
+            errors["zones"] = [_("No known account is in %(zones)s; choose from the time "
+                                 "zones offered") % {"zones": words_list(unknown[:5])}]
     return errors
 
 
@@ -236,7 +237,7 @@ def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int,
     errors = _split_errors(campaign, by=by, key=key, hour=hour, zones=zones, day=day,
                            default_zone=default_zone)
     if quiet_hours not in Campaign.QuietHours.values:
-        errors["quiet_hours"] = [_("quiet_hours must be refuse or move")]
+        errors["quiet_hours"] = [_("Choose what happens in quiet hours: refuse the time or move it")]
     if errors:
         raise InvalidInput(errors)
     now = timezone.now()
@@ -265,8 +266,10 @@ def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int,
         try:
             campaign_book(child, user=user, at=moment, from_=[Status.DRAFT], send_at=moment)
         except InvalidInput as exc:
-            raise InvalidInput({"zones": [f"{zone}: {m}" for ms in exc.errors.values()
-                                          for m in ms]}) from None
+            raise InvalidInput({"zones": [
+                # A zone's name, not a field's: which bucket could not be booked, and why.
+                _("%(zone)s: %(problem)s") % {"zone": zone, "problem": m}
+                for ms in exc.errors.values() for m in ms]}) from None
         children.append(child)
     if not campaign_transition(campaign, to=Status.SPLIT, actor=user, from_=[splittable],
                                reason="split_by_zone", params={"zones": len(children),

@@ -56,7 +56,7 @@ def quota_limit_set(*, user, limit) -> int:
     """An admin's new daily limit (after buying more in Tencent's console), audited."""
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_DAILY_LIMIT:
         raise InvalidInput({"limit": [_(
-            "limit must be a whole number of pushes a day from 1 to %(max)d")
+            "The daily limit must be a whole number of pushes from 1 to %(max)d")
             % {"max": MAX_DAILY_LIMIT}]})
     before = quota_limit()
     QuotaLimit.objects.update_or_create(pk=QUOTA_LIMIT_ROW,

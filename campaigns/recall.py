@@ -95,7 +95,7 @@ def campaign_recall(*, campaign: Campaign, user, offline_push_info) -> Campaign:
         campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
         deadline = recall_deadline(campaign)
         if deadline is None:
-            raise TransitionRefused(_("Only a sent campaign with a Tencent TaskId can be "
+            raise TransitionRefused(_("Only a sent campaign with Tencent's task id can be "
                                       "recalled; this one is %(status)s")
                                     % {"status": campaign.get_status_display().lower()})
         if timezone.now() >= deadline:

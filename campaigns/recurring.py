@@ -16,10 +16,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
-from core.text import unsafe_text_errors
+from core.text import unsafe_text_errors, words_list
 from core.times import zone_or_error
 
 from .models import Campaign, Series
@@ -33,6 +34,9 @@ from .states import APPROVED_VERSIONS, approval_required, campaign_transition
 Status = Campaign.Status
 FREQUENCIES = ("daily", "weekly", "monthly")
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+WEEKDAY_WORDS = (gettext_lazy("Mon"), gettext_lazy("Tue"), gettext_lazy("Wed"),
+                 gettext_lazy("Thu"), gettext_lazy("Fri"), gettext_lazy("Sat"),
+                 gettext_lazy("Sun"))
 MAX_COUNT = 366
 # Under approval a series repeats a version someone approved.
 
@@ -42,22 +46,22 @@ def build_rrule(*, freq: str, weekdays=(), month_day: int | None = None,
     """The RRULE value for the editor's choices; every choice is checked, naming its field."""
     errors: dict[str, list[str]] = {}
     if freq not in FREQUENCIES:
-        errors["freq"] = [_("freq must be daily, weekly or monthly")]
+        errors["freq"] = [_("Choose how often it repeats: daily, weekly or monthly")]
     parts = [f"FREQ={str(freq).upper()}"]
     if freq == "weekly":
         days = [d for d in WEEKDAYS if d in set(weekdays or ())]
         if not days or len(days) != len(set(weekdays or ())):
-            errors["weekdays"] = [_("weekdays: choose at least one day of the week")]
+            errors["weekdays"] = [_("Choose at least one day of the week")]
         parts.append("BYDAY=" + ",".join(days))
     if freq == "monthly":
         if not isinstance(month_day, int) or not 1 <= month_day <= 31:
-            errors["month_day"] = [_("month_day must be a day of the month from 1 to 31")]
+            errors["month_day"] = [_("Choose a day of the month from 1 to 31")]
         parts.append(f"BYMONTHDAY={month_day}")
     if (count is None) == (until is None):
-        errors["ends"] = [_("ends: give either an end date or a number of occurrences")]
+        errors["ends"] = [_("Give either a last day or a number of occurrences")]
     elif count is not None:
         if not 1 <= count <= MAX_COUNT:
-            errors["count"] = [_("count must be from 1 to %(max)d") % {"max": MAX_COUNT}]
+            errors["count"] = [_("The number of occurrences must be from 1 to %(max)d") % {"max": MAX_COUNT}]
         parts.append(f"COUNT={count}")
     else:
         # A floating UNTIL (no Z): the rule and its end are both wall-clock times in the zone.
@@ -87,9 +91,9 @@ def rule_errors(*, rrule: str, starts_on: dt.date, local_time: dt.time) -> dict:
         rule = rrulestr(rrule, dtstart=dt.datetime.combine(starts_on, local_time))
         first = rule.after(dt.datetime.combine(starts_on, local_time), inc=True)
     except (ValueError, TypeError, OverflowError) as exc:
-        return {"rrule": [_("rrule is not a valid RFC 5545 rule: %(error)s") % {"error": exc}]}
+        return {"rrule": [_("The repeat rule cannot be read (RFC 5545): %(error)s") % {"error": exc}]}
     if first is None:
-        return {"ends": [_("ends: the rule has no occurrence; end it later or start it earlier")]}
+        return {"ends": [_("The rule has no occurrence; end it later or start it earlier")]}
     return {}
 
 
@@ -106,7 +110,7 @@ def series_create(*, campaign: Campaign, user, rrule: str, starts_on: dt.date,
     errors = {**push_errors(campaign.push), **unsafe_text_errors(name, "name"),
               **rule_errors(rrule=rrule, starts_on=starts_on, local_time=local_time)}
     if full_day not in Series.FullDay.values:
-        errors["full_day"] = [_("full_day must be skip or next_day")]
+        errors["full_day"] = [_("Choose what happens on a full day: skip it or move to the next day")]
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -115,7 +119,7 @@ def series_create(*, campaign: Campaign, user, rrule: str, starts_on: dt.date,
             starts_on=starts_on, local_time=local_time, rrule=rrule, full_day=full_day,
             created_by=user, updated_by=user, content_by=sorted(contributor_ids(campaign)))
         audit_record(actor=user, verb="series.created", subject=series, subject_type="series",
-                     rule=rrule)
+                     rule=rrule, time=local_time.strftime("%H:%M"), zone=zone.key)
     series_book_ahead(series=series)
     return series
 
@@ -129,9 +133,9 @@ def series_update(*, series: Series, user, rrule: str, starts_on: dt.date, local
     errors = {**rule_errors(rrule=rrule, starts_on=starts_on, local_time=local_time),
               **unsafe_text_errors(name, "name")}
     if full_day not in Series.FullDay.values:
-        errors["full_day"] = [_("full_day must be skip or next_day")]
+        errors["full_day"] = [_("Choose what happens on a full day: skip it or move to the next day")]
     if not name.strip():
-        errors["name"] = [_("name is required")]
+        errors["name"] = [_("Give the series a name")]
     if errors:
         raise InvalidInput(errors)
     with transaction.atomic():
@@ -142,7 +146,7 @@ def series_update(*, series: Series, user, rrule: str, starts_on: dt.date, local
         series.save()
         _cancel_future(series, user=user, reason="series_edited", before_version=series.version)
         audit_record(actor=user, verb="series.edited", subject=series, subject_type="series",
-                     rule=rrule)
+                     rule=rrule, time=local_time.strftime("%H:%M"), zone=zone.key)
     series_book_ahead(series=series)
     return series
 
@@ -236,22 +240,36 @@ def series_book_all_ahead() -> int:
 
 
 def rule_words(series: Series) -> str:
-    """The rule in the reader's language."""
-    fields = dict(part.split("=", 1) for part in series.rrule.split(";"))
-    time = series.local_time.strftime("%H:%M")
-    if fields["FREQ"] == "WEEKLY":
-        names = dict(zip(WEEKDAYS, (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"),
-                                    _("Sun")), strict=True))
-        days = ", ".join(str(names[d]) for d in fields.get("BYDAY", "").split(",") if d in names)
-        words = _("Every week on %(days)s at %(time)s") % {"days": days, "time": time}
-    elif fields["FREQ"] == "MONTHLY":
-        words = _("Every month on day %(day)s at %(time)s (months without that day are skipped)") \
-            % {"day": fields.get("BYMONTHDAY", ""), "time": time}
+    """The series' rule in the reader's language."""
+    return rule_text(rrule=series.rrule, local_time=series.local_time.strftime("%H:%M"),
+                     zone=series.timezone)
+
+
+def rule_text(*, rrule: str, local_time: str = "", zone: str = "") -> str:
+    """A rule build_rrule made, in the reader's language ("Every week on Mon, Thu at 09:00
+    (Asia/Shanghai), 4 times"), never the RRULE itself. The time and zone are left out where
+    they are not known (audit rows written before they were kept)."""
+    try:
+        fields = dict(part.split("=", 1) for part in rrule.split(";"))
+    except ValueError:
+        return _("a repeat rule that cannot be read")
+    values = {"time": local_time, "day": fields.get("BYMONTHDAY", "")}
+    if fields.get("FREQ") == "WEEKLY":
+        names = dict(zip(WEEKDAYS, WEEKDAY_WORDS, strict=True))
+        values["days"] = words_list(names[d] for d in fields.get("BYDAY", "").split(",")
+                                    if d in names)
+        words = _("Every week on %(days)s at %(time)s") if local_time else \
+            _("Every week on %(days)s")
+    elif fields.get("FREQ") == "MONTHLY":
+        words = _("Every month on day %(day)s at %(time)s (months without that day are "
+                  "skipped)") if local_time else \
+            _("Every month on day %(day)s (months without that day are skipped)")
     else:
-        words = _("Every day at %(time)s") % {"time": time}
+        words = _("Every day at %(time)s") if local_time else _("Every day")
     if "COUNT" in fields:
         ends = _("%(n)s times") % {"n": fields["COUNT"]}
     else:
         until = fields.get("UNTIL", "")
         ends = _("until %(day)s") % {"day": f"{until[:4]}-{until[4:6]}-{until[6:8]}"}
-    return f"{words} ({series.timezone}), {ends}"
+    parts = {"rule": words % values, "zone": zone, "ends": ends}
+    return (_("%(rule)s (%(zone)s), %(ends)s") if zone else _("%(rule)s, %(ends)s")) % parts

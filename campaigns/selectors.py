@@ -20,6 +20,7 @@ from core.payload_words import ELEMENT_WORDS, PATH_WORDS
 
 from .models import Attempt, Campaign, PushGate
 from .reasons import reason_words
+from .recurring import rule_text
 from .quota import (
     quota_day_bounds,
     quota_day_of,
@@ -152,7 +153,12 @@ def audit_events(*, actor: str = "", kind: str = "", since: dt.date | None = Non
 
 
 def _describe(event: AuditEvent) -> dict:
-    """Words for the parameters the core cannot word: statuses and reasons, job actions."""
+    """Words for the parameters the core cannot word: statuses and reasons, job actions, a
+    series' rule."""
+    if event.verb in ("series.created", "series.edited"):
+        params = event.params
+        return {"rule": rule_text(rrule=str(params.get("rule", "")),
+                                  local_time=params.get("time", ""), zone=params.get("zone", ""))}
     if event.verb in ("job.created", "account.changed"):
         actions = dict(Job.Action.choices)
         key = "action" if event.verb == "job.created" else "operation"

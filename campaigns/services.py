@@ -77,15 +77,16 @@ def _invalid_push(name_errors: dict, problems: list[Problem]) -> InvalidInput:
 
 def _name_errors(name) -> dict[str, list[str]]:
     if not isinstance(name, str) or not name.strip():
-        return {"name": [_("name is required")]}
+        return {"name": [_("Give the campaign a name")]}
     if len(name) > 200:
-        return {"name": [_("name is %(n)d characters; at most 200 are allowed") % {"n": len(name)}]}
+        return {"name": [_("The name is %(n)d characters; at most %(max)d are allowed")
+                         % {"n": len(name), "max": 200}]}
     return unsafe_text_errors(name, "name")
 
 
 def _quiet_hours_errors(choice) -> dict[str, list[str]]:
     if choice not in Campaign.QuietHours.values:
-        return {"quiet_hours": [_("quiet_hours must be refuse or move")]}
+        return {"quiet_hours": [_("Choose what happens in quiet hours: refuse the time or move it")]}
     return {}
 
 

@@ -13,15 +13,14 @@ from core.widgets import DateInput, TimeInput
 
 from .forms import TIMEZONES
 from .models import Series
-from .recurring import WEEKDAYS, build_rrule
+from .recurring import WEEKDAY_WORDS, WEEKDAYS, build_rrule
 
-WEEKDAY_CHOICES = list(zip(WEEKDAYS, [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"),
-                                      _("Sat"), _("Sun")], strict=True))
+WEEKDAY_CHOICES = list(zip(WEEKDAYS, WEEKDAY_WORDS, strict=True))
 
 
-def _within_planning(day: dt.date | None, field: str) -> dt.date | None:
+def _within_planning(day: dt.date | None, label) -> dt.date | None:
     """A day people can plan: from a year ago to PUSH_SCHEDULE_MAX_DAYS ahead (dates near
-    year 9999 would overflow the rule and quota arithmetic)."""
+    year 9999 would overflow the rule and quota arithmetic). `label` is the field's own."""
     if day is None:
         return day
     today = dt.date.today()
@@ -29,7 +28,7 @@ def _within_planning(day: dt.date | None, field: str) -> dt.date | None:
     if not today - dt.timedelta(days=366) <= day <= last:
         raise forms.ValidationError(
             _("%(field)s must be between %(first)s and %(last)s") % {
-                "field": field, "first": today - dt.timedelta(days=366), "last": last})
+                "field": label, "first": today - dt.timedelta(days=366), "last": last})
     return day
 
 
@@ -58,10 +57,10 @@ class SeriesForm(forms.Form):
                                  initial=Series.FullDay.SKIP)
 
     def clean_starts_on(self):
-        return _within_planning(self.cleaned_data.get("starts_on"), "starts_on")
+        return _within_planning(self.cleaned_data.get("starts_on"), self.fields["starts_on"].label)
 
     def clean_until(self):
-        return _within_planning(self.cleaned_data.get("until"), "until")
+        return _within_planning(self.cleaned_data.get("until"), self.fields["until"].label)
 
     def clean(self):
         data = super().clean()
@@ -115,7 +114,7 @@ class LocalTimeForm(forms.Form):
         required=False, help_text=_("One more push for each such value, counted below"))
 
     def clean_day(self):
-        return _within_planning(self.cleaned_data.get("day"), "day")
+        return _within_planning(self.cleaned_data.get("day"), self.fields["day"].label)
 
     def __init__(self, *args, attribute_names=(), zones: dict[str, int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -266,7 +266,7 @@ def local_time_cost(request, pk: int):
             zones=[z for z in request.GET.getlist("zones") if z in offered])
     except ValueError:
         return JsonResponse({"error": _("Invalid input"), "errors": {
-            "hour": [_("hour must be a whole hour from 0 to 23")]}}, status=400)
+            "hour": [_("The local hour must be a whole hour from 0 to 23")]}}, status=400)
     except InvalidInput as exc:
         return JsonResponse({"error": _("Invalid input"), "errors": exc.errors}, status=400)
     return JsonResponse(preview)

@@ -80,9 +80,9 @@ def test_group_save(*, user, name, accounts, group: TestGroup | None = None) -> 
     require_may_edit_test_group(user, group)
     errors: dict[str, list[str]] = {}
     if not isinstance(name, str) or not name.strip():
-        errors["name"] = [_("name is required")]
+        errors["name"] = [_("Give the test group a name")]
     elif len(name.strip()) > MAX_GROUP_NAME:
-        errors["name"] = [_("name is %(n)d characters; at most %(max)d are allowed")
+        errors["name"] = [_("The name is %(n)d characters; at most %(max)d are allowed")
                           % {"n": len(name.strip()), "max": MAX_GROUP_NAME}]
     else:
         errors.update(unsafe_text_errors(name, "name"))
@@ -139,13 +139,13 @@ def _recipients(*, accounts, group_id) -> tuple[list[str], TestGroup | None]:
     """A test group, or a few accounts typed in (TEST_SEND_TYPED_ACCOUNTS): test sends are for
     the team's own phones, and larger lists are groups, which approvers keep under approval."""
     if (accounts is None) == (group_id is None):
-        raise InvalidInput({"accounts": [_("Give either accounts or group (one of them)")]})
+        raise InvalidInput({"accounts": [_("Choose a test group or type accounts, one of the two")]})
     if group_id is not None:
         group = TestGroup.objects.filter(pk=group_id).first() \
             if isinstance(group_id, int) and not isinstance(group_id, bool) \
             and 0 < group_id < 2**63 else None
         if group is None:
-            raise InvalidInput({"group": [_("group %(id)s is not a test group")
+            raise InvalidInput({"group": [_("There is no test group %(id)s")
                                           % {"id": group_id}]})
         accounts, errors = _account_errors(group.accounts, "group")
     else:

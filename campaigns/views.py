@@ -23,6 +23,7 @@ from core.roles import role_required
 from core.errors import (InvalidInput, NotPermitted, TransitionRefused, Unavailable,
                          UpstreamFailed)
 from core.models import ApiToken
+from core.pages import too_big_words
 from core.text import items_from_text, unsafe_text_errors, whole_number
 from core.times import is_zone, parse_day, parse_local, parse_month
 from core.tokens import token_create, token_revoke
@@ -110,6 +111,9 @@ def _editor_context(form, campaign=None) -> dict:
                              "fields": {k: str(v) for k, v in CONTENT_FIELD_WORDS.items()},
                              "image": {k: str(v) for k, v in IMAGE_INFO_WORDS.items()}},
             "errors": form.error_slots(), "error_summary": form.error_summary(),
+            # The size a form may have, checked live: the sentence is the server's own.
+            "max_form_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE or "",
+            "too_big_words": too_big_words("%(size)s"),
             "quiet_hours": quiet_hours_words(),
             # The audience picker: which tags and segments exist, and how many accounts each.
             "known_tags": tag_sizes(), "known_segments": segment_summaries()}

@@ -55,6 +55,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CSRF, which reads the form first: a form over DATA_UPLOAD_MAX_MEMORY_SIZE is
+    # answered with its page and the size rule in words.
+    "core.pages.FormTooBigMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "campaigns.middleware.user_preferences",

@@ -14,6 +14,8 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
+from .roles import role_words
+from .text import words_list
 
 # What each verb says, with its parameters. Unknown parameters are left out of the words.
 VERBS = {
@@ -114,11 +116,19 @@ def legacy_event(event: AuditEvent) -> AuditEvent:
     return event
 
 
+def _roles_text(groups) -> str:
+    """The role groups, in the reader's language; rows before the list kept "Admins, Marketers"."""
+    names = groups if isinstance(groups, list) else str(groups).split(", ")
+    return words_list(role_words(name) for name in names if name)
+
+
 def audit_words(event: AuditEvent, describe=None) -> str:
     """The event in the reader's language; `describe` words parameters the core cannot."""
     if event.verb == "legacy":
         event = legacy_event(event)
     params = dict(event.params)
+    if event.verb == "user.roles_changed":
+        params["groups"] = _roles_text(params.get("groups", ""))
     if describe is not None:
         params.update(describe(event))
     return fill(VERBS.get(event.verb, event.verb), params).strip()
@@ -136,4 +146,4 @@ def _on_roles_changed(sender, instance, action, pk_set, reverse, **kwargs):
     from django.contrib.auth.models import Group
     names = sorted(Group.objects.filter(pk__in=pk_set).values_list("name", flat=True))
     audit_record(actor=None, verb="user.roles_changed", subject=instance, subject_type="user",
-                 change="+" if action == "post_add" else "−", groups=", ".join(names))
+                 change="+" if action == "post_add" else "−", groups=names)

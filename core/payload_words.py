@@ -255,7 +255,7 @@ ERROR_WORDS = {
                                            "went out is unknown."),
     errors.ACCOUNT_NOT_FOUND: gettext_lazy("No such account: it never logged in to the app and "
                                            "was never imported."),
-    errors.RECALL_NO_SUCH_TASK: gettext_lazy("Tencent has no push with this TaskId to recall."),
+    errors.RECALL_NO_SUCH_TASK: gettext_lazy("Tencent has no push with this task id to recall."),
     errors.RECALL_ALREADY_DONE: gettext_lazy("This push was already recalled."),
     errors.RECALL_TOO_FREQUENT: gettext_lazy("Recalls are limited to one a second; try again in "
                                              "a moment."),

@@ -6,12 +6,23 @@ import functools
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy
 
 MARKETERS = "Marketers"
 ADMINS = "Admins"
 APPROVERS = "Approvers"
 AUDIENCE_MANAGERS = "Audience managers"
 ROLE_GROUPS = [MARKETERS, ADMINS, APPROVERS, AUDIENCE_MANAGERS]
+# The groups keep their English names (code and people's scripts find them by it); pages show
+# each role in the reader's language.
+ROLE_WORDS = {MARKETERS: gettext_lazy("Marketers"), ADMINS: gettext_lazy("Admins"),
+              APPROVERS: gettext_lazy("Approvers"),
+              AUDIENCE_MANAGERS: gettext_lazy("Audience managers")}
+
+
+def role_words(group_name: str) -> str:
+    """A role group's name in the reader's language; any other group's name as it is."""
+    return str(ROLE_WORDS.get(group_name, group_name))
 
 
 def _role_groups(user) -> set[str]:

@@ -8,6 +8,7 @@ import json
 import re
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .errors import InvalidInput
 
@@ -25,6 +26,13 @@ def items_from_text(*texts: str) -> list[str]:
     too), blank ones dropped, repeats kept. What an item may hold is each caller's rule."""
     return [item.strip() for text in texts for item in LIST_SEPARATORS.split(text or "")
             if item.strip()]
+
+
+def words_list(items) -> str:
+    """Items named in a sentence, with the reader's separator (", " in English, "、" in
+    Chinese, where an ASCII comma inside a sentence reads as a typo)."""
+    return pgettext("separator between the items of a list in a sentence", ", ").join(
+        str(item) for item in items)
 
 
 def ascii_digits(text) -> bool:

@@ -61,7 +61,7 @@ EXPLANATIONS = {
     TRANSPORT_CONNECTION: "Tencent could not be reached; retried automatically.",
     TRANSPORT_TIMEOUT: "Tencent did not answer in time; whether the push went out is unknown.",
     ACCOUNT_NOT_FOUND: "No such account: it never logged in to the app and was never imported.",
-    RECALL_NO_SUCH_TASK: "Tencent has no push with this TaskId to recall.",
+    RECALL_NO_SUCH_TASK: "Tencent has no push with this task id to recall.",
     RECALL_ALREADY_DONE: "This push was already recalled.",
     RECALL_TOO_FREQUENT: "Recalls are limited to one a second; try again in a moment.",
     RECALL_WINDOW_PASSED: "A push can only be recalled within 24 hours of sending.",

@@ -90,7 +90,7 @@ def test_patch_edits_and_reschedules_and_cancel_ends_it(api):
 
 
 @pytest.mark.parametrize("body, field, message", [
-    ({"name": "", "push": PUSH}, "name", "name is required"),
+    ({"name": "", "push": PUSH}, "name", "Give the campaign a name"),
     ({"name": "x", "push": {"MsgBody": TEXT, "Condition": {"TagsOr": [str(i) for i in range(11)]}}},
      "Condition.TagsOr", "Any of these tags: 11 given, at most 10."),
     ({"name": "x", "push": {"MsgBody": TEXT, "Condition": {"TagsOr": ["a"],

@@ -102,7 +102,7 @@ def test_sent_back_with_a_comment_it_returns_to_draft(marketer, approver):
     approval.campaign_submit(campaign=campaign, user=marketer)
     with pytest.raises(InvalidInput) as caught:
         approval.campaign_send_back(campaign=campaign, user=approver, comment="  ")
-    assert caught.value.errors == {"comment": ["comment is required: say what should change"]}
+    assert caught.value.errors == {"comment": ["Write a comment saying what should change"]}
     approval.campaign_send_back(campaign=campaign, user=approver, comment="Fix the title")
     campaign.refresh_from_db()
     assert campaign.status == "draft"
@@ -227,7 +227,7 @@ def test_the_detail_page_walks_a_campaign_through_approval(client, marketer, app
     client.force_login(approver)
     page = client.post(f"/campaigns/{campaign.pk}/send-back/", {"comment": ""},
                        follow=True).content.decode()
-    assert "comment is required" in page
+    assert "Write a comment saying what should change" in page
     client.post(f"/campaigns/{campaign.pk}/approve/")
     assert Campaign.objects.get(pk=campaign.pk).status == "scheduled"
     rows = [r["what"] for r in audit_rows(AuditEvent.objects.filter(subject_id=campaign.pk,

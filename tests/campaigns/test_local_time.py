@@ -117,7 +117,7 @@ def test_a_zone_without_known_accounts_and_a_tag_campaign_by_attribute_are_refus
                                           day=a_day_ahead(), hour=9, by="attr", key="tz",
                                           zones=["Asia/Seoul"])
     assert caught.value.errors["zones"] == [
-        "zones: Asia/Seoul hold no known account; choose from the zones offered"]
+        "No known account is in Asia/Seoul; choose from the time zones offered"]
     tagged = draft(marketer, {"MsgBody": TEXT, "Condition": {"TagsOr": ["vip"]}})
     with pytest.raises(InvalidInput) as caught:
         local_time.campaign_split_by_zone(campaign=tagged, user=marketer, day=a_day_ahead(),

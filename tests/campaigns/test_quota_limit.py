@@ -85,7 +85,7 @@ def test_home_and_the_calendar_show_the_new_limit_and_admins_set_it_there(client
     assert "The daily push limit is now 321." in page and "/ 321" in page
     assert "321" in client.get("/calendar/").content.decode()
     refused = client.post("/quota/limit/", {"limit": "0"}, follow=True).content.decode()
-    assert "limit must be a whole number of pushes a day from 1 to" in refused
+    assert "The daily limit must be a whole number of pushes from 1 to" in refused
     client.force_login(marketer)
     assert 'name="limit"' not in client.get("/").content.decode()
     assert client.post("/quota/limit/", {"limit": "5"}).status_code == 403

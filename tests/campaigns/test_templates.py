@@ -75,7 +75,7 @@ def test_a_blank_name_is_refused_naming_the_field(client, marketer):
     client.force_login(marketer)
     answer = client.post(f"/campaigns/{campaign.pk}/save-template/", {"template_name": " "},
                          follow=True)
-    assert "template_name is required" in answer.content.decode()
+    assert "Give the template a name" in answer.content.decode()
     assert not MessageTemplate.objects.exists()
 
 

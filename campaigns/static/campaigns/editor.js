@@ -310,10 +310,30 @@
       { matching: number(data.reach.matching), known: number(data.reach.known) }, true);
   }
 
+  // The server reads at most data-max-bytes of a form (DATA_UPLOAD_MAX_MEMORY_SIZE): a larger
+  // one is refused here, before it is sent, so the text stays on the page to be shortened.
+  const maxBytes = Number(form.dataset.maxBytes) || 0;
+  function tooBig() {
+    if (!maxBytes) return "";
+    // What Save would send: the form urlencoded, as the browser encodes it.
+    const size = new Blob([new URLSearchParams(new FormData(form)).toString()]).size;
+    if (size <= maxBytes) return "";
+    return interpolate(form.dataset.tooBig, { size: (size / 1048576).toFixed(1) + "\u00a0MB" }, true);
+  }
+  function showTooBig(words) {
+    showErrors([]);
+    const li = document.createElement("li");
+    li.textContent = words;
+    li.dataset.testid = "too-big";
+    document.querySelector('[data-rules-for="msg_body"]').appendChild(li);
+  }
+
   let timer = null;
   function refresh() {
     clearTimeout(timer);
     timer = setTimeout(async () => {
+      const big = tooBig();
+      if (big) { showTooBig(big); return; }
       const answer = await fetch(form.dataset.previewUrl, { method: "POST", body: new FormData(form),
         headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" });
       if (!answer.ok) return;
@@ -367,6 +387,13 @@
     }
     if (["send_at_local", "send_tz", "schedule"].includes(event.target.name)) capacity();
     if (event.target.name === "audience") audience();
+  });
+  form.addEventListener("submit", (event) => {
+    const big = tooBig();
+    if (!big) return;
+    event.preventDefault();
+    showTooBig(big);
+    document.querySelector('[data-rules-for="msg_body"]').scrollIntoView({ block: "center" });
   });
   form.addEventListener("change", (event) => {
     if (event.target.name === "audience") audience();

@@ -1,0 +1,49 @@
+"""A dashboard form too large for the server (DATA_UPLOAD_MAX_MEMORY_SIZE) is answered with the
+page it came from and the size rule in words, not Django's 400 page: the API has its own 413."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+
+def too_big_words(size: str) -> str:
+    """The size rule, with what was sent (`size`, already worded); the editor fills in its own
+    count live with the same sentence."""
+    return _("What you sent is %(size)s, more than the %(max)s a page accepts; nothing was "
+             "saved. Shorten the longest text and save again.") % {
+        "size": size, "max": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}
+
+
+class FormTooBigMiddleware:
+    """Before CsrfViewMiddleware, which reads the form first and would turn the error into a
+    400 page: the body is never read, so answering costs nothing whatever its size. Nothing is
+    changed by this answer but a message, so it needs no CSRF token."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view, args, kwargs):
+        if request.method != "POST" or request.path.startswith("/api/") or \
+                getattr(view, "csrf_exempt", False):
+            return None
+        try:
+            request.POST  # noqa: B018 - reading it is the check; Django raises if too big
+        except RequestDataTooBig:
+            size = int(request.META.get("CONTENT_LENGTH") or 0)
+            messages.error(request, too_big_words(filesizeformat(size)))
+            back = request.META.get("HTTP_REFERER", "")
+            if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+                back = request.get_full_path()
+            # 303: the browser fetches the page again with GET, where the form is.
+            return HttpResponseRedirect(back, status=303)
+        return None
