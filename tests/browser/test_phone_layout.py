@@ -68,3 +68,15 @@ def test_an_approver_on_a_phone_finds_approve_on_the_first_screen(browser, live_
     expect(approve).to_be_visible()
     assert approve.bounding_box()["y"] < 900, "Approve is on the first screen"
     page.context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_on_a_phone_the_editor_shows_the_preview_before_save(browser, live_server, language):
+    mia = make_user("mia", "Marketers")
+    Preference.objects.create(user=mia, language=language, timezone="Asia/Shanghai")
+    page = log_in(browser, live_server, "mia", 390)
+    page.goto(f"{live_server.url}/campaigns/new/")
+    preview = page.locator(".preview").bounding_box()
+    save = page.get_by_test_id("save").bounding_box()
+    assert preview["y"] < save["y"], "the preview comes before Save"
+    page.context.close()
