@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.times import zone_name
+from core.zones import zone_name
 
 from .models import Attempt, Campaign, Workspace
 
