@@ -4,6 +4,7 @@ list the pages offer, and the one reading of what a person typed or picked from 
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 
 from django import forms
@@ -87,14 +88,17 @@ def zone_name(zone: str) -> str:
 
 def zone_option(zone: str) -> str:
     """What the list offers and the field shows: "Sydney (Australia/Sydney)", so the city and
-    the id are both searched and both read back."""
-    return _("%(name)s (%(zone)s)") % {"name": zone_name(zone), "zone": zone}
+    the id are both searched and both read back; a zone without a name of its own
+    ("US/Pacific") is its id."""
+    name = zone_name(zone)
+    return str(zone) if name == str(zone) else _("%(name)s (%(zone)s)") % {
+        "name": name, "zone": zone}
 
 
 @cache
 def _options(language: str) -> tuple[str, ...]:
     offered = [z for z in zone_ids() if z.split("/")[0] in REGIONS] + ["UTC"]
-    return tuple(sorted((zone_option(z) for z in offered), key=str.casefold))
+    return tuple(sorted((zone_option(z) for z in offered), key=_plain))
 
 
 def zone_options() -> tuple[str, ...]:
@@ -113,11 +117,17 @@ def _by_name(language: str) -> dict[str, str | None]:
         with override(reading):
             for option in _options(reading):
                 zone = _id_in(option)
-                key = zone_name(zone).casefold()
+                key = _plain(zone_name(zone))
                 found[key] = zone if found.get(key, zone) == zone else None
                 if zone in ZONE_NAMES:
                     named[key] = zone
     return {**found, **named}
+
+
+def _plain(name: str) -> str:
+    """A name as it is typed without accents, in any case: "Sao paulo" is São Paulo."""
+    letters = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in letters if not unicodedata.combining(c))
 
 
 OPTION_ID = re.compile(r"[(（]\s*([^()（）]+?)\s*[)）]\s*$")
@@ -130,12 +140,13 @@ def _id_in(text: str) -> str | None:
 
 def zone_from_text(text, *, field: str) -> str:
     """The zone a person typed or picked: its IANA id ("Australia/Sydney"), an option of the
-    list ("Sydney (Australia/Sydney)") or a name only one listed zone has ("sydney", "悉尼").
+    list ("Sydney (Australia/Sydney)") or a name only one listed zone has ("sydney", "悉尼",
+    "Sao Paulo").
     Anything else is refused naming the field."""
     text = text.strip() if isinstance(text, str) else ""
     if is_zone(text):
         return text
-    zone = _id_in(text) or _by_name(get_language() or "en").get(text.casefold())
+    zone = _id_in(text) or _by_name(get_language() or "en").get(_plain(text))
     if is_zone(zone):
         return zone
     shown = text if len(text) <= MAX_ZONE_LENGTH else text[:MAX_ZONE_LENGTH] + "…"

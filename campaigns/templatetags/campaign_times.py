@@ -52,3 +52,9 @@ def when_short(moment, zone_name=None):
 def zone_name(zone):
     """'Sydney' for Australia/Sydney, in the page's language."""
     return zones.zone_name(zone)
+
+
+@register.filter
+def zone_option(zone):
+    """'Sydney (Australia/Sydney)', as the zone fields show it."""
+    return zones.zone_option(zone)
