@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.roles import role_words
-from core.times import zone_name
+from core.zones import zone_name
 
 from .models import Attempt, Campaign, Workspace
 

@@ -13,8 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import InvalidInput
 from core.payload_words import field_words
 from core.text import items_from_text, json_or_error
-from core.times import is_zone, local_to_aware, zone_name
+from core.times import is_zone, local_to_aware
 from core.widgets import DateTimeInput
+from core.zones import ZoneField
 
 from .services import push_errors
 from .states import approval_required
@@ -23,9 +24,6 @@ ELEMENT_PATH_PREFIX = "MsgBody["
 
 
 LIFETIME_UNITS = {"online": 0, "minutes": 60, "hours": 3600, "days": 86400}
-TIMEZONES = ["Asia/Shanghai", "Asia/Hong_Kong", "Asia/Singapore", "Asia/Tokyo", "Asia/Seoul",
-             "Asia/Kolkata", "Asia/Jakarta", "Europe/Berlin", "Europe/London",
-             "America/Los_Angeles", "America/New_York", "UTC"]
 ATTR_ROWS = 4
 TAGS_HELP = _("At most 10, separated by commas (, ，、), semicolons or new lines")
 
@@ -100,7 +98,7 @@ class CampaignForm(forms.Form):
     send_at_local = LocalDateTimeField(label=_("Date and time"), required=False,
                                         widget=DateTimeInput(),
                                         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
-    send_tz = forms.ChoiceField(label=_("Time zone"), choices=lambda: [(z, zone_name(z)) for z in TIMEZONES])
+    send_tz = ZoneField(label=_("Time zone"))
     allow_late = forms.BooleanField(label=_("Send even if more than an hour late"), required=False)
     # Working as a team (issue 14): the author's choice when the time is in quiet hours.
     quiet_hours = forms.ChoiceField(label=_("If the time is in the workspace's quiet hours"),
@@ -110,9 +108,6 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args, attr_names: dict[str, str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        zone = self.initial.get("send_tz")
-        if zone and zone not in TIMEZONES and is_zone(zone):
-            self.fields["send_tz"].choices = [*self.fields["send_tz"].choices, (zone, zone)]
         if approval_required():
             # Approval covers the time: a campaign is booked when approved, never sent at once.
             self.fields["schedule"].choices = [

@@ -6,9 +6,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 from django.utils import timezone, translation
 
-from core.times import zone_name
+from core.zones import ZoneInput, zone_name, zone_options
 
-from .forms import TIMEZONES
 from .models import Preference
 
 LANGUAGE_KEY, TIMEZONE_KEY = "pref_language", "pref_timezone"
@@ -43,11 +42,12 @@ def _on_login(sender, request, user, **kwargs):
 
 
 def preference_choices(request) -> dict:
-    """For the header's preferences: the zones to choose from, each named for the reader, and
-    the one in force."""
+    """For the header's preferences: the page's one list of zones (which the zone fields of
+    its forms search too), the switch showing the zone in force, and that zone's name."""
     if not getattr(request, "user", None) or not request.user.is_authenticated:
         return {}
     current = str(timezone.get_current_timezone())
-    zones = TIMEZONES if current in TIMEZONES else [*TIMEZONES, current]
-    return {"pref_zones": [(z, zone_name(z)) for z in zones], "pref_zone": current,
+    switch = ZoneInput(attrs={"id": "pref-timezone", "data-autosubmit": "",
+                              "data-testid": "timezone"}).render("timezone", current)
+    return {"pref_zones": zone_options(), "pref_zone_switch": switch, "pref_zone": current,
             "pref_zone_name": zone_name(current)}

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import InvalidInput
 from core.widgets import DateInput, TimeInput
+from core.zones import ZoneField, ZoneInput
 
-from .forms import TIMEZONES
 from .models import Series
 from .recurring import WEEKDAY_WORDS, WEEKDAYS, build_rrule
 
@@ -36,7 +36,7 @@ class SeriesForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     starts_on = forms.DateField(label=_("First day"), widget=DateInput())
     local_time = forms.TimeField(label=_("Local time"), widget=TimeInput())
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=[(z, z) for z in TIMEZONES])
+    timezone = ZoneField(label=_("Time zone"))
     freq = forms.ChoiceField(label=_("Repeat"), widget=forms.RadioSelect, initial="weekly",
                              choices=[("daily", _("Daily")), ("weekly", _("Weekly")),
                                       ("monthly", _("Monthly"))])
@@ -109,9 +109,10 @@ class LocalTimeForm(forms.Form):
                                     choices=[("refuse", _("Refuse the time")),
                                              ("move", _("Move it to when quiet hours end"))],
                                     initial="refuse")
-    default_zone = forms.ChoiceField(
+    default_zone = ZoneField(
         label=_("Send the accounts whose value is not a time zone at the hour of"),
-        required=False, help_text=_("One more push for each such value, counted below"))
+        required=False, widget=ZoneInput(attrs={"placeholder": _("No zone: they get no push")}),
+        help_text=_("One more push for each such value, counted below"))
 
     def clean_day(self):
         return _within_planning(self.cleaned_data.get("day"), self.fields["day"].label)
@@ -120,5 +121,3 @@ class LocalTimeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["attribute"].choices = [(n, n) for n in attribute_names]
         self.fields["zones"].choices = [(z, f"{z} ({n})") for z, n in (zones or {}).items()]
-        self.fields["default_zone"].choices = [("", _("No zone: they get no push"))] + [
-            (z, z) for z in sorted(set(TIMEZONES) | set(zones or {}))]

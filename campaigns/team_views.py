@@ -8,6 +8,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -252,15 +253,17 @@ def local_time_cost(request, pk: int):
     names = list(attribute_names().values())
     by, key = _zone_source(request, names)
     offered = local_time.offered_zones(by=by, key=key)
-    default_zone = request.GET.get("default_zone", "")
     try:  # without a day or an hour: tomorrow at 09:00, as the page starts
         day = parse_day(request.GET["day"], field="day") if "day" in request.GET else \
             timezone.localdate() + dt.timedelta(days=1)
         hour = whole_number(request.GET.get("hour", "9"), max_digits=2)
         if hour is None or not 0 <= hour <= 23:
             raise ValueError
-        if local_time.default_zone_errors(default_zone):
-            raise InvalidInput(local_time.default_zone_errors(default_zone))
+        try:
+            default_zone = LocalTimeForm.base_fields["default_zone"].clean(
+                request.GET.get("default_zone", ""))
+        except ValidationError as exc:
+            raise InvalidInput({"default_zone": exc.messages}) from None
         preview = _local_time_preview(
             campaign, by=by, key=key, day=day, hour=hour, default_zone=default_zone,
             zones=[z for z in request.GET.getlist("zones") if z in offered])

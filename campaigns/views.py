@@ -26,13 +26,14 @@ from core.models import ApiToken
 from core.pages import too_big_words
 from core.text import items_from_text, unsafe_text_errors, whole_number
 from core.times import is_zone, parse_day, parse_local, parse_month
+from core.zones import zone_from_text
 from core.tokens import token_create, token_revoke
 from core.payload_words import CONTENT_FIELD_WORDS, ELEMENT_WORDS, IMAGE_INFO_WORDS
 from core.payload_words import explain_words as explain
 from pushclient.payload import ELEMENT_FIELDS
 
 from . import selectors, services
-from .forms import TIMEZONES, CampaignForm
+from .forms import CampaignForm
 from .middleware import remember_preferences
 from .models import Campaign, Preference, TestGroup
 from .permissions import campaign_offers, may_edit_test_group
@@ -142,7 +143,7 @@ def _save(request, form, campaign=None):
 @marketer_required
 def campaign_create(request):
     tz = request.session.get("pref_timezone", settings.TIME_ZONE)
-    initial = {"send_tz": tz if tz in TIMEZONES else "Asia/Shanghai"}
+    initial = {"send_tz": tz if is_zone(tz) else "Asia/Shanghai"}
     if request.GET.get("day"):  # from a day on the calendar
         try:
             day = parse_day(request.GET["day"])
@@ -202,8 +203,8 @@ def capacity(request):
     if not request.GET.get("at"):
         return JsonResponse(quota_read())
     try:
-        moment = parse_local(request.GET["at"], request.GET.get("tz", "UTC"), field="at",
-                             zone_field="tz")
+        zone = zone_from_text(request.GET.get("tz", "UTC"), field="tz")  # as the editor shows it
+        moment = parse_local(request.GET["at"], zone, field="at", zone_field="tz")
     except InvalidInput as exc:
         return JsonResponse({"error": _("Invalid input"), "errors": exc.errors}, status=400)
     return JsonResponse(quota_read(quota_day_of(moment)))
@@ -491,9 +492,11 @@ def preferences(request):
     language = request.POST.get("language")
     if language in dict(settings.LANGUAGES):
         preference.language = language
-    zone = request.POST.get("timezone")
-    if zone in TIMEZONES:  # the editor's list, every one a real zone
-        preference.timezone = zone
+    if request.POST.get("timezone") is not None:
+        try:
+            preference.timezone = zone_from_text(request.POST["timezone"], field=_("Time zone"))
+        except InvalidInput as exc:
+            messages.error(request, exc.errors[_("Time zone")][0])
     preference.save()
     remember_preferences(request, preference)
     target = request.POST.get("next", "")

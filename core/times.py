@@ -9,7 +9,6 @@ import zoneinfo
 from functools import cache
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from .errors import InvalidInput
 
@@ -25,20 +24,20 @@ NOT_ZONES = frozenset({"Factory", "localtime", "posixrules"})
 
 
 @cache
-def _zone_names() -> frozenset[str]:
+def zone_ids() -> frozenset[str]:
     """Every name a zone is accepted by, the one rule for the API, pages and stored rows."""
     return frozenset(zoneinfo.available_timezones()) - NOT_ZONES
 
 
 def zone_or_error(name, *, field: str = "timezone") -> zoneinfo.ZoneInfo:
-    if not isinstance(name, str) or len(name) > MAX_ZONE_LENGTH or name not in _zone_names():
+    if not isinstance(name, str) or len(name) > MAX_ZONE_LENGTH or name not in zone_ids():
         raise InvalidInput({field: [_("%(field)s must be an IANA time zone such as "
                                       "Asia/Shanghai or Europe/Berlin") % {"field": field}]})
     return zoneinfo.ZoneInfo(name)
 
 
 def is_zone(name) -> bool:
-    return isinstance(name, str) and name in _zone_names()
+    return isinstance(name, str) and name in zone_ids()
 
 
 def _in_range(moment: dt.datetime | dt.date) -> bool:
@@ -146,19 +145,3 @@ def zone_label(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
         return "UTC"
     name = abbreviation if abbreviation in UNAMBIGUOUS_ABBREVIATIONS else zone.key
     return f"{name}, {utc}"
-
-
-# The zones people pick in the header and the editor, named in the reader's language.
-ZONE_NAMES = {
-    "Asia/Shanghai": gettext_lazy("Beijing, Shanghai"), "Asia/Hong_Kong": gettext_lazy("Hong Kong"),
-    "Asia/Singapore": gettext_lazy("Singapore"), "Asia/Tokyo": gettext_lazy("Tokyo"),
-    "Asia/Seoul": gettext_lazy("Seoul"), "Asia/Kolkata": gettext_lazy("India (Kolkata)"),
-    "Asia/Jakarta": gettext_lazy("Jakarta"), "Europe/Berlin": gettext_lazy("Berlin"),
-    "Europe/London": gettext_lazy("London"), "America/Los_Angeles": gettext_lazy("Los Angeles"),
-    "America/New_York": gettext_lazy("New York"), "UTC": gettext_lazy("Coordinated Universal Time (UTC)"),
-}
-
-
-def zone_name(zone: str) -> str:
-    """A zone as a person reads it: its city in their language, else its IANA name."""
-    return str(ZONE_NAMES.get(str(zone), zone))

@@ -145,7 +145,7 @@ def test_a_marketer_on_a_phone_composes_fixes_schedules_confirms_and_sees_it_sen
         page.locator("input[name=schedule][value=at]").check()
         tomorrow = (timezone.now() + dt.timedelta(days=2)).date()
         page.locator("#id_send_at_local").fill(f"{tomorrow}T09:00")
-        page.locator("#id_send_tz").select_option("Europe/Berlin")
+        page.locator("#id_send_tz").fill("Berlin")
         page.get_by_test_id("save").click()
 
         campaign = Campaign.objects.get()

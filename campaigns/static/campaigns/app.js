@@ -2,6 +2,17 @@
 document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
   select.addEventListener("change", () => select.form.submit());
 });
+// A zone field searches the page's list as one types: focusing it selects what it holds, so
+// typing replaces it. The header's switch applies a zone once it is one of the list's options
+// (picked, or typed in full); Enter sends whatever was typed, which the server reads or refuses.
+document.querySelectorAll("input[data-zone]").forEach((input) => {
+  input.addEventListener("focus", () => input.select());
+  if (!input.hasAttribute("data-autosubmit")) return;
+  const offered = () => input.list && [...input.list.options].some((o) => o.value === input.value);
+  ["input", "change"].forEach((kind) => input.addEventListener(kind, () => {
+    if (offered()) input.form.submit();
+  }));
+});
 
 // A card or table that scrolls sideways on a phone can be reached and scrolled with the keyboard.
 function focusScrollable() {
