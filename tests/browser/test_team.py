@@ -31,7 +31,7 @@ WORDS = {
                 "sent_back": "被 abe 退回：Shorter title, please",
                 "repeat": "按规则重复", "weekly": "每周", "mon": "周一", "thu": "周四",
                 "first_day": "首日", "occurrences": "发送次数", "next_day": "顺延到下一个有余量的日子",
-                "save": "保存系列", "rule": "每周 周一, 周四 的 09:00 (Asia/Shanghai), 共 4 次",
+                "save": "保存系列", "rule": "每周 周一、周四 的 09:00（Asia/Shanghai），共 4 次",
                 "local_time": "当地时间"},
 }
 
