@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from audience.models import Job
 from campaigns.models import Preference
+from tests.browser.conftest import no_sideways_scroll
 from tests.conftest import make_user
 from tests.stack import Stack
 
@@ -32,8 +33,6 @@ def label(words: str) -> re.Pattern:
     return re.compile(f"^{re.escape(words)}[:：]?$")
 
 
-def no_sideways_scroll(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["390", "1280"])

@@ -11,8 +11,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns import recurring, services
-from campaigns.models import Campaign, Preference, TestGroup
-from tests.conftest import TEXT, make_user
+from campaigns.models import Campaign, TestGroup
+from tests.browser.conftest import no_sideways_scroll, signed_in
+from tests.conftest import TEXT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -31,22 +32,8 @@ BLANK_DATE_INPUTS = """() => [...document.querySelectorAll(
     .map((input) => `${input.name}=${input.getAttribute('value')}`)"""
 
 
-def log_in(browser, live_server, width, language):
-    user = make_user("mia", "Marketers")
-    Preference.objects.create(user=user, language=language, timezone="Asia/Shanghai")
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.goto(f"{live_server.url}/login/")
-    page.locator("input[name=username]").fill("mia")
-    page.locator("input[name=password]").fill("pw-mia")
-    page.locator("form button").click()
-    expect(page).to_have_url(f"{live_server.url}/")
-    return user, page
 
 
-def no_sideways_scroll(page):
-    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, page.url
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -55,7 +42,7 @@ def test_lists_typed_with_chinese_commas_give_each_item(browser, live_server, ti
                                                         width):
     words = WORDS[language]
     tim.post("accounts", {"accounts": ["mary", "li"]})
-    user, page = log_in(browser, live_server, width, language)
+    user, page = signed_in(browser, live_server, width=width, language=language)
     campaign = services.campaign_create(user=user, name="Weekend", push=PUSH)
 
     page.goto(f"{live_server.url}/campaigns/{campaign.pk}/edit/")
@@ -88,7 +75,7 @@ def test_lists_typed_with_chinese_commas_give_each_item(browser, live_server, ti
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_repeat_and_local_time_forms_show_their_dates(browser, live_server, language, width):
-    user, page = log_in(browser, live_server, width, language)
+    user, page = signed_in(browser, live_server, width=width, language=language)
     campaign = services.campaign_create(user=user, name="Tips", push={"MsgBody": TEXT})
     tomorrow = timezone.now().astimezone(SHANGHAI).date() + dt.timedelta(days=1)
 

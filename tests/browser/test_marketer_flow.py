@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from campaigns.models import Campaign
 from campaigns.quota import quota_read
 from tests.browser.test_dashboard import log_in, shoot
+from tests.browser.conftest import no_sideways_scroll
 from tests.conftest import make_user
 from tests.stack import Stack
 
@@ -51,9 +52,6 @@ def png(width: int, height: int) -> bytes:
             + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
 
 
-def no_sideways_scroll(page):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"{page.url} scrolls sideways: {width}px at 390px"
 
 
 def visible_text(page) -> str:

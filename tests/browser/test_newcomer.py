@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from campaigns import recurring, services
 from campaigns.models import Campaign, Preference, Series
 from tests.browser.test_marketer_flow import png
+from tests.browser.conftest import no_sideways_scroll
 from tests.conftest import TEXT, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,9 +74,6 @@ def log_in(browser, live_server, username: str, width: str, javascript: bool = T
     return page
 
 
-def no_sideways_scroll(page):
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{page.url} scrolls sideways: {width}px"
 
 
 @pytest.mark.parametrize("language, width", CASES)

@@ -14,9 +14,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns import recurring, services
-from campaigns.models import Campaign, Preference, Workspace
+from campaigns.models import Campaign, Workspace
 from core.roles import ROLE_GROUPS
-from tests.conftest import TEXT, make_user
+from tests.browser.conftest import no_sideways_scroll, signed_in
+from tests.conftest import TEXT
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,30 +43,15 @@ WORDS = {
 FIELD_KEY = re.compile(r"\b(weekdays|ends|by|zones|starts_on|month_day)\s*[:：]")
 
 
-def log_in(browser, live_server, width, language, *, username="mia", role="Marketers",
-           **flags):
-    user = make_user(username, role, **flags)
-    Preference.objects.create(user=user, language=language, timezone="Asia/Shanghai")
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(20000)
-    page.goto(f"{live_server.url}/login/")
-    page.locator("input[name=username]").fill(username)
-    page.locator("input[name=password]").fill(f"pw-{username}")
-    page.locator("form button").click()
-    expect(page).to_have_url(f"{live_server.url}/")
-    return user, page
 
 
-def no_sideways_scroll(page):
-    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, page.url
 
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_broken_rule_is_worded_beside_its_field(browser, live_server, language, width):
     words = WORDS[language]
-    user, page = log_in(browser, live_server, width, language)
+    user, page = signed_in(browser, live_server, width=width, language=language)
     campaign = services.campaign_create(user=user, name="Tips", push={"MsgBody": TEXT})
     page.goto(f"{live_server.url}/campaigns/{campaign.pk}/repeat/")
     page.locator("input[name=freq][value=weekly]").check()
@@ -83,7 +69,7 @@ def test_a_broken_rule_is_worded_beside_its_field(browser, live_server, language
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_ten_megabyte_message_is_refused_in_the_editor_and_stays(browser, live_server,
                                                                    language, width):
-    _user, page = log_in(browser, live_server, width, language)
+    _user, page = signed_in(browser, live_server, width=width, language=language)
     page.goto(f"{live_server.url}/campaigns/new/")
     page.locator("input[name=name]").fill("Huge")
     text = page.locator('[data-path="MsgBody[0].MsgContent.Text"]:not(ul)')
@@ -106,8 +92,8 @@ def test_a_ten_megabyte_message_is_refused_in_the_editor_and_stays(browser, live
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_series_page_and_the_audit_log_word_the_rule(browser, live_server, language, width):
     words = WORDS[language]
-    admin, page = log_in(browser, live_server, width, language, username="ada", role="Admins",
-                         is_staff=True)
+    admin, page = signed_in(browser, live_server, width=width, language=language,
+                             username="ada", role="Admins", is_staff=True)
     campaign = services.campaign_create(user=admin, name="Tips", push={"MsgBody": TEXT})
     series = recurring.series_create(
         campaign=campaign, user=admin, name="Tips", local_time=dt.time(9, 0),
@@ -133,7 +119,8 @@ def test_django_admin_names_quiet_hours_roles_and_the_add_user_step_in_words(
                                                        "quiet_end": dt.time(8)})
     for name in ROLE_GROUPS:
         Group.objects.get_or_create(name=name)
-    admin, page = log_in(browser, live_server, width, language, username="ada", role="Admins",
+    admin, page = signed_in(browser, live_server, width=width, language=language,
+                             username="ada", role="Admins",
                          is_staff=True, is_superuser=True)
     page.goto(f"{live_server.url}/admin/campaigns/workspace/")
     header = page.locator("#result_list thead").inner_text().lower()
