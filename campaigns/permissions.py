@@ -73,6 +73,7 @@ def campaign_offers(user, campaign) -> dict[str, bool]:
         and new_times,
         "approve": approval and status == Status.PENDING_APPROVAL and may_approve(user, campaign),
         "recall": may_undo(user, campaign.created_by_id),
+        "cancel_split": status == Status.SPLIT and may_undo(user, campaign.created_by_id),
         # Approved while its day was full: anyone books it at the time the approval covered.
         "book_approved": approval and status == Status.APPROVED and campaign.send_at is not None
         and campaign.send_at > timezone.now(),

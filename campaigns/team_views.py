@@ -24,7 +24,9 @@ from core.times import is_zone, parse_day
 
 from . import approval, library, local_time, recurring
 from .models import Campaign, MessageTemplate, Series
+from .permissions import campaign_offers
 from .selectors import audience_short
+from .states import approval_required
 from .team_forms import LocalTimeForm, SeriesForm
 from .views import marketer_required, role_required
 
@@ -207,6 +209,13 @@ def _local_time_preview(campaign: Campaign, *, by: str, key: str, day: dt.date, 
 @marketer_required
 def local_time_split(request, pk: int):
     campaign = get_object_or_404(Campaign, pk=pk)
+    if not campaign_offers(request.user, campaign)["local_time"]:  # only what may be done
+        messages.error(request, _(
+            "With approval on, an approver who did not write it repeats an approved campaign on "
+            "a rule or splits it by time zone: those are new send times.") if approval_required()
+            else _("Only a draft (an approved campaign, when approval is on) can be delivered at "
+                   "each user's local time"))
+        return redirect("campaign-detail", pk=pk)
     names = list(attribute_names().values())
     by, key = _zone_source(request, names)
     zones = local_time.offered_zones(by=by, key=key)
@@ -279,6 +288,10 @@ def local_time_cost(request, pk: int):
 @require_POST
 def local_time_cancel(request, pk: int):
     campaign = get_object_or_404(Campaign, pk=pk)
+    # It cancels every booked push at once: only after the person ticked the box.
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm; nothing was cancelled."))
+        return redirect("campaign-detail", pk=pk)
     try:
         local_time.split_cancel(campaign=campaign, user=request.user)
     except TransitionRefused as exc:

@@ -81,3 +81,13 @@ def test_with_approval_off_a_draft_offers_everything(people, settings):
     for offered in (SEND_NOW, RESCHEDULE, CANCEL, REPEAT, SPLIT):
         assert offered in page, offered
     assert "Approval" not in page.split('data-testid="actions"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_local_time_page_opened_by_its_url_says_why_instead_of_a_form(people):
+    """Found by a fresh pair of eyes: the form was shown, and only booking refused."""
+    draft = services.campaign_create(user=people["mia"], name="Sale", push=PUSH)
+    client = Client()
+    client.force_login(people["mia"])
+    answer = client.get(f"/campaigns/{draft.pk}/local-time/", follow=True)
+    assert answer.redirect_chain[-1][0] == f"/campaigns/{draft.pk}/"
+    assert "splits it by time zone: those are new send times" in answer.content.decode()

@@ -204,7 +204,11 @@ def test_the_local_time_page_offers_the_zones_and_shows_the_cost_before_saving(c
     assert answer.status_code == 302
     detail = client.get(f"/campaigns/{parent.pk}/").content.decode()
     assert "Split by time zone" in detail and "Europe/Berlin" in detail
-    client.post(f"/campaigns/{parent.pk}/local-time/cancel/")
+    unconfirmed = client.post(f"/campaigns/{parent.pk}/local-time/cancel/", follow=True)
+    assert "Tick the box to confirm; nothing was cancelled." in unconfirmed.content.decode()
+    assert "cancelled" not in set(Campaign.objects.filter(parent=parent)
+                                  .values_list("status", flat=True))
+    client.post(f"/campaigns/{parent.pk}/local-time/cancel/", {"confirm": "yes"})
     assert set(Campaign.objects.filter(parent=parent).values_list("status", flat=True)) == {
         "cancelled"}
 
