@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from campaigns import services
 from campaigns.models import Campaign, Preference, Series
-from tests.browser.test_lists_and_dates import LANGUAGES, PUSH, WIDTHS, log_in, no_sideways_scroll
+from tests.browser.conftest import no_sideways_scroll, signed_in
+from tests.browser.test_lists_and_dates import LANGUAGES, PUSH, WIDTHS
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,7 +45,7 @@ def utc_offset(moment: dt.datetime) -> str:
 def test_a_marketer_picks_sydney_by_typing_and_the_campaign_names_it(browser, live_server,
                                                                      language, width):
     words = WORDS[language]
-    user, page = log_in(browser, live_server, width, language)
+    user, page = signed_in(browser, live_server, width=width, language=language)
     campaign = services.campaign_create(user=user, name="Weekend", push=PUSH)
 
     page.goto(f"{live_server.url}/campaigns/{campaign.pk}/edit/")
