@@ -191,7 +191,8 @@ def _batch(campaign: Campaign, test: TestSend):
         except TencentError as exc:
             if exc.kind is not ErrorKind.RATE or attempt == RATE_TRIES - 1:
                 raise
-            time.sleep(backoff_seconds(attempt + 1, base=0.5))
+            # Tencent counts calls a second: its refusal holds until that second has passed.
+            time.sleep(1.0 + backoff_seconds(attempt + 1, base=0.25))
     raise AssertionError("unreachable")
 
 

@@ -195,13 +195,15 @@ def test_an_approved_campaign_keeps_its_time_on_every_path_a_marketer_has(people
     # a series on a rule, and a split by time zone, of one approved without a time
     timeless = approved(people)
     assert timeless.status == "approved"
-    for path, form in ((f"/campaigns/{timeless.pk}/repeat/", series_post()),
-                       (f"/campaigns/{timeless.pk}/local-time/", {
-                           "by": "attr", "attribute": "tz", "hour": "9", "zones": ["Asia/Tokyo"],
-                           "day": (at + dt.timedelta(days=1)).date().isoformat(),
-                           "quiet_hours": "refuse"})):
-        answer = mia_page.post(path, form, follow=True)
-        assert "Approval covers the send time too" in answer.content.decode(), path
+    for path, form, words in (
+            (f"/campaigns/{timeless.pk}/repeat/", series_post(),
+             "Approval covers the send time too"),
+            (f"/campaigns/{timeless.pk}/local-time/", {
+                "by": "attr", "attribute": "tz", "hour": "9", "zones": ["Asia/Tokyo"],
+                "day": (at + dt.timedelta(days=1)).date().isoformat(), "quiet_hours": "refuse"},
+             "splits it by time zone: those are new send times")):
+        answer = mia_page.post(path, form, follow=True).content.decode()
+        assert words in answer, path
     assert not Series.objects.exists() and not timeless.buckets.exists()
     assert Campaign.objects.get(pk=timeless.pk).status == "approved"
     # the editor (and the calendar, which opens it on a day): a new time goes back to draft
