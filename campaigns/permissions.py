@@ -62,18 +62,21 @@ def campaign_offers(user, campaign) -> dict[str, bool]:
     approval = approval_required()
     bookable = status in ((Status.APPROVED, Status.SCHEDULED) if approval
                           else (Status.DRAFT, Status.SCHEDULED))
-    new_times = not approval or may_approve(user, campaign)
+    # Asked once: it reads the campaign's audit trail.
+    approves = approval and may_approve(user, campaign)
+    new_times = not approval or approves
+    undoes = may_undo(user, campaign.created_by_id)
     whole = not campaign.parent_id and not campaign.series_id
     return {
         "send_now": bookable and new_times,
         "reschedule": bookable and new_times,
-        "cancel": status in campaign.CANCELLABLE and may_undo(user, campaign.created_by_id),
+        "cancel": status in campaign.CANCELLABLE and undoes,
         "repeat": whole and (not approval or (status in APPROVED_VERSIONS and new_times)),
         "local_time": whole and status == (Status.APPROVED if approval else Status.DRAFT)
         and new_times,
-        "approve": approval and status == Status.PENDING_APPROVAL and may_approve(user, campaign),
-        "recall": may_undo(user, campaign.created_by_id),
-        "cancel_split": status == Status.SPLIT and may_undo(user, campaign.created_by_id),
+        "approve": approves and status == Status.PENDING_APPROVAL,
+        "recall": undoes,
+        "cancel_split": status == Status.SPLIT and undoes,
         # Approved while its day was full: anyone books it at the time the approval covered.
         "book_approved": approval and status == Status.APPROVED and campaign.send_at is not None
         and campaign.send_at > timezone.now(),

@@ -161,9 +161,10 @@ def _recipients(*, accounts, group_id) -> tuple[list[str], TestGroup | None]:
 
 def _within_daily_caps(*, user, accounts: list[str], day: dt.date) -> None:
     """Call under the day's lock: the accounts a person, and the team, may still reach today."""
-    sent = TestSend.objects.filter(quota_day=day).exclude(outcome=Outcome.REFUSED)
-    team = sum(len(a) for a in sent.values_list("accounts", flat=True))
-    own = sum(len(a) for a in sent.filter(sent_by=user).values_list("accounts", flat=True))
+    sent = list(TestSend.objects.filter(quota_day=day).exclude(outcome=Outcome.REFUSED)
+                .values_list("sent_by_id", "accounts"))
+    team = sum(len(accounts) for _sender, accounts in sent)
+    own = sum(len(accounts) for sender, accounts in sent if sender == user.pk)
     for used, cap, words in (
             (own, settings.TEST_SEND_ACCOUNTS_PER_PERSON_DAY, _(
                 "You have sent tests to %(used)d accounts on %(day)s and this send has %(n)d "
