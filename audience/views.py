@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import InvalidInput, Unavailable
+from core.pages import form_errors
 from core.roles import is_audience_manager, role_required
 
 from . import services
@@ -37,12 +38,6 @@ def _page(request, *, upload=None, job_form=None, status=200):
         "segments": segment_summaries(), "tags": tag_sizes()}, status=status)
 
 
-def _add_errors(form, exc: InvalidInput) -> None:
-    for field, problems in exc.errors.items():
-        for problem in problems:
-            form.add_error(field if field in form.fields else None, problem)
-
-
 @audience_manager_required
 def audiences(request):
     return _page(request)
@@ -62,7 +57,7 @@ def segment_upload(request):
         except Unavailable as exc:
             form.add_error(None, str(exc))
         except InvalidInput as exc:
-            _add_errors(form, exc)
+            form_errors(form, exc)
         else:
             messages.success(request, segment_stored_words(segment))
             return redirect(f"{reverse('audiences')}?segment={segment.pk}#start-job")

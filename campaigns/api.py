@@ -24,7 +24,7 @@ from .models import Campaign
 from .quota import quota_limit_set, quota_read
 from .recall import campaign_recall, recall_deadline
 from .test_sends import campaign_test_send, test_send_json
-from .security import authenticate_serially, lockout_response
+from core.security import authenticate_serially, lockout_response
 
 router = Router(tags=["campaigns"])
 StatusName = Literal["draft", "scheduled", "sending", "sent", "failed", "cancelled", "needs_review",

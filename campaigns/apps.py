@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class CampaignsConfig(AppConfig):
     name = "campaigns"
     verbose_name = _("Push campaigns")
+
+    def ready(self):
+        from core.health import add_check
+
+        from .health import scheduler_ok
+
+        add_check("scheduler", scheduler_ok)

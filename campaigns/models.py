@@ -161,19 +161,6 @@ class PushGate(models.Model):
         verbose_name_plural = _("push gate")
 
 
-class Preference(models.Model):
-    """Each user's language and time zone; copied into the session at login and on change."""
-
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
-                                related_name="preference")
-    language = models.CharField(max_length=16, choices=settings.LANGUAGES, default="en")
-    timezone = models.CharField(max_length=64, default=settings.TIME_ZONE)
-
-    class Meta:
-        verbose_name = _("preference")
-        verbose_name_plural = _("preferences")
-
-
 class QuotaLimit(models.Model):
     """The daily push limit an admin set (extra pushes are bought in Tencent's console). One
     row, read on every use so a change reaches every worker at once; without it,

@@ -50,7 +50,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.api.json_errors_under_api",
-    "campaigns.security.content_security_policy",
+    "core.security.content_security_policy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -60,7 +60,7 @@ MIDDLEWARE = [
     "core.pages.FormTooBigMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "campaigns.middleware.user_preferences",
+    "core.preferences.user_preferences",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it turns a lockout found during authentication into the lockout answer.
@@ -78,7 +78,7 @@ TEMPLATES = [{
         "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages",
         "core.roles.role_context",
-        "campaigns.middleware.preference_choices",
+        "core.preferences.preference_choices",
     ]},
 }]
 
@@ -109,8 +109,8 @@ AXES_COOLOFF_TIME = dt.timedelta(seconds=env.int("LOGIN_LOCKOUT_SECONDS", defaul
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False  # no start-up banner from every process
-AXES_CLIENT_IP_CALLABLE = "campaigns.security.client_address"
-AXES_LOCKOUT_CALLABLE = "campaigns.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.security.client_address"
+AXES_LOCKOUT_CALLABLE = "core.security.lockout_response"
 # Behind a reverse proxy every request comes from the proxy's address. With TRUSTED_PROXIES=N,
 # the client is the address the N-th proxy from us appended to X-Forwarded-For (Caddy in
 # docker-compose.yml: 1). Only set it when clients cannot reach the app except through them.

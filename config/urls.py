@@ -9,9 +9,12 @@ from django.views.i18n import JavaScriptCatalog
 
 from audience import views as audience_views
 from audience.api import router as audience_api
-from campaigns import health, team_views, views
+from campaigns.views import approval, library, local_time, series
+from campaigns.views import campaign as views
+from core import health
+from core import views as core_views
 from campaigns.api import router as campaigns_api
-from campaigns.security import AdminLoginForm, LoginForm
+from core.security import AdminLoginForm, LoginForm
 from core.api import api
 from reports import views as report_views
 from reports.api import router as reports_api
@@ -45,32 +48,32 @@ urlpatterns = [
     path("campaigns/<int:pk>/edit/", views.campaign_edit, name="campaign-edit"),
     path("campaigns/<int:pk>/test-send/", views.campaign_test_send, name="campaign-test-send"),
     path("campaigns/<int:pk>/recall/", views.campaign_recall, name="campaign-recall"),
-    # Working as a team (campaigns/team_views.py), before the generic actions
-    path("campaigns/<int:pk>/save-template/", team_views.template_save, name="template-save"),
-    path("templates/", team_views.template_list, name="template-list"),
-    path("templates/<int:pk>/use/", team_views.template_use, name="template-use"),
-    path("templates/<int:pk>/delete/", team_views.template_delete, name="template-delete"),
-    path("campaigns/<int:pk>/repeat/", team_views.series_create, name="series-create"),
-    path("series/", team_views.series_list, name="series-list"),
-    path("series/<int:pk>/", team_views.series_detail, name="series-detail"),
-    path("series/<int:pk>/end/", team_views.series_end, name="series-end"),
-    path("campaigns/<int:pk>/local-time/", team_views.local_time_split, name="local-time"),
-    path("campaigns/<int:pk>/local-time/cost/", team_views.local_time_cost,
+    # Before the generic actions (campaign-action)
+    path("campaigns/<int:pk>/save-template/", library.template_save, name="template-save"),
+    path("templates/", library.template_list, name="template-list"),
+    path("templates/<int:pk>/use/", library.template_use, name="template-use"),
+    path("templates/<int:pk>/delete/", library.template_delete, name="template-delete"),
+    path("campaigns/<int:pk>/repeat/", series.series_create, name="series-create"),
+    path("series/", series.series_list, name="series-list"),
+    path("series/<int:pk>/", series.series_detail, name="series-detail"),
+    path("series/<int:pk>/end/", series.series_end, name="series-end"),
+    path("campaigns/<int:pk>/local-time/", local_time.local_time_split, name="local-time"),
+    path("campaigns/<int:pk>/local-time/cost/", local_time.local_time_cost,
          name="local-time-cost"),
-    path("campaigns/<int:pk>/local-time/cancel/", team_views.local_time_cancel,
+    path("campaigns/<int:pk>/local-time/cancel/", local_time.local_time_cancel,
          name="local-time-cancel"),
-    path("campaigns/<int:pk>/submit/", team_views.approval_submit, name="approval-submit"),
-    path("campaigns/<int:pk>/approve/", team_views.approval_approve, name="approval-approve"),
-    path("campaigns/<int:pk>/send-back/", team_views.approval_send_back,
+    path("campaigns/<int:pk>/submit/", approval.approval_submit, name="approval-submit"),
+    path("campaigns/<int:pk>/approve/", approval.approval_approve, name="approval-approve"),
+    path("campaigns/<int:pk>/send-back/", approval.approval_send_back,
          name="approval-send-back"),
     path("campaigns/<int:pk>/<slug:action>/", views.campaign_action, name="campaign-action"),
     path("test-groups/", views.test_groups, name="test-groups"),
     path("test-groups/<int:pk>/", views.test_group_edit, name="test-group-edit"),
     path("quota/limit/", views.quota_limit, name="quota-limit"),
     path("calendar/", views.calendar_view, name="calendar"),
-    path("tokens/", views.tokens, name="tokens"),
+    path("tokens/", core_views.tokens, name="tokens"),
     path("audit/", views.audit, name="audit"),
-    path("preferences/", views.preferences, name="preferences"),
+    path("preferences/", core_views.preferences, name="preferences"),
     path("audiences/", audience_views.audiences, name="audiences"),
     path("audiences/segments/", audience_views.segment_upload, name="audience-segment-upload"),
     path("audiences/jobs/", audience_views.job_start, name="audience-job-start"),

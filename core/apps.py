@@ -9,7 +9,15 @@ class CoreConfig(AppConfig):
     verbose_name = _("Accounts, API access and audit trail")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from . import audit  # noqa: F401 - connects the login and role-change receivers
+        from .health import add_check, broker_ok, database_ok
+        from .preferences import on_login
+
+        user_logged_in.connect(on_login, dispatch_uid="core.preferences.on_login")
+        add_check("database", database_ok)
+        add_check("broker", broker_ok)
 
 
 class LoginLockoutsConfig(AxesAppConfig):

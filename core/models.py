@@ -59,3 +59,16 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.verb} {self.subject_label}"
+
+
+class Preference(models.Model):
+    """Each user's language and time zone; copied into the session at login and on change."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="preference")
+    language = models.CharField(max_length=16, choices=settings.LANGUAGES, default="en")
+    timezone = models.CharField(max_length=64, default=settings.TIME_ZONE)
+
+    class Meta:
+        verbose_name = _("preference")
+        verbose_name_plural = _("preferences")

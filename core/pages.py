@@ -1,4 +1,5 @@
-"""A dashboard form too large for the server (DATA_UPLOAD_MAX_MEMORY_SIZE) is answered with the
+"""What every page does alike: a refusal shown as messages or as form errors, and a dashboard
+form too large for the server (DATA_UPLOAD_MAX_MEMORY_SIZE) is answered with the
 page it came from and the size rule in words, not Django's 400 page: the API has its own 413."""
 
 from __future__ import annotations
@@ -10,6 +11,25 @@ from django.http import HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+
+from .errors import InvalidInput
+
+
+def flash_errors(request, exc: Exception) -> None:
+    """A refused request, as messages on the next page: each broken rule, or the refusal."""
+    if isinstance(exc, InvalidInput):
+        for problems in exc.errors.values():
+            for problem in problems:
+                messages.error(request, problem)
+    else:
+        messages.error(request, str(exc))
+
+
+def form_errors(form, exc: InvalidInput) -> None:
+    """A service's refusal on the form: under each field it names, the others above it."""
+    for field, problems in exc.errors.items():
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
 
 
 def too_big_words(size: str) -> str:

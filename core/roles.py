@@ -75,6 +75,9 @@ def role_required(check=is_marketer):
     return decorate
 
 
+marketer_required = role_required(is_marketer)
+
+
 def role_context(request) -> dict:
     """For templates: show each link only to the roles that may follow it (others get 403)."""
     return {"user_is_admin": is_admin(request.user), "user_is_approver": is_approver(request.user),

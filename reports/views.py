@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
-from campaigns.views import marketer_required
+from core.roles import marketer_required
 from core.csv_export import csv_writer
 from core.errors import InvalidInput
 from core.text import ascii_digits

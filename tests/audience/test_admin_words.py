@@ -194,7 +194,7 @@ def test_job_fields_are_explained_in_words(admin_client, admin_user):
 
 def test_the_audience_admin_reads_in_chinese(admin_client, admin_user):
     """Found: the five custom admin templates had no {% trans %}; app and model names English."""
-    from campaigns.models import Preference
+    from core.models import Preference
     Preference.objects.create(user=admin_user, language="zh-hans")
     admin_client.force_login(admin_user)
     segment = services.segment_import(user=admin_user, name="s", lines=["a1"])
@@ -232,7 +232,7 @@ def test_the_audit_log_speaks_words_not_codes(client, admin_user):
     assert "started a job: Remove tags on autumn (1,200 accounts)" in html
     assert "Remove all tags on account mary" in html
     assert "Bulk job #" in html and "When" in html
-    from campaigns.models import Preference
+    from core.models import Preference
     Preference.objects.create(user=admin_user, language="zh-hans")
     client.force_login(admin_user)
     zh = client.get("/audit/").content.decode()

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audience import jobs, services
 from audience.models import AttributeName, Job, Segment
-from campaigns.models import Preference
+from core.models import Preference
 from tests.audience.test_api import api_client, post
 from tests.conftest import make_user
 

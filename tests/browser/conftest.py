@@ -37,7 +37,7 @@ def signed_in(browser, live_server, *, width=1280, language="en", username="mia"
     """(user, page): a new person with the role and language, signed in at the width."""
     from playwright.sync_api import expect
 
-    from campaigns.models import Preference
+    from core.models import Preference
     from tests.conftest import make_user
     user = make_user(username, role, **flags)
     Preference.objects.create(user=user, language=language, timezone="Asia/Shanghai")

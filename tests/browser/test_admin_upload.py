@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from audience.models import Segment
-from campaigns.models import Preference
+from core.models import Preference
 from tests.conftest import make_user
 from tests.stack import Stack
 

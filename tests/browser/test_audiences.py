@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from audience.models import Job
-from campaigns.models import Preference
+from core.models import Preference
 from tests.browser.conftest import no_sideways_scroll
 from tests.conftest import make_user
 from tests.stack import Stack

@@ -175,7 +175,7 @@ def check(page, checks: set[str], axe: Axe) -> dict:
 @pytest.fixture(scope="module")
 def crawl(browser, live_server, emulator_process, django_db_setup, django_db_blocker):
     """{(language, width, page name): findings}. Seeds, crawls, then empties the database."""
-    from campaigns.models import Preference
+    from core.models import Preference
     from core import tencent
 
     shots = os.environ.get("SCREENSHOTS_DIR")

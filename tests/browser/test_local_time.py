@@ -6,7 +6,8 @@ the split campaign shows each push at its own zone's local time and how many are
 import pytest
 from playwright.sync_api import expect
 
-from campaigns.models import Campaign, Preference
+from campaigns.models import Campaign
+from core.models import Preference
 from tests.campaigns.test_local_time import a_day_ahead, draft, mirror_with_wrong_zones
 from tests.conftest import make_user
 

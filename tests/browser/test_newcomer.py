@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from campaigns import recurring, services
-from campaigns.models import Campaign, Preference, Series
+from campaigns.models import Campaign, Series
+from core.models import Preference
 from tests.browser.test_marketer_flow import png
 from tests.browser.conftest import no_sideways_scroll
 from tests.conftest import TEXT, make_user

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns import services
-from campaigns.models import Preference
+from core.models import Preference
 from tests.browser.test_team import log_in
 from tests.conftest import TEXT, make_user
 

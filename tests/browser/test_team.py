@@ -10,7 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns import approval, services
-from campaigns.models import Campaign, Preference, Series
+from campaigns.models import Campaign, Series
+from core.models import Preference
 from tests.conftest import TEXT, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

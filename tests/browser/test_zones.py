@@ -11,7 +11,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns import services
-from campaigns.models import Campaign, Preference, Series
+from campaigns.models import Campaign, Series
+from core.models import Preference
 from tests.browser.conftest import no_sideways_scroll, signed_in
 from tests.browser.test_lists_and_dates import LANGUAGES, PUSH, WIDTHS
 

@@ -10,7 +10,8 @@ import pytest
 from django.utils import timezone
 
 from campaigns import services
-from campaigns.models import Campaign, Preference, Series
+from campaigns.models import Campaign, Series
+from core.models import Preference
 from tests.campaigns.test_pages import editor_post
 from tests.campaigns.test_recurring import PUSH, series_post
 from tests.conftest import TEXT

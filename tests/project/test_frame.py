@@ -3,7 +3,7 @@ the header, each language named in its own words."""
 
 import pytest
 
-from campaigns.models import Preference
+from core.models import Preference
 
 pytestmark = pytest.mark.django_db
 

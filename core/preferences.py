@@ -2,11 +2,9 @@
 
 import zoneinfo
 
-from django.contrib.auth.signals import user_logged_in
-from django.dispatch import receiver
 from django.utils import timezone, translation
 
-from core.zones import ZoneInput, zone_name, zone_options
+from .zones import ZoneInput, zone_name, zone_options
 
 from .models import Preference
 
@@ -34,8 +32,8 @@ def remember_preferences(request, preference) -> None:
     request.session[TIMEZONE_KEY] = preference.timezone
 
 
-@receiver(user_logged_in)
-def _on_login(sender, request, user, **kwargs):
+def on_login(sender, request, user, **kwargs):
+    """Connected in CoreConfig.ready: the session takes the language and zone at sign-in."""
     preference = Preference.objects.filter(user=user).first()
     if preference:
         remember_preferences(request, preference)

@@ -2,21 +2,20 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from campaigns.health import health_state
-
-CHECKS = ("database", "broker", "scheduler")
+from core.health import check_names, health_state
 
 
 class Command(BaseCommand):
     help = __doc__
 
     def add_arguments(self, parser):
-        parser.add_argument("checks", nargs="*", choices=CHECKS, default=list(CHECKS))
+        parser.add_argument("checks", nargs="*", choices=check_names(), default=check_names())
 
     def handle(self, *args, checks, **options):
         state = health_state()
         down = [name for name in checks if state[name] != "ok"]
         if down:
-            raise CommandError(f"down: {', '.join(down)} (scheduler last tick: "
-                               f"{state['scheduler_last_tick']})")
+            details = "; ".join(f"{key}: {value}" for key, value in state.items()
+                                if key != "status" and key not in check_names())
+            raise CommandError(f"down: {', '.join(down)} ({details})")
         self.stdout.write(f"ok: {', '.join(checks)}")

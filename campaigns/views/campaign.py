@@ -9,39 +9,35 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audience.selectors import attribute_names, audience_reach, segment_summaries, tag_sizes
 from core import roles
-from core.roles import role_required
+from core.roles import marketer_required, role_required
 from core.errors import (InvalidInput, NotPermitted, TransitionRefused, Unavailable,
                          UpstreamFailed)
-from core.models import ApiToken
-from core.pages import too_big_words
+from core.pages import flash_errors, too_big_words
 from core.text import items_from_text, unsafe_text_errors, whole_number
 from core.times import is_zone, parse_day, parse_local, parse_month
 from core.zones import zone_from_text
-from core.tokens import token_create, token_revoke
 from core.payload_words import CONTENT_FIELD_WORDS, ELEMENT_WORDS, IMAGE_INFO_WORDS
 from core.payload_words import explain_words as explain
 from pushclient.payload import ELEMENT_FIELDS
 
-from . import selectors, services
-from .forms import CampaignForm
-from .middleware import remember_preferences
-from .models import Campaign, Preference, TestGroup
-from .permissions import campaign_offers, may_edit_test_group
-from .states import approval_required
-from .quota import quota_day_of, quota_limit_set, quota_read
-from .recall import campaign_recall as recall_service
-from .team_selectors import campaign_team_context, home_team_context, quiet_hours_words
-from .test_sends import (
+from .. import selectors, services
+from ..forms import CampaignForm
+from ..models import Campaign, TestGroup
+from ..permissions import campaign_offers, may_edit_test_group
+from ..states import approval_required
+from ..quota import quota_day_of, quota_limit_set, quota_read
+from ..recall import campaign_recall as recall_service
+from ..selectors import split_and_approval_context, waiting_for_approval_context, quiet_hours_words
+from ..test_sends import (
     campaign_test_send as test_send_service,
     test_group_delete,
     test_group_save,
@@ -49,7 +45,6 @@ from .test_sends import (
 )
 
 
-marketer_required = role_required(roles.is_marketer)
 
 
 @role_required(roles.uses_dashboard)
@@ -58,13 +53,7 @@ def home(request):
         return redirect("audiences")
     return render(request, "campaigns/home.html", {**selectors.home_overview(),
                                                    "viewer_zone": viewer_zone(),
-                                                   **home_team_context(request.user)})
-
-
-def _query_errors(request, exc: InvalidInput) -> None:
-    for problems in exc.errors.values():
-        for problem in problems:
-            messages.error(request, problem)
+                                                   **waiting_for_approval_context(request.user)})
 
 
 def _query_text(request, key: str) -> str:
@@ -72,7 +61,7 @@ def _query_text(request, key: str) -> str:
     value = request.GET.get(key, "").strip()[:200]
     errors = unsafe_text_errors(value, key)
     if errors:
-        _query_errors(request, InvalidInput(errors))
+        flash_errors(request, InvalidInput(errors))
         return ""
     return value
 
@@ -86,7 +75,7 @@ def campaign_list(request):
         try:
             day = parse_day(request.GET["day"])
         except InvalidInput as exc:
-            _query_errors(request, exc)
+            flash_errors(request, exc)
     search = _query_text(request, "q")
     sort = request.GET.get("sort", "-created")
     sort = sort if sort.lstrip("-") in selectors.SORTS else "-created"
@@ -149,7 +138,7 @@ def campaign_create(request):
             day = parse_day(request.GET["day"])
             initial.update(schedule="at", send_at_local=f"{day.isoformat()}T09:00")
         except InvalidInput as exc:
-            _query_errors(request, exc)
+            flash_errors(request, exc)
     form = CampaignForm(request.POST or None, attr_names=attribute_names(), initial=initial)
     if request.method == "POST" and form.is_valid():
         campaign = _save(request, form)
@@ -240,7 +229,7 @@ def campaign_detail(request, pk: int):
         "request_json": json.dumps({"MsgRandom": campaign.msg_random, **campaign.push},
                                    ensure_ascii=False, indent=2),
         "offers": campaign_offers(request.user, campaign),
-        **campaign_team_context(campaign)})
+        **split_and_approval_context(campaign)})
 
 
 ACTIONS = {
@@ -302,13 +291,6 @@ def campaign_action(request, pk: int, action: str):
     return redirect("campaign-detail", pk=pk)
 
 
-def _flash_errors(request, exc: InvalidInput | TransitionRefused) -> None:
-    if isinstance(exc, InvalidInput):
-        _query_errors(request, exc)
-    else:
-        messages.error(request, str(exc))
-
-
 @require_POST
 @marketer_required
 def campaign_test_send(request, pk: int):
@@ -324,7 +306,7 @@ def campaign_test_send(request, pk: int):
             accounts=None if group is not None else items_from_text(
                 request.POST.get("accounts", "")))
     except (InvalidInput, TransitionRefused) as exc:
-        _flash_errors(request, exc)
+        flash_errors(request, exc)
         return redirect(back, pk=pk)
     except Unavailable as exc:
         messages.error(request, str(exc))
@@ -353,7 +335,7 @@ def campaign_recall(request, pk: int):
         if isinstance(exc, UpstreamFailed | Unavailable):
             messages.error(request, str(exc))
         else:
-            _flash_errors(request, exc)
+            flash_errors(request, exc)
         return redirect(f"{reverse('campaign-detail', args=[pk])}#recall")
     messages.success(request, _("Recalled. Phones that had not shown it yet will not; shown "
                                 "notifications are replaced where the vendor allows it."))
@@ -423,7 +405,7 @@ def quota_limit(request):
     try:
         quota_limit_set(user=request.user, limit=whole_number(value))
     except InvalidInput as exc:
-        _query_errors(request, exc)
+        flash_errors(request, exc)
     else:
         messages.success(request, _("The daily push limit is now %(limit)s.") % {"limit": value})
     return redirect("home")
@@ -437,36 +419,9 @@ def calendar_view(request):
         try:
             year, month = parse_month(request.GET["month"])
         except InvalidInput as exc:
-            _query_errors(request, exc)
+            flash_errors(request, exc)
     return render(request, "campaigns/calendar.html", {**selectors.calendar_month(year, month),
                                                        "quota_zone": settings.PUSH_QUOTA_TIMEZONE})
-
-
-NEW_TOKEN_KEY = "new_token"
-
-
-@marketer_required
-def tokens(request):
-    """Create and revoke tokens; each POST redirects, so a reload never makes a second token.
-    A new token is shown once, from the session, then forgotten."""
-    if request.method == "POST":
-        if "revoke" in request.POST:
-            revoke = request.POST["revoke"]
-            token = get_object_or_404(ApiToken, pk=whole_number(revoke) or 0,
-                                      user=request.user)
-            token_revoke(token=token, user=request.user)
-            messages.success(request, _("Token revoked."))
-            return redirect("tokens")
-        name = request.POST.get("name", "").strip()[:100]
-        if unsafe_text_errors(name, "name"):
-            messages.error(request, _("The name holds characters that cannot be stored"))
-            return redirect("tokens")
-        _token, raw = token_create(user=request.user, name=name or "script")
-        request.session[NEW_TOKEN_KEY] = raw
-        return redirect("tokens")
-    return render(request, "campaigns/tokens.html", {
-        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
-        "new_token": request.session.pop(NEW_TOKEN_KEY, None)})
 
 
 @role_required(roles.is_admin)
@@ -478,29 +433,8 @@ def audit(request):
             try:
                 filters[key] = parse_day(request.GET[key], field=key)
             except InvalidInput as exc:
-                _query_errors(request, exc)
+                flash_errors(request, exc)
     page = Paginator(selectors.audit_events(**filters), 50).get_page(request.GET.get("page"))
     return render(request, "campaigns/audit.html", {
         "page": page, "rows": selectors.audit_rows(page.object_list), "filters": filters,
         "kinds": selectors.AUDIT_KINDS})
-
-
-@role_required(roles.uses_dashboard)
-@require_POST
-def preferences(request):
-    preference, _created = Preference.objects.get_or_create(user=request.user)
-    language = request.POST.get("language")
-    if language in dict(settings.LANGUAGES):
-        preference.language = language
-    if request.POST.get("timezone") is not None:
-        try:
-            preference.timezone = zone_from_text(request.POST["timezone"], field=_("Time zone"))
-        except InvalidInput as exc:
-            messages.error(request, exc.errors[_("Time zone")][0])
-    preference.save()
-    remember_preferences(request, preference)
-    target = request.POST.get("next", "")
-    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}):
-        return redirect("home")  # redirect() would read any other word as a view's name
-    return HttpResponseRedirect(target)

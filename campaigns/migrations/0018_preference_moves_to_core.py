@@ -1,0 +1,13 @@
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("campaigns", "0017_content_by"),
+        ("core", "0004_preference"),  # which copied the rows first
+    ]
+
+    operations = [
+        migrations.DeleteModel(name="Preference"),
+    ]

@@ -1,0 +1,1 @@
+"""The campaigns app's pages, one module per feature."""

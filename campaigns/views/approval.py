@@ -1,0 +1,53 @@
+"""Approval: submit a campaign, approve it or send it back."""
+
+from __future__ import annotations
+
+
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core import roles
+from core.errors import InvalidInput, TransitionRefused
+from core.pages import flash_errors
+
+from .. import approval
+from ..models import Campaign
+from core.roles import marketer_required, role_required
+
+
+
+def _approval_step(request, pk: int, step) -> object:
+    campaign = get_object_or_404(Campaign, pk=pk)
+    try:
+        warning = step(campaign)
+    except (InvalidInput, TransitionRefused) as exc:
+        flash_errors(request, exc)
+        return redirect("campaign-detail", pk=pk)
+    if isinstance(warning, str) and warning:
+        messages.warning(request, warning)
+    else:
+        messages.success(request, _("Done."))
+    return redirect("campaign-detail", pk=pk)
+
+
+@marketer_required
+@require_POST
+def approval_submit(request, pk: int):
+    return _approval_step(request, pk, lambda c: approval.campaign_submit(
+        campaign=c, user=request.user))
+
+
+@require_POST  # first: a GET is 405 for everyone, as on every other action
+@role_required(roles.is_approver)
+def approval_approve(request, pk: int):
+    return _approval_step(request, pk, lambda c: approval.campaign_approve(
+        campaign=c, user=request.user))
+
+
+@require_POST  # first: a GET is 405 for everyone, as on every other action
+@role_required(roles.is_approver)
+def approval_send_back(request, pk: int):
+    return _approval_step(request, pk, lambda c: approval.campaign_send_back(
+        campaign=c, user=request.user, comment=request.POST.get("comment", "")))

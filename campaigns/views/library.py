@@ -1,0 +1,65 @@
+"""Message templates: the team's saved pushes, listed, used and deleted."""
+
+from __future__ import annotations
+
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.errors import InvalidInput, TransitionRefused
+from core.pages import flash_errors
+
+from .. import library
+from ..models import Campaign, MessageTemplate
+from ..selectors import audience_short
+from core.roles import marketer_required
+
+
+
+@marketer_required
+def template_list(request):
+    rows = [(t, audience_short(t.push.get("Condition"))) for t in library.template_list()]
+    return render(request, "campaigns/templates_list.html", {"rows": rows})
+
+
+@marketer_required
+@require_POST
+def template_save(request, pk: int):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    try:
+        template = library.template_save(campaign=campaign, user=request.user,
+                                         name=request.POST.get("template_name", ""))
+    except InvalidInput as exc:
+        flash_errors(request, exc)
+        return redirect("campaign-detail", pk=pk)
+    messages.success(request, _("Saved as the template “%(name)s”.") % {"name": template.name})
+    return redirect("template-list")
+
+
+@marketer_required
+@require_POST
+def template_use(request, pk: int):
+    template = get_object_or_404(MessageTemplate, pk=pk)
+    try:
+        campaign = library.campaign_from_template(
+            template=template, user=request.user,
+            tz=request.session.get("pref_timezone", settings.TIME_ZONE))
+    except (InvalidInput, TransitionRefused) as exc:
+        messages.error(request, str(exc))
+        return redirect("template-list")
+    messages.success(request, _("A new draft from the template, for its audience: %(audience)s. "
+                                "Check it and choose a time.")
+                     % {"audience": audience_short(campaign.push.get("Condition"))})
+    return redirect("campaign-edit", pk=campaign.pk)
+
+
+@marketer_required
+@require_POST
+def template_delete(request, pk: int):
+    template = get_object_or_404(MessageTemplate, pk=pk)
+    library.template_delete(template=template, user=request.user)
+    messages.success(request, _("Template deleted."))
+    return redirect("template-list")

@@ -1,0 +1,147 @@
+"""Delivery at each user's local time: a campaign split into one push per time zone."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from audience.selectors import attribute_names
+from core.errors import InvalidInput, TransitionRefused
+from core.pages import form_errors
+from core.text import whole_number
+from core.times import parse_day
+
+from .. import local_time
+from ..models import Campaign
+from ..permissions import campaign_offers
+from ..states import approval_required
+from ..forms import LocalTimeForm
+from core.roles import marketer_required
+
+
+
+ZONE_ATTRIBUTE_NAMES = ("tz", "timezone", "time_zone", "zone")
+
+
+def _zone_source(request, names: list[str]) -> tuple[str, str]:
+    """By attribute (which one) or by tags, from the form or the query string."""
+    source = request.POST or request.GET
+    by = source.get("by") or ("attr" if names else "tags")
+    key = source.get("attribute") or next((n for n in names if n.lower() in ZONE_ATTRIBUTE_NAMES),
+                                          names[0] if names else "")
+    return by if by in ("attr", "tags") else "attr", key if key in names else ""
+
+
+def _local_time_preview(campaign: Campaign, *, by: str, key: str, day: dt.date, hour: int,
+                        zones: list[str], default_zone: str) -> dict:
+    """The cost and reach a split would have, before anything is saved; an hour the clocks
+    skip raises InvalidInput in the editor's words."""
+    wrong = local_time.wrong_zone_values(by=by, key=key)
+    cost = local_time.split_cost(day=day, hour=hour, zones=zones, default_zone=default_zone,
+                                 wrong_values=len(wrong))
+    reach = local_time.split_reach(campaign=campaign, by=by, key=key, buckets=(
+        local_time.split_buckets(by=by, key=key, zones=zones, default_zone=default_zone)))
+    return {**cost, "words": local_time.cost_words(cost), **reach,
+            "reach_words": local_time.reach_words(reach)}
+
+
+@marketer_required
+def local_time_split(request, pk: int):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    if not campaign_offers(request.user, campaign)["local_time"]:  # only what may be done
+        messages.error(request, _(
+            "With approval on, an approver who did not write it repeats an approved campaign on "
+            "a rule or splits it by time zone: those are new send times.") if approval_required()
+            else _("Only a draft (an approved campaign, when approval is on) can be delivered at "
+                   "each user's local time"))
+        return redirect("campaign-detail", pk=pk)
+    names = list(attribute_names().values())
+    by, key = _zone_source(request, names)
+    zones = local_time.offered_zones(by=by, key=key)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    form = LocalTimeForm(request.POST or None, attribute_names=names, zones=zones, initial={
+        "by": by, "attribute": key, "day": tomorrow, "hour": 9, "zones": list(zones)})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            children = local_time.campaign_split_by_zone(
+                campaign=campaign, user=request.user, day=data["day"], hour=data["hour"],
+                by=data["by"], key=data["attribute"], zones=data["zones"],
+                default_zone=data["default_zone"], quiet_hours=data["quiet_hours"])
+        except InvalidInput as exc:
+            form_errors(form, exc)
+        except TransitionRefused as exc:
+            messages.error(request, str(exc))
+            return redirect("campaign-detail", pk=pk)
+        else:
+            messages.success(request, _("Booked %(n)d pushes, one per time zone.")
+                             % {"n": len(children)})
+            return redirect("campaign-detail", pk=pk)
+    chosen = form.data.getlist("zones") if form.is_bound else list(zones)
+    cleaned = getattr(form, "cleaned_data", {})
+    hour = cleaned.get("hour")
+    try:
+        preview = _local_time_preview(
+            campaign, by=by, key=key, day=cleaned.get("day") or tomorrow,
+            hour=9 if hour is None else hour, zones=[z for z in chosen if z in zones],
+            default_zone=cleaned.get("default_zone") or "")
+    except InvalidInput as exc:  # the hour is skipped somewhere: the form's error says so
+        preview = {"words": " ".join(m for ms in exc.errors.values() for m in ms),
+                   "reach_words": ""}
+    return render(request, "campaigns/local_time.html", {
+        "campaign": campaign, "form": form, "cost_words": preview["words"],
+        "reach_words": preview["reach_words"],
+        "no_push": local_time.no_push_words(by=by, key=key), "by": by, "key": key})
+
+
+@marketer_required
+def local_time_cost(request, pk: int):
+    """The split's cost and reach for the page, before anything is saved."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    names = list(attribute_names().values())
+    by, key = _zone_source(request, names)
+    offered = local_time.offered_zones(by=by, key=key)
+    try:  # without a day or an hour: tomorrow at 09:00, as the page starts
+        day = parse_day(request.GET["day"], field="day") if "day" in request.GET else \
+            timezone.localdate() + dt.timedelta(days=1)
+        hour = whole_number(request.GET.get("hour", "9"), max_digits=2)
+        if hour is None or not 0 <= hour <= 23:
+            raise ValueError
+        try:
+            default_zone = LocalTimeForm.base_fields["default_zone"].clean(
+                request.GET.get("default_zone", ""))
+        except ValidationError as exc:
+            raise InvalidInput({"default_zone": exc.messages}) from None
+        preview = _local_time_preview(
+            campaign, by=by, key=key, day=day, hour=hour, default_zone=default_zone,
+            zones=[z for z in request.GET.getlist("zones") if z in offered])
+    except ValueError:
+        return JsonResponse({"error": _("Invalid input"), "errors": {
+            "hour": [_("The local hour must be a whole hour from 0 to 23")]}}, status=400)
+    except InvalidInput as exc:
+        return JsonResponse({"error": _("Invalid input"), "errors": exc.errors}, status=400)
+    return JsonResponse(preview)
+
+
+@marketer_required
+@require_POST
+def local_time_cancel(request, pk: int):
+    campaign = get_object_or_404(Campaign, pk=pk)
+    # It cancels every booked push at once: only after the person ticked the box.
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm; nothing was cancelled."))
+        return redirect("campaign-detail", pk=pk)
+    try:
+        local_time.split_cancel(campaign=campaign, user=request.user)
+    except TransitionRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Cancelled, with every time-zone push not yet sent."))
+    return redirect("campaign-detail", pk=pk)

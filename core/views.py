@@ -1,0 +1,68 @@
+"""The person's own pages: API tokens and preferences (language, time zone)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import roles
+from .errors import InvalidInput
+from .models import ApiToken, Preference
+from .preferences import remember_preferences
+from .roles import role_required
+from .text import unsafe_text_errors, whole_number
+from .tokens import token_create, token_revoke
+from .zones import zone_from_text
+
+
+NEW_TOKEN_KEY = "new_token"
+
+
+@role_required(roles.is_marketer)
+def tokens(request):
+    """Create and revoke tokens; each POST redirects, so a reload never makes a second token.
+    A new token is shown once, from the session, then forgotten."""
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            revoke = request.POST["revoke"]
+            token = get_object_or_404(ApiToken, pk=whole_number(revoke) or 0,
+                                      user=request.user)
+            token_revoke(token=token, user=request.user)
+            messages.success(request, _("Token revoked."))
+            return redirect("tokens")
+        name = request.POST.get("name", "").strip()[:100]
+        if unsafe_text_errors(name, "name"):
+            messages.error(request, _("The name holds characters that cannot be stored"))
+            return redirect("tokens")
+        _token, raw = token_create(user=request.user, name=name or "script")
+        request.session[NEW_TOKEN_KEY] = raw
+        return redirect("tokens")
+    return render(request, "core/tokens.html", {
+        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
+        "new_token": request.session.pop(NEW_TOKEN_KEY, None)})
+
+
+@role_required(roles.uses_dashboard)
+@require_POST
+def preferences(request):
+    preference, _created = Preference.objects.get_or_create(user=request.user)
+    language = request.POST.get("language")
+    if language in dict(settings.LANGUAGES):
+        preference.language = language
+    if request.POST.get("timezone") is not None:
+        try:
+            preference.timezone = zone_from_text(request.POST["timezone"], field=_("Time zone"))
+        except InvalidInput as exc:
+            messages.error(request, exc.errors[_("Time zone")][0])
+    preference.save()
+    remember_preferences(request, preference)
+    target = request.POST.get("next", "")
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}):
+        return redirect("home")  # redirect() would read any other word as a view's name
+    return HttpResponseRedirect(target)
