@@ -69,7 +69,7 @@ messages: install
 	DJANGO_DEVELOPMENT=1 $(BIN)/python manage.py makemessages -l zh_Hans --no-location -i ".venv/*" -i "var/*"
 	msgfmt -o locale/zh_Hans/LC_MESSAGES/django.mo locale/zh_Hans/LC_MESSAGES/django.po
 
-# The README's screenshots: every page at phone and desktop width, in English and Chinese.
+# Every page at phone and desktop width, in English and Chinese (docs/development.md).
 screenshots: install-test
 	$(BIN)/python docs/screenshots.py
 

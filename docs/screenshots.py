@@ -1,5 +1,6 @@
-"""Take the README's screenshots: the pages in tests/browser/test_every_page.py's SHOWN, at
-390 × 844 and 1280 × 800, in English and Simplified Chinese, into docs/screenshots/.
+"""Take the screenshots docs/development.md shows: the pages in
+tests/browser/test_every_page.py's SHOWN, at 390 × 844 and 1280 × 800, in English and Simplified
+Chinese, into docs/screenshots/.
 
     make screenshots        (or: .venv/bin/python docs/screenshots.py)
 

@@ -4,7 +4,7 @@ outside the developer view and the data people typed.
 
 The site is crawled once (a module fixture, ~100 page loads), and each page's findings are one
 test, so a failure names its page. With SCREENSHOTS_DIR set, each page is also photographed
-(docs/screenshots.py uses that for the README).
+(docs/screenshots.py uses that for docs/development.md).
 """
 
 from __future__ import annotations
@@ -225,7 +225,7 @@ def _ada_id() -> int:
     return User.objects.get(username="ada").pk
 
 
-# The pages the README shows, at both widths in both languages.
+# The pages docs/development.md shows, at both widths in both languages.
 SHOWN = {"home", "audit", "segment-upload", "segment-accounts", "job", "admin"}
 
 

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = Path("locale") / "zh_Hans" / "LC_MESSAGES"
-# The command the README gives, so the check and the people run the same thing.
+# The command `make messages` runs (docs/development.md), so the check and people run the same.
 MAKEMESSAGES = ["makemessages", "-l", "zh_Hans", "--no-location", "-i", ".venv/*", "-i", "var/*"]
 SKIP = shutil.ignore_patterns(".venv", "var", ".git", "staticfiles", "docs", "node_modules",
                               "__pycache__", ".pytest_cache", ".hypothesis", "*.sqlite3*")
@@ -69,7 +69,7 @@ def test_makemessages_would_not_change_the_catalogue(regenerated, domain):
         return
     fresh = (regenerated / LOCALE / f"{domain}.po").read_text(encoding="utf-8")
     assert _without_dates(fresh) == _without_dates(committed.read_text(encoding="utf-8")), (
-        f"{committed.name} is stale: run the README's makemessages command, translate every "
+        f"{committed.name} is stale: run `make messages`, translate every "
         "new entry, remove #, fuzzy, then msgfmt")
 
 
