@@ -32,7 +32,7 @@ def _blank(value) -> bool:
 def _https_problem(field: str, url, push) -> list[Problem]:
     """A picture a phone downloads comes over https (iOS refuses plain http, and so do recent
     Android versions), and the editor's preview shows only https pictures (its
-    Content-Security-Policy, campaigns/security.py). Found: an http:// picture was saved and
+    Content-Security-Policy, core/security.py). Found: an http:// picture was saved and
     sent, and showed nowhere."""
     if _blank(url) or url.strip().lower().startswith("https://"):
         return []
