@@ -21,7 +21,7 @@ from core.payload_words import explain_words as explain
 
 from . import approval, services
 from .models import Campaign
-from .quota import quota_limit_set, quota_read
+from .quota import quota_limit_set, quota_summary
 from .recall import campaign_recall, recall_deadline
 from .test_sends import campaign_test_send, test_send_json
 from core.security import authenticate_serially, lockout_response
@@ -337,7 +337,7 @@ def campaign_send_back(request, pk: int, body: SendBackIn):
 
 @router.get("/quota/", response={200: QuotaOut, **ERRORS})
 def quota(request, day: str | None = Query(None, description="A quota day, e.g. 2026-11-23")):
-    return quota_read(parse_day(day) if day is not None else None)
+    return quota_summary(parse_day(day) if day is not None else None)
 
 
 @router.put("/quota/", response={200: QuotaOut, **ERRORS}, auth=admin_auth)
@@ -345,6 +345,6 @@ def quota_set(request, body: QuotaIn):
     """Admins: the daily push limit (after buying more in Tencent's console). Effective at once
     for the dispatcher, bookings and the calendar; audited."""
     quota_limit_set(user=request.user, limit=body.limit)
-    return quota_read()
+    return quota_summary()
 
 

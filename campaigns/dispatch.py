@@ -30,8 +30,8 @@ from pushclient.errors import TRANSPORT_CONNECTION, TRANSPORT_TIMEOUT, ErrorKind
 
 from .models import Attempt, Campaign, PushGate
 from .quiet import quiet_hours_end
-from .quota import (next_quota_day_start, quota_day_lock, quota_day_of, quota_exhausted,
-                    quota_remaining, quota_zone)
+from .quota import (next_quota_day_start, pushes_left_on, quota_day_lock, quota_day_of,
+                    quota_zone)
 from .states import campaign_transition
 from .test_sends import reap_stuck_test_sends
 
@@ -138,7 +138,7 @@ def _claim(campaign: Campaign, now: dt.datetime) -> Attempt | None:
         _settle(campaign, Status.FAILED, "missed", late=_late_words(now - campaign.due_at))
         PushGate.objects.filter(pk=GATE).update(lease_until=None)
         return None
-    if quota_exhausted(day):
+    if pushes_left_on(day, count_booked=False) == 0:
         _move_to_next_day(campaign, now, "moved_full_day")
         PushGate.objects.filter(pk=GATE).update(lease_until=None)
         return None
@@ -235,7 +235,7 @@ def _move_to_next_day(campaign: Campaign, now: dt.datetime, reason: str) -> None
             quota_zone())
         day = quota_day_of(start)
         quota_day_lock(day)
-        if quota_remaining(day, exclude_id=campaign.pk) > 0:
+        if pushes_left_on(day, exclude_id=campaign.pk) > 0:
             _settle(campaign, Status.SCHEDULED, reason, due_at=start, day=day.isoformat(),
                     time=start.strftime("%H:%M"), zone=settings.PUSH_QUOTA_TIMEZONE)
             return

@@ -27,7 +27,7 @@ from core.times import is_zone, local_to_aware
 
 from .models import Campaign
 from .permissions import contributor_ids, require_may_choose_times, require_may_undo
-from .quota import quota_day_of, quota_remaining
+from .quota import quota_day_of, pushes_left_on
 from .services import campaign_book, push_errors
 from .states import approval_required, campaign_transition
 
@@ -126,7 +126,7 @@ def split_cost(*, day: dt.date, hour: int, zones: list[str], default_zone: str =
     moments = bucket_moments(day=day, hour=hour, zones=pushes)
     per_day = Counter(quota_day_of(moments[zone]) for zone in pushes)
     return {"zones": len(zones), "wrong": wrong_values, "limit": settings.PUSH_DAILY_QUOTA,
-            "days": [{"day": d.isoformat(), "pushes": n, "remaining": quota_remaining(d)}
+            "days": [{"day": d.isoformat(), "pushes": n, "remaining": pushes_left_on(d)}
                      for d, n in sorted(per_day.items())]}
 
 

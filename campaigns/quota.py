@@ -96,18 +96,18 @@ def quota_booked(day: dt.date, *, exclude_id: int | None = None) -> int:
     return booked.exclude(pk=exclude_id).count() if exclude_id else booked.count()
 
 
-def quota_left(used: int, booked: int, limit: int | None = None) -> int:
+def pushes_left(used: int, booked: int, limit: int | None = None) -> int:
     """The one place that says how many pushes a day still has room for."""
     return max(0, (quota_limit() if limit is None else limit) - used - booked)
 
 
-def quota_remaining(day: dt.date, *, exclude_id: int | None = None) -> int:
-    return quota_left(quota_used(day), quota_booked(day, exclude_id=exclude_id))
-
-
-def quota_exhausted(day: dt.date) -> bool:
-    """Nothing more may be sent today, booked or not (the dispatcher's check)."""
-    return quota_left(quota_used(day), 0) == 0
+def pushes_left_on(day: dt.date, *, exclude_id: int | None = None,
+                   count_booked: bool = True) -> int:
+    """Room left on a quota day for one more booking (every booking but `exclude_id` counted),
+    or, with count_booked=False, for one more send now (the dispatcher's check: a due campaign
+    is itself one of the bookings)."""
+    booked = quota_booked(day, exclude_id=exclude_id) if count_booked else 0
+    return pushes_left(quota_used(day), booked)
 
 
 def quota_day_lock(day: dt.date) -> None:
@@ -117,11 +117,12 @@ def quota_day_lock(day: dt.date) -> None:
     QuotaDay.objects.select_for_update().get(day=day)
 
 
-def quota_read(day: dt.date | None = None) -> dict:
+def quota_summary(day: dt.date | None = None) -> dict:
+    """A quota day as the API and the pages show it (today's by default)."""
     day = day or quota_day_of(timezone.now())
     used, booked, limit = quota_used(day), quota_booked(day), quota_limit()
     return {"day": day.isoformat(), "limit": limit, "used": used,
-            "booked": booked, "remaining": quota_left(used, booked, limit),
+            "booked": booked, "remaining": pushes_left(used, booked, limit),
             "test_sends": test_sends_of(day, day).get(day, 0),
             "test_sends_use_quota": settings.PUSH_TEST_SENDS_USE_QUOTA,
             "resets_at": quota_day_bounds(day)[1].isoformat()}

@@ -27,7 +27,7 @@ from .models import Campaign, Series
 from .permissions import (authors_of, contributor_ids, require_may_change_series,
                           require_may_choose_times, require_may_undo)
 from .quiet import local_moment, quiet_hours_apply
-from .quota import quota_day_lock, quota_day_of, quota_remaining
+from .quota import quota_day_lock, quota_day_of, pushes_left_on
 from .services import campaign_book, push_errors
 from .states import APPROVED_VERSIONS, approval_required, campaign_transition
 
@@ -214,7 +214,7 @@ def _book_occurrence(series: Series, moment: dt.datetime) -> Campaign:
     at, quiet = quiet_hours_apply(moment, zone, policy=Campaign.QuietHours.MOVE)
     day = quota_day_of(at)
     quota_day_lock(day)
-    if quota_remaining(day, exclude_id=campaign.pk) > 0:
+    if pushes_left_on(day, exclude_id=campaign.pk) > 0:
         campaign_book(campaign, user=None, at=at, from_=[Status.DRAFT], send_at=at,
                       reason="moved_quiet_hours" if quiet else "", params=quiet)
         return campaign
@@ -224,7 +224,7 @@ def _book_occurrence(series: Series, moment: dt.datetime) -> Campaign:
             later = local_moment(local + dt.timedelta(days=days), zone)
             later_day = quota_day_of(later)
             quota_day_lock(later_day)
-            if quota_remaining(later_day, exclude_id=campaign.pk) > 0:
+            if pushes_left_on(later_day, exclude_id=campaign.pk) > 0:
                 campaign_book(campaign, user=None, at=later, from_=[Status.DRAFT],
                               reason="series_moved_full_day", send_at=later,
                               params={"day": day.isoformat(), "to": later_day.isoformat()})

@@ -29,9 +29,9 @@ from .states import approval_required
 from .quota import (
     quota_day_bounds,
     quota_day_of,
-    quota_left,
+    pushes_left,
     quota_limit,
-    quota_read,
+    quota_summary,
     quota_used_by_day,
     quota_zone,
 )
@@ -60,7 +60,7 @@ def home_overview() -> dict:
             updated_at__gte=now - dt.timedelta(days=1)).order_by("-updated_at")[:5]),
         "in_flight": Campaign.objects.filter(status=Status.SENDING).exists()
         or Campaign.objects.filter(status=Status.SCHEDULED, due_at__lte=soon).exists(),
-        "quota": {**(quota := quota_read()),
+        "quota": {**(quota := quota_summary()),
                   "resets_at_time": dt.datetime.fromisoformat(quota["resets_at"])},
         "quota_timezone": settings.PUSH_QUOTA_TIMEZONE,
         "upcoming": list(Campaign.objects.filter(status=Status.SCHEDULED)
@@ -123,7 +123,7 @@ def calendar_month(year: int, month: int) -> dict:
             row.append({"date": day, "in_month": day.month == month, "used": u, "booked": b,
                         "campaigns": names.get(day, [])[:3],
                         "more": max(0, len(names.get(day, [])) - 3),
-                        "remaining": quota_left(u, b, limit), "full": not quota_left(u, b, limit),
+                        "remaining": pushes_left(u, b, limit), "full": not pushes_left(u, b, limit),
                         "past": day < today, "today": day == today,
                         "share": min(100, round(100 * (u + b) / limit)) if limit else 100})
         weeks.append(row)

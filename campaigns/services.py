@@ -27,7 +27,7 @@ from .models import Campaign
 from .permissions import contributor_ids, require_may_set_time, require_may_undo
 from .push_rules import push_product_problems
 from .quiet import quiet_hours_apply
-from .quota import quota_day_lock, quota_day_of, quota_limit, quota_remaining
+from .quota import quota_day_lock, quota_day_of, quota_limit, pushes_left_on
 from .states import (AWAITING_OR_APPROVED, EDITABLE, approval_required, bookable_from,
                      campaign_transition)
 
@@ -123,7 +123,7 @@ def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
             reason, params = "moved_quiet_hours", moved
     day = quota_day_of(max(at, now))
     quota_day_lock(day)
-    if quota_remaining(day, exclude_id=campaign.pk) <= 0:
+    if pushes_left_on(day, exclude_id=campaign.pk) <= 0:
         raise InvalidInput({"send_at": [_(
             "%(day)s is full: %(limit)d pushes are used or booked and none remain; choose "
             "another day") % {"day": day.isoformat(), "limit": quota_limit()}]})

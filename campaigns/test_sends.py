@@ -29,7 +29,7 @@ from pushclient.payload import MAX_BATCH_ACCOUNTS
 
 from .models import Attempt, Campaign, TestGroup, TestSend
 from .permissions import require_may_edit_test_group
-from .quota import quota_day_lock, quota_day_of, quota_limit, quota_remaining
+from .quota import quota_day_lock, quota_day_of, quota_limit, pushes_left_on
 from .reasons import tencent_words
 
 Outcome = Attempt.Outcome
@@ -213,7 +213,7 @@ def campaign_test_send(*, campaign: Campaign, user, accounts: list[str] | None =
         quota_day_lock(day)  # one test send of the day at a time: the caps hold under races
         _within_daily_caps(user=user, accounts=accounts, day=day)
         if settings.PUSH_TEST_SENDS_USE_QUOTA:
-            if quota_remaining(day) <= 0:
+            if pushes_left_on(day) <= 0:
                 raise TransitionRefused(_(
                     "Test sends use the daily quota here (PUSH_TEST_SENDS_USE_QUOTA), and all "
                     "%(limit)d of today's pushes are used or booked") % {"limit": quota_limit()})

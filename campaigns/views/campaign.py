@@ -34,7 +34,7 @@ from ..forms import CampaignForm
 from ..models import Campaign, TestGroup
 from ..permissions import campaign_offers, may_edit_test_group
 from ..states import approval_required
-from ..quota import quota_day_of, quota_limit_set, quota_read
+from ..quota import quota_day_of, quota_limit_set, quota_summary
 from ..recall import campaign_recall as recall_service
 from ..selectors import split_and_approval_context, waiting_for_approval_context, quiet_hours_words
 from ..test_sends import (
@@ -190,13 +190,13 @@ def campaign_preview(request):
 def capacity(request):
     """The quota day a chosen local time falls on, with what remains of it."""
     if not request.GET.get("at"):
-        return JsonResponse(quota_read())
+        return JsonResponse(quota_summary())
     try:
         zone = zone_from_text(request.GET.get("tz", "UTC"), field="tz")  # as the editor shows it
         moment = parse_local(request.GET["at"], zone, field="at", zone_field="tz")
     except InvalidInput as exc:
         return JsonResponse({"error": _("Invalid input"), "errors": exc.errors}, status=400)
-    return JsonResponse(quota_read(quota_day_of(moment)))
+    return JsonResponse(quota_summary(quota_day_of(moment)))
 
 
 def viewer_zone() -> str:
@@ -222,8 +222,8 @@ def campaign_detail(request, pk: int):
     return render(request, "campaigns/detail.html", {
         "campaign": campaign, "attempts": attempts,
         "summary": selectors.campaign_summary(campaign), "viewer_zone": viewer_zone(),
-        "today_quota": quota_read(),
-        "booked_quota": quota_read(quota_day_of(booked)) if booked else None,
+        "today_quota": quota_summary(),
+        "booked_quota": quota_summary(quota_day_of(booked)) if booked else None,
         "in_flight": _in_flight(campaign),
         "events": selectors.campaign_timeline(campaign),
         "request_json": json.dumps({"MsgRandom": campaign.msg_random, **campaign.push},

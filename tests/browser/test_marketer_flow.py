@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from campaigns.models import Campaign
-from campaigns.quota import quota_read
+from campaigns.quota import quota_summary
 from tests.browser.test_dashboard import log_in, shoot
 from tests.browser.conftest import no_sideways_scroll
 from tests.conftest import make_user
@@ -161,7 +161,7 @@ def test_a_marketer_on_a_phone_composes_fixes_schedules_confirms_and_sees_it_sen
         stack.beat("beat1")
         page.get_by_text(words["send_now"]).click()
         expect(page.get_by_test_id("confirm-send-now")).to_contain_text(words["confirm"])
-        expect(page.get_by_test_id("confirm-send-now")).to_contain_text(quota_read()["day"])
+        expect(page.get_by_test_id("confirm-send-now")).to_contain_text(quota_summary()["day"])
         page.get_by_role("button", name=words["yes"]).click()
         expect(page.locator(".flash")).to_contain_text(words["flash"])
         expect(page.locator(".flash")).to_contain_text("Weekend sale")

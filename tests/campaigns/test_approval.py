@@ -9,7 +9,7 @@ from django.utils import timezone, translation
 
 from campaigns import approval, local_time, recurring, services, test_sends
 from campaigns.models import Campaign
-from campaigns.quota import quota_day_of, quota_read
+from campaigns.quota import quota_day_of, quota_summary
 from campaigns.selectors import audit_rows, campaign_timeline
 from core.errors import InvalidInput, NotPermitted, TransitionRefused
 from core.models import AuditEvent
@@ -49,7 +49,7 @@ def test_a_draft_with_a_time_is_not_booked_until_it_is_approved(marketer):
     at = in_two_days()
     campaign = written(marketer, send_at=at)
     assert (campaign.status, campaign.send_at, campaign.due_at) == ("draft", at, None)
-    assert quota_read(quota_day_of(at))["booked"] == 0
+    assert quota_summary(quota_day_of(at))["booked"] == 0
     with pytest.raises(TransitionRefused) as caught:
         services.campaign_send_now(campaign=campaign, user=marketer)
     assert str(caught.value) == ("This campaign needs approval before it is scheduled or sent: "
@@ -66,7 +66,7 @@ def test_submitted_then_approved_it_is_booked_at_its_time(marketer, approver):
     assert approval.campaign_approve(campaign=campaign, user=approver) == ""
     campaign.refresh_from_db()
     assert (campaign.status, campaign.due_at) == ("scheduled", at)
-    assert quota_read(quota_day_of(at))["booked"] == 1
+    assert quota_summary(quota_day_of(at))["booked"] == 1
     assert verbs(campaign) == ["campaign.created", "campaign.submitted", "campaign.approved"]
     moves = [(e.params["from_status"], e.params["to_status"], e.params["reason"])
              for e in AuditEvent.objects.filter(verb="campaign.status", subject_id=campaign.pk)
@@ -118,13 +118,13 @@ def test_an_edit_after_approval_returns_it_to_draft_and_frees_its_push(marketer,
     campaign = written(marketer, send_at=at)
     approval.campaign_submit(campaign=campaign, user=marketer)
     approval.campaign_approve(campaign=campaign, user=approver)
-    assert quota_read(quota_day_of(at))["booked"] == 1
+    assert quota_summary(quota_day_of(at))["booked"] == 1
     services.campaign_update(campaign=campaign, user=marketer, name="Sale, final")
     campaign.refresh_from_db()
     assert (campaign.status, campaign.status_reason, campaign.due_at) == (
         "draft", "edited_after_approval", None)
     assert campaign.send_at == at  # the time is kept for the next approval
-    assert quota_read(quota_day_of(at))["booked"] == 0
+    assert quota_summary(quota_day_of(at))["booked"] == 0
     with pytest.raises(TransitionRefused):
         services.campaign_send_now(campaign=campaign, user=marketer)
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from campaigns import dispatch, services
 from campaigns.models import Attempt, Campaign
 from core.models import AuditEvent
-from campaigns.quota import next_quota_day_start, quota_read
+from campaigns.quota import next_quota_day_start, quota_summary
 from pushclient import TimClient
 from tests.conftest import TEXT
 from tests.emulator_process import SDKAPPID, SECRET_KEY
@@ -49,7 +49,7 @@ def test_a_due_campaign_is_sent_and_its_task_id_recorded(marketer, tim):
     assert pushed[0]["body"]["Condition"] == {"TagsOr": ["vip"]}
     assert pushed[0]["body"]["OfflinePushInfo"] == {"Title": "Sale", "Desc": "50% off"}
     assert [a.outcome for a in campaign.attempts.all()] == ["ok"]
-    assert quota_read()["used"] == 1
+    assert quota_summary()["used"] == 1
 
 
 def test_91000_is_retried_with_backoff_and_the_same_msg_random(marketer, tim):
@@ -87,7 +87,7 @@ def test_90024_waits_and_retries_without_using_quota(marketer, tim):
     assert campaign.status == "sent"
     codes = [a.error_code for a in campaign.attempts.all()]
     assert codes == [90024, None]
-    assert quota_read()["used"] == 1
+    assert quota_summary()["used"] == 1
 
 
 def test_90047_moves_the_campaign_to_the_next_quota_day_and_says_why(marketer, tim):
@@ -98,7 +98,7 @@ def test_90047_moves_the_campaign_to_the_next_quota_day_and_says_why(marketer, t
     assert campaign.status == "scheduled"
     assert campaign.due_at == next_quota_day_start(timezone.now())
     assert "Moved to" in campaign.status_reason_text and "90047" in campaign.status_reason_text
-    assert quota_read()["used"] == 0
+    assert quota_summary()["used"] == 0
 
 
 def test_our_own_count_stops_at_the_quota_without_asking_tencent(marketer, tim, settings):
@@ -111,8 +111,8 @@ def test_our_own_count_stops_at_the_quota_without_asking_tencent(marketer, tim, 
     assert statuses == ["sent", "sent", "scheduled"]
     assert "all of that day's pushes were used" in campaigns[2].status_reason_text
     assert len(tim.state()["pushes"]) == 2
-    assert quota_read() | {"resets_at": None} == {
-        "day": quota_read()["day"], "limit": 2, "used": 2, "booked": 0, "remaining": 0,
+    assert quota_summary() | {"resets_at": None} == {
+        "day": quota_summary()["day"], "limit": 2, "used": 2, "booked": 0, "remaining": 0,
         "test_sends": 0, "test_sends_use_quota": False, "resets_at": None}
 
 
@@ -230,6 +230,6 @@ def test_90047_moves_the_campaign_to_the_first_quota_day_with_room(marketer, tim
     campaign = refreshed(campaign)
     after = next_quota_day_start(tomorrow)
     assert (campaign.status, campaign.due_at) == ("scheduled", after)
-    assert quota_read(quota_day_of(tomorrow))["booked"] == 2
-    assert quota_read(quota_day_of(after))["booked"] == 1
+    assert quota_summary(quota_day_of(tomorrow))["booked"] == 2
+    assert quota_summary(quota_day_of(after))["booked"] == 1
     assert campaign.status_reason_text.startswith(f"Moved to {quota_day_of(after)} 00:00")

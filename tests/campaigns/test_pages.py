@@ -154,10 +154,10 @@ def test_hostile_text_is_escaped_everywhere(client, marketer):
 
 
 def test_home_says_when_the_quota_resets_in_the_quota_time_zone(client, marketer):
-    from campaigns.quota import quota_read
+    from campaigns.quota import quota_summary
     client.force_login(marketer)
     page = client.get("/").content.decode()
-    resets = dt.datetime.fromisoformat(quota_read()["resets_at"])  # 2026-11-24T00:00+08:00
+    resets = dt.datetime.fromisoformat(quota_summary()["resets_at"])  # 2026-11-24T00:00+08:00
     from django.utils.formats import date_format
     words = date_format(resets.astimezone(ZoneInfo("Asia/Shanghai")), "DATETIME_FORMAT")
     assert "midnight" in words

@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns import dispatch, services
-from campaigns.quota import quota_read
+from campaigns.quota import quota_summary
 from core.models import AuditEvent
 from tests.conftest import TEXT
 
@@ -36,7 +36,7 @@ def test_an_admin_sets_the_limit_and_it_is_audited(client, admin_user, settings)
 
 def test_a_marketer_cannot_set_it(client, marketer):
     assert put(token_client(client, marketer), {"limit": 250}).status_code == 403
-    assert quota_read()["limit"] == 100
+    assert quota_summary()["limit"] == 100
 
 
 @pytest.mark.parametrize("value", [0, -1, 1_000_001, "many", True, 2.5, None])
@@ -45,7 +45,7 @@ def test_a_limit_that_is_not_a_whole_number_of_pushes_is_refused_by_name(client,
     answer = put(token_client(client, admin_user), {"limit": value})
     assert answer.status_code == 400
     assert list(answer.json()["errors"]) == ["limit"], answer.json()
-    assert quota_read()["limit"] == 100
+    assert quota_summary()["limit"] == 100
 
 
 def test_raising_the_limit_opens_a_full_day_to_bookings_at_once(admin_user, marketer, tim):
@@ -61,7 +61,7 @@ def test_raising_the_limit_opens_a_full_day_to_bookings_at_once(admin_user, mark
     quota_limit_set(user=admin_user, limit=2)
     services.campaign_create(user=marketer, name="b", push={"MsgBody": TEXT},
                              send_at=timezone.now())
-    assert quota_read()["booked"] == 2 and quota_read()["remaining"] == 0
+    assert quota_summary()["booked"] == 2 and quota_summary()["remaining"] == 0
 
 
 def test_the_dispatcher_reads_the_limit_on_every_push(admin_user, marketer, tim, settings):
@@ -89,4 +89,4 @@ def test_home_and_the_calendar_show_the_new_limit_and_admins_set_it_there(client
     client.force_login(marketer)
     assert 'name="limit"' not in client.get("/").content.decode()
     assert client.post("/quota/limit/", {"limit": "5"}).status_code == 403
-    assert quota_read()["limit"] == 321
+    assert quota_summary()["limit"] == 321

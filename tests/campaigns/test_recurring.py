@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from campaigns import recurring, services, tasks
 from campaigns.models import Campaign, Series
-from campaigns.quota import quota_day_of, quota_read
+from campaigns.quota import quota_day_of, quota_summary
 from campaigns.states import campaign_transition
 from core.errors import InvalidInput
 from tests.conftest import TEXT
@@ -104,7 +104,7 @@ def test_occurrences_are_booked_a_horizon_ahead_so_the_quota_sees_them(marketer,
     assert {c.status for c in booked} == {"scheduled"}
     first = booked[0]
     assert first.due_at.astimezone(SHANGHAI).time() == dt.time(10, 0)
-    assert quota_read(quota_day_of(first.due_at))["booked"] == 1
+    assert quota_summary(quota_day_of(first.due_at))["booked"] == 1
     # running again books nothing twice
     assert recurring.series_book_ahead(series=series) == []
 
@@ -137,7 +137,7 @@ def test_a_full_day_moves_to_the_next_day_that_has_room_under_the_next_day_polic
     assert moved.due_at.astimezone(SHANGHAI) == dt.datetime.combine(
         day + dt.timedelta(days=2), dt.time(10, 0), tzinfo=SHANGHAI)
     assert str(day) in moved.status_reason_text and "next day with room" in moved.status_reason_text
-    assert quota_read(day + dt.timedelta(days=2))["remaining"] == 0
+    assert quota_summary(day + dt.timedelta(days=2))["remaining"] == 0
 
 
 def test_editing_a_series_changes_only_future_occurrences(marketer):

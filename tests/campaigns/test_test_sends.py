@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from campaigns import services
 from campaigns.models import TestGroup, TestSend
-from campaigns.quota import quota_read
+from campaigns.quota import quota_summary
 from campaigns.test_sends import push_digest, has_passing_test_send
 from tests.conftest import TEXT, make_user
 from tests.emulator_process import busiest_second
@@ -154,7 +154,7 @@ def test_test_sends_use_the_quota_when_configured(api, marketer, tim, settings):
     tim.post("accounts", {"accounts": ["mary"]})
     campaign = campaign_of(marketer)
     assert send_test(api, campaign, {"accounts": ["mary"]}).status_code == 201
-    assert quota_read()["used"] == 1 and quota_read()["remaining"] == 0
+    assert quota_summary()["used"] == 1 and quota_summary()["remaining"] == 0
     refused = send_test(api, campaign, {"accounts": ["mary"]})
     assert refused.status_code == 409 and "PUSH_TEST_SENDS_USE_QUOTA" in refused.json()["error"]
     assert len(batch_calls(tim)) == 1
@@ -168,7 +168,7 @@ def test_a_refused_test_send_says_why_and_uses_nothing(api, marketer, tim, setti
     body = answer.json()
     assert (body["outcome"], body["error_code"], body["reached"]) == ("refused", 90045, 0)
     assert "not enabled" in body["explanation"]
-    assert quota_read()["used"] == 0
+    assert quota_summary()["used"] == 0
 
 
 def test_test_sends_keep_to_their_own_rate_across_the_limiter(api, marketer, tim, settings):
@@ -286,7 +286,7 @@ def test_with_redis_down_a_test_send_is_503_in_words_and_holds_no_push(api, mark
     assert answers[0].json()["error"] == ("The shared rate limiter (Redis) is not reachable; "
                                           "nothing was sent. Try again in a minute.")
     assert not TestSend.objects.exists()
-    assert quota_read()["used"] == 0 and batch_calls(tim) == []
+    assert quota_summary()["used"] == 0 and batch_calls(tim) == []
 
 
 def test_a_test_send_left_in_flight_is_reaped_as_unanswered(marketer, tim):
