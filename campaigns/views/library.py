@@ -60,6 +60,12 @@ def template_use(request, pk: int):
 @require_POST
 def template_delete(request, pk: int):
     template = get_object_or_404(MessageTemplate, pk=pk)
+    # Deleting takes the template from the whole team: only after the person ticked the box
+    # (a browser without the `required` check still gets here).
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm deleting the template; nothing was "
+                                  "deleted."))
+        return redirect("template-list")
     library.template_delete(template=template, user=request.user)
     messages.success(request, _("Template deleted."))
     return redirect("template-list")

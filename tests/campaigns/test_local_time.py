@@ -352,6 +352,8 @@ def test_the_parent_shows_each_bucket_at_its_own_local_time_and_says_sent_only_o
     detail = client.get(f"/campaigns/{parent.pk}/").content.decode()
     for zone in ZONES:
         assert f"{day.isoformat()} 09:00 {zone}" in detail
+    assert "At each time zone’s local time: see its pushes below." in detail
+    assert "Not scheduled" not in detail
     assert "Sent as" not in detail
     assert "0 of 4 pushes sent so far; 4 booked." in detail
     Campaign.objects.filter(parent=parent).update(status="sent")

@@ -56,6 +56,15 @@ def test_admin_pages_are_for_admins_only(client, marketer, admin_user):
     assert client.get("/admin/campaigns/campaign/").status_code == 200
 
 
+def test_the_menu_names_django_admin_administration_and_audiences_apart(client, admin_user):
+    """Audiences have their own page: the admin link is not "Audience & admin"."""
+    client.force_login(admin_user)
+    menu = re.search(r'<nav aria-label="Main menu">(.*?)</nav>',
+                     client.get("/").content.decode(), re.S)[1]
+    assert '<a href="/admin/">Administration</a>' in menu
+    assert '<a href="/audiences/">Audiences</a>' in menu and "Audience &amp; admin" not in menu
+
+
 def a_month_ahead() -> str:
     return (timezone.now() + dt.timedelta(days=30)).strftime("%Y-%m-%dT09:30")
 

@@ -82,3 +82,20 @@ def test_a_blank_name_is_refused_naming_the_field(client, marketer):
 def test_templates_are_for_marketers_only(client, marketer):
     client.force_login(make_user("nobody"))
     assert client.get("/templates/").status_code == 403
+
+
+def test_deleting_a_template_asks_first_and_then_takes_it_from_the_team(client, marketer):
+    campaign = services.campaign_create(user=marketer, name="Sale", push=PUSH)
+    client.force_login(marketer)
+    client.post(f"/campaigns/{campaign.pk}/save-template/", {"template_name": "Weekly"})
+    template = MessageTemplate.objects.get()
+    page = client.get("/templates/").content.decode()
+    assert "I understand: “Weekly” is deleted for everyone on the team" in page
+    answer = client.post(f"/templates/{template.pk}/delete/", follow=True)
+    assert "Tick the box to confirm deleting the template; nothing was deleted." in (
+        answer.content.decode())
+    assert MessageTemplate.objects.filter(pk=template.pk).exists()
+    answer = client.post(f"/templates/{template.pk}/delete/", {"confirm": "yes"}, follow=True)
+    assert "Template deleted." in answer.content.decode()
+    assert not MessageTemplate.objects.exists()
+    assert AuditEvent.objects.filter(verb="template.deleted").exists()
