@@ -37,21 +37,31 @@ BY_ATTRIBUTE, BY_TAGS = "attr", "tags"
 NAMED_WRONG_VALUES = 10
 
 
-def zone_values(*, by: str, key: str) -> dict[str, int]:
-    """Every value the accounts hold, a zone or not, with how many known accounts hold it."""
+def zone_values(*, by: str, key: str, push: dict | None = None) -> dict[str, int]:
+    """Every value the accounts hold, a zone or not, with how many known accounts hold it;
+    given a campaign's push, only the values held in its audience, counted there (a zone
+    none of the audience is in would cost a push that reaches nobody)."""
     if by == BY_ATTRIBUTE:
-        return zone_counts(attribute=key) if key else {}
-    return zone_counts(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX)
+        values = zone_counts(attribute=key) if key else {}
+    else:
+        values = zone_counts(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX)
+    if not (push or {}).get("Condition"):
+        return values
+    in_audience = {value: audience_reach(_bucket_push(push, by=by, key=key, zone=value)
+                                         ["Condition"])["matching"] for value in values}
+    return {value: n for value, n in in_audience.items() if n}
 
 
-def offered_zones(*, by: str, key: str) -> dict[str, int]:
-    """Real IANA zones that hold known accounts, with how many accounts each holds."""
-    return {zone: n for zone, n in sorted(zone_values(by=by, key=key).items()) if is_zone(zone)}
+def offered_zones(*, by: str, key: str, push: dict | None = None) -> dict[str, int]:
+    """Real IANA zones that hold known accounts (of the campaign's audience, given its push),
+    with how many accounts each holds."""
+    return {zone: n for zone, n in sorted(zone_values(by=by, key=key, push=push).items())
+            if is_zone(zone)}
 
 
-def wrong_zone_values(*, by: str, key: str) -> dict[str, int]:
+def wrong_zone_values(*, by: str, key: str, push: dict | None = None) -> dict[str, int]:
     """Values that are not IANA zones ("Berlin", "GMT+8"), the most held first."""
-    wrong = [(v, n) for v, n in zone_values(by=by, key=key).items() if not is_zone(v)]
+    wrong = [(v, n) for v, n in zone_values(by=by, key=key, push=push).items() if not is_zone(v)]
     return dict(sorted(wrong, key=lambda item: (-item[1], item[0])))
 
 
@@ -60,11 +70,11 @@ def matched_words(*, by: str, key: str, value: str) -> str:
     return f"{key}={value}" if by == BY_ATTRIBUTE else settings.LOCAL_TIME_TAG_PREFIX + value
 
 
-def no_push_words(*, by: str, key: str) -> list[str]:
+def no_push_words(*, by: str, key: str, push: dict | None = None) -> list[str]:
     """One sentence per value that is not a zone, and one for the accounts with none."""
     if by == BY_ATTRIBUTE and not key:
         return []
-    wrong = wrong_zone_values(by=by, key=key)
+    wrong = wrong_zone_values(by=by, key=key, push=push)
     lines = []
     for value, n in list(wrong.items())[:NAMED_WRONG_VALUES]:
         what = matched_words(by=by, key=key, value=value)
@@ -91,8 +101,8 @@ def no_push_words(*, by: str, key: str) -> list[str]:
     return lines
 
 
-def split_buckets(*, by: str, key: str, zones: list[str],
-                  default_zone: str = "") -> list[tuple[str, str]]:
+def split_buckets(*, by: str, key: str, zones: list[str], default_zone: str = "",
+                  push: dict | None = None) -> list[tuple[str, str]]:
     """(the zone whose hour a push goes at, the value its condition matches), one per push.
 
     With a default zone, each value that is not a zone gets a push of its own at the default
@@ -106,7 +116,8 @@ def split_buckets(*, by: str, key: str, zones: list[str],
     and a push to everyone would reach the other buckets' accounts twice."""
     buckets = [(zone, zone) for zone in sorted(set(zones))]
     if default_zone:
-        buckets += [(default_zone, value) for value in wrong_zone_values(by=by, key=key)]
+        buckets += [(default_zone, value)
+                    for value in wrong_zone_values(by=by, key=key, push=push)]
     return buckets
 
 
@@ -118,16 +129,30 @@ def bucket_moments(*, day: dt.date, hour: int, zones: list[str]) -> dict[str, dt
             for zone in sorted(set(zones))}
 
 
+def passed_zones(moments: dict[str, dt.datetime], now: dt.datetime | None = None) -> list[str]:
+    """The zones whose chosen hour on the day has already passed."""
+    now = now or timezone.now()
+    return sorted(zone for zone, moment in moments.items() if moment <= now)
+
+
+def passed_words(*, day: dt.date, hour: int, zones: list[str]) -> str:
+    return _("%(day)s %(hour)02d:00 has already passed in %(zones)s; choose a later day") % {
+        "day": day.isoformat(), "hour": hour, "zones": words_list(zones)}
+
+
 def split_cost(*, day: dt.date, hour: int, zones: list[str], default_zone: str = "",
                wrong_values: int = 0) -> dict:
-    """What the split will use, per quota day, before anything is saved."""
+    """What the split will use, per quota day, before anything is saved, and the zones where
+    the hour has already passed (the split would be refused)."""
     wrong_values = wrong_values if default_zone else 0
     pushes = [*zones, *[default_zone] * wrong_values]
     moments = bucket_moments(day=day, hour=hour, zones=pushes)
     per_day = Counter(quota_day_of(moments[zone]) for zone in pushes)
+    passed = passed_zones(moments)
     return {"zones": len(zones), "wrong": wrong_values, "limit": settings.PUSH_DAILY_QUOTA,
             "days": [{"day": d.isoformat(), "pushes": n, "remaining": pushes_left_on(d)}
-                     for d, n in sorted(per_day.items())]}
+                     for d, n in sorted(per_day.items())],
+            "passed": passed_words(day=day, hour=hour, zones=passed) if passed else ""}
 
 
 def cost_words(cost: dict) -> str:
@@ -136,6 +161,8 @@ def cost_words(cost: dict) -> str:
                       % {"n": d["pushes"], "day": d["day"], "limit": cost["limit"],
                          "left": d["remaining"]} for d in cost["days"]) or "0"
     words = {"zones": cost["zones"], "wrong": cost.get("wrong", 0), "parts": parts}
+    if cost.get("passed"):
+        return cost["passed"]
     if words["wrong"]:
         return ngettext("%(zones)d zone and %(wrong)d values that are not time zones = "
                         "%(parts)s", "%(zones)d zones and %(wrong)d values that are not time "
@@ -211,11 +238,12 @@ def _split_errors(campaign: Campaign, *, by: str, key: str, hour, zones, day,
     if not zones:
         errors["zones"] = [_("Choose at least one time zone")]
     elif not errors:
-        offered = offered_zones(by=by, key=key)
+        offered = offered_zones(by=by, key=key, push=campaign.push)
         unknown = [z for z in zones if z not in offered]
         if unknown:
-            errors["zones"] = [_("No known account is in %(zones)s; choose from the time "
-                                 "zones offered") % {"zones": words_list(unknown[:5])}]
+            errors["zones"] = [_("No known account of the campaign's audience is in %(zones)s; "
+                                 "choose from the time zones offered")
+                               % {"zones": words_list(unknown[:5])}]
     return errors
 
 
@@ -240,17 +268,16 @@ def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int,
         errors["quiet_hours"] = [_("Choose what happens in quiet hours: refuse the time or move it")]
     if errors:
         raise InvalidInput(errors)
-    now = timezone.now()
-    buckets = split_buckets(by=by, key=key, zones=zones, default_zone=default_zone)
+    buckets = split_buckets(by=by, key=key, zones=zones, default_zone=default_zone,
+                            push=campaign.push)
     moments = bucket_moments(day=day, hour=hour, zones=[zone for zone, _value in buckets])
+    passed = passed_zones(moments)
+    if passed:  # every zone it is too late for at once, not one refusal at a time
+        raise InvalidInput({"day": [passed_words(day=day, hour=hour, zones=passed)]})
     children = []
     # Quota days are locked in date order, so two splits cannot wait on each other.
     for zone, value in sorted(buckets, key=lambda b: (moments[b[0]], b[0], b[0] != b[1], b[1])):
         moment = moments[zone]
-        if moment <= now:
-            raise InvalidInput({"day": [_("%(day)s %(hour)02d:00 in %(zone)s has already "
-                                          "passed; choose a later day") % {
-                "day": day.isoformat(), "hour": hour, "zone": zone}]})
         push = _bucket_push(campaign.push, by=by, key=key, zone=value)
         problems = push_errors(push)
         if problems:

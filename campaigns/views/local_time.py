@@ -43,11 +43,12 @@ def _local_time_preview(campaign: Campaign, *, by: str, key: str, day: dt.date, 
                         zones: list[str], default_zone: str) -> dict:
     """The cost and reach a split would have, before anything is saved; an hour the clocks
     skip raises InvalidInput in the editor's words."""
-    wrong = local_time.wrong_zone_values(by=by, key=key)
+    wrong = local_time.wrong_zone_values(by=by, key=key, push=campaign.push)
     cost = local_time.split_cost(day=day, hour=hour, zones=zones, default_zone=default_zone,
                                  wrong_values=len(wrong))
     reach = local_time.split_reach(campaign=campaign, by=by, key=key, buckets=(
-        local_time.split_buckets(by=by, key=key, zones=zones, default_zone=default_zone)))
+        local_time.split_buckets(by=by, key=key, zones=zones, default_zone=default_zone,
+                                 push=campaign.push)))
     return {**cost, "words": local_time.cost_words(cost), **reach,
             "reach_words": local_time.reach_words(reach)}
 
@@ -64,7 +65,7 @@ def local_time_split(request, pk: int):
         return redirect("campaign-detail", pk=pk)
     names = list(attribute_names().values())
     by, key = _zone_source(request, names)
-    zones = local_time.offered_zones(by=by, key=key)
+    zones = local_time.offered_zones(by=by, key=key, push=campaign.push)
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     form = LocalTimeForm(request.POST or None, attribute_names=names, zones=zones, initial={
         "by": by, "attribute": key, "day": tomorrow, "hour": 9, "zones": list(zones)})
@@ -98,7 +99,8 @@ def local_time_split(request, pk: int):
     return render(request, "campaigns/local_time.html", {
         "campaign": campaign, "form": form, "cost_words": preview["words"],
         "reach_words": preview["reach_words"],
-        "no_push": local_time.no_push_words(by=by, key=key), "by": by, "key": key})
+        "no_push": local_time.no_push_words(by=by, key=key, push=campaign.push), "by": by,
+        "key": key})
 
 
 @marketer_required
@@ -107,7 +109,7 @@ def local_time_cost(request, pk: int):
     campaign = get_object_or_404(Campaign, pk=pk)
     names = list(attribute_names().values())
     by, key = _zone_source(request, names)
-    offered = local_time.offered_zones(by=by, key=key)
+    offered = local_time.offered_zones(by=by, key=key, push=campaign.push)
     try:  # without a day or an hour: tomorrow at 09:00, as the page starts
         day = parse_day(request.GET["day"], field="day") if "day" in request.GET else \
             timezone.localdate() + dt.timedelta(days=1)

@@ -49,6 +49,41 @@ def test_it_offers_only_real_zones_that_hold_known_accounts():
     assert set(local_time.offered_zones(by="tags", key="")) == set(ZONES)
 
 
+def test_it_offers_and_charges_only_the_zones_the_campaign_s_audience_is_in(client, marketer):
+    """A zone none of the audience is in would cost a push that reaches nobody."""
+    mirror()
+    AccountTag.objects.create(account="u1", tag="vip")  # in Asia/Tokyo
+    AccountTag.objects.create(account="u4", tag="vip")  # in America/New_York
+    vip = draft(marketer, {"MsgBody": TEXT, "Condition": {"TagsOr": ["vip"]}})
+    assert local_time.offered_zones(by="tags", key="", push=vip.push) == {
+        "America/New_York": 1, "Asia/Tokyo": 1}
+    client.force_login(marketer)
+    page = client.get(f"/campaigns/{vip.pk}/local-time/?by=tags").content.decode()
+    assert 'value="Asia/Tokyo"' in page and 'value="Europe/Berlin"' not in page
+    assert "2 zones = " in page
+    with pytest.raises(InvalidInput) as caught:
+        local_time.campaign_split_by_zone(campaign=vip, user=marketer, day=a_day_ahead(),
+                                          hour=9, by="tags", zones=["Asia/Tokyo", "Europe/Berlin"])
+    assert "audience is in Europe/Berlin" in caught.value.errors["zones"][0]
+
+
+def test_an_hour_already_passed_names_every_zone_at_once_and_the_cost_line_warns(marketer):
+    mirror()
+    today = timezone.now().astimezone(ZoneInfo("Pacific/Kiritimati")).date()
+    # 00:00 today has passed in every zone whose day began before Kiritimati's ended
+    with pytest.raises(InvalidInput) as caught:
+        local_time.campaign_split_by_zone(campaign=draft(marketer), user=marketer,
+                                          day=today - dt.timedelta(days=1), hour=0, by="attr",
+                                          key="tz", zones=list(ZONES))
+    day = (today - dt.timedelta(days=1)).isoformat()
+    words = (f"{day} 00:00 has already passed in America/Los_Angeles, America/New_York, "
+             f"Asia/Tokyo, Europe/Berlin; choose a later day")
+    assert caught.value.errors == {"day": [words]}
+    assert not Campaign.objects.filter(parent__isnull=False).exists()
+    cost = local_time.split_cost(day=today - dt.timedelta(days=1), hour=0, zones=list(ZONES))
+    assert local_time.cost_words(cost) == words
+
+
 def test_the_cost_is_one_push_per_zone_on_the_quota_day_each_lands_on():
     day = dt.date(2026, 12, 8)
     cost = local_time.split_cost(day=day, hour=9, zones=list(ZONES))
@@ -103,6 +138,7 @@ def test_bucketed_delivery_reaches_the_emulator_as_one_push_per_zone(marketer, t
 
 def test_buckets_by_tags_add_the_zone_tag_to_the_campaigns_tags(marketer):
     mirror()
+    AccountTag.objects.create(account="u1", tag="vip")  # in Asia/Tokyo
     parent = draft(marketer, {"MsgBody": TEXT, "Condition": {"TagsOr": ["vip"]}})
     (child,) = local_time.campaign_split_by_zone(campaign=parent, user=marketer,
                                                  day=a_day_ahead(), hour=9, by="tags",
@@ -117,7 +153,8 @@ def test_a_zone_without_known_accounts_and_a_tag_campaign_by_attribute_are_refus
                                           day=a_day_ahead(), hour=9, by="attr", key="tz",
                                           zones=["Asia/Seoul"])
     assert caught.value.errors["zones"] == [
-        "No known account is in Asia/Seoul; choose from the time zones offered"]
+        "No known account of the campaign's audience is in Asia/Seoul; choose from the time "
+        "zones offered"]
     tagged = draft(marketer, {"MsgBody": TEXT, "Condition": {"TagsOr": ["vip"]}})
     with pytest.raises(InvalidInput) as caught:
         local_time.campaign_split_by_zone(campaign=tagged, user=marketer, day=a_day_ahead(),
