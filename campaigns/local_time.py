@@ -199,8 +199,13 @@ def _bucket_push(push: dict, *, by: str, key: str, zone: str) -> dict:
     if by == BY_ATTRIBUTE:
         condition["AttrsAnd"] = {**condition.get("AttrsAnd", {}), key: zone}
     else:
-        condition["TagsAnd"] = [*condition.get("TagsAnd", []),
-                                settings.LOCAL_TIME_TAG_PREFIX + zone]
+        tag = settings.LOCAL_TIME_TAG_PREFIX + zone
+        if tag in condition.get("TagsOr", []):
+            # "any of these tags" holds for every account with the zone's tag: the bucket is
+            # that tag alone (Tencent refuses a tag in both lists).
+            del condition["TagsOr"]
+        if tag not in condition.get("TagsAnd", []):
+            condition["TagsAnd"] = [*condition.get("TagsAnd", []), tag]
     return {**push, "Condition": condition}
 
 

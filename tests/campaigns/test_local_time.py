@@ -146,6 +146,22 @@ def test_buckets_by_tags_add_the_zone_tag_to_the_campaigns_tags(marketer):
     assert child.push["Condition"] == {"TagsOr": ["vip"], "TagsAnd": ["tz:Asia/Tokyo"]}
 
 
+def test_a_campaign_for_some_zones_tags_splits_into_a_push_per_zone_tag(marketer):
+    """A campaign for "any of tz:Asia/Tokyo, tz:Europe/Berlin": each bucket is its zone's tag
+    alone, since a tag in both TagsAnd and TagsOr is refused."""
+    mirror()
+    parent = draft(marketer, {"MsgBody": TEXT, "Condition": {
+        "TagsOr": ["tz:Asia/Tokyo", "tz:Europe/Berlin"]}})
+    assert set(local_time.offered_zones(by="tags", key="", push=parent.push)) == {
+        "Asia/Tokyo", "Europe/Berlin"}
+    children = local_time.campaign_split_by_zone(campaign=parent, user=marketer,
+                                                 day=a_day_ahead(), hour=9, by="tags",
+                                                 zones=["Asia/Tokyo", "Europe/Berlin"])
+    assert sorted(c.push["Condition"]["TagsAnd"] for c in children) == [
+        ["tz:Asia/Tokyo"], ["tz:Europe/Berlin"]]
+    assert all("TagsOr" not in c.push["Condition"] for c in children)
+
+
 def test_a_zone_without_known_accounts_and_a_tag_campaign_by_attribute_are_refused(marketer):
     mirror()
     with pytest.raises(InvalidInput) as caught:
