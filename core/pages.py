@@ -25,6 +25,15 @@ def flash_errors(request, exc: Exception) -> None:
         messages.error(request, str(exc))
 
 
+def confirmed(request, refusal: str) -> bool:
+    """Whether the person ticked the box a destructive action asks for; if not, the refusal
+    (saying nothing was done) as a message. A browser without the `required` check still posts."""
+    if request.POST.get("confirm") == "yes":
+        return True
+    messages.error(request, refusal)
+    return False
+
+
 def form_errors(form, exc: InvalidInput) -> None:
     """A service's refusal on the form: under each field it names, the others above it."""
     for field, problems in exc.errors.items():

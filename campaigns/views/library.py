@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import InvalidInput, TransitionRefused
-from core.pages import flash_errors
+from core.pages import confirmed, flash_errors
 
 from .. import library
 from ..models import Campaign, MessageTemplate
@@ -60,11 +60,9 @@ def template_use(request, pk: int):
 @require_POST
 def template_delete(request, pk: int):
     template = get_object_or_404(MessageTemplate, pk=pk)
-    # Deleting takes the template from the whole team: only after the person ticked the box
-    # (a browser without the `required` check still gets here).
-    if request.POST.get("confirm") != "yes":
-        messages.error(request, _("Tick the box to confirm deleting the template; nothing was "
-                                  "deleted."))
+    # Deleting takes the template from the whole team: only after the person ticked the box.
+    if not confirmed(request, _("Tick the box to confirm deleting the template; nothing was "
+                                "deleted.")):
         return redirect("template-list")
     library.template_delete(template=template, user=request.user)
     messages.success(request, _("Template deleted."))

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from audience.selectors import attribute_names
 from core.errors import InvalidInput, TransitionRefused
-from core.pages import form_errors
+from core.pages import confirmed, form_errors
 from core.text import whole_number
 from core.times import parse_day
 
@@ -137,8 +137,7 @@ def local_time_cost(request, pk: int):
 def local_time_cancel(request, pk: int):
     campaign = get_object_or_404(Campaign, pk=pk)
     # It cancels every booked push at once: only after the person ticked the box.
-    if request.POST.get("confirm") != "yes":
-        messages.error(request, _("Tick the box to confirm; nothing was cancelled."))
+    if not confirmed(request, _("Tick the box to confirm; nothing was cancelled.")):
         return redirect("campaign-detail", pk=pk)
     try:
         local_time.split_cancel(campaign=campaign, user=request.user)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.errors import InvalidInput, TransitionRefused
-from core.pages import form_errors
+from core.pages import confirmed, form_errors
 from core.times import is_zone
 
 from .. import recurring
@@ -22,6 +22,13 @@ from ..models import Campaign, Series
 from ..forms import SeriesForm
 from core.roles import marketer_required
 
+
+
+def _rule_fields(data: dict) -> dict:
+    """The series form's fields as the recurring services take them."""
+    return {"rrule": data["rrule"], "name": data["name"], "starts_on": data["starts_on"],
+            "local_time": data["local_time"], "tz": data["timezone"],
+            "full_day": data["full_day"]}
 
 
 @marketer_required
@@ -37,12 +44,9 @@ def series_create(request, pk: int):
         "name": campaign.name, "timezone": zone, "local_time": dt.time(9, 0),
         "starts_on": today + dt.timedelta(days=1)})
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            series = recurring.series_create(
-                campaign=campaign, user=request.user, rrule=data["rrule"], name=data["name"],
-                starts_on=data["starts_on"], local_time=data["local_time"], tz=data["timezone"],
-                full_day=data["full_day"])
+            series = recurring.series_create(campaign=campaign, user=request.user,
+                                             **_rule_fields(form.cleaned_data))
         except InvalidInput as exc:
             form_errors(form, exc)
         except TransitionRefused as exc:
@@ -68,12 +72,9 @@ def series_detail(request, pk: int):
     series = get_object_or_404(Series, pk=pk)
     form = SeriesForm(request.POST or None, initial=SeriesForm.initial_from(series))
     if request.method == "POST" and series.active and form.is_valid():
-        data = form.cleaned_data
         try:
-            recurring.series_update(
-                series=series, user=request.user, rrule=data["rrule"], name=data["name"],
-                starts_on=data["starts_on"], local_time=data["local_time"], tz=data["timezone"],
-                full_day=data["full_day"])
+            recurring.series_update(series=series, user=request.user,
+                                    **_rule_fields(form.cleaned_data))
         except InvalidInput as exc:
             form_errors(form, exc)
         except TransitionRefused as exc:
@@ -94,10 +95,9 @@ def series_detail(request, pk: int):
 def series_end(request, pk: int):
     series = get_object_or_404(Series, pk=pk)
     # Ending cancels every booked occurrence at once: only after the person ticked the box
-    # that says how many (a browser without the `required` check still gets here).
-    if request.POST.get("confirm") != "yes":
-        messages.error(request, _("Tick the box to confirm ending the series; nothing was "
-                                  "cancelled."))
+    # that says how many.
+    if not confirmed(request, _("Tick the box to confirm ending the series; nothing was "
+                                "cancelled.")):
         return redirect(f"{reverse('series-detail', args=[pk])}#end-series")
     try:
         recurring.series_end(series=series, user=request.user)
