@@ -26,6 +26,7 @@ from core.queue import enqueue, require_queue
 from core.text import whole_number
 from pushclient import payload
 
+from .mirror import mirror_apply
 from .selectors import attribute_names
 
 from .rules import (account_id_errors, job_attrs_errors, job_tags_errors, job_zone_attrs_errors,
@@ -95,6 +96,34 @@ def attribute_names_pull(*, user=None) -> dict[str, str]:
                      subject_type="attribute_names",
                      names=", ".join(f"{i}={n}" for i, n in sorted(names.items())))
     return names
+
+
+# --- one account -------------------------------------------------------------------------
+
+def account_change(*, user, account: str, operation: str, values: list[str],
+                   attrs: dict | None = None) -> None:
+    """Change one account on Tencent (`values` are tags or attribute names; `attrs` the
+    attributes to set), then keep the change in the mirror and the trail together."""
+    client = tencent.client().members
+    if operation == Job.Action.ADD_TAGS:
+        client.add_tags({account: values})
+    elif operation == Job.Action.REMOVE_TAGS:
+        client.remove_tags({account: values})
+    elif operation == Job.Action.REMOVE_ALL_TAGS:
+        client.remove_all_tags([account])
+    elif operation == Job.Action.SET_ATTRS:
+        client.set_attrs({account: attrs}, attr_names=attribute_names().values())
+    elif operation == Job.Action.REMOVE_ATTRS:
+        client.remove_attrs({account: values})
+    else:
+        raise ValueError(f"unknown operation {operation!r}")
+    attrs = attrs if operation == Job.Action.SET_ATTRS else dict.fromkeys(values)
+    with transaction.atomic():
+        mirror_apply(action=operation, accounts=[account], tags=values, attrs=attrs)
+        audit_record(actor=user, verb="account.changed", subject_type="account",
+                     account=account, operation=operation,
+                     values=", ".join(f"{n}={v}" for n, v in attrs.items())
+                     if operation == Job.Action.SET_ATTRS else ", ".join(values))
 
 
 # --- segments -----------------------------------------------------------------------------
