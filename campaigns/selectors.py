@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from audience.models import Job
+from audience.models import Job, Segment
 from audience.selectors import audience_reach
 from core.audit import SUBJECT_TYPES, audit_words
 from core.models import AuditEvent
@@ -152,6 +152,10 @@ def audit_events(*, actor: str = "", kind: str = "", since: dt.date | None = Non
     return query
 
 
+STATUS_CHOICES = {"campaign.status": Status.choices, "job.status": Job.Status.choices,
+                  "segment.status": Segment.Status.choices}
+
+
 def _describe(event: AuditEvent) -> dict:
     """Words for the parameters the core cannot word: statuses and reasons, job actions, a
     series' rule."""
@@ -164,11 +168,12 @@ def _describe(event: AuditEvent) -> dict:
         key = "action" if event.verb == "job.created" else "operation"
         code = event.params.get(key, "")
         return {key: actions.get(code, code)}
-    if event.verb != "campaign.status":
+    if event.verb not in STATUS_CHOICES:
         return {}
-    labels = dict(Status.choices)
+    labels = dict(STATUS_CHOICES[event.verb])
     params = event.params
-    reason = reason_words(params.get("reason", ""), params)
+    reason = reason_words(params.get("reason", ""), params) if event.verb == "campaign.status" \
+        else ""
     return {"from_status": labels.get(params.get("from_status"), params.get("from_status", "")),
             "to_status": str(labels.get(params.get("to_status"), params.get("to_status", "")))
             + (f" — {reason}" if reason else "")}
@@ -180,7 +185,7 @@ def _subject(event: AuditEvent) -> str:
     kind = SUBJECT_TYPES.get(event.subject_type, "")
     if event.subject_type == "job" and event.subject_id:
         return _("Bulk job #%(id)s") % {"id": event.subject_id}
-    if event.subject_type in ("campaign", "user", "token") and event.subject_label:
+    if event.subject_type in ("campaign", "segment", "user", "token") and event.subject_label:
         return event.subject_label
     return str(kind)
 

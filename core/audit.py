@@ -22,8 +22,13 @@ VERBS = {
     "job.created": _("started a job: {action} on {segment} ({accounts} accounts)"),
     "campaign.test_sent": _("sent a test (accounts: {accounts}; Tencent accepted: {reached})"),
     "quota.limit_set": _("set the daily push limit: {before} → {after}"),
+    "job.status": _("status {from_status} → {to_status}"),
     "job.cancelled": _("cancelled the job"),
     "job.resumed": _("resumed the job"),
+    "segment.status": _("status {from_status} → {to_status}"),
+    "campaign.test_unanswered": _("a test send to {accounts} accounts got no answer (its "
+                                  "request stopped during the call): whether it went out is "
+                                  "unknown"),
     "account.changed": _("{operation} on account {account}: {values}"),
     "attribute_names.set": _("set attribute names: {names}"),
     "attribute_names.read_back": _("read attribute names back from Tencent: {names}"),
@@ -46,7 +51,7 @@ VERBS = {
     "test_group.saved": _("saved the test group {name} ({accounts} accounts)"),
     "test_group.deleted": _("deleted the test group {name} ({accounts} accounts)"),
 }
-SUBJECT_TYPES = {"campaign": _("Campaign"), "job": _("Bulk job"),
+SUBJECT_TYPES = {"campaign": _("Campaign"), "job": _("Bulk job"), "segment": _("Segment"),
                  "attribute_names": _("Attribute names"), "account": _("Account"),
                  "token": _("API token"), "quota": _("Daily quota"),
                  "user": _("User"), "template": _("Message template"),
