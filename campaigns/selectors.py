@@ -181,11 +181,13 @@ def _describe(event: AuditEvent) -> dict:
 
 def _subject(event: AuditEvent) -> str:
     """What the event is about: a name people gave (a campaign, a user), else words made now
-    in the reader's language (a job's stored label was made in its author's)."""
+    in the reader's language (a job's or a segment's stored label was made in its author's)."""
     kind = SUBJECT_TYPES.get(event.subject_type, "")
     if event.subject_type == "job" and event.subject_id:
         return _("Bulk job #%(id)s") % {"id": event.subject_id}
-    if event.subject_type in ("campaign", "segment", "user", "token") and event.subject_label:
+    if event.subject_type == "segment" and event.subject_id:
+        return _("Segment #%(id)s") % {"id": event.subject_id}
+    if event.subject_type in ("campaign", "user", "token") and event.subject_label:
         return event.subject_label
     return str(kind)
 

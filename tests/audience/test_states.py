@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from audience import jobs, services
+from campaigns.models import Preference
 from audience.models import Job, JobBatch, Segment
 from audience.states import JOB, batches_transition, job_transition, segment_transition
 from core.errors import TransitionRefused
@@ -48,6 +49,23 @@ def test_a_job_run_to_its_end_leaves_its_moves_in_the_trail(admin_user, tim):
     assert j.status == "done"
     assert moves(j) == [(None, "job.status", "queued", "running"),
                         (None, "job.status", "running", "done")]
+
+
+def test_the_audit_page_words_a_jobs_and_a_segments_moves(client, admin_user, tim, settings):
+    tim.post("accounts", {"accounts": ["a"]})
+    jobs.job_run(job(admin_user, ["a"]).pk)
+    settings.AUDIENCE_INLINE_IMPORT_BYTES = 0
+    segment = services.segment_upload(user=admin_user, name="big", uploaded=SimpleUploadedFile(
+        "s.txt", b"a1\n"))
+    services.segment_import_stored(segment_id=segment.pk)
+    client.force_login(admin_user)
+    html = client.get("/audit/").content.decode()
+    assert "status Waiting to start → Running" in html and "status Running → Finished" in html
+    assert "status Importing → Ready" in html and f"Segment #{segment.pk}" in html
+    Preference.objects.create(user=admin_user, language="zh-hans")
+    client.force_login(admin_user)  # the language is read at sign-in
+    zh = client.get("/audit/").content.decode()
+    assert "状态 等待开始 → 运行中" in zh and f"分群 #{segment.pk}" in zh
 
 
 def test_cancel_and_resume_are_the_persons_moves(admin_user, tim):
