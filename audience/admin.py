@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import roles, tencent
-from core.audit import audit_record
 from core.csv_export import csv_lines
 from core.errors import Unavailable
 from core.payload_words import problems_of
@@ -28,7 +27,6 @@ from pushclient.payload import MAX_ATTR_BYTES, MAX_ATTR_NAMES, utf8_len
 
 from . import services
 from .forms import SegmentUploadForm
-from .mirror import mirror_apply
 from .models import AttributeName, Job, KnownAccount, Segment
 from .selectors import attribute_names, job_progress, segment_stored_words
 from .services import AudienceInvalid, RenameNeedsConfirmation
@@ -183,21 +181,10 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
         if request.method == "POST" and account:
             values = items_from_text(text)
             name, _sep, value = text.partition("=")
-            attrs = {name.strip(): value.strip()} if op == "set_attrs" else dict.fromkeys(values)
+            attrs = {name.strip(): value.strip()} if op == "set_attrs" else None
             try:
-                if op == "add_tags":
-                    client.add_tags({account: values})
-                elif op == "remove_tags":
-                    client.remove_tags({account: values})
-                elif op == "remove_all_tags":
-                    client.remove_all_tags([account])
-                elif op == "set_attrs":
-                    client.set_attrs({account: attrs}, attr_names=attribute_names().values())
-                else:
-                    client.remove_attrs({account: values})
-                mirror_apply(action=op, accounts=[account], tags=values, attrs=attrs)
-                audit_record(actor=request.user, verb="account.changed", subject_type="account",
-                             account=account, operation=op, values=text)
+                services.account_change(user=request.user, account=account, operation=op,
+                                        values=values, attrs=attrs)
                 messages.success(request, LOOKUP_DONE[op] % {"account": account,
                                                               "values": text.strip()})
                 return HttpResponseRedirect(

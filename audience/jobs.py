@@ -30,6 +30,7 @@ from pushclient.errors import ErrorKind
 
 from .models import Job, JobBatch, JobFailure, Segment, SegmentAccount
 from .mirror import mirror_apply
+from .states import batches_transition, job_transition
 
 log = logging.getLogger(__name__)
 BATCHES_PER_CUT = 50  # 5,000 accounts a transaction: the first calls need not wait for the rest
@@ -150,8 +151,9 @@ def _claim(job_id: int, count: int, *, after_seq: int = -1) -> list[Order]:
                 claimed += more[:count - len(claimed)]
         if not claimed:
             return []
-        JobBatch.objects.filter(pk__in=[b.pk for b in claimed]).update(
-            status=JobBatch.Status.RUNNING, tries=F("tries") + 1,
+        batches_transition(
+            JobBatch.objects.filter(pk__in=[b.pk for b in claimed]), to=JobBatch.Status.RUNNING,
+            tries=F("tries") + 1,
             lease_until=now + _seconds(settings.AUDIENCE_BATCH_LEASE_SECONDS))
     return [Order(b.pk, b.seq, b.tries + 1, b.accounts) for b in claimed]
 
@@ -226,23 +228,25 @@ def record(job: Job, outcomes: list[Outcome]) -> tuple[int, int]:
                 # A fault of ours (a bug, not Tencent's answer): the batch goes back, later.
                 log.error("audience job %s batch %s failed unexpectedly", job.pk, order.seq,
                           exc_info=exc)
-                mine.update(status=JobBatch.Status.PENDING, lease_until=None,
-                            not_before=now + _seconds(2))
+                batches_transition(mine, to=JobBatch.Status.PENDING, lease_until=None,
+                                   not_before=now + _seconds(2))
             else:
                 reason = explain(exc.code, getattr(exc, "info", str(exc)))
                 retry = isinstance(exc, TencentError) and exc.kind in (ErrorKind.RETRYABLE,
                                                                       ErrorKind.RATE)
                 if retry and order.tries < settings.AUDIENCE_BATCH_TRIES:
-                    mine.update(status=JobBatch.Status.PENDING, lease_until=None, error=reason,
-                                not_before=now + _seconds(backoff_seconds(
-                                    order.tries, base=settings.AUDIENCE_RETRY_BASE_SECONDS,
-                                    cap=30)))
+                    batches_transition(
+                        mine, to=JobBatch.Status.PENDING, lease_until=None, error=reason,
+                        not_before=now + _seconds(backoff_seconds(
+                            order.tries, base=settings.AUDIENCE_RETRY_BASE_SECONDS, cap=30)))
                     continue
-                mine.update(status=JobBatch.Status.FAILED, error=f"{exc.code}: {reason}")
+                batches_transition(mine, to=JobBatch.Status.FAILED,
+                                   error=f"{exc.code}: {reason}")
                 failures += [JobFailure(job_id=job.pk, account=a, code=exc.code, reason=reason)
                              for a in order.accounts]
                 failed += len(order.accounts)
-        JobBatch.objects.filter(pk__in=succeeded).update(status=JobBatch.Status.DONE, error="")
+        batches_transition(JobBatch.objects.filter(pk__in=succeeded), to=JobBatch.Status.DONE,
+                           error="")
         mirror_apply(action=job.action, accounts=applied, tags=job.tags, attrs=job.attrs)
         JobFailure.objects.bulk_create(failures)
     return done, failed
@@ -251,9 +255,8 @@ def record(job: Job, outcomes: list[Outcome]) -> tuple[int, int]:
 def _release(orders: list[Order]) -> None:
     """Batches claimed here but never sent go back as they were, their try not spent."""
     for order in orders:
-        JobBatch.objects.filter(pk=order.batch_id, status=JobBatch.Status.RUNNING,
-                                tries=order.tries).update(
-            status=JobBatch.Status.PENDING, lease_until=None, tries=F("tries") - 1)
+        batches_transition(JobBatch.objects.filter(pk=order.batch_id, tries=order.tries),
+                           to=JobBatch.Status.PENDING, lease_until=None, tries=F("tries") - 1)
 
 
 class Crew:
@@ -580,9 +583,8 @@ def job_run(job_id: int, *, run_seconds: float = 3000) -> Crew | None:
     """Work on a job from this process until it is finished, stopped, or `run_seconds` pass."""
     now = timezone.now()
     # A job on a segment still importing waits: the import starts it when done.
-    Job.objects.filter(pk=job_id, status=Job.Status.QUEUED,
-                       segment__status=Segment.Status.READY).update(
-        status=Job.Status.RUNNING, started_at=now, heartbeat_at=now)
+    job_transition(job_id, to=Job.Status.RUNNING, where=Q(segment__status=Segment.Status.READY),
+                   started_at=now, heartbeat_at=now)
     if Job.objects.get(pk=job_id).status != Job.Status.RUNNING:
         return None
     crew = Crew(job_id, time.monotonic() + run_seconds)
@@ -604,9 +606,8 @@ def job_finish_if_complete(job_id: int) -> None:
     failed = JobFailure.objects.filter(job_id=job_id).count()
     calls = JobBatch.objects.filter(job_id=job_id).aggregate(calls=Sum("tries"))["calls"] or 0
     status = Job.Status.FAILED if job.total and failed == job.total else Job.Status.DONE
-    Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(
-        status=status, finished_at=timezone.now(), failed=failed, done=job.total - failed,
-        calls=calls)
+    job_transition(job_id, to=status, from_=[Job.Status.RUNNING], finished_at=timezone.now(),
+                   failed=failed, done=job.total - failed, calls=calls)
 
 
 def stalled_jobs(*, silent_for: float = 30.0) -> list[int]:

@@ -26,7 +26,9 @@ from core.queue import enqueue, require_queue
 from core.text import whole_number
 from pushclient import payload
 
+from .mirror import mirror_apply
 from .selectors import attribute_names
+from .states import job_transition, segment_transition
 
 from .rules import (account_id_errors, job_attrs_errors, job_tags_errors, job_zone_attrs_errors,
                     job_zone_tags_errors)
@@ -95,6 +97,34 @@ def attribute_names_pull(*, user=None) -> dict[str, str]:
                      subject_type="attribute_names",
                      names=", ".join(f"{i}={n}" for i, n in sorted(names.items())))
     return names
+
+
+# --- one account -------------------------------------------------------------------------
+
+def account_change(*, user, account: str, operation: str, values: list[str],
+                   attrs: dict | None = None) -> None:
+    """Change one account on Tencent (`values` are tags or attribute names; `attrs` the
+    attributes to set), then keep the change in the mirror and the trail together."""
+    client = tencent.client().members
+    if operation == Job.Action.ADD_TAGS:
+        client.add_tags({account: values})
+    elif operation == Job.Action.REMOVE_TAGS:
+        client.remove_tags({account: values})
+    elif operation == Job.Action.REMOVE_ALL_TAGS:
+        client.remove_all_tags([account])
+    elif operation == Job.Action.SET_ATTRS:
+        client.set_attrs({account: attrs}, attr_names=attribute_names().values())
+    elif operation == Job.Action.REMOVE_ATTRS:
+        client.remove_attrs({account: values})
+    else:
+        raise ValueError(f"unknown operation {operation!r}")
+    attrs = attrs if operation == Job.Action.SET_ATTRS else dict.fromkeys(values)
+    with transaction.atomic():
+        mirror_apply(action=operation, accounts=[account], tags=values, attrs=attrs)
+        audit_record(actor=user, verb="account.changed", subject_type="account",
+                     account=account, operation=operation,
+                     values=", ".join(f"{n}={v}" for n, v in attrs.items())
+                     if operation == Job.Action.SET_ATTRS else ", ".join(values))
 
 
 # --- segments -----------------------------------------------------------------------------
@@ -369,9 +399,10 @@ def segment_import_stored(*, segment_id: int) -> None:
             read)
         return
     with transaction.atomic():
+        if not segment_transition(segment, to=Segment.Status.READY, bytes_read=read,
+                                  progress_at=timezone.now()):
+            return  # another worker's try of the same import ended it first
         segment.upload_chunks.all().delete()
-        Segment.objects.filter(pk=segment.pk).update(status=Segment.Status.READY,
-                                                     bytes_read=read, progress_at=timezone.now())
         waiting = list(Job.objects.filter(segment=segment, status=Job.Status.QUEUED)
                        .values_list("pk", flat=True))
         Job.objects.filter(segment=segment).update(total=segment.accounts.count())
@@ -381,12 +412,15 @@ def segment_import_stored(*, segment_id: int) -> None:
 
 def _segment_failed(segment: Segment, errors: dict, read: int) -> None:
     with transaction.atomic():
+        if not segment_transition(segment, to=Segment.Status.FAILED, error=errors,
+                                  bytes_read=read):
+            return  # another worker's try of the same import ended it first
         SegmentAccount.objects.filter(segment=segment).delete()
         segment.upload_chunks.all().delete()
-        Segment.objects.filter(pk=segment.pk).update(status=Segment.Status.FAILED,
-                                                     error=errors, bytes_read=read)
-        Job.objects.filter(segment=segment, status=Job.Status.QUEUED).update(
-            status=Job.Status.FAILED, finished_at=timezone.now())
+        for job_id in Job.objects.filter(segment=segment, status=Job.Status.QUEUED).values_list(
+                "pk", flat=True):
+            job_transition(job_id, to=Job.Status.FAILED, from_=[Job.Status.QUEUED],
+                           finished_at=timezone.now())
 
 
 def resume_stalled_imports(*, silent_for: float = 60.0) -> list[int]:
@@ -473,21 +507,16 @@ def job_enqueue(*, job_id: int) -> None:
 
 def job_cancel(*, job: Job, user) -> bool:
     # Stopped is finished until resumed (which clears it): the page's rate ends here.
-    changed = Job.objects.filter(pk=job.pk, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
-                                 ).update(status=Job.Status.CANCELLED, finished_at=timezone.now())
-    if changed:
-        audit_record(actor=user, verb="job.cancelled", subject=job)
-    return bool(changed)
+    return job_transition(job, to=Job.Status.CANCELLED, actor=user, finished_at=timezone.now())
 
 
 def job_resume(*, job: Job, user) -> bool:
     require_queue()  # as job_create: a resumed job waits for workers
-    changed = Job.objects.filter(pk=job.pk, status=Job.Status.CANCELLED).update(
-        status=Job.Status.QUEUED, finished_at=None)
-    if changed:
-        audit_record(actor=user, verb="job.resumed", subject=job)
+    with transaction.atomic():
+        if not job_transition(job, to=Job.Status.QUEUED, actor=user, finished_at=None):
+            return False
         transaction.on_commit(lambda: job_enqueue(job_id=job.pk), robust=True)  # as job_create
-    return bool(changed)
+    return True
 
 
 def upload_lines(uploaded) -> Iterator[str]:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from audience.models import Job
+from audience.models import Job, Segment
 from audience.selectors import audience_reach
 from core import roles
 from core.audit import SUBJECT_TYPES, audit_words
@@ -157,6 +157,10 @@ def audit_events(*, actor: str = "", kind: str = "", since: dt.date | None = Non
     return query
 
 
+STATUS_CHOICES = {"campaign.status": Status.choices, "job.status": Job.Status.choices,
+                  "segment.status": Segment.Status.choices}
+
+
 def _describe(event: AuditEvent) -> dict:
     """Words for the parameters the core cannot word: statuses and reasons, job actions, a
     series' rule."""
@@ -169,11 +173,12 @@ def _describe(event: AuditEvent) -> dict:
         key = "action" if event.verb == "job.created" else "operation"
         code = event.params.get(key, "")
         return {key: actions.get(code, code)}
-    if event.verb != "campaign.status":
+    if event.verb not in STATUS_CHOICES:
         return {}
-    labels = dict(Status.choices)
+    labels = dict(STATUS_CHOICES[event.verb])
     params = event.params
-    reason = reason_words(params.get("reason", ""), params)
+    reason = reason_words(params.get("reason", ""), params) if event.verb == "campaign.status" \
+        else ""
     return {"from_status": labels.get(params.get("from_status"), params.get("from_status", "")),
             "to_status": str(labels.get(params.get("to_status"), params.get("to_status", "")))
             + (f" — {reason}" if reason else "")}
@@ -181,10 +186,12 @@ def _describe(event: AuditEvent) -> dict:
 
 def _subject(event: AuditEvent) -> str:
     """What the event is about: a name people gave (a campaign, a user), else words made now
-    in the reader's language (a job's stored label was made in its author's)."""
+    in the reader's language (a job's or a segment's stored label was made in its author's)."""
     kind = SUBJECT_TYPES.get(event.subject_type, "")
     if event.subject_type == "job" and event.subject_id:
         return _("Bulk job #%(id)s") % {"id": event.subject_id}
+    if event.subject_type == "segment" and event.subject_id:
+        return _("Segment #%(id)s") % {"id": event.subject_id}
     if event.subject_type in ("campaign", "user", "token") and event.subject_label:
         return event.subject_label
     return str(kind)

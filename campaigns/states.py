@@ -1,4 +1,4 @@
-"""The one state machine: every status change of a campaign, by a person or by the sender,
+"""The campaigns' state machine: every status change of a campaign, by a person or by the sender,
 goes through `campaign_transition`, which knows the allowed moves, writes with a conditional
 UPDATE (so a racing sender or a second click cannot both win) and records one audit event in
 the same transaction."""
@@ -6,15 +6,15 @@ the same transaction."""
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Now
 
-from core.audit import audit_record
+from core.states import StateMachine
 
-from .models import Campaign
+from .models import Attempt, Campaign, TestSend
 
 Status = Campaign.Status
+Outcome = Attempt.Outcome
 
 # Each status, and the statuses it may be reached from.
 ALLOWED_FROM: dict[str, frozenset[str]] = {
@@ -38,6 +38,16 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     Status.APPROVED: frozenset({Status.PENDING_APPROVAL}),
     Status.DRAFT: frozenset({Status.PENDING_APPROVAL, Status.APPROVED, Status.SCHEDULED}),
 }
+MACHINE = StateMachine(Campaign, ALLOWED_FROM, verb="campaign.status")
+# A test send is created in flight; Tencent's answer, or the sweep that gives up waiting for
+# one (test_sends.reap_stuck_test_sends), ends it. An answer that comes after the sweep still
+# counts: it says what happened.
+TEST_SEND_ALLOWED_FROM: dict[str, frozenset[str]] = {
+    outcome: frozenset({Outcome.IN_FLIGHT, Outcome.UNKNOWN})
+    for outcome in (Outcome.OK, Outcome.REFUSED, Outcome.UNKNOWN)}
+# Its moves are audited on the campaign's timeline.
+TEST_SEND = StateMachine(TestSend, TEST_SEND_ALLOWED_FROM, field="outcome",
+                         verb="campaign.test_sent")
 EDITABLE = frozenset({Status.DRAFT, Status.SCHEDULED})
 AWAITING_OR_APPROVED = frozenset({Status.PENDING_APPROVAL, Status.APPROVED})
 # Versions an approver has passed: a series may repeat one (campaigns/recurring.py).
@@ -59,23 +69,7 @@ def campaign_transition(campaign: Campaign, *, to: str, actor=None, from_=None,
                         **changes) -> bool:
     """Move `campaign` to `to` if it is in one of `from_` (default: every allowed status) and
     matches `where`; True if this call made the change."""
-    allowed = ALLOWED_FROM[to] if from_ is None else ALLOWED_FROM[to] & frozenset(from_)
-    if from_ is not None and allowed != frozenset(from_):
-        raise ValueError(f"{set(from_) - allowed} -> {to} is not a transition")
     params = params or {}
-    with transaction.atomic():
-        before = (Campaign.objects.select_for_update().filter(pk=campaign.pk)
-                  .values_list("status", flat=True).first())
-        query = Campaign.objects.filter(pk=campaign.pk, status__in=allowed)
-        if where is not None:
-            query = query.filter(where)
-        if not query.update(status=to, status_reason=reason, status_params=params,
-                            updated_at=Now(), **changes):
-            return False
-        audit_record(actor=actor, verb="campaign.status", subject=campaign,
-                     from_status=before, to_status=to, reason=reason, **params)
-    campaign.status, campaign.status_reason, campaign.status_params = to, reason, params
-    for field, value in changes.items():
-        if not hasattr(value, "resolve_expression"):
-            setattr(campaign, field, value)
-    return True
+    return MACHINE.move(campaign, to=to, actor=actor, from_=from_, where=where,
+                        audit_params={"reason": reason, **params}, status_reason=reason,
+                        status_params=params, updated_at=Now(), **changes)

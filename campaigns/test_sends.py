@@ -31,6 +31,7 @@ from .models import Attempt, Campaign, TestGroup, TestSend
 from .permissions import require_may_edit_test_group
 from .quota import quota_day_lock, quota_day_of, quota_limit, pushes_left_on
 from .reasons import tencent_words
+from .states import TEST_SEND
 
 Outcome = Attempt.Outcome
 MAX_GROUP_NAME = 100
@@ -222,6 +223,7 @@ def campaign_test_send(*, campaign: Campaign, user, accounts: list[str] | None =
             push_digest=push_digest(campaign.push), offline_push_info=info,
             data_id=f"test:{campaign.pk}", msg_random=secrets.randbelow(2**32), started_at=now,
             quota_day=day)
+    answer = {}
     try:
         result = _batch(campaign, test)
     except Unavailable:
@@ -230,22 +232,21 @@ def campaign_test_send(*, campaign: Campaign, user, accounts: list[str] | None =
         TestSend.objects.filter(pk=test.pk).delete()
         raise
     except PayloadError as exc:
-        test.outcome, test.error_code, test.error_info = Outcome.REFUSED, exc.code, str(exc)
+        outcome, answer = Outcome.REFUSED, {"error_code": exc.code, "error_info": str(exc)}
     except TencentError as exc:
-        test.outcome = Outcome.UNKNOWN if exc.outcome_unknown else Outcome.REFUSED
-        test.error_code, test.error_info = exc.code, exc.info
+        outcome = Outcome.UNKNOWN if exc.outcome_unknown else Outcome.REFUSED
+        answer = {"error_code": exc.code, "error_info": exc.info}
     else:
         failed = {f.account: f for f in result.failed}
-        test.outcome, test.task_id = Outcome.OK, result.task_id
-        test.results = [{"account": a, "code": failed[a].code if a in failed else 0,
-                         "info": failed[a].info if a in failed else ""} for a in accounts]
-        test.reached = sum(1 for a in accounts if a not in failed)
-    test.finished_at = timezone.now()
-    with transaction.atomic():
-        test.save()
-        audit_record(actor=user, verb="campaign.test_sent", subject=campaign,
-                     accounts=len(accounts), reached=test.reached,
-                     outcome=test.outcome, code=test.error_code or 0)
+        outcome = Outcome.OK
+        answer = {"task_id": result.task_id,
+                  "results": [{"account": a, "code": failed[a].code if a in failed else 0,
+                               "info": failed[a].info if a in failed else ""} for a in accounts],
+                  "reached": sum(1 for a in accounts if a not in failed)}
+    TEST_SEND.move(test, to=outcome, actor=user, audit_subject=campaign,
+                   audit_params={"accounts": len(accounts), "reached": answer.get("reached", 0),
+                                 "outcome": outcome, "code": answer.get("error_code") or 0},
+                   finished_at=timezone.now(), **answer)
     return test
 
 
@@ -258,10 +259,14 @@ def reap_stuck_test_sends(*, now: dt.datetime) -> int:
     """Test sends in flight past TEST_SEND_STUCK_AFTER lost their request: they end
     `unknown`, as a push's abandoned attempt does. They may have gone out, so one that uses
     the quota keeps counting in its day, like any unanswered call (quota.TEST_SEND_USED)."""
-    return TestSend.objects.filter(outcome=Outcome.IN_FLIGHT,
-                                   started_at__lt=now - TEST_SEND_STUCK_AFTER).update(
-        outcome=Outcome.UNKNOWN, finished_at=now,
+    stuck = TestSend.objects.filter(outcome=Outcome.IN_FLIGHT,
+                                    started_at__lt=now - TEST_SEND_STUCK_AFTER)
+    return sum(TEST_SEND.move(
+        test, to=Outcome.UNKNOWN, from_=[Outcome.IN_FLIGHT], verb="campaign.test_unanswered",
+        audit_subject=test.campaign, audit_params={"accounts": len(test.accounts)},
+        finished_at=now,
         error_info="the request stopped during the call; whether it went out is unknown")
+        for test in stuck.select_related("campaign"))
 
 
 def test_send_json(test: TestSend) -> dict:

@@ -5,7 +5,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("campaigns", "0017_content_by"),
-        ("core", "0004_preference"),  # which copied the rows first
+        ("core", "0005_preference"),  # which copied the rows first
     ]
 
     operations = [

@@ -4,7 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from audience import jobs
-from audience.models import AttributeName, Job, Segment
+from audience.models import AccountTag, AttributeName, Job, Segment
+from core.models import AuditEvent
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,6 +48,23 @@ def test_admins_look_up_and_change_one_account(client, admin_user, tim, tim_clie
     client.post("/admin/audience/attributename/lookup/", {"account": "mary",
                                                           "op": "remove_all_tags"})
     assert tim_client.members.get_tags(["mary"]).values["mary"] == []
+
+
+def test_an_account_change_keeps_the_mirror_and_the_trail_only_once_tencent_took_it(
+        client, admin_user, tim):
+    client.force_login(admin_user)
+    tim.post("faults", {"script": ["502"] * 10})
+    client.post("/admin/audience/attributename/lookup/", {"account": "mary", "op": "add_tags",
+                                                          "values": "vip"})
+    assert not AccountTag.objects.exists()
+    assert not AuditEvent.objects.filter(verb="account.changed").exists()
+    tim.post("faults", {"script": []})
+    client.post("/admin/audience/attributename/lookup/", {"account": "mary", "op": "add_tags",
+                                                          "values": "vip, sz"})
+    assert sorted(AccountTag.objects.values_list("tag", flat=True)) == ["sz", "vip"]
+    [event] = AuditEvent.objects.filter(verb="account.changed")
+    assert (event.actor, event.params) == (admin_user, {
+        "account": "mary", "operation": "add_tags", "values": "vip, sz"})
 
 
 def test_an_upload_becomes_a_job_with_progress_and_a_failure_file(client, admin_user, tim):

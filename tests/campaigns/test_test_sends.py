@@ -10,7 +10,10 @@ from django.utils import timezone
 from campaigns import services
 from campaigns.models import TestGroup, TestSend
 from campaigns.quota import quota_summary
+from campaigns.states import TEST_SEND
 from campaigns.test_sends import push_digest, has_passing_test_send
+from core.errors import TransitionRefused
+from core.models import AuditEvent
 from tests.conftest import TEXT, make_user
 from tests.emulator_process import busiest_second
 
@@ -307,3 +310,20 @@ def test_a_test_send_left_in_flight_is_reaped_as_unanswered(marketer, tim):
     assert (stuck.outcome, recent.outcome) == ("unknown", "in_flight")
     assert stuck.finished_at is not None
     assert stuck.error_info == "the request stopped during the call; whether it went out is unknown"
+    [event] = AuditEvent.objects.filter(verb="campaign.test_unanswered")
+    assert (event.actor, event.subject_id, event.params) == (None, campaign.pk, {
+        "from_status": "in_flight", "to_status": "unknown", "accounts": 1})
+    dispatch.dispatch_due_campaigns(run_seconds=0.05)  # reaped once
+    assert AuditEvent.objects.filter(verb="campaign.test_unanswered").count() == 1
+
+
+def test_a_test_sends_answer_is_its_move_on_the_campaigns_timeline(api, marketer, tim):
+    tim.post("accounts", {"accounts": ["mary"]})
+    campaign = campaign_of(marketer)
+    send_test(api, campaign, {"accounts": ["mary", "ghost"]})
+    [event] = AuditEvent.objects.filter(verb="campaign.test_sent", subject_id=campaign.pk)
+    assert event.actor == marketer
+    assert event.params == {"from_status": "in_flight", "to_status": "ok", "accounts": 2,
+                            "reached": 1, "outcome": "ok", "code": 0}
+    with pytest.raises(TransitionRefused):  # an answered test send is not answered again
+        TEST_SEND.move(TestSend.objects.get(), to="ok", from_=["ok"])

@@ -18,7 +18,7 @@ def copy_from_campaigns(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("core", "0003_verbose_names_in_words"),
+        ("core", "0004_old_audit_rows_in_todays_shape"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
