@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import tencent
+from core.audit import status_words
+from core.models import AuditEvent
 from pushclient import TencentError
 
 from .models import AccountAttr, AccountTag, AttributeName, Job, KnownAccount, Segment
@@ -147,3 +149,15 @@ def segment_stored_words(segment: Segment) -> str:
     return _("%(size)s accounts stored; %(duplicates)s duplicates and %(invalid)s invalid lines "
              "dropped.") % {"size": f"{segment.size:,}", "duplicates": f"{segment.duplicates:,}",
                             "invalid": f"{segment.invalid_count:,}"}
+
+
+def describe_audience_event(event: AuditEvent) -> dict:
+    """Words for what only the audience app can word: a job's action, a job's or a segment's
+    status."""
+    params = event.params
+    if event.verb in ("job.created", "account.changed"):
+        key = "action" if event.verb == "job.created" else "operation"
+        code = params.get(key, "")
+        return {key: dict(Job.Action.choices).get(code, code)}
+    model = Job if event.verb == "job.status" else Segment
+    return status_words(dict(model.Status.choices), params)

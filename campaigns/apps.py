@@ -7,8 +7,12 @@ class CampaignsConfig(AppConfig):
     verbose_name = _("Push campaigns")
 
     def ready(self):
+        from core.audit import add_describer
         from core.health import add_check
 
         from .health import scheduler_ok
+        from .selectors import describe_campaign_event
 
         add_check("scheduler", scheduler_ok)
+        add_describer(("campaign.status", "series.created", "series.edited"),
+                      describe_campaign_event)

@@ -14,10 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from audience.models import Job, Segment
 from audience.selectors import audience_reach
 from core import roles
-from core.audit import SUBJECT_TYPES, audit_words
+from core.audit import audit_rows, status_words
 from core.models import AuditEvent
 from core.payload_words import ELEMENT_WORDS, PATH_WORDS
 
@@ -134,73 +133,15 @@ def calendar_month(year: int, month: int) -> dict:
             "next": f"{following.year}-{following.month:02d}"}
 
 
-AUDIT_KINDS = {"campaign": _("Campaigns"), "job": _("Bulk jobs"),
-               "attribute_names": _("Attribute names"), "account": _("Accounts"),
-               "token": _("API tokens"), "user": _("Sign-ins and roles"),
-               "quota": _("Daily quota")}
-
-
-def audit_events(*, actor: str = "", kind: str = "", since: dt.date | None = None,
-                 until: dt.date | None = None):
-    """The audit trail, newest first, filtered by who, what and when (days in the viewer's zone)."""
-    query = AuditEvent.objects.select_related("actor")
-    if actor:
-        query = query.filter(actor__username__icontains=actor)
-    if kind in AUDIT_KINDS:
-        query = query.filter(subject_type=kind)
-    zone = timezone.get_current_timezone()
-    if since:
-        query = query.filter(at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=zone))
-    if until:
-        query = query.filter(at__lt=dt.datetime.combine(until + dt.timedelta(days=1),
-                                                        dt.time.min, tzinfo=zone))
-    return query
-
-
-STATUS_CHOICES = {"campaign.status": Status.choices, "job.status": Job.Status.choices,
-                  "segment.status": Segment.Status.choices}
-
-
-def _describe(event: AuditEvent) -> dict:
-    """Words for the parameters the core cannot word: statuses and reasons, job actions, a
-    series' rule."""
+def describe_campaign_event(event: AuditEvent) -> dict:
+    """Words for what only campaigns can word: a status with its reason, a series' rule."""
+    params = event.params
     if event.verb in ("series.created", "series.edited"):
-        params = event.params
         return {"rule": rule_text(rrule=str(params.get("rule", "")),
                                   local_time=params.get("time", ""), zone=params.get("zone", ""))}
-    if event.verb in ("job.created", "account.changed"):
-        actions = dict(Job.Action.choices)
-        key = "action" if event.verb == "job.created" else "operation"
-        code = event.params.get(key, "")
-        return {key: actions.get(code, code)}
-    if event.verb not in STATUS_CHOICES:
-        return {}
-    labels = dict(STATUS_CHOICES[event.verb])
-    params = event.params
-    reason = reason_words(params.get("reason", ""), params) if event.verb == "campaign.status" \
-        else ""
-    return {"from_status": labels.get(params.get("from_status"), params.get("from_status", "")),
-            "to_status": str(labels.get(params.get("to_status"), params.get("to_status", "")))
-            + (f" — {reason}" if reason else "")}
-
-
-def _subject(event: AuditEvent) -> str:
-    """What the event is about: a name people gave (a campaign, a user), else words made now
-    in the reader's language (a job's or a segment's stored label was made in its author's)."""
-    kind = SUBJECT_TYPES.get(event.subject_type, "")
-    if event.subject_type == "job" and event.subject_id:
-        return _("Bulk job #%(id)s") % {"id": event.subject_id}
-    if event.subject_type == "segment" and event.subject_id:
-        return _("Segment #%(id)s") % {"id": event.subject_id}
-    if event.subject_type in ("campaign", "user", "token") and event.subject_label:
-        return event.subject_label
-    return str(kind)
-
-
-def audit_rows(events) -> list[dict]:
-    return [{"at": e.at, "actor": e.actor.username if e.actor else _("system"),
-             "subject_type": e.subject_type, "subject_id": e.subject_id,
-             "subject": _subject(e), "what": audit_words(e, _describe)} for e in events]
+    reason = reason_words(params.get("reason", ""), params)
+    words = status_words(dict(Status.choices), params)
+    return {**words, "to_status": words["to_status"] + (f" — {reason}" if reason else "")}
 
 
 def campaign_timeline(campaign: Campaign) -> list[dict]:

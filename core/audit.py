@@ -3,10 +3,15 @@ login and role change is one AuditEvent, written in the same transaction as the 
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent
@@ -86,14 +91,74 @@ def _roles_text(groups: list[str]) -> str:
     return words_list(role_words(name) for name in groups if name)
 
 
-def audit_words(event: AuditEvent, describe=None) -> str:
-    """The event in the reader's language; `describe` words parameters the core cannot."""
+# Words for parameters only an app can word (a status's label, a job's action, a series' rule),
+# by verb: each app adds its own in AppConfig.ready, as core cannot import the apps.
+Describe = Callable[[AuditEvent], dict]
+_describers: dict[str, Describe] = {}
+
+
+def add_describer(verbs: tuple[str, ...], describe: Describe) -> None:
+    for verb in verbs:
+        _describers[verb] = describe
+
+
+def status_words(labels: dict, params: dict) -> dict:
+    """A status change's two statuses by their labels in the reader's language."""
+    return {key: str(labels.get(params.get(key), params.get(key, "")))
+            for key in ("from_status", "to_status")}
+
+
+def audit_words(event: AuditEvent) -> str:
+    """The event in the reader's language."""
     params = dict(event.params)
     if event.verb == "user.roles_changed":
         params["groups"] = _roles_text(params.get("groups", []))
-    if describe is not None:
+    if describe := _describers.get(event.verb):
         params.update(describe(event))
     return fill(VERBS.get(event.verb, event.verb), params).strip()
+
+
+# The audit page's filter by kind of subject.
+AUDIT_KINDS = {"campaign": _("Campaigns"), "job": _("Bulk jobs"),
+               "attribute_names": _("Attribute names"), "account": _("Accounts"),
+               "token": _("API tokens"), "user": _("Sign-ins and roles"),
+               "quota": _("Daily quota")}
+
+
+def audit_events(*, actor: str = "", kind: str = "", since: dt.date | None = None,
+                 until: dt.date | None = None):
+    """The audit trail, newest first, filtered by who, what and when (days in the viewer's zone)."""
+    query = AuditEvent.objects.select_related("actor")
+    if actor:
+        query = query.filter(actor__username__icontains=actor)
+    if kind in AUDIT_KINDS:
+        query = query.filter(subject_type=kind)
+    zone = timezone.get_current_timezone()
+    if since:
+        query = query.filter(at__gte=dt.datetime.combine(since, dt.time.min, tzinfo=zone))
+    if until:
+        query = query.filter(at__lt=dt.datetime.combine(until + dt.timedelta(days=1),
+                                                        dt.time.min, tzinfo=zone))
+    return query
+
+
+def _subject(event: AuditEvent) -> str:
+    """What the event is about: a name people gave (a campaign, a user), else words made now
+    in the reader's language (a job's or a segment's stored label was made in its author's)."""
+    kind = SUBJECT_TYPES.get(event.subject_type, "")
+    if event.subject_type == "job" and event.subject_id:
+        return gettext("Bulk job #%(id)s") % {"id": event.subject_id}
+    if event.subject_type == "segment" and event.subject_id:
+        return gettext("Segment #%(id)s") % {"id": event.subject_id}
+    if event.subject_type in ("campaign", "user", "token") and event.subject_label:
+        return event.subject_label
+    return str(kind)
+
+
+def audit_rows(events) -> list[dict]:
+    return [{"at": e.at, "actor": e.actor.username if e.actor else gettext("system"),
+             "subject_type": e.subject_type, "subject_id": e.subject_id,
+             "subject": _subject(e), "what": audit_words(e)} for e in events]
 
 
 @receiver(user_logged_in)

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
+from .text import unsafe_text_errors
 
 
 def flash_errors(request, exc: Exception) -> None:
@@ -23,6 +24,16 @@ def flash_errors(request, exc: Exception) -> None:
                 messages.error(request, problem)
     else:
         messages.error(request, str(exc))
+
+
+def query_text(request, key: str) -> str:
+    """A free-text query parameter, or "" (with a message) when it holds unusable characters."""
+    value = request.GET.get(key, "").strip()[:200]
+    errors = unsafe_text_errors(value, key)
+    if errors:
+        flash_errors(request, InvalidInput(errors))
+        return ""
+    return value
 
 
 def confirmed(request, refusal: str) -> bool:

@@ -1,9 +1,11 @@
-"""The person's own pages: API tokens and preferences (language, time zone)."""
+"""The site's own pages: a person's API tokens and preferences (language, time zone), and the
+audit trail for admins."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -11,11 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import roles
+from .audit import AUDIT_KINDS, audit_events, audit_rows
 from .errors import InvalidInput
 from .models import ApiToken, Preference
+from .pages import flash_errors, query_text
 from .preferences import remember_preferences
 from .roles import role_required
 from .text import unsafe_text_errors, whole_number
+from .times import parse_day
 from .tokens import token_create, token_revoke
 from .zones import zone_from_text
 
@@ -66,3 +71,19 @@ def preferences(request):
             target, allowed_hosts={request.get_host()}):
         return redirect("home")  # redirect() would read any other word as a view's name
     return HttpResponseRedirect(target)
+
+
+@role_required(roles.is_admin)
+def audit(request):
+    filters = {"actor": query_text(request, "actor"), "kind": request.GET.get("kind", "")}
+    for key in ("since", "until"):
+        filters[key] = None
+        if request.GET.get(key):
+            try:
+                filters[key] = parse_day(request.GET[key], field=key)
+            except InvalidInput as exc:
+                flash_errors(request, exc)
+    page = Paginator(audit_events(**filters), 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit.html", {
+        "page": page, "rows": audit_rows(page.object_list), "filters": filters,
+        "kinds": AUDIT_KINDS})

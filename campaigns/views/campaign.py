@@ -21,8 +21,8 @@ from core import roles
 from core.roles import marketer_required, role_required
 from core.errors import (InvalidInput, NotPermitted, TransitionRefused, Unavailable,
                          UpstreamFailed)
-from core.pages import flash_errors, too_big_words
-from core.text import items_from_text, unsafe_text_errors, whole_number
+from core.pages import flash_errors, query_text, too_big_words
+from core.text import items_from_text, whole_number
 from core.times import is_zone, parse_day, parse_local, parse_month
 from core.zones import zone_from_text
 from core.payload_words import CONTENT_FIELD_WORDS, ELEMENT_WORDS, IMAGE_INFO_WORDS
@@ -56,16 +56,6 @@ def home(request):
                                                    **waiting_for_approval_context(request.user)})
 
 
-def _query_text(request, key: str) -> str:
-    """A free-text query parameter, or "" (with a message) when it holds unusable characters."""
-    value = request.GET.get(key, "").strip()[:200]
-    errors = unsafe_text_errors(value, key)
-    if errors:
-        flash_errors(request, InvalidInput(errors))
-        return ""
-    return value
-
-
 @marketer_required
 def campaign_list(request):
     status = request.GET.get("status", "")
@@ -76,7 +66,7 @@ def campaign_list(request):
             day = parse_day(request.GET["day"])
         except InvalidInput as exc:
             flash_errors(request, exc)
-    search = _query_text(request, "q")
+    search = query_text(request, "q")
     sort = request.GET.get("sort", "-created")
     sort = sort if sort.lstrip("-") in selectors.SORTS else "-created"
     query = selectors.campaign_list(status=status, day=day, search=search, sort=sort)
@@ -422,19 +412,3 @@ def calendar_view(request):
             flash_errors(request, exc)
     return render(request, "campaigns/calendar.html", {**selectors.calendar_month(year, month),
                                                        "quota_zone": settings.PUSH_QUOTA_TIMEZONE})
-
-
-@role_required(roles.is_admin)
-def audit(request):
-    filters = {"actor": _query_text(request, "actor"), "kind": request.GET.get("kind", "")}
-    for key in ("since", "until"):
-        filters[key] = None
-        if request.GET.get(key):
-            try:
-                filters[key] = parse_day(request.GET[key], field=key)
-            except InvalidInput as exc:
-                flash_errors(request, exc)
-    page = Paginator(selectors.audit_events(**filters), 50).get_page(request.GET.get("page"))
-    return render(request, "campaigns/audit.html", {
-        "page": page, "rows": selectors.audit_rows(page.object_list), "filters": filters,
-        "kinds": selectors.AUDIT_KINDS})

@@ -10,7 +10,8 @@ from django.utils import timezone, translation
 from campaigns import approval, local_time, recurring, services, test_sends
 from campaigns.models import Campaign
 from campaigns.quota import quota_day_of, quota_summary
-from campaigns.selectors import audit_rows, campaign_timeline
+from campaigns.selectors import campaign_timeline
+from core.audit import audit_rows
 from core.errors import InvalidInput, NotPermitted, TransitionRefused
 from core.models import AuditEvent
 from core.tokens import token_create
