@@ -95,6 +95,7 @@ def figures_of(module: str, output: str) -> None:
         raise AssertionError(f"no figures known for {module}")
 
 
+@pytest.mark.workers
 def test_every_benchmark_runs_at_a_tiny_size_and_prints_its_figures(migrated, tmp_path):
     # All at once: most of a benchmark's time is spent waiting (workers starting, a push's
     # time coming), so together they take about as long as the slowest.
