@@ -48,7 +48,21 @@ def audience_reach(condition: dict | None) -> dict:
     """Known accounts (those this product tagged or gave attributes) and how many match,
     with the push's semantics: And-part and Or-part must both hold (spec §5)."""
     known = KnownAccount.objects.values_list("account", flat=True)
-    matching = known
+    return {"known": known.count(), "matching": _matching(condition).count()}
+
+
+def audience_reach_total(conditions: list[dict | None]) -> int:
+    """The sum of each condition's matching accounts, in one query (a split's buckets)."""
+    if not conditions:
+        return 0
+    counts = KnownAccount.objects.aggregate(**{
+        f"c{i}": Count("pk", filter=Q(pk__in=_matching(c).values("pk")))
+        for i, c in enumerate(conditions)})
+    return sum(counts.values())
+
+
+def _matching(condition: dict | None):
+    matching = KnownAccount.objects.values_list("account", flat=True)
     condition = condition or {}
     if condition.get("TagsAnd"):
         tags = set(condition["TagsAnd"])
@@ -67,7 +81,7 @@ def audience_reach(condition: dict | None) -> dict:
             any_attr |= Q(name=name, value=value)
         matching = matching.filter(account__in=AccountAttr.objects.filter(any_attr)
                                    .values("account"))
-    return {"known": known.count(), "matching": matching.count()}
+    return matching
 
 
 def zone_counts(*, attribute: str = "", tag_prefix: str = "") -> dict[str, int]:

@@ -13,8 +13,8 @@ Rows: the emulator's added latency (20, 150, 300 ms) and one row with 5 % 91000 
   campaign worker and one audience worker, each `--concurrency 4`, as docker-compose.yml runs
   them.
 - `two`: the same with two audience workers.
-Each cell runs in a process of its own (a fresh database: a SQLite file, or the PostgreSQL
-database emptied of audience rows), imports a segment, starts an `add_tags` job and measures at
+Each cell runs in a process of its own (a fresh SQLite file unless DATABASE_URL names one, or
+the PostgreSQL database; either emptied of audience rows), imports a segment, starts an `add_tags` job and measures at
 the emulator: the rate from the job's first call to its last as a share of the ceiling
 (100 calls/s × 100 accounts), the busiest one-second window, calls made ÷ batches, how soon the
 first call came, and the peak RSS of the busiest audience worker process.
@@ -90,7 +90,8 @@ def cell(deployment: str, latency_ms: int, accounts: int = 300_000, faults: bool
     tmp = temp_dir()
     if deployment == "defaults":
         os.environ.pop("REDIS_URL", None)
-        os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
+        if not os.environ.get("DATABASE_URL", "").startswith("sqlite"):
+            os.environ["DATABASE_URL"] = f"sqlite:///{tmp / 'bench.sqlite3'}"
     elif not (os.environ.get("DATABASE_URL", "").startswith("postgres")
               and os.environ.get("REDIS_URL")):
         raise SystemExit("production columns need DATABASE_URL (PostgreSQL) and REDIS_URL")

@@ -1,11 +1,12 @@
 """How long the team tools take to book what they promise: a recurring series' 30 occurrences
 (horizon 30 days) and a split into 10 time-zone buckets, each through the quota lock.
 
-Run: `python -m bench.team_booking` (SQLite), or with DATABASE_URL for PostgreSQL."""
+Run: `python -m bench.team_booking [runs]` (SQLite), or with DATABASE_URL for PostgreSQL."""
 
 from __future__ import annotations
 
 import datetime as dt
+import sys
 import time
 
 from bench.harness import setup_django, summary, temp_dir
@@ -15,7 +16,7 @@ ZONES = ["Asia/Tokyo", "Asia/Seoul", "Asia/Singapore", "Asia/Kolkata", "Asia/Jak
 RUNS = 7
 
 
-def main() -> None:
+def main(runs: int = RUNS) -> None:
     setup_django(temp_dir())
     from django.contrib.auth.models import User
     from django.utils import timezone
@@ -32,7 +33,7 @@ def main() -> None:
     push = {"MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "bench"}}]}
     tomorrow = timezone.now().date() + dt.timedelta(days=1)
     series_ms, split_ms = [], []
-    for run in range(RUNS):
+    for run in range(runs):
         campaign = services.campaign_create(user=user, name="bench", push=push)
         start = time.perf_counter()
         series = recurring.series_create(campaign=campaign, user=user,
@@ -56,4 +57,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(*(int(a) for a in sys.argv[1:]))

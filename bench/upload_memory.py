@@ -19,7 +19,8 @@ def main(accounts: int = 1_000_000) -> dict:
     path = tmp / "members.txt"
     with open(path, "wb") as handle:
         for start in range(0, accounts, 10_000):
-            handle.write(b"".join(b"member%08d\n" % i for i in range(start, start + 10_000)))
+            handle.write(b"".join(b"member%08d\n" % i
+                                  for i in range(start, min(accounts, start + 10_000))))
     setup_django(tmp)
     from django.contrib.auth.models import User
     from django.core.files import File

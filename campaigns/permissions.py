@@ -34,11 +34,18 @@ CONTRIBUTING = ("campaign.created", "campaign.edited", "campaign.submitted")
 
 def contributor_ids(campaign) -> set[int]:
     """The ids of everyone who wrote, edited or submitted the campaign."""
-    ids = set(AuditEvent.objects.filter(subject_type="campaign", subject_id=campaign.pk,
-                                        verb__in=CONTRIBUTING, actor__isnull=False)
-              .values_list("actor_id", flat=True))
-    return ids | set(campaign.content_by) | ({campaign.created_by_id} if campaign.created_by_id
-                                             else set())
+    return contributors_by_campaign([campaign])[campaign.pk]
+
+
+def contributors_by_campaign(campaigns) -> dict[int, set[int]]:
+    """contributor_ids of each campaign, read in one query (a page lists several)."""
+    ids = {c.pk: set(c.content_by) | ({c.created_by_id} if c.created_by_id else set())
+           for c in campaigns}
+    for pk, actor in (AuditEvent.objects.filter(subject_type="campaign", subject_id__in=ids,
+                                                verb__in=CONTRIBUTING, actor__isnull=False)
+                      .values_list("subject_id", "actor_id")):
+        ids[pk].add(actor)
+    return ids
 
 
 def authors_of(made) -> list[int]:
@@ -49,6 +56,17 @@ def authors_of(made) -> list[int]:
 def may_approve(user, campaign) -> bool:
     return roles.is_approver(user) and (settings.CAMPAIGN_APPROVE_OWN
                                         or user.pk not in contributor_ids(campaign))
+
+
+def approvable_by(user, campaigns) -> list:
+    """Those of `campaigns` that `user` may approve (may_approve of each, in one query)."""
+    campaigns = list(campaigns)
+    if not roles.is_approver(user):
+        return []
+    if settings.CAMPAIGN_APPROVE_OWN:
+        return campaigns
+    contributors = contributors_by_campaign(campaigns)
+    return [c for c in campaigns if user.pk not in contributors[c.pk]]
 
 
 def may_undo(user, owner_id: int | None) -> bool:

@@ -14,14 +14,14 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from audience.selectors import audience_reach
+from audience.selectors import audience_reach, audience_reach_total
 from core import roles
 from core.audit import audit_rows, status_words
 from core.models import AuditEvent
 from core.payload_words import ELEMENT_WORDS, PATH_WORDS
 
 from .models import Attempt, Campaign, PushGate, Workspace
-from .permissions import may_approve
+from .permissions import approvable_by
 from .reasons import reason_words
 from .recurring import rule_text
 from .states import approval_required
@@ -239,9 +239,9 @@ def campaign_summary(campaign: Campaign) -> dict:
     if campaign.status == Status.SPLIT:
         # A split parent reaches its buckets' accounts, not everyone its condition names:
         # accounts without a valid zone get no push.
-        reach = {"known": audience_reach(None)["known"], "matching": sum(
-            audience_reach((bucket.push or {}).get("Condition"))["matching"]
-            for bucket in campaign.buckets.exclude(status=Status.CANCELLED))}
+        reach = {"known": audience_reach(None)["known"], "matching": audience_reach_total(
+            [(push or {}).get("Condition") for push in
+             campaign.buckets.exclude(status=Status.CANCELLED).values_list("push", flat=True)])}
     return {
         "text": message_text(push),
         "elements": [str(ELEMENT_WORDS.get(e.get("MsgType"), e.get("MsgType")))
@@ -312,7 +312,7 @@ def waiting_for_approval_context(user) -> dict:
     waiting = (Campaign.objects.filter(status=Campaign.Status.PENDING_APPROVAL)
                .select_related("created_by").order_by("updated_at", "id")[:20])
     # Only those this approver may approve: none they wrote, edited or submitted.
-    return {"waiting_for_approval": [c for c in waiting if may_approve(user, c)]}
+    return {"waiting_for_approval": approvable_by(user, waiting)}
 
 
 def quiet_hours_words() -> str:
