@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 BENCHMARKS = ["bench.campaign_timing", "bench.pages", "bench.upload_memory",
-              "bench.audience_matrix", "bench.callback_intake", "bench.test_sends",
+              "bench.audience_matrix", "bench.callback_intake", "bench.tester_sends",
               "bench.team_booking"]
 
 if __name__ == "__main__":

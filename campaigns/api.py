@@ -23,7 +23,7 @@ from . import approval, services
 from .models import Campaign
 from .quota import quota_limit_set, quota_summary
 from .recall import campaign_recall, recall_deadline
-from .test_sends import campaign_test_send, test_send_json
+from .tester_sends import campaign_test_send, test_send_json
 from core.security import authenticate_serially, lockout_response
 
 router = Router(tags=["campaigns"])

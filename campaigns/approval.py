@@ -17,7 +17,7 @@ from .models import Campaign
 from .permissions import require_approver, require_may_approve
 from .services import campaign_schedule
 from .states import approval_required, campaign_transition
-from .test_sends import has_passing_test_send
+from .tester_sends import has_passing_test_send
 
 Status = Campaign.Status
 MAX_COMMENT = 1000

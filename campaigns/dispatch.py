@@ -33,7 +33,7 @@ from .quiet import quiet_hours_end
 from .quota import (next_quota_day_start, pushes_left_on, quota_day_lock, quota_day_of,
                     quota_zone)
 from .states import campaign_transition
-from .test_sends import reap_stuck_test_sends
+from .tester_sends import reap_stuck_test_sends
 
 log = logging.getLogger(__name__)
 

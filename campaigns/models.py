@@ -179,8 +179,6 @@ class QuotaLimit(models.Model):
 class TestGroup(models.Model):
     """A person's named list of accounts (colleagues' phones) to send test pushes to."""
 
-    __test__ = False  # not a pytest class
-
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                               related_name="test_groups")
     name = models.CharField(max_length=100)
@@ -203,15 +201,13 @@ class TestSend(models.Model):
     """One v4/timpush/batch call with a campaign's offline push: what was sent, to whom, and
     what came back per account. Counted apart from the campaign's pushes."""
 
-    __test__ = False  # not a pytest class
-
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="test_sends")
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                 related_name="+")
     group = models.ForeignKey(TestGroup, null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="+")
     accounts = models.JSONField(default=list)
-    # sha256 of the campaign's push value as it was sent (campaigns.test_sends.push_digest).
+    # sha256 of the campaign's push value as it was sent (campaigns.tester_sends.push_digest).
     push_digest = models.CharField(max_length=64)
     offline_push_info = models.JSONField(default=dict)
     data_id = models.CharField(max_length=64)

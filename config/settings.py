@@ -241,7 +241,7 @@ PUSH_DAILY_QUOTA = env.int("PUSH_DAILY_QUOTA", default=100)
 # Whether test sends (timpush/batch) use the daily quota is not documented (spec §3.5
 # [UNCERTAIN]): by default they are counted apart; on, each one takes a push from the day.
 PUSH_TEST_SENDS_USE_QUOTA = env.bool("PUSH_TEST_SENDS_USE_QUOTA", default=False)
-# Test sends are for the team's own phones (campaigns/test_sends.py): typed accounts at most this
+# Test sends are for the team's own phones (campaigns/tester_sends.py): typed accounts at most this
 # many a send (larger lists are test groups), and at most these many accounts a day per person
 # and for the whole team, counted on the quota day.
 TEST_SEND_TYPED_ACCOUNTS = env.int("TEST_SEND_TYPED_ACCOUNTS", default=10)

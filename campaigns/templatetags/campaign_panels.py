@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ..models import Campaign
 from ..recall import VENDORS_KEEPING_SHOWN_NOTIFICATIONS, recall_deadline
-from ..test_sends import recent_test_sends, team_test_groups
+from ..tester_sends import recent_test_sends, team_test_groups
 
 register = template.Library()
 

@@ -37,7 +37,7 @@ from ..states import approval_required
 from ..quota import quota_day_of, quota_limit_set, quota_summary
 from ..recall import campaign_recall as recall_service
 from ..selectors import split_and_approval_context, waiting_for_approval_context, quiet_hours_words
-from ..test_sends import (
+from ..tester_sends import (
     campaign_test_send as test_send_service,
     test_group_delete,
     test_group_save,

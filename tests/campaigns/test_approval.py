@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
-from campaigns import approval, local_time, recurring, services, test_sends
+from campaigns import approval, local_time, recurring, services, tester_sends
 from campaigns.models import Campaign
 from campaigns.quota import quota_day_of, quota_summary
 from campaigns.selectors import campaign_timeline
@@ -178,7 +178,7 @@ def test_approval_counts_a_test_send_of_the_exact_version_only(marketer, approve
     offline = {"Title": "Weekend sale", "Desc": "Half price"}
     campaign = services.campaign_create(user=marketer, name="Sale",
                                         push={**PUSH, "OfflinePushInfo": offline})
-    test_sends.campaign_test_send(campaign=campaign, user=marketer, accounts=["mary"])
+    tester_sends.campaign_test_send(campaign=campaign, user=marketer, accounts=["mary"])
     services.campaign_update(campaign=campaign, user=marketer,
                              push={**PUSH, "OfflinePushInfo": {**offline, "Desc": "Half price!"}})
     approval.campaign_submit(campaign=campaign, user=marketer)
@@ -186,7 +186,7 @@ def test_approval_counts_a_test_send_of_the_exact_version_only(marketer, approve
         approval.campaign_approve(campaign=campaign, user=approver)
     assert Campaign.objects.get(pk=campaign.pk).status == "pending_approval"
 
-    test_sends.campaign_test_send(campaign=Campaign.objects.get(pk=campaign.pk), user=marketer,
+    tester_sends.campaign_test_send(campaign=Campaign.objects.get(pk=campaign.pk), user=marketer,
                                   accounts=["mary"])
     approval.campaign_approve(campaign=Campaign.objects.get(pk=campaign.pk), user=approver)
     assert Campaign.objects.get(pk=campaign.pk).status == "approved"

@@ -11,7 +11,7 @@ from campaigns import services
 from campaigns.models import TestGroup, TestSend
 from campaigns.quota import quota_summary
 from campaigns.states import TEST_SEND
-from campaigns.test_sends import push_digest, has_passing_test_send
+from campaigns.tester_sends import push_digest, has_passing_test_send
 from core.errors import TransitionRefused
 from core.models import AuditEvent
 from tests.conftest import TEXT, make_user

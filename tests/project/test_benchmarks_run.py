@@ -31,7 +31,7 @@ TINY = {
     "bench.callback_intake": ([], {"BENCH_SECONDS": "1", "BENCH_RATES": "10",
                                    "BENCH_ACCOUNTS": "100", "BENCH_CONCURRENCY": "2",
                                    "WEB_CONCURRENCY": "1"}),
-    "bench.test_sends": (["2", "1"], {}),
+    "bench.tester_sends": (["2", "1"], {}),
     "bench.team_booking": (["1"], {}),
 }
 
@@ -89,7 +89,7 @@ def figures_of(module: str, output: str) -> None:
         assert figures["saturation"]["events_per_second_end_to_end"] > 0
         assert figures["offered"]["1000_events_per_second"]["answer_p95_ms"] > 0
         assert figures["storage"]["counted"] == 300
-    elif module == "bench.test_sends":
+    elif module == "bench.tester_sends":
         assert figures["test_sends"] == 2 and figures["codes"] == [0]
     else:
         raise AssertionError(f"no figures known for {module}")

@@ -21,7 +21,7 @@ def main(threads: int = 8, each: int = 15) -> dict:
     from django.db import connection
 
     from campaigns import services
-    from campaigns.test_sends import campaign_test_send, test_group_save
+    from campaigns.tester_sends import campaign_test_send, test_group_save
     from core import tencent
     from tests.emulator_process import SECRET_KEY, EmulatorProcess, busiest_second
 
