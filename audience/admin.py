@@ -21,9 +21,9 @@ from core import roles, tencent
 from core.audit import audit_record
 from core.csv_export import csv_lines
 from core.errors import Unavailable
-from core.payload_words import problems_of
+from core.payload_words import explain_words, problems_of
 from core.text import items_from_text, whole_number
-from pushclient import PayloadError, TencentError, explain
+from pushclient import PayloadError, TencentError
 from pushclient.payload import MAX_ATTR_BYTES, MAX_ATTR_NAMES, utf8_len
 
 from . import services
@@ -148,7 +148,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
                 services.attribute_names_pull(user=request.user)
                 messages.success(request, _("Read the attribute names back from Tencent."))
             except TencentError as exc:
-                messages.error(request, explain(exc.code, exc.info))
+                messages.error(request, explain_words(exc.code, exc.info))
             return HttpResponseRedirect(request.path)
         if request.method == "POST" and form.is_valid():
             names = {str(i): form.cleaned_data[str(i)].strip() for i in range(MAX_ATTR_NAMES)
@@ -166,7 +166,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
             except AudienceInvalid as exc:
                 form.add_service_errors(exc.errors)
             except TencentError as exc:
-                form.add_error(None, explain(exc.code, exc.info))
+                form.add_error(None, explain_words(exc.code, exc.info))
         return render(request, "admin/audience/attribute_names.html", {
             **self.admin_site.each_context(request), "title": _("Attribute names"),
             "form": form, "warning": warning, "opts": self.model._meta})
@@ -205,7 +205,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
             except PayloadError as exc:  # in words, on the field the person filled in
                 messages.error(request, " ".join(p.message for p in problems_of(exc.violations)))
             except TencentError as exc:
-                messages.error(request, explain(exc.code, exc.info))
+                messages.error(request, explain_words(exc.code, exc.info))
         found = None
         if account:
             try:
@@ -214,7 +214,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
             except PayloadError as exc:
                 messages.error(request, str(exc))
             except TencentError as exc:
-                messages.error(request, explain(exc.code, exc.info))
+                messages.error(request, explain_words(exc.code, exc.info))
         return render(request, "admin/audience/lookup.html", {
             **self.admin_site.each_context(request), "title": _("Look up an account"),
             "account": account, "found": found, "attr_names": attribute_names().values(),
@@ -404,7 +404,8 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
     def failures_csv(self, request, pk: int):
         self.require_admin(request)
         job = get_object_or_404(Job, pk=pk)
-        rows = job.failures.values_list("account", "code", "reason").iterator(chunk_size=2000)
+        rows = ((account, code, explain_words(code, info)) for account, code, info in
+                job.failures.values_list("account", "code", "info").iterator(chunk_size=2000))
         return csv_download([("account", "code", "reason"), *rows],
                             f"job-{job.pk}-failures.csv")
 

@@ -4,6 +4,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.payload_words import explain_words
+
 
 class AttributeName(models.Model):
     """One of the app's ten attribute slots ("0"–"9"), as last set on Tencent."""
@@ -173,7 +175,9 @@ class JobBatch(models.Model):
     tries = models.PositiveSmallIntegerField(default=0)
     not_before = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    # The last failure as Tencent answered it (code and its ErrorInfo), worded when shown.
+    error_code = models.IntegerField(null=True, blank=True)
+    error_info = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("job batch")
@@ -189,13 +193,13 @@ class JobBatch(models.Model):
 
 
 class JobFailure(models.Model):
-    """An account the job could not apply to, with Tencent's reason."""
+    """An account the job could not apply to: Tencent's code and its ErrorInfo, worded when shown."""
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="failures",
                             verbose_name=_("bulk job"))
     account = models.CharField(_("account"), max_length=64)
     code = models.IntegerField(_("Tencent's code"))
-    reason = models.TextField(_("reason"))
+    info = models.TextField(_("Tencent's words"), blank=True)
 
     class Meta:
         verbose_name = _("failed account")
@@ -206,11 +210,8 @@ class JobFailure(models.Model):
 
     @property
     def reason_words(self) -> str:
-        """The reason in the reader's language where the product words it itself (an account
-        that does not exist is by far the most common); else Tencent's explanation as stored."""
-        if self.code == 70107:
-            return _("The account does not exist in the app (70107)")
-        return self.reason
+        """What the code means, in the reader's language."""
+        return explain_words(self.code, self.info)
 
 
 class KnownAccount(models.Model):

@@ -43,29 +43,12 @@ REASONS = {
     "split_by_zone": _("Split by time zone into {zones} pushes, each at {hour}:00 local time"),
 }
 
-# Tencent's answers to test sends and recalls, in the reader's language (spec §1.3, §3.3).
-TENCENT_WORDS = {
-    0: _("Accepted by Tencent for this account's devices"),
-    70107: _("No such account: it has never logged in to the app and was never imported "
-             "(error 70107)"),
-    90049: _("Tencent has no record of this push to recall (error 90049). Only pushes made in "
-             "the last 24 hours can be recalled; Tencent does not say whether pushes made "
-             "through the classic all-member API can."),
-    90050: _("This push was already recalled (error 90050)."),
-    90051: _("Tencent allows one recall a second; this one came too soon. Try again in a "
-             "moment (error 90051)."),
-    90052: _("Too late: Tencent recalls a push only within 24 hours of sending it (error "
-             "90052)."),
-    90053: _("Tencent needs the replacement notification's title and text to recall this push "
-             "(error 90053)."),
-}
+ACCEPTED = _("Accepted by Tencent for this account's devices")
 
 
 def tencent_words(code: int, info: str = "") -> str:
-    """What a Tencent code means to a marketer; codes without words of ours are explained by
-    the client (in English)."""
-    words = TENCENT_WORDS.get(code)
-    return str(words) if words is not None else explain(code, info)
+    """What Tencent's answer for one account (0 or an error code) means to a marketer."""
+    return str(ACCEPTED) if code == 0 else explain(code, info)
 
 
 def reason_words(code: str, params: dict | None) -> str:

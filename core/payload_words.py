@@ -226,51 +226,7 @@ def words_by_field(violations: list[Violation], push=None) -> dict[str, list[str
     return problems_by_field(problems_of(violations, push))
 
 
-# Tencent's error codes in the reader's language (pushclient.errors.EXPLANATIONS holds the
-# English for callers without Django; the codes are the same).
-ERROR_WORDS = {
-    70001: gettext_lazy("The admin UserSig had expired. It is renewed automatically; send "
-                        "again."),
-    70003: gettext_lazy("Tencent could not parse the admin UserSig. Check TIM_SECRET_KEY and "
-                        "TIM_SDKAPPID."),
-    70009: gettext_lazy("The UserSig was signed with the wrong key. Check TIM_SECRET_KEY."),
-    70013: gettext_lazy("The UserSig belongs to another account than TIM_ADMIN_IDENTIFIER."),
-    70014: gettext_lazy("The UserSig belongs to another app than TIM_SDKAPPID."),
-    60010: gettext_lazy("TIM_ADMIN_IDENTIFIER is not an app admin in the Tencent console."),
-    90009: gettext_lazy("TIM_ADMIN_IDENTIFIER is not an app admin in the Tencent console."),
-    errors.SPACING_TOO_SHORT: gettext_lazy("Two pushes came less than 1 second apart; the push "
-                                           "is retried automatically."),
-    errors.DAILY_QUOTA_EXCEEDED: gettext_lazy("Today's push quota is used up; the campaign "
-                                              "moves to the next quota day."),
-    errors.FEATURE_DISABLED: gettext_lazy("Push to all users is not enabled for this app in "
-                                          "the Tencent console."),
-    errors.INTERNAL_ERROR: gettext_lazy("Tencent had an internal error; the push is retried "
-                                        "automatically."),
-    60007: gettext_lazy("Too many calls in one second; the call is retried."),
-    errors.TRANSPORT_HTTP: gettext_lazy("Tencent's gateway answered with an HTTP error; "
-                                        "retried automatically."),
-    errors.TRANSPORT_CONNECTION: gettext_lazy("Tencent could not be reached; retried "
-                                              "automatically."),
-    errors.TRANSPORT_TIMEOUT: gettext_lazy("Tencent did not answer in time; whether the push "
-                                           "went out is unknown."),
-    errors.ACCOUNT_NOT_FOUND: gettext_lazy("No such account: it never logged in to the app and "
-                                           "was never imported."),
-    errors.RECALL_NO_SUCH_TASK: gettext_lazy("Tencent has no push with this task id to recall."),
-    errors.RECALL_ALREADY_DONE: gettext_lazy("This push was already recalled."),
-    errors.RECALL_TOO_FREQUENT: gettext_lazy("Recalls are limited to one a second; try again in "
-                                             "a moment."),
-    errors.RECALL_WINDOW_PASSED: gettext_lazy("A push can only be recalled within 24 hours of "
-                                              "sending."),
-    errors.RECALL_NEEDS_OFFLINE_PUSH: gettext_lazy("The recall needs the replacement "
-                                                   "notification (OfflinePushInfo)."),
-}
-
-
 def explain_words(code, info: str = "") -> str:
-    """What a Tencent error code means and what to do, in the reader's language."""
-    words = ERROR_WORDS.get(code)
-    if words:
-        return str(words)
-    if info:
-        return _("Tencent refused the request: %(info)s") % {"info": info}
-    return _("Tencent refused the request (error %(code)s).") % {"code": code}
+    """What a Tencent error code means and what to do, in the reader's language (the words are
+    pushclient.errors.EXPLANATIONS, translated here)."""
+    return errors.explain(code, info, translate=_)
