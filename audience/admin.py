@@ -21,10 +21,10 @@ from core import roles, tencent
 from core.audit import audit_record
 from core.csv_export import csv_lines
 from core.errors import Unavailable
-from core.payload_words import explain_words, problems_of
+from core.payload_words import explain_words, violation_words, words_by_field
 from core.text import items_from_text, whole_number
 from pushclient import PayloadError, TencentError
-from pushclient.payload import MAX_ATTR_BYTES, MAX_ATTR_NAMES, utf8_len
+from pushclient.payload import MAX_ATTR_NAMES, attr_names_violations
 
 from . import services
 from .forms import SegmentUploadForm
@@ -85,33 +85,19 @@ class AttributeNamesForm(forms.Form):
                 initial=current.get(str(i), ""))
 
     def clean(self):
-        """Tencent's rules for names, said about the field a person typed in."""
+        """Tencent's rules for names (pushclient's one check), on the index they are about."""
         data = super().clean()
-        seen: dict[str, str] = {}
-        for i in range(MAX_ATTR_NAMES):
-            name = (data.get(str(i)) or "").strip()
-            if not name:
-                continue
-            if utf8_len(name) > MAX_ATTR_BYTES:
-                self.add_error(str(i), _("This name is %(size)d bytes long; Tencent allows at "
-                                         "most %(limit)d bytes (a Chinese character takes 3).")
-                               % {"size": utf8_len(name), "limit": MAX_ATTR_BYTES})
-            elif name in seen:
-                self.add_error(str(i), _("Index %(other)s already has the name '%(name)s'; "
-                                         "each name may name one index only.")
-                               % {"other": seen[name], "name": name})
-            else:
-                seen[name] = str(i)
+        names = {str(i): (data.get(str(i)) or "").strip() for i in range(MAX_ATTR_NAMES)}
+        self.add_service_errors(words_by_field(
+            attr_names_violations({i: name for i, name in names.items() if name})))
         return data
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
-        """Errors the service found, on the index they are about (never `AttrNames['4']`)."""
+        """Errors on the index they are about (`AttrNames['4']` is field "4")."""
         for field, problems in errors.items():
             match = INDEX_FIELD.fullmatch(field)
             for problem in problems:
-                problem = INDEX_FIELD.sub(lambda m: _("Index %(n)s") % {"n": m[1]}, problem)
-                self.add_error(match[1] if match and match[1] in self.fields else None,
-                               problem.replace("AttrNames", _("Attribute names")))
+                self.add_error(match[1] if match and match[1] in self.fields else None, problem)
 
 
 LOOKUP_OPERATIONS = {
@@ -203,7 +189,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
                 return HttpResponseRedirect(
                     f"{request.path}?{urlencode({'account': account, 'op': op})}")
             except PayloadError as exc:  # in words, on the field the person filled in
-                messages.error(request, " ".join(p.message for p in problems_of(exc.violations)))
+                messages.error(request, " ".join(violation_words(v) for v in exc.violations))
             except TencentError as exc:
                 messages.error(request, explain_words(exc.code, exc.info))
         found = None
@@ -212,7 +198,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
                 found = {"tags": client.get_tags([account]).values.get(account, []),
                          "attrs": client.get_attrs([account]).values.get(account, {})}
             except PayloadError as exc:
-                messages.error(request, str(exc))
+                messages.error(request, " ".join(violation_words(v) for v in exc.violations))
             except TencentError as exc:
                 messages.error(request, explain_words(exc.code, exc.info))
         return render(request, "admin/audience/lookup.html", {

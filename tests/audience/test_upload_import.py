@@ -58,7 +58,7 @@ def test_a_small_file_whose_first_line_is_over_128_kib_is_read_and_the_line_repo
     assert answer.status_code == 202, answer.content
     assert answer.json()["total"] == 3
     [[number, reason]] = answer.json()["invalid_lines"]
-    assert number == 1 and reason.startswith("line 1 is 200000 bytes long")
+    assert number == 1 and reason.startswith("line 1 is 200,000 bytes long")
 
 
 def test_a_large_file_whose_first_line_is_over_128_kib_ends_ready_not_importing(admin_user,
@@ -75,7 +75,7 @@ def test_a_large_file_whose_first_line_is_over_128_kib_ends_ready_not_importing(
         services.segment_import_stored(segment_id=segment.pk)  # the worker's part
         segment.refresh_from_db()
         assert (segment.status, segment.size) == ("ready", 10_000)
-        assert segment.invalid_lines[0][1].startswith(f"line 1 is {len(first_line) - 1} bytes")
+        assert segment.invalid_lines[0][1].startswith(f"line 1 is {len(first_line) - 1:,} bytes")
 
 
 @pytest.mark.workers
