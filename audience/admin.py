@@ -350,12 +350,15 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
         form = JobForm(request.POST or None, initial={"segment": request.GET.get("segment")})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
+            # Attribute names to remove are a list people type, read like every other; a value
+            # to set may hold a comma, so name=value pairs are one a line. A line that is not
+            # name=value is never dropped: the lines meet the rule the API's attrs meet when
+            # they are not {name: value}.
             lines = [ln.strip() for ln in data["attrs"].splitlines() if ln.strip()]
-            attrs = lines
-            # A line that is not name=value is never dropped: as typed, the lines meet the rule
-            # the API's attrs meet when they are not {name: value}.
-            if data["action"] == Job.Action.SET_ATTRS and all("=" in ln for ln in lines):
-                attrs = dict(ln.split("=", 1) for ln in lines)
+            attrs = items_from_text(data["attrs"])
+            if data["action"] == Job.Action.SET_ATTRS:
+                attrs = dict(ln.split("=", 1) for ln in lines) if all(
+                    "=" in ln for ln in lines) else lines
             try:
                 job = services.job_create(
                     user=request.user, action=data["action"], segment=data["segment"],
