@@ -232,7 +232,7 @@ class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("First invalid lines"))
     def invalid_lines_text(self, segment):
         lines = [_("Line %(n)s: %(why)s") % {"n": n, "why": why}
-                 for n, why in segment.invalid_lines] or [_("none")]
+                 for n, why in segment.invalid_lines_words()] or [_("none")]
         return format_html("<br>".join(["{}"] * len(lines)), *lines)
 
     @admin.display(description=gettext_lazy("Import error"))

@@ -119,7 +119,7 @@ def _start(request, *, action, tags, attrs, api, make_segment):
         segment = make_segment(user=request.user, name=f"API upload for {action}")
         job = services.job_create(user=request.user, action=action, segment=segment,
                                   tags=tags, attrs=attrs, api=api)
-    return Status(202, {**job_json(job, segment), "invalid_lines": segment.invalid_lines})
+    return Status(202, {**job_json(job, segment), "invalid_lines": segment.invalid_lines_words()})
 
 
 @router.post("/audience/jobs/", auth=admin_auth,

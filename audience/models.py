@@ -6,6 +6,8 @@ from django.utils.translation import gettext_lazy as _
 
 from core.payload_words import explain_words
 
+from .rules import invalid_line_words
+
 
 class AttributeName(models.Model):
     """One of the app's ten attribute slots ("0"–"9"), as last set on Tencent."""
@@ -51,7 +53,8 @@ class Segment(models.Model):
     size = models.PositiveIntegerField(_("accounts"), default=0)
     lines_read = models.PositiveIntegerField(_("lines read"), default=0)
     duplicates = models.PositiveIntegerField(_("duplicates dropped"), default=0)
-    # [[line number, reason], …] for the first invalid lines; `invalid_count` counts them all.
+    # [[line number, rule id, params], …] for the first invalid lines (audience.rules'
+    # account_id_violations); `invalid_count` counts them all.
     invalid_lines = models.JSONField(_("first invalid lines"), default=list, blank=True)
     invalid_count = models.PositiveIntegerField(_("invalid lines"), default=0)
 
@@ -62,6 +65,10 @@ class Segment(models.Model):
 
     def __str__(self):
         return _("%(name)s (%(size)s accounts)") % {"name": self.name, "size": f"{self.size:,}"}
+
+    def invalid_lines_words(self) -> list[list]:
+        """[[line number, why], …] in the reader's language."""
+        return [invalid_line_words(line) for line in self.invalid_lines]
 
 
 class SegmentAccount(models.Model):

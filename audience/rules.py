@@ -43,6 +43,16 @@ def account_id_errors(label: str, account) -> list[str]:
     return [violation_words(v, field=label) for v in account_id_violations("account", account)]
 
 
+def invalid_line_words(line: list) -> list:
+    """A segment's stored invalid line, [number, rule id, params], as [number, why] in the
+    reader's language (rows stored before issue 24 hold their words already)."""
+    if len(line) != 3:
+        return line
+    number, rule, params = line
+    return [number, violation_words(Violation("account", rule, params),
+                                    field=_("line %(n)s") % {"n": number})]
+
+
 def job_tags_errors(tags) -> list[str]:
     """The tags an add-tags or remove-tags job applies: at least one, none blank, none with a
     control character. Tencent documents no refusal of these for add_tag (90040 is for push

@@ -29,8 +29,8 @@ from pushclient import payload
 
 from .selectors import attribute_names
 
-from .rules import (account_id_errors, job_attrs_errors, job_tags_errors, job_zone_attrs_errors,
-                    job_zone_tags_errors)
+from .rules import (account_id_errors, account_id_violations, invalid_line_words,
+                    job_attrs_errors, job_tags_errors, job_zone_attrs_errors, job_zone_tags_errors)
 
 from .models import (
     AccountAttr,
@@ -275,11 +275,11 @@ def _segment_fill(segment: Segment, lines: Iterable[str], column: str | None,
         read = number
         if not account:
             continue
-        problems = account_id_errors(f"line {number}", account)
+        problems = account_id_violations("account", account)
         if problems:
             invalid_count += 1
             if len(invalid) < INVALID_LINES_KEPT:
-                invalid.append([number, problems[0]])
+                invalid.append([number, problems[0].rule, problems[0].params])
             continue
         valid += 1
         chunk.append(SegmentAccount(segment=segment, account=account))
@@ -290,9 +290,10 @@ def _segment_fill(segment: Segment, lines: Iterable[str], column: str | None,
     SegmentAccount.objects.bulk_create(chunk, ignore_conflicts=True)
     size = segment.accounts.count()
     if size == 0:
+        first = [invalid_line_words(line) for line in invalid[:1]]
         raise AudienceInvalid({"accounts": [
             _("No valid account in the list; line %(n)s: %(why)s")
-            % {"n": invalid[0][0], "why": invalid[0][1]} if invalid else
+            % {"n": first[0][0], "why": first[0][1]} if invalid else
             _("No valid account in the list; it is empty")]})
     Segment.objects.filter(pk=segment.pk).update(
         size=size, lines_read=read, duplicates=valid - size, invalid_lines=invalid,

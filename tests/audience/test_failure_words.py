@@ -1,4 +1,4 @@
-"""A job's failures store Tencent's code and its words, never a sentence of ours: each page
+"""A job's failures and a segment's invalid lines store Tencent's code and its words, never a sentence of ours: each page
 words them in its reader's language, and rows stored as English sentences were converted."""
 
 import pytest
@@ -57,3 +57,26 @@ def test_it_converts_stored_sentences_to_codes_and_infos(admin_user):
     assert list(JobBatch.objects.order_by("seq").values_list("error_code", "error_info")) == [
         (90001, "bad MsgRandom"), (91000, "")]
     assert JobFailure.objects.get(account="a").reason_words == MISSING_EN
+
+
+def test_it_converts_stored_invalid_lines_to_rules(admin_user):
+    executor = MigrationExecutor(connection)
+    executor.migrate([("audience", "0009_failures_store_codes")])
+    old = executor.loader.project_state([("audience", "0009_failures_store_codes")]).apps
+    old.get_model("audience", "Segment").objects.create(
+        name="s", created_by_id=admin_user.pk, invalid_lines=[
+            [2, "line 2 holds an invisible control character. Tencent would take it as another "
+                "account than the one meant: type the account id again."],
+            [3, "line 3 is 200,000 bytes long, and Tencent account ids are at most 32 bytes: "
+                "check the account id."],
+            [4, "something else"]])
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    from audience.models import Segment
+    segment = Segment.objects.get()
+    assert segment.invalid_lines == [[2, "account.control_character", {}],
+                                     [3, "account.too_long", {"size": 200000, "max": 32}],
+                                     [4, "something else"]]
+    assert segment.invalid_lines_words()[1] == [3, "line 3 is 200,000 bytes long, and Tencent "
+                                                "account ids are at most 32 bytes: check the "
+                                                "account id."]
