@@ -200,7 +200,7 @@ class JobBatch(models.Model):
 
 
 class JobFailure(models.Model):
-    """An account the job could not apply to: Tencent's code and its ErrorInfo, worded when shown."""
+    """An account the job could not apply to: Tencent's code and ErrorInfo, worded when shown."""
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="failures",
                             verbose_name=_("bulk job"))

@@ -194,9 +194,11 @@ def _element_violations(index: int, element) -> list[Violation]:
     non-object MsgContent and a text element without a string Text; otherwise lenient."""
     field = f"MsgBody[{index}]"
     if not isinstance(element, dict):
-        return [Violation(field, "element.not_object", code=90002)]  # §7.1: neither a known MsgType nor a MsgContent
+        return [Violation(field, "element.not_object",
+                          code=90002)]  # §7.1: neither a known MsgType nor a MsgContent
     if element.get("MsgType") not in ELEMENT_FIELDS:
-        return [Violation(f"{field}.MsgType", "element.type", {"choices": list(ELEMENT_FIELDS)}, code=90002)]  # §7.1
+        return [Violation(f"{field}.MsgType", "element.type",
+                          {"choices": list(ELEMENT_FIELDS)}, code=90002)]  # §7.1
     if "MsgContent" not in element:
         return [Violation(f"{field}.MsgContent", "element.no_content", code=90002)]  # §7.1
     content = element["MsgContent"]
@@ -220,9 +222,12 @@ def msg_body_violations(body) -> list[Violation]:
         out += _element_violations(index, element)
     customs = sum(1 for e in body if isinstance(e, dict) and e.get("MsgType") == "TIMCustomElem")
     if customs > 1:
-        out.append(Violation("MsgBody", "msg_body.custom_count", {"count": customs, "max": 1}, code=90002))  # §7.1, §4
+        out.append(Violation("MsgBody", "msg_body.custom_count",
+                             {"count": customs, "max": 1}, code=90002))  # §7.1, §4
     if not out and json_len(body) > MAX_MSGBODY_BYTES:
-        out.append(Violation("MsgBody", "msg_body.too_big", {"size": json_len(body), "max": MAX_MSGBODY_BYTES}, code=80002))  # §1.4
+        out.append(Violation("MsgBody", "msg_body.too_big",
+                             {"size": json_len(body), "max": MAX_MSGBODY_BYTES},
+                             code=80002))  # §1.4
     return out
 
 
@@ -240,12 +245,15 @@ def tags_violations(field: str, tags: list[str], *, max_tags: int = MAX_TAGS_PER
     """Count (90032), emptiness (90040, §5, only for push conditions) and length (90020)."""
     out = []
     if len(tags) > max_tags:
-        out.append(Violation(field, "tags.too_many", {"count": len(tags), "max": max_tags}, code=90032))  # §2.1, §2.8
+        out.append(Violation(field, "tags.too_many",
+                             {"count": len(tags), "max": max_tags}, code=90032))  # §2.1, §2.8
     if empty_code and any(t == "" for t in tags):
         out.append(Violation(field, "tags.empty_tag", code=empty_code))  # §2.1 90040
     for tag in tags:
         if utf8_len(tag) > MAX_TAG_BYTES:
-            out.append(Violation(field, "tags.too_long", {"tag": tag, "size": utf8_len(tag), "max": MAX_TAG_BYTES}, code=90020))  # §2.1
+            out.append(Violation(field, "tags.too_long",
+                                 {"tag": tag, "size": utf8_len(tag), "max": MAX_TAG_BYTES},
+                                 code=90020))  # §2.1
     return out
 
 
@@ -258,9 +266,12 @@ def attrs_violations(field: str, attrs, attr_names: Iterable[str] | None) -> lis
     known = None if attr_names is None else set(attr_names)
     for name, value in attrs.items():
         if known is not None and name not in known:
-            out.append(Violation(field, "attrs.unknown_name", {"name": name, "choices": sorted(known)}, code=90033))
+            out.append(Violation(field, "attrs.unknown_name",
+                                 {"name": name, "choices": sorted(known)}, code=90033))
         if utf8_len(value) > MAX_ATTR_BYTES:
-            out.append(Violation(field, "attrs.value_too_long", {"name": name, "size": utf8_len(value), "max": MAX_ATTR_BYTES}, code=90033))
+            out.append(Violation(field, "attrs.value_too_long",
+                                 {"name": name, "size": utf8_len(value), "max": MAX_ATTR_BYTES},
+                                 code=90033))
     return out
 
 
@@ -285,7 +296,8 @@ def condition_violations(condition, *, attr_names: Iterable[str] | None = None,
                     if v.code == code]
     both = set(condition.get("TagsAnd", [])) & set(condition.get("TagsOr", []))
     if both:
-        out.append(Violation("Condition", "condition.tag_in_both", {"tag": sorted(both)[0]}, code=90022))  # §5 rule 4
+        out.append(Violation("Condition", "condition.tag_in_both",
+                             {"tag": sorted(both)[0]}, code=90022))  # §5 rule 4
     for key in present_attrs:
         out += attrs_violations(f"Condition.{key}", condition[key], attr_names)
     return out
@@ -313,7 +325,8 @@ def _msg_random_violations(body: dict, code: int) -> list[Violation]:
 def _lifetime_violations(body: dict) -> list[Violation]:
     value = body.get("MsgLifeTime", 0)
     if not (is_int(value) and 0 <= value <= MAX_LIFETIME_SECONDS):
-        return [Violation("MsgLifeTime", "lifetime.range", {"max": MAX_LIFETIME_SECONDS}, code=90026)]  # §2.1
+        return [Violation("MsgLifeTime", "lifetime.range",
+                          {"max": MAX_LIFETIME_SECONDS}, code=90026)]  # §2.1
     return []
 
 
@@ -355,7 +368,9 @@ def timpush_push_violations(body, *, attr_names: Iterable[str] | None = None) ->
         out += condition_violations(body["Condition"], attr_names=attr_names,
                                     tag_keys=TIMPUSH_TAG_KEYS)
     if not out and json_len(body) > MAX_TIMPUSH_BODY_BYTES:
-        out.append(Violation("body", "push.too_big", {"size": json_len(body), "max": MAX_TIMPUSH_BODY_BYTES}, code=90056))  # §3.1
+        out.append(Violation("body", "push.too_big",
+                             {"size": json_len(body), "max": MAX_TIMPUSH_BODY_BYTES},
+                             code=90056))  # §3.1
     return out
 
 
@@ -367,12 +382,16 @@ def batch_violations(body) -> list[Violation]:
     out = _msg_random_violations(body, 90001)
     accounts = body.get("To_Account")
     if isinstance(accounts, list) and len(accounts) > MAX_BATCH_ACCOUNTS:
-        out.append(Violation("To_Account", "accounts.too_many", {"count": len(accounts), "max": MAX_BATCH_ACCOUNTS}, code=90018))  # §4 [INFERRED]
+        out.append(Violation("To_Account", "accounts.too_many",
+                             {"count": len(accounts), "max": MAX_BATCH_ACCOUNTS},
+                             code=90018))  # §4 [INFERRED]
     for i, account in enumerate(accounts if isinstance(accounts, list) else []):
         out += account_violations(f"To_Account[{i}]", account)
     data_id = body.get("DataId")
     if isinstance(data_id, str) and utf8_len(data_id) > MAX_DATA_ID_BYTES:
-        out.append(Violation("DataId", "data_id.too_long", {"size": utf8_len(data_id), "max": MAX_DATA_ID_BYTES}, code=90057))  # §3.2
+        out.append(Violation("DataId", "data_id.too_long",
+                             {"size": utf8_len(data_id), "max": MAX_DATA_ID_BYTES},
+                             code=90057))  # §3.2
     return out
 
 
@@ -411,7 +430,8 @@ def accounts_violations(field: str, accounts) -> list[Violation]:
     if not isinstance(accounts, list):
         return [Violation(field, "accounts.not_list", code=90001)]  # §2.4 Array
     if len(accounts) > MAX_ACCOUNTS_PER_CALL:
-        return [Violation(field, "accounts.too_many", {"count": len(accounts), "max": MAX_ACCOUNTS_PER_CALL}, code=90018)]
+        return [Violation(field, "accounts.too_many",
+                          {"count": len(accounts), "max": MAX_ACCOUNTS_PER_CALL}, code=90018)]
     out = []
     for i, account in enumerate(accounts):
         out += account_violations(f"{field}[{i}]", account)
