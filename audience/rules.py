@@ -63,7 +63,7 @@ def job_tags_errors(tags) -> list[str]:
     if not tags:
         return [_("Tags: give at least one tag to add or remove.")]
     if any(not tag.strip() for tag in tags):
-        return [_("%(field)s holds an empty tag: every tag needs text.") % {"field": _("Tags")}]
+        return [violation_words(Violation("tags", "tags.empty_tag"))]  # Tencent's words
     return [_("Tags: tag %(n)s holds an invisible control character. Tencent would store "
               "another tag than the one meant: type the tag again.") % {"n": n}
             for n, tag in enumerate(tags, 1) if has_control_character(tag)][:1]
