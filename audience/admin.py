@@ -20,10 +20,10 @@ from django.utils.translation import gettext_lazy
 from core import roles, tencent
 from core.csv_export import csv_lines
 from core.errors import Unavailable
-from core.payload_words import problems_of
+from core.payload_words import explain_words, violation_words, words_by_field
 from core.text import items_from_text, whole_number
-from pushclient import PayloadError, TencentError, explain
-from pushclient.payload import MAX_ATTR_BYTES, MAX_ATTR_NAMES, utf8_len
+from pushclient import PayloadError, TencentError
+from pushclient.payload import MAX_ATTR_NAMES, attr_names_violations
 
 from . import services
 from .forms import SegmentUploadForm
@@ -83,33 +83,19 @@ class AttributeNamesForm(forms.Form):
                 initial=current.get(str(i), ""))
 
     def clean(self):
-        """Tencent's rules for names, said about the field a person typed in."""
+        """Tencent's rules for names (pushclient's one check), on the index they are about."""
         data = super().clean()
-        seen: dict[str, str] = {}
-        for i in range(MAX_ATTR_NAMES):
-            name = (data.get(str(i)) or "").strip()
-            if not name:
-                continue
-            if utf8_len(name) > MAX_ATTR_BYTES:
-                self.add_error(str(i), _("This name is %(size)d bytes long; Tencent allows at "
-                                         "most %(limit)d bytes (a Chinese character takes 3).")
-                               % {"size": utf8_len(name), "limit": MAX_ATTR_BYTES})
-            elif name in seen:
-                self.add_error(str(i), _("Index %(other)s already has the name '%(name)s'; "
-                                         "each name may name one index only.")
-                               % {"other": seen[name], "name": name})
-            else:
-                seen[name] = str(i)
+        names = {str(i): (data.get(str(i)) or "").strip() for i in range(MAX_ATTR_NAMES)}
+        self.add_service_errors(words_by_field(
+            attr_names_violations({i: name for i, name in names.items() if name})))
         return data
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
-        """Errors the service found, on the index they are about (never `AttrNames['4']`)."""
+        """Errors on the index they are about (`AttrNames['4']` is field "4")."""
         for field, problems in errors.items():
             match = INDEX_FIELD.fullmatch(field)
             for problem in problems:
-                problem = INDEX_FIELD.sub(lambda m: _("Index %(n)s") % {"n": m[1]}, problem)
-                self.add_error(match[1] if match and match[1] in self.fields else None,
-                               problem.replace("AttrNames", _("Attribute names")))
+                self.add_error(match[1] if match and match[1] in self.fields else None, problem)
 
 
 LOOKUP_OPERATIONS = {
@@ -146,7 +132,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
                 services.attribute_names_pull(user=request.user)
                 messages.success(request, _("Read the attribute names back from Tencent."))
             except TencentError as exc:
-                messages.error(request, explain(exc.code, exc.info))
+                messages.error(request, explain_words(exc.code, exc.info))
             return HttpResponseRedirect(request.path)
         if request.method == "POST" and form.is_valid():
             names = {str(i): form.cleaned_data[str(i)].strip() for i in range(MAX_ATTR_NAMES)
@@ -164,7 +150,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
             except AudienceInvalid as exc:
                 form.add_service_errors(exc.errors)
             except TencentError as exc:
-                form.add_error(None, explain(exc.code, exc.info))
+                form.add_error(None, explain_words(exc.code, exc.info))
         return render(request, "admin/audience/attribute_names.html", {
             **self.admin_site.each_context(request), "title": _("Attribute names"),
             "form": form, "warning": warning, "opts": self.model._meta})
@@ -190,18 +176,18 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
                 return HttpResponseRedirect(
                     f"{request.path}?{urlencode({'account': account, 'op': op})}")
             except PayloadError as exc:  # in words, on the field the person filled in
-                messages.error(request, " ".join(p.message for p in problems_of(exc.violations)))
+                messages.error(request, " ".join(violation_words(v) for v in exc.violations))
             except TencentError as exc:
-                messages.error(request, explain(exc.code, exc.info))
+                messages.error(request, explain_words(exc.code, exc.info))
         found = None
         if account:
             try:
                 found = {"tags": client.get_tags([account]).values.get(account, []),
                          "attrs": client.get_attrs([account]).values.get(account, {})}
             except PayloadError as exc:
-                messages.error(request, str(exc))
+                messages.error(request, " ".join(violation_words(v) for v in exc.violations))
             except TencentError as exc:
-                messages.error(request, explain(exc.code, exc.info))
+                messages.error(request, explain_words(exc.code, exc.info))
         return render(request, "admin/audience/lookup.html", {
             **self.admin_site.each_context(request), "title": _("Look up an account"),
             "account": account, "found": found, "attr_names": attribute_names().values(),
@@ -233,7 +219,7 @@ class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
     @admin.display(description=gettext_lazy("First invalid lines"))
     def invalid_lines_text(self, segment):
         lines = [_("Line %(n)s: %(why)s") % {"n": n, "why": why}
-                 for n, why in segment.invalid_lines] or [_("none")]
+                 for n, why in segment.invalid_lines_words()] or [_("none")]
         return format_html("<br>".join(["{}"] * len(lines)), *lines)
 
     @admin.display(description=gettext_lazy("Import error"))
@@ -351,12 +337,15 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
         form = JobForm(request.POST or None, initial={"segment": request.GET.get("segment")})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
+            # Attribute names to remove are a list people type, read like every other; a value
+            # to set may hold a comma, so name=value pairs are one a line. A line that is not
+            # name=value is never dropped: the lines meet the rule the API's attrs meet when
+            # they are not {name: value}.
             lines = [ln.strip() for ln in data["attrs"].splitlines() if ln.strip()]
-            attrs = lines
-            # A line that is not name=value is never dropped: as typed, the lines meet the rule
-            # the API's attrs meet when they are not {name: value}.
-            if data["action"] == Job.Action.SET_ATTRS and all("=" in ln for ln in lines):
-                attrs = dict(ln.split("=", 1) for ln in lines)
+            attrs = items_from_text(data["attrs"])
+            if data["action"] == Job.Action.SET_ATTRS:
+                attrs = dict(ln.split("=", 1) for ln in lines) if all(
+                    "=" in ln for ln in lines) else lines
             try:
                 job = services.job_create(
                     user=request.user, action=data["action"], segment=data["segment"],
@@ -391,7 +380,8 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
     def failures_csv(self, request, pk: int):
         self.require_admin(request)
         job = get_object_or_404(Job, pk=pk)
-        rows = job.failures.values_list("account", "code", "reason").iterator(chunk_size=2000)
+        rows = ((account, code, explain_words(code, info)) for account, code, info in
+                job.failures.values_list("account", "code", "info").iterator(chunk_size=2000))
         return csv_download([("account", "code", "reason"), *rows],
                             f"job-{job.pk}-failures.csv")
 

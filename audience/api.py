@@ -15,10 +15,10 @@ from pydantic import ConfigDict, Field
 
 from core.api import ERRORS as API_ERRORS
 from core.api import UNAVAILABLE_ERRORS
-from core.payload_words import words_by_field
+from core.payload_words import explain_words, words_by_field
 from core.text import items_from_text, json_or_error
 from core.api import ErrorOut, admin_auth, error
-from pushclient import TencentError, explain
+from pushclient import TencentError
 from pushclient.payload import condition_violations
 
 from . import services
@@ -108,7 +108,7 @@ def attr_names_update(request, body: Body[dict[str, Any]]):
         return error(request, 409, str(exc))
     except TencentError as exc:
         return error(request, 502, _("Tencent refused the names: %(why)s (error %(code)s)")
-                     % {"why": explain(exc.code, exc.info), "code": exc.code})
+                     % {"why": explain_words(exc.code, exc.info), "code": exc.code})
     return attribute_names()
 
 
@@ -119,7 +119,7 @@ def _start(request, *, action, tags, attrs, api, make_segment):
         segment = make_segment(user=request.user, name=f"API upload for {action}")
         job = services.job_create(user=request.user, action=action, segment=segment,
                                   tags=tags, attrs=attrs, api=api)
-    return Status(202, {**job_json(job, segment), "invalid_lines": segment.invalid_lines})
+    return Status(202, {**job_json(job, segment), "invalid_lines": segment.invalid_lines_words()})
 
 
 @router.post("/audience/jobs/", auth=admin_auth,

@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from core import tencent
 from core.limiter import permit_granted_at, waited_seconds
-from pushclient import PayloadError, TencentError, backoff_seconds, explain
+from pushclient import PayloadError, TencentError, backoff_seconds
 from pushclient.batching import chunks
 from pushclient.errors import ErrorKind
 
@@ -89,7 +89,7 @@ WITH slice AS (
     FROM (SELECT id, account FROM {accounts} WHERE segment_id = %(segment)s AND id > %(after)s
           ORDER BY id LIMIT %(limit)s) AS next_accounts
 ), made AS (
-    INSERT INTO {batches} (job_id, seq, accounts, status, tries, error)
+    INSERT INTO {batches} (job_id, seq, accounts, status, tries, error_info)
     SELECT %(job)s, %(first_seq)s + n, jsonb_agg(account ORDER BY id), %(pending)s, 0, ''
     FROM slice GROUP BY n
     RETURNING 1
@@ -188,10 +188,6 @@ def _send(client, job: Job, order: Order) -> Outcome:
     return Outcome(order, result, error, time.monotonic() - started - (waited_seconds() - waited))
 
 
-def _account_reason(code: int, info: str) -> str:
-    return explain(code, info) if code != 70107 else "The account does not exist in the app (70107)"
-
-
 def record(job: Job, outcomes: list[Outcome]) -> tuple[int, int]:
     """Record what the calls did, in one transaction; returns (accounts done, accounts failed).
 
@@ -219,7 +215,7 @@ def record(job: Job, outcomes: list[Outcome]) -> tuple[int, int]:
                 account_errors = {f.account: f for f in outcome.result.failed}
                 applied += [a for a in order.accounts if a not in account_errors]
                 failures += [JobFailure(job_id=job.pk, account=f.account, code=f.code,
-                                        reason=_account_reason(f.code, f.info))
+                                        info=f.info)
                              for f in account_errors.values()]
                 succeeded.append(order.batch_id)
                 done += len(order.accounts) - len(account_errors)
@@ -231,22 +227,23 @@ def record(job: Job, outcomes: list[Outcome]) -> tuple[int, int]:
                 batches_transition(mine, to=JobBatch.Status.PENDING, lease_until=None,
                                    not_before=now + _seconds(2))
             else:
-                reason = explain(exc.code, getattr(exc, "info", str(exc)))
+                info = getattr(exc, "info", str(exc))
                 retry = isinstance(exc, TencentError) and exc.kind in (ErrorKind.RETRYABLE,
                                                                       ErrorKind.RATE)
                 if retry and order.tries < settings.AUDIENCE_BATCH_TRIES:
                     batches_transition(
-                        mine, to=JobBatch.Status.PENDING, lease_until=None, error=reason,
+                        mine, to=JobBatch.Status.PENDING, lease_until=None,
+                        error_code=exc.code, error_info=info,
                         not_before=now + _seconds(backoff_seconds(
                             order.tries, base=settings.AUDIENCE_RETRY_BASE_SECONDS, cap=30)))
                     continue
-                batches_transition(mine, to=JobBatch.Status.FAILED,
-                                   error=f"{exc.code}: {reason}")
-                failures += [JobFailure(job_id=job.pk, account=a, code=exc.code, reason=reason)
+                batches_transition(mine, to=JobBatch.Status.FAILED, error_code=exc.code,
+                                   error_info=info)
+                failures += [JobFailure(job_id=job.pk, account=a, code=exc.code, info=info)
                              for a in order.accounts]
                 failed += len(order.accounts)
         batches_transition(JobBatch.objects.filter(pk__in=succeeded), to=JobBatch.Status.DONE,
-                           error="")
+                           error_code=None, error_info="")
         mirror_apply(action=job.action, accounts=applied, tags=job.tags, attrs=job.attrs)
         JobFailure.objects.bulk_create(failures)
     return done, failed

@@ -4,6 +4,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.payload_words import explain_words
+
+from .rules import invalid_line_words
+
 
 class AttributeName(models.Model):
     """One of the app's ten attribute slots ("0"–"9"), as last set on Tencent."""
@@ -49,7 +53,8 @@ class Segment(models.Model):
     size = models.PositiveIntegerField(_("accounts"), default=0)
     lines_read = models.PositiveIntegerField(_("lines read"), default=0)
     duplicates = models.PositiveIntegerField(_("duplicates dropped"), default=0)
-    # [[line number, reason], …] for the first invalid lines; `invalid_count` counts them all.
+    # [[line number, rule id, params], …] for the first invalid lines (audience.rules'
+    # account_id_violations); `invalid_count` counts them all.
     invalid_lines = models.JSONField(_("first invalid lines"), default=list, blank=True)
     invalid_count = models.PositiveIntegerField(_("invalid lines"), default=0)
 
@@ -60,6 +65,10 @@ class Segment(models.Model):
 
     def __str__(self):
         return _("%(name)s (%(size)s accounts)") % {"name": self.name, "size": f"{self.size:,}"}
+
+    def invalid_lines_words(self) -> list[list]:
+        """[[line number, why], …] in the reader's language."""
+        return [invalid_line_words(line) for line in self.invalid_lines]
 
 
 class SegmentAccount(models.Model):
@@ -173,7 +182,9 @@ class JobBatch(models.Model):
     tries = models.PositiveSmallIntegerField(default=0)
     not_before = models.DateTimeField(null=True, blank=True)
     lease_until = models.DateTimeField(null=True, blank=True)
-    error = models.TextField(blank=True)
+    # The last failure as Tencent answered it (code and its ErrorInfo), worded when shown.
+    error_code = models.IntegerField(null=True, blank=True)
+    error_info = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("job batch")
@@ -189,13 +200,13 @@ class JobBatch(models.Model):
 
 
 class JobFailure(models.Model):
-    """An account the job could not apply to, with Tencent's reason."""
+    """An account the job could not apply to: Tencent's code and ErrorInfo, worded when shown."""
 
     job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="failures",
                             verbose_name=_("bulk job"))
     account = models.CharField(_("account"), max_length=64)
     code = models.IntegerField(_("Tencent's code"))
-    reason = models.TextField(_("reason"))
+    info = models.TextField(_("Tencent's words"), blank=True)
 
     class Meta:
         verbose_name = _("failed account")
@@ -206,11 +217,8 @@ class JobFailure(models.Model):
 
     @property
     def reason_words(self) -> str:
-        """The reason in the reader's language where the product words it itself (an account
-        that does not exist is by far the most common); else Tencent's explanation as stored."""
-        if self.code == 70107:
-            return _("The account does not exist in the app (70107)")
-        return self.reason
+        """What the code means, in the reader's language."""
+        return explain_words(self.code, self.info)
 
 
 class KnownAccount(models.Model):

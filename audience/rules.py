@@ -12,8 +12,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from core.payload_words import violation_words
 from core.times import is_zone
-from pushclient.payload import MAX_USER_ID_BYTES, utf8_len
+from pushclient.payload import MAX_USER_ID_BYTES, Violation, utf8_len
 
 
 def has_control_character(text: str) -> bool:
@@ -21,24 +22,35 @@ def has_control_character(text: str) -> bool:
     return any(not c.isprintable() for c in text)
 
 
-def account_id_errors(label: str, account) -> list[str]:
-    """`label` names the id in the message, e.g. "The sender" or "line 3"."""
+def account_id_violations(field: str, account) -> list[Violation]:
+    """The product's rules for one account id (worded in core.payload_words)."""
     if not isinstance(account, str):
         return []  # Tencent's rule (60015) says it
     if not account:
-        return [_("%(label)s is empty: give an account id.") % {"label": label}]
+        return [Violation(field, "account.empty")]
     if account != account.strip():
-        return [_("%(label)s starts or ends with a space. Tencent would take it as another "
-                  "account than the one meant: remove the spaces.") % {"label": label}]
+        return [Violation(field, "account.spaces")]
     if has_control_character(account):
-        return [_("%(label)s holds an invisible control character. Tencent would take it as "
-                  "another account than the one meant: type the account id again.")
-                % {"label": label}]
+        return [Violation(field, "account.control_character")]
     if utf8_len(account) > MAX_USER_ID_BYTES:
-        return [_("%(label)s is %(size)d bytes long, and Tencent account ids are at most "
-                  "%(limit)d bytes: check the account id.")
-                % {"label": label, "size": utf8_len(account), "limit": MAX_USER_ID_BYTES}]
+        return [Violation(field, "account.too_long",
+                          {"size": utf8_len(account), "max": MAX_USER_ID_BYTES})]
     return []
+
+
+def account_id_errors(label: str, account) -> list[str]:
+    """account_id_violations in words; `label` names the id, e.g. "line 3"."""
+    return [violation_words(v, field=label) for v in account_id_violations("account", account)]
+
+
+def invalid_line_words(line: list) -> list:
+    """A segment's stored invalid line, [number, rule id, params], as [number, why] in the
+    reader's language (rows stored before issue 24 hold their words already)."""
+    if len(line) != 3:
+        return line
+    number, rule, params = line
+    return [number, violation_words(Violation("account", rule, params),
+                                    field=_("line %(n)s") % {"n": number})]
 
 
 def job_tags_errors(tags) -> list[str]:
@@ -51,7 +63,7 @@ def job_tags_errors(tags) -> list[str]:
     if not tags:
         return [_("Tags: give at least one tag to add or remove.")]
     if any(not tag.strip() for tag in tags):
-        return [_("%(field)s holds an empty tag: every tag needs text.") % {"field": _("Tags")}]
+        return [violation_words(Violation("tags", "tags.empty_tag"))]  # Tencent's words
     return [_("Tags: tag %(n)s holds an invisible control character. Tencent would store "
               "another tag than the one meant: type the tag again.") % {"n": n}
             for n, tag in enumerate(tags, 1) if has_control_character(tag)][:1]

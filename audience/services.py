@@ -15,13 +15,14 @@ from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from core import tencent
 from core.audit import audit_record
 from core.errors import InvalidInput as AudienceInvalid
-from core.payload_words import words_by_field
+from core.payload_words import invalid_input, words_by_field
 from core.queue import enqueue, require_queue
 from core.text import whole_number
 from pushclient import payload
@@ -30,8 +31,8 @@ from .mirror import mirror_apply
 from .selectors import attribute_names
 from .states import job_transition, segment_transition
 
-from .rules import (account_id_errors, job_attrs_errors, job_tags_errors, job_zone_attrs_errors,
-                    job_zone_tags_errors)
+from .rules import (account_id_errors, account_id_violations, invalid_line_words,
+                    job_attrs_errors, job_tags_errors, job_zone_attrs_errors, job_zone_tags_errors)
 
 from .models import (
     AccountAttr,
@@ -57,24 +58,23 @@ class RenameNeedsConfirmation(Exception):
 
 def attribute_names_update(*, user, names: dict, confirm_rename: bool = False) -> dict[str, str]:
     """Set names on Tencent (which merges by index), then here; returns all names."""
-    violations = payload.attr_names_violations(names)
-    if violations:
-        raise AudienceInvalid(payload.by_field(violations))
     current = {str(a.index): a.name for a in AttributeName.objects.all()}
-    merged = {**current, **names}
-    taken = [n for n in merged.values() if list(merged.values()).count(n) > 1]
-    if taken:
-        raise AudienceInvalid({"AttrNames": [f"'{taken[0]}' would name two indexes; names "
-                                             "must be unique"]})
+    merged = {**current, **names} if isinstance(names, dict) else names
+    violations = payload.attr_names_violations(merged)
+    if violations:
+        raise invalid_input(violations)
     renames = {i: (current[i], n) for i, n in names.items() if i in current and current[i] != n}
     if renames and not confirm_rename:
         held = dict(AccountAttr.objects.filter(name__in=[old for old, _ in renames.values()])
                     .values_list("name").annotate(n=Count("pk")))
-        parts = [f"index {i} from '{old}' to '{new}' ({held.get(old, 0):,} accounts hold a value)"
+        parts = [_("index %(index)s from '%(old)s' to '%(new)s' (%(held)s accounts hold a "
+                   "value)") % {"index": i, "old": old, "new": new,
+                                "held": number_format(held.get(old, 0), force_grouping=True)}
                  for i, (old, new) in sorted(renames.items())]
-        raise RenameNeedsConfirmation(
-            "Renaming " + "; ".join(parts) + " changes the meaning of values already stored on "
-            "users: Tencent keeps values by index. Confirm the rename to go ahead.")
+        raise RenameNeedsConfirmation(_(
+            "Renaming %(renames)s changes the meaning of values already stored on users: "
+            "Tencent keeps values by index. Confirm the rename to go ahead.")
+            % {"renames": "; ".join(parts)})
     tencent.client().members.set_attr_names(names)
     with transaction.atomic():
         for index, name in names.items():
@@ -305,11 +305,11 @@ def _segment_fill(segment: Segment, lines: Iterable[str], column: str | None,
         read = number
         if not account:
             continue
-        problems = account_id_errors(f"line {number}", account)
+        problems = account_id_violations("account", account)
         if problems:
             invalid_count += 1
             if len(invalid) < INVALID_LINES_KEPT:
-                invalid.append([number, problems[0]])
+                invalid.append([number, problems[0].rule, problems[0].params])
             continue
         valid += 1
         chunk.append(SegmentAccount(segment=segment, account=account))
@@ -320,9 +320,10 @@ def _segment_fill(segment: Segment, lines: Iterable[str], column: str | None,
     SegmentAccount.objects.bulk_create(chunk, ignore_conflicts=True)
     size = segment.accounts.count()
     if size == 0:
+        first = [invalid_line_words(line) for line in invalid[:1]]
         raise AudienceInvalid({"accounts": [
             _("No valid account in the list; line %(n)s: %(why)s")
-            % {"n": invalid[0][0], "why": invalid[0][1]} if invalid else
+            % {"n": first[0][0], "why": first[0][1]} if invalid else
             _("No valid account in the list; it is empty")]})
     Segment.objects.filter(pk=segment.pk).update(
         size=size, lines_read=read, duplicates=valid - size, invalid_lines=invalid,
@@ -461,10 +462,9 @@ def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[st
         errors = payload.attr_list_check("attrs", names)
         unknown = [n for n in names or [] if isinstance(n, str) and n not in set(attr_names)]
         if unknown:
-            errors.append(payload.Violation(
-                "attrs", f"attrs names '{unknown[0]}', which is not one of the app's attribute "
-                "names", 90033, "attrs.unknown_name",
-                {"name": unknown[0], "choices": sorted(attr_names)}))
+            errors.append(payload.Violation("attrs", "attrs.unknown_name",
+                                            {"name": unknown[0], "choices": sorted(attr_names)},
+                                            code=90033))
         return words_by_field(errors)
     return {}
 

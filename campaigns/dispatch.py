@@ -186,7 +186,9 @@ def _record_outcome(attempt: Attempt, campaign: Campaign, error, task_id: str,
             Attempt.Outcome.REFUSED, error.code, str(error))
         attempt.counts_quota = False
         attempt.save()
-        _settle(campaign, Status.FAILED, "invalid", explanation=str(error))
+        _settle(campaign, Status.FAILED, "invalid", rules=[
+            {"field": v.field, "rule": v.rule, "params": v.params, "code": v.code}
+            for v in error.violations])
         return
     attempt.error_code, attempt.error_info = error.code, error.info
     # Only a refusal from Tencent proves the push did not happen; anything else may have used quota.

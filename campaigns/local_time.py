@@ -45,8 +45,10 @@ def zone_values(*, by: str, key: str, push: dict | None = None) -> dict[str, int
         values = zone_counts(attribute=key) if key else {}
     else:
         values = zone_counts(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX)
-    if not (push or {}).get("Condition"):
-        return values
+    condition = (push or {}).get("Condition") or {}
+    other_kind = "Tags" if by == BY_ATTRIBUTE else "Attrs"
+    if not condition or any(k.startswith(other_kind) for k in condition):
+        return values  # no audience to narrow to, or one the split refuses in words
     in_audience = {value: audience_reach(_bucket_push(push, by=by, key=key, zone=value)
                                          ["Condition"])["matching"] for value in values}
     return {value: n for value, n in in_audience.items() if n}

@@ -8,11 +8,9 @@ are left to its rules, so one problem gets one message.
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-
-from audience.rules import account_id_errors
-from core.payload_words import PATH_WORDS, Problem, field_words
-from pushclient.payload import ATTR_KEYS, TAG_KEYS, is_int
+from audience.rules import account_id_violations
+from core.payload_words import words_by_field
+from pushclient.payload import ATTR_KEYS, TAG_KEYS, Violation, is_int
 
 # The fields that carry what a phone downloads, for each element (spec §7.1's REST-sendable
 # form). Without them the element arrives but shows nothing.
@@ -29,130 +27,101 @@ def _blank(value) -> bool:
     return not isinstance(value, str) or not value.strip()
 
 
-def _https_problem(field: str, url, push) -> list[Problem]:
+def _https_problem(field: str, url) -> list[Violation]:
     """A picture a phone downloads comes over https (iOS refuses plain http, and so do recent
     Android versions), and the editor's preview shows only https pictures (its
     Content-Security-Policy, core/security.py). Found: an http:// picture was saved and
     sent, and showed nowhere."""
     if _blank(url) or url.strip().lower().startswith("https://"):
         return []
-    return [Problem(field, "product.image_not_https", _(
-        "%(field)s is not an https:// address. Tencent would send it, but phones load pictures "
-        "only over https, and this page shows only https pictures: use the picture's https:// "
-        "address.") % {"field": field_words(field, push)})]
+    return [Violation(field, "product.image_not_https")]
 
 
-def _element_errors(prefix: str, msg_type: str, content: dict, push) -> list[Problem]:
-    errors: list[Problem] = []
+def _element_errors(prefix: str, msg_type: str, content: dict) -> list[Violation]:
+    errors: list[Violation] = []
 
-    def refuse(field: str, message: str, rule: str) -> None:
-        errors.append(Problem(f"{prefix}.{field}", rule, message))
-
-    def words(field: str) -> str:
-        return field_words(f"{prefix}.{field}", push)
+    def refuse(field: str, rule: str, params: dict | None = None) -> None:
+        errors.append(Violation(f"{prefix}.{field}", rule, params or {}))
 
     if msg_type == "TIMTextElem" and isinstance(content.get("Text"), str) and \
             not content["Text"].strip():
-        refuse("Text", _("The text is empty. Tencent would send it, but people would get an "
-                         "empty message: write the text."), "product.text_empty")
+        refuse("Text", "product.text_empty")
     for name in MEDIA_FIELDS.get(msg_type, ()):
         if _blank(content.get(name)):
-            refuse(name, _("%(field)s is missing. Tencent would send the element without it, "
-                           "but phones could not download it: fill it in.")
-                   % {"field": words(name)}, "product.media_missing")
+            refuse(name, "product.media_missing")
     if msg_type == "TIMImageElem":
         images = content.get("ImageInfoArray")
         if not isinstance(images, list) or not images:
-            refuse("ImageInfoArray", _("The image has no picture URL. Tencent would send it, "
-                                       "but phones would show nothing: add the image's URL."),
-                   "product.image_url_missing")
+            refuse("ImageInfoArray", "product.image_url_missing")
         else:
             seen = set()
             for i, info in enumerate(images):
                 if not isinstance(info, dict) or _blank(info.get("URL")):
-                    refuse(f"ImageInfoArray[{i}].URL", _(
-                        "Image %(number)d has no URL. Tencent would send it, but phones would "
-                        "show nothing: add the image's URL.") % {"number": i + 1},
-                           "product.image_url_missing")
+                    refuse(f"ImageInfoArray[{i}].URL", "product.picture_url_missing",
+                           {"number": i + 1})
                 elif info["URL"] not in seen:  # the editor puts one URL in all three sizes
                     seen.add(info["URL"])
-                    errors += _https_problem(f"{prefix}.ImageInfoArray[{i}].URL", info["URL"],
-                                             push)
+                    errors += _https_problem(f"{prefix}.ImageInfoArray[{i}].URL", info["URL"])
     if msg_type == "TIMVideoFileElem":
-        errors += _https_problem(f"{prefix}.ThumbUrl", content.get("ThumbUrl"), push)
+        errors += _https_problem(f"{prefix}.ThumbUrl", content.get("ThumbUrl"))
     if msg_type == "TIMLocationElem":
         for name in ("Latitude", "Longitude"):
             if not isinstance(content.get(name), (int, float)) or isinstance(content.get(name),
                                                                              bool):
-                refuse(name, _("%(field)s is missing. Tencent would send the location without "
-                               "it, but phones could not place it on a map.")
-                       % {"field": words(name)}, "product.location_missing")
+                refuse(name, "product.location_missing")
     return errors
 
 
-def _condition_errors(condition) -> list[Problem]:
+def _condition_errors(condition) -> list[Violation]:
     if not isinstance(condition, dict):
         return []
-    errors: list[Problem] = []
+    errors: list[Violation] = []
     for key in condition:
         field = f"Condition.{key}"
         if key not in TAG_KEYS + ATTR_KEYS:
-            errors.append(Problem(field, "product.condition_unknown", _(
-                "%(key)s is not a condition the dashboard sends; use %(keys)s. Tencent would "
-                "ignore it and the push could reach everyone.")
-                % {"key": key, "keys": ", ".join(str(PATH_WORDS[f"Condition.{k}"])
-                                                 for k in TAG_KEYS + ATTR_KEYS)}))
+            errors.append(Violation(field, "product.condition_unknown", {
+                "key": key, "paths": [f"Condition.{k}" for k in TAG_KEYS + ATTR_KEYS]}))
         elif condition[key] in ([], {}):
-            errors.append(Problem(field, "product.condition_empty", _(
-                "%(key)s is empty. Tencent would ignore it and the push could reach more "
-                "people than meant: list at least one, or leave the condition out to reach "
-                "everyone.") % {"key": field_words(field)}))
+            errors.append(Violation(field, "product.condition_empty"))
     return errors
 
 
-def _offline_errors(info, push) -> list[Problem]:
+def _offline_errors(info) -> list[Violation]:
     if not isinstance(info, dict):
         return []
-    errors: list[Problem] = []
+    errors: list[Violation] = []
     apns = info.get("ApnsInfo")
     if isinstance(apns, dict):
-        errors += _https_problem("OfflinePushInfo.ApnsInfo.Image", apns.get("Image"), push)
+        errors += _https_problem("OfflinePushInfo.ApnsInfo.Image", apns.get("Image"))
     for path in ZERO_OR_ONE_FIELDS:
         value = info
         for part in path:
             value = value.get(part) if isinstance(value, dict) else None
         if value is not None and not (is_int(value) and value in (0, 1)):
             field = ".".join(("OfflinePushInfo",) + path)
-            errors.append(Problem(field, "product.zero_or_one", _(
-                "%(field)s must be 0 or 1. Tencent documents no other value, so the dashboard "
-                "sends none.") % {"field": field_words(field)}))
+            errors.append(Violation(field, "product.zero_or_one"))
     return errors
 
 
-def push_product_problems(push) -> list[Problem]:
+def push_product_violations(push) -> list[Violation]:
     """What the product refuses, each with its rule id; [] when it has nothing to say."""
     if not isinstance(push, dict):
         return []
-    errors: list[Problem] = []
+    errors: list[Violation] = []
     body = push.get("MsgBody")
     for index, element in enumerate(body if isinstance(body, list) else []):
         if isinstance(element, dict) and isinstance(element.get("MsgContent"), dict):
             errors += _element_errors(f"MsgBody[{index}].MsgContent",
-                                      str(element.get("MsgType")), element["MsgContent"], push)
+                                      str(element.get("MsgType")), element["MsgContent"])
     if push.get("From_Account") == "":
-        errors.append(Problem("From_Account", "product.sender_empty", _(
-            "The sender is empty. Leave it out to send as the app's admin account.")))
+        errors.append(Violation("From_Account", "product.sender_empty"))
     elif "From_Account" in push:
-        errors += [Problem("From_Account", "product.sender_invalid", message)
-                   for message in account_id_errors(_("The sender"), push["From_Account"])]
+        errors += account_id_violations("From_Account", push["From_Account"])
     errors += _condition_errors(push.get("Condition"))
-    errors += _offline_errors(push.get("OfflinePushInfo"), push)
+    errors += _offline_errors(push.get("OfflinePushInfo"))
     return errors
 
 
 def push_product_errors(push) -> dict[str, list[str]]:
-    """{field path: [messages]} for what the product refuses; {} when it has nothing to say."""
-    errors: dict[str, list[str]] = {}
-    for problem in push_product_problems(push):
-        errors.setdefault(problem.field, []).append(problem.message)
-    return errors
+    """{field path: [words]} for what the product refuses; {} when it has nothing to say."""
+    return words_by_field(push_product_violations(push), push)

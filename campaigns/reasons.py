@@ -6,11 +6,13 @@ from django.utils.translation import gettext_lazy as _
 
 from core.audit import fill
 from core.payload_words import explain_words as explain
+from core.payload_words import violation_words
+from pushclient.errors import DAILY_QUOTA_EXCEEDED, RECALL_ALREADY_DONE
+from pushclient.payload import Violation
 
 REASONS = {
     "moved_full_day": _("Moved to {day} {time} ({zone}): all of that day's pushes were used"),
-    "moved_quota_refused": _("Moved to {day} {time} ({zone}): Tencent answered 90047 (daily "
-                             "quota exceeded)"),
+    "moved_quota_refused": _("Moved to {day} {time} ({zone}): {explanation} (error {code})"),
     "no_room_ahead": _("Not sent: today's pushes were used, and no quota day in the next "
                        "{days} days has room"),
     "missed": _("Missed: found {late} after its time, past the allowed lateness; it was not "
@@ -24,7 +26,7 @@ REASONS = {
     "operator_confirmed": _("An operator confirmed it was sent"),
     "operator_send_again": _("An operator asked to send it again"),
     "recalled": _("Recalled; the notification was replaced by “{title}”"),
-    "recalled_before": _("Tencent answered that this push was already recalled (error 90050)"),
+    "recalled_before": _("Tencent answered: {explanation}"),
     # Working as a team (issue 14)
     "series_moved_full_day": _("Moved from {day} to {to}: {day} was full, and the series moves "
                                "a full day's occurrence to the next day with room"),
@@ -43,36 +45,25 @@ REASONS = {
     "split_by_zone": _("Split by time zone into {zones} pushes, each at {hour}:00 local time"),
 }
 
-# Tencent's answers to test sends and recalls, in the reader's language (spec §1.3, §3.3).
-TENCENT_WORDS = {
-    0: _("Accepted by Tencent for this account's devices"),
-    70107: _("No such account: it has never logged in to the app and was never imported "
-             "(error 70107)"),
-    90049: _("Tencent has no record of this push to recall (error 90049). Only pushes made in "
-             "the last 24 hours can be recalled; Tencent does not say whether pushes made "
-             "through the classic all-member API can."),
-    90050: _("This push was already recalled (error 90050)."),
-    90051: _("Tencent allows one recall a second; this one came too soon. Try again in a "
-             "moment (error 90051)."),
-    90052: _("Too late: Tencent recalls a push only within 24 hours of sending it (error "
-             "90052)."),
-    90053: _("Tencent needs the replacement notification's title and text to recall this push "
-             "(error 90053)."),
-}
+# Reasons that are one answer of Tencent's, worded by its table of meanings.
+REASON_CODES = {"moved_quota_refused": DAILY_QUOTA_EXCEEDED, "recalled_before": RECALL_ALREADY_DONE}
+
+ACCEPTED = _("Accepted by Tencent for this account's devices")
 
 
 def tencent_words(code: int, info: str = "") -> str:
-    """What a Tencent code means to a marketer; codes without words of ours are explained by
-    the client (in English)."""
-    words = TENCENT_WORDS.get(code)
-    return str(words) if words is not None else explain(code, info)
+    """What Tencent's answer for one account (0 or an error code) means to a marketer."""
+    return str(ACCEPTED) if code == 0 else explain(code, info)
 
 
 def reason_words(code: str, params: dict | None) -> str:
     if not code:
         return ""
-    params = dict(params or {})
-    if "code" in params and "explanation" not in params:
+    params = {"code": REASON_CODES.get(code), **(params or {})}
+    if params.get("rules"):  # the push broke a rule of Tencent's (stored since issue 24)
+        params["explanation"] = " ".join(violation_words(Violation(**rule))
+                                         for rule in params["rules"])
+    if params["code"] is not None and "explanation" not in params:
         params["explanation"] = explain(params["code"], params.get("info", ""))
     template = REASONS.get(code)
     return fill(template, params) if template else code

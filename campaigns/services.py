@@ -20,12 +20,12 @@ from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
 from core.text import unsafe_text_errors
 from core.times import aware_or_error, zone_or_error
-from core.payload_words import Problem, problems_by_field, problems_of
-from pushclient.payload import ATTR_KEYS, push_violations
+from core.payload_words import invalid_input, words_by_field
+from pushclient.payload import ATTR_KEYS, Violation, push_violations
 
 from .models import Campaign
 from .permissions import contributor_ids, require_may_set_time, require_may_undo
-from .push_rules import push_product_problems
+from .push_rules import push_product_violations
 from .quiet import quiet_hours_apply
 from .quota import quota_day_lock, quota_day_of, quota_limit, pushes_left_on
 from .states import (AWAITING_OR_APPROVED, EDITABLE, approval_required, bookable_from,
@@ -35,44 +35,35 @@ PUSH_FIELDS = ("MsgBody", "Condition", "OfflinePushInfo", "MsgLifeTime", "From_A
 Status = Campaign.Status
 UNSET = object()
 
-def push_problems(push) -> list[Problem]:
-    """Every rule the push breaks, each with its rule id and words in the active language:
-    Tencent's documented rules (pushclient) checked against the app's attribute names, then
-    the product's own."""
+def push_rule_violations(push) -> list[Violation]:
+    """Every rule the push breaks, each with its rule id: Tencent's documented rules
+    (pushclient) checked against the app's attribute names, then the product's own."""
     if not isinstance(push, dict):
-        return [Problem("push", "push.not_object",
-                        _("push must be an object holding the im_push body"))]
-    unsafe = unsafe_text_errors(push, "")
-    if unsafe:
-        return [Problem(field, "text.unsafe", message)
-                for field, messages in unsafe.items() for message in messages]
-    problems = [Problem(key, "push.unknown_field",
-                        _("%(key)s is not an im_push field; use %(fields)s")
-                        % {"key": key, "fields": ", ".join(PUSH_FIELDS)})
-                for key in sorted(set(push) - set(PUSH_FIELDS))]
+        return [Violation("push", "push.not_object", code=90001)]
+    violations = [Violation(key, "push.unknown_field", {"key": key, "fields": PUSH_FIELDS})
+                  for key in sorted(set(push) - set(PUSH_FIELDS))]
     condition = push.get("Condition")
     attr_names = None
     if isinstance(condition, dict) and any(k in condition for k in ATTR_KEYS):
         attr_names = attribute_names_for_rules()
         if attr_names is None:
-            problems.append(Problem("Condition", "attrs.names_unreadable", _(
-                "The app's attribute names could not be read from Tencent, so a condition on "
-                "attributes cannot be checked; try again in a minute")))
+            violations.append(Violation("Condition", "attrs.names_unreadable"))
             attr_names = ()
-    problems += problems_of(push_violations(push, attr_names=attr_names,
-                                            require_msg_random=False), push)
-    return problems + push_product_problems(push)
+    violations += push_violations(push, attr_names=attr_names, require_msg_random=False)
+    return violations + push_product_violations(push)
 
 
 def push_errors(push) -> dict[str, list[str]]:
-    """{wire path: [messages]}, the shape forms and the JSON API show."""
-    return problems_by_field(push_problems(push))
+    """{wire path: [words]}, the shape forms and the JSON API show."""
+    return unsafe_text_errors(push, "") or words_by_field(push_rule_violations(push), push)
 
 
-def _invalid_push(name_errors: dict, problems: list[Problem]) -> InvalidInput:
-    return InvalidInput({**name_errors, **problems_by_field(problems)},
-                        rules=[{"field": p.field, "rule": p.rule, "message": p.message}
-                               for p in problems] or None)
+def _check_push(push, name_errors: dict[str, list[str]]) -> None:
+    """Raises InvalidInput for a bad name (`name_errors`) or any broken rule of the push."""
+    unsafe = unsafe_text_errors(push, "") if push is not None else {}
+    violations = push_rule_violations(push) if push is not None and not unsafe else []
+    if name_errors or unsafe or violations:
+        raise invalid_input(violations, push=push, errors={**name_errors, **unsafe})
 
 
 def _name_errors(name) -> dict[str, list[str]]:
@@ -163,9 +154,7 @@ def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None 
                     quiet_hours: str = Campaign.QuietHours.REFUSE,
                     content_by=()) -> Campaign:
     name_errors = {**_name_errors(name), **_quiet_hours_errors(quiet_hours)}
-    problems = push_problems(push)
-    if name_errors or problems:
-        raise _invalid_push(name_errors, problems)
+    _check_push(push, name_errors)
     zone = zone_or_error(settings.TIME_ZONE if tz is None else tz)
     now = timezone.now()
     if send_at is not None:
@@ -194,9 +183,7 @@ def campaign_update(*, campaign: Campaign, user, name: str | None = None,
         raise _refused(campaign, _("edited"))
     name_errors = {**(_name_errors(name) if name is not None else {}),
                    **(_quiet_hours_errors(quiet_hours) if quiet_hours is not None else {})}
-    problems = push_problems(push) if push is not None else []
-    if name_errors or problems:
-        raise _invalid_push(name_errors, problems)
+    _check_push(push, name_errors)
     now = timezone.now()
     if tz is not None:
         campaign.timezone = zone_or_error(tz).key

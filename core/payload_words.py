@@ -1,65 +1,70 @@
-"""Tencent's payload rules (pushclient.payload) in the person's language.
+"""Broken rules and Tencent's codes in the person's language: the one place they are worded.
 
-pushclient stays free of Django: each Violation carries a stable rule id and its parameters.
-Here each rule id has one sentence, and each wire path a name a person sees ("Any of these
-tags", "Element 2 (Image): picture URL"). The wire path stays the key of the API's `errors`;
-only the words change with the language.
+pushclient stays free of Django: each Violation carries a field, a stable rule id and its
+parameters, and pushclient holds the English of Tencent's rules and error codes, marked for
+translation. Here those words are translated, the product's own rules get theirs, and each wire
+path a name a person sees ("Any of these tags", "Element 2 (Image): picture URL"). The wire path
+stays the key of the API's `errors`; only the words change with the language.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from pushclient import errors
-from pushclient.payload import Violation
+from pushclient.errors import explain
+from pushclient.payload import Violation, violation_text
 
-RULE_WORDS = {
-    "push.not_object": gettext_lazy("The push must be a JSON object."),
-    "push.too_big": gettext_lazy("%(field)s is %(size)s bytes, at most %(max)s."),
-    "msg_body.not_list": gettext_lazy("%(field)s must be a list of elements."),
-    "msg_body.empty": gettext_lazy("%(field)s is empty: add at least one element."),
-    "msg_body.custom_count": gettext_lazy("%(field)s: %(count)s custom-data elements given, at "
-                                          "most %(max)s."),
-    "msg_body.too_big": gettext_lazy("%(field)s is %(size)s bytes, at most %(max)s."),
-    "element.not_object": gettext_lazy("%(field)s must be an element with a type and content."),
-    "element.type": gettext_lazy("%(field)s: the type must be one of %(choices)s."),
-    "element.no_content": gettext_lazy("%(field)s has no content."),
-    "element.content_not_object": gettext_lazy("%(field)s: the content must be an object."),
-    "element.text_not_text": gettext_lazy("%(field)s must be text."),
-    "tags.not_list": gettext_lazy("%(field)s must be a list of tags."),
-    "tags.too_many": gettext_lazy("%(field)s: %(count)s given, at most %(max)s."),
-    "tags.empty_tag": gettext_lazy("%(field)s holds an empty tag: every tag needs text."),
-    "tags.too_long": gettext_lazy("%(field)s: the tag “%(tag)s” is %(size)s bytes, at most "
-                                  "%(max)s."),
-    "attrs.not_map": gettext_lazy("%(field)s must pair attribute names with text values."),
-    "attrs.unknown_name": gettext_lazy("%(field)s: “%(name)s” is not one of the app's "
-                                       "attributes (%(choices)s)."),
-    "attrs.value_too_long": gettext_lazy("%(field)s: the value of “%(name)s” is %(size)s bytes, "
-                                         "at most %(max)s."),
-    "condition.not_object": gettext_lazy("%(field)s must be an object."),
-    "condition.tags_and_attrs": gettext_lazy("Choose tags or attributes, not both: Tencent "
-                                             "refuses a push that targets both."),
-    "condition.tag_in_both": gettext_lazy("The tag “%(tag)s” is in both “All of these tags” and "
-                                          "“Any of these tags”: keep it in one of them."),
-    "account.not_text": gettext_lazy("%(field)s must be an account ID (text)."),
-    "msg_random.range": gettext_lazy("%(field)s must be a whole number from 0 to %(max)s."),
-    "lifetime.range": gettext_lazy("%(field)s must be from 0 seconds to 7 days."),
-    "accounts.not_list": gettext_lazy("%(field)s must be a list of account IDs."),
-    "accounts.too_many": gettext_lazy("%(field)s: %(count)s accounts given, at most %(max)s."),
-    "data_id.too_long": gettext_lazy("%(field)s is %(size)s bytes, at most %(max)s."),
-    "attr_names.not_map": gettext_lazy("%(field)s must pair slots 0 to 9 with names."),
-    "attr_names.index": gettext_lazy("%(field)s: there are only %(max)s slots, 0 to 9."),
-    "attr_names.not_text": gettext_lazy("%(field)s must be a name (text)."),
-    "attr_names.too_long": gettext_lazy("%(field)s is %(size)s bytes, at most %(max)s."),
-    "attr_names.duplicate": gettext_lazy("“%(name)s” is used for more than one attribute: names "
-                                         "must be unique."),
-    "entries.not_objects": gettext_lazy("%(field)s must be a list of objects."),
-    "attr_list.not_names": gettext_lazy("%(field)s must be a list of attribute names."),
+from .errors import InvalidInput
+
+# The product's own rules (campaigns.push_rules, campaigns.services, audience.rules): stricter
+# than Tencent, so each says that Tencent would have taken the push and why the dashboard does
+# not. Tencent's own rules are worded once, in pushclient.payload.RULES.
+PRODUCT_RULES = {
+    "product.image_not_https": gettext_lazy(
+        "%(field)s is not an https:// address. Tencent would send it, but phones load pictures "
+        "only over https, and this page shows only https pictures: use the picture's https:// "
+        "address."),
+    "product.text_empty": gettext_lazy("The text is empty. Tencent would send it, but people "
+                                       "would get an empty message: write the text."),
+    "product.media_missing": gettext_lazy("%(field)s is missing. Tencent would send the element "
+                                          "without it, but phones could not download it: fill "
+                                          "it in."),
+    "product.image_url_missing": gettext_lazy("The image has no picture URL. Tencent would send "
+                                              "it, but phones would show nothing: add the "
+                                              "image's URL."),
+    "product.picture_url_missing": gettext_lazy(
+        "Image %(number)s has no URL. Tencent would send it, but phones would show nothing: add "
+        "the image's URL."),
+    "product.location_missing": gettext_lazy("%(field)s is missing. Tencent would send the "
+                                             "location without it, but phones could not place "
+                                             "it on a map."),
+    "product.condition_unknown": gettext_lazy("%(key)s is not a condition the dashboard sends; "
+                                              "use %(paths)s. Tencent would ignore it and the "
+                                              "push could reach everyone."),
+    "product.condition_empty": gettext_lazy("%(field)s is empty. Tencent would ignore it and the "
+                                            "push could reach more people than meant: list at "
+                                            "least one, or leave the condition out to reach "
+                                            "everyone."),
+    "product.zero_or_one": gettext_lazy("%(field)s must be 0 or 1. Tencent documents no other "
+                                        "value, so the dashboard sends none."),
+    "product.sender_empty": gettext_lazy("The sender is empty. Leave it out to send as the app's "
+                                         "admin account."),
+    "account.empty": gettext_lazy("%(field)s is empty: give an account id."),
+    "account.spaces": gettext_lazy("%(field)s starts or ends with a space. Tencent would take it "
+                                   "as another account than the one meant: remove the spaces."),
+    "account.control_character": gettext_lazy(
+        "%(field)s holds an invisible control character. Tencent would take it as another "
+        "account than the one meant: type the account id again."),
+    "account.too_long": gettext_lazy("%(field)s is %(size)s bytes long, and Tencent account ids "
+                                     "are at most %(max)s bytes: check the account id."),
+    "push.unknown_field": gettext_lazy("%(key)s is not an im_push field; use %(fields)s"),
+    "attrs.names_unreadable": gettext_lazy(
+        "The app's attribute names could not be read from Tencent, so a condition on attributes "
+        "cannot be checked; try again in a minute"),
 }
 
 ELEMENT_WORDS = {
@@ -170,7 +175,7 @@ def field_words(path: str, push=None) -> str:
         return _("Attributes")
     attr_slot = re.match(r"^AttrNames\['(.*)'\]$", path)
     if attr_slot:
-        return _("Attribute slot %(slot)s") % {"slot": attr_slot.group(1)}
+        return _("Index %(n)s") % {"n": attr_slot.group(1)}
     for prefix in sorted(PATH_WORDS, key=len, reverse=True):
         if path == prefix:
             return str(PATH_WORDS[prefix])
@@ -190,87 +195,40 @@ def _param_words(value) -> str:
     return text if len(text) <= 24 else text[:20] + "…"
 
 
-def violation_words(violation: Violation, push=None) -> str:
-    """The violation in the active language; its English message when the rule is unknown."""
-    template = RULE_WORDS.get(violation.rule)
-    if template is None:
-        return violation.message
+def violation_words(violation: Violation, push=None, *, field: str | None = None) -> str:
+    """The violation in the active language, naming its field as a person sees it (or as
+    `field` says, e.g. "line 3")."""
+    name = field_words(violation.field, push) if field is None else field
+    product = PRODUCT_RULES.get(violation.rule)
+    if product is None:
+        return violation_text(violation, translate=_, field=name, param=_param_words)
     params = {key: _param_words(value) for key, value in violation.params.items()}
-    params["field"] = field_words(violation.field, push)
-    return str(template) % params
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One broken rule as the dashboard and the API show it: the wire path, the rule id, the
-    words in the person's language."""
-    field: str
-    rule: str
-    message: str
-
-
-def problems_of(violations: list[Violation], push=None) -> list[Problem]:
-    return [Problem(v.field, v.rule, violation_words(v, push)) for v in violations]
-
-
-def problems_by_field(problems: list[Problem]) -> dict[str, list[str]]:
-    """{wire path: [words]}, the shape forms and the JSON API show."""
-    errors: dict[str, list[str]] = {}
-    for problem in problems:
-        errors.setdefault(problem.field, []).append(problem.message)
-    return errors
+    if "paths" in violation.params:  # wire paths, each named as a person sees it
+        params["paths"] = _(", ").join(field_words(p) for p in violation.params["paths"])
+    return str(product) % {**params, "field": name}
 
 
 def words_by_field(violations: list[Violation], push=None) -> dict[str, list[str]]:
-    """pushclient.payload.by_field, in the person's language."""
-    return problems_by_field(problems_of(violations, push))
+    """{wire path: [words]}, the shape forms and the JSON API show."""
+    errors: dict[str, list[str]] = {}
+    for violation in violations:
+        errors.setdefault(violation.field, []).append(violation_words(violation, push))
+    return errors
 
 
-# Tencent's error codes in the reader's language (pushclient.errors.EXPLANATIONS holds the
-# English for callers without Django; the codes are the same).
-ERROR_WORDS = {
-    70001: gettext_lazy("The admin UserSig had expired. It is renewed automatically; send "
-                        "again."),
-    70003: gettext_lazy("Tencent could not parse the admin UserSig. Check TIM_SECRET_KEY and "
-                        "TIM_SDKAPPID."),
-    70009: gettext_lazy("The UserSig was signed with the wrong key. Check TIM_SECRET_KEY."),
-    70013: gettext_lazy("The UserSig belongs to another account than TIM_ADMIN_IDENTIFIER."),
-    70014: gettext_lazy("The UserSig belongs to another app than TIM_SDKAPPID."),
-    60010: gettext_lazy("TIM_ADMIN_IDENTIFIER is not an app admin in the Tencent console."),
-    90009: gettext_lazy("TIM_ADMIN_IDENTIFIER is not an app admin in the Tencent console."),
-    errors.SPACING_TOO_SHORT: gettext_lazy("Two pushes came less than 1 second apart; the push "
-                                           "is retried automatically."),
-    errors.DAILY_QUOTA_EXCEEDED: gettext_lazy("Today's push quota is used up; the campaign "
-                                              "moves to the next quota day."),
-    errors.FEATURE_DISABLED: gettext_lazy("Push to all users is not enabled for this app in "
-                                          "the Tencent console."),
-    errors.INTERNAL_ERROR: gettext_lazy("Tencent had an internal error; the push is retried "
-                                        "automatically."),
-    60007: gettext_lazy("Too many calls in one second; the call is retried."),
-    errors.TRANSPORT_HTTP: gettext_lazy("Tencent's gateway answered with an HTTP error; "
-                                        "retried automatically."),
-    errors.TRANSPORT_CONNECTION: gettext_lazy("Tencent could not be reached; retried "
-                                              "automatically."),
-    errors.TRANSPORT_TIMEOUT: gettext_lazy("Tencent did not answer in time; whether the push "
-                                           "went out is unknown."),
-    errors.ACCOUNT_NOT_FOUND: gettext_lazy("No such account: it never logged in to the app and "
-                                           "was never imported."),
-    errors.RECALL_NO_SUCH_TASK: gettext_lazy("Tencent has no push with this task id to recall."),
-    errors.RECALL_ALREADY_DONE: gettext_lazy("This push was already recalled."),
-    errors.RECALL_TOO_FREQUENT: gettext_lazy("Recalls are limited to one a second; try again in "
-                                             "a moment."),
-    errors.RECALL_WINDOW_PASSED: gettext_lazy("A push can only be recalled within 24 hours of "
-                                              "sending."),
-    errors.RECALL_NEEDS_OFFLINE_PUSH: gettext_lazy("The recall needs the replacement "
-                                                   "notification (OfflinePushInfo)."),
-}
+def invalid_input(violations: list[Violation], *, push=None,
+                  errors: dict[str, list[str]] | None = None) -> InvalidInput:
+    """Broken rules as pages and the API show them: words by field (after `errors`, broken
+    rules without an id) and, for API callers that act on the rule, each rule id."""
+    worded = [(v, violation_words(v, push)) for v in violations]
+    by_field = dict(errors or {})
+    for violation, words in worded:
+        by_field.setdefault(violation.field, []).append(words)
+    return InvalidInput(by_field, rules=[{"field": v.field, "rule": v.rule, "message": words}
+                                         for v, words in worded] or None)
 
 
 def explain_words(code, info: str = "") -> str:
-    """What a Tencent error code means and what to do, in the reader's language."""
-    words = ERROR_WORDS.get(code)
-    if words:
-        return str(words)
-    if info:
-        return _("Tencent refused the request: %(info)s") % {"info": info}
-    return _("Tencent refused the request (error %(code)s).") % {"code": code}
+    """What a Tencent error code means and what to do, in the reader's language (the words are
+    pushclient.errors.EXPLANATIONS, translated here)."""
+    return explain(code, info, translate=_)

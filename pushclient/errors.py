@@ -43,39 +43,66 @@ _KIND_BY_CODE = {
                      TRANSPORT_CONNECTION, TRANSPORT_TIMEOUT), ErrorKind.RETRYABLE),
 }
 
-# What a marketer reads next to an attempt: what the code means and what to do about it.
+def gettext_noop(message: str) -> str:
+    """Marks English words for `make messages`: pushclient speaks English and stays free of
+    Django; the dashboard translates the same words where it shows them."""
+    return message
+
+
+# What each code means and what to do about it: the one table of Tencent's error meanings.
 EXPLANATIONS = {
-    70001: "The admin UserSig had expired. It is renewed automatically; send again.",
-    70003: "Tencent could not parse the admin UserSig. Check TIM_SECRET_KEY and TIM_SDKAPPID.",
-    70009: "The UserSig was signed with the wrong key. Check TIM_SECRET_KEY.",
-    70013: "The UserSig belongs to another account than TIM_ADMIN_IDENTIFIER.",
-    70014: "The UserSig belongs to another app than TIM_SDKAPPID.",
-    60010: "TIM_ADMIN_IDENTIFIER is not an app admin in the Tencent console.",
-    90009: "TIM_ADMIN_IDENTIFIER is not an app admin in the Tencent console.",
-    SPACING_TOO_SHORT: "Two pushes came less than 1 second apart; the push is retried automatically.",
-    DAILY_QUOTA_EXCEEDED: "Today's push quota is used up; the campaign moves to the next quota day.",
-    FEATURE_DISABLED: "Push to all users is not enabled for this app in the Tencent console.",
-    INTERNAL_ERROR: "Tencent had an internal error; the push is retried automatically.",
-    60007: "Too many calls in one second; the call is retried.",
-    TRANSPORT_HTTP: "Tencent's gateway answered with an HTTP error; retried automatically.",
-    TRANSPORT_CONNECTION: "Tencent could not be reached; retried automatically.",
-    TRANSPORT_TIMEOUT: "Tencent did not answer in time; whether the push went out is unknown.",
-    ACCOUNT_NOT_FOUND: "No such account: it never logged in to the app and was never imported.",
-    RECALL_NO_SUCH_TASK: "Tencent has no push with this task id to recall.",
-    RECALL_ALREADY_DONE: "This push was already recalled.",
-    RECALL_TOO_FREQUENT: "Recalls are limited to one a second; try again in a moment.",
-    RECALL_WINDOW_PASSED: "A push can only be recalled within 24 hours of sending.",
-    RECALL_NEEDS_OFFLINE_PUSH: "The recall needs the replacement notification (OfflinePushInfo).",
+    70001: gettext_noop("The admin UserSig had expired. It is renewed automatically; send "
+                        "again."),
+    70003: gettext_noop("Tencent could not parse the admin UserSig. Check TIM_SECRET_KEY and "
+                        "TIM_SDKAPPID."),
+    70009: gettext_noop("The UserSig was signed with the wrong key. Check TIM_SECRET_KEY."),
+    70013: gettext_noop("The UserSig belongs to another account than TIM_ADMIN_IDENTIFIER."),
+    70014: gettext_noop("The UserSig belongs to another app than TIM_SDKAPPID."),
+    60010: gettext_noop("TIM_ADMIN_IDENTIFIER is not an app admin in the Tencent console."),
+    90009: gettext_noop("TIM_ADMIN_IDENTIFIER is not an app admin in the Tencent console."),
+    SPACING_TOO_SHORT: gettext_noop("Two pushes came less than 1 second apart; the push is "
+                                    "retried automatically."),
+    DAILY_QUOTA_EXCEEDED: gettext_noop("Today's push quota is used up; the campaign moves to "
+                                       "the next quota day."),
+    FEATURE_DISABLED: gettext_noop("Push to all users is not enabled for this app in the "
+                                   "Tencent console."),
+    INTERNAL_ERROR: gettext_noop("Tencent had an internal error; the push is retried "
+                                 "automatically."),
+    60007: gettext_noop("Too many calls in one second; the call is retried."),
+    TRANSPORT_HTTP: gettext_noop("Tencent's gateway answered with an HTTP error; retried "
+                                 "automatically."),
+    TRANSPORT_CONNECTION: gettext_noop("Tencent could not be reached; retried automatically."),
+    TRANSPORT_TIMEOUT: gettext_noop("Tencent did not answer in time; whether the push went out "
+                                    "is unknown."),
+    ACCOUNT_NOT_FOUND: gettext_noop("No such account: it never logged in to the app and was "
+                                    "never imported."),
+    RECALL_NO_SUCH_TASK: gettext_noop(
+        "Tencent has no record of this push to recall (error 90049). Only pushes made in the "
+        "last 24 hours can be recalled; Tencent does not say whether pushes made through the "
+        "classic all-member API can."),
+    RECALL_ALREADY_DONE: gettext_noop("This push was already recalled (error 90050)."),
+    RECALL_TOO_FREQUENT: gettext_noop("Tencent allows one recall a second; this one came too "
+                                      "soon. Try again in a moment (error 90051)."),
+    RECALL_WINDOW_PASSED: gettext_noop("Too late: Tencent recalls a push only within 24 hours "
+                                       "of sending it (error 90052)."),
+    RECALL_NEEDS_OFFLINE_PUSH: gettext_noop("Tencent needs the replacement notification's "
+                                            "title and text to recall this push (error 90053)."),
 }
+REFUSED_SAYING = gettext_noop("Tencent refused the request: %(info)s")
+REFUSED = gettext_noop("Tencent refused the request (error %(code)s).")
 
 
 def classify(code: int) -> ErrorKind:
     return _KIND_BY_CODE.get(code, ErrorKind.INVALID)
 
 
-def explain(code: int, info: str = "") -> str:
-    return EXPLANATIONS.get(code) or (f"Tencent refused the request: {info}" if info else
-                                      f"Tencent refused the request (error {code}).")
+def explain(code: int, info: str = "", *, translate=str) -> str:
+    """What `code` means, in English or through `translate` (the dashboard passes gettext)."""
+    if code in EXPLANATIONS:
+        return translate(EXPLANATIONS[code])
+    if info:
+        return translate(REFUSED_SAYING) % {"info": info}
+    return translate(REFUSED) % {"code": code}
 
 
 class TencentError(Exception):

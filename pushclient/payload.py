@@ -14,6 +14,8 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field as dataclass_field
 
+from .errors import gettext_noop
+
 MAX_ACCOUNTS_PER_CALL = 100  # §2.4–§2.10, §3: 90018
 MAX_BATCH_ACCOUNTS = 500  # §3.2: To_Account holds 1–500 accounts
 MAX_TAGS_PER_LIST = 10  # §2.1, §5: 90032
@@ -34,39 +36,100 @@ ATTR_KEYS = ("AttrsAnd", "AttrsOr")
 TIMPUSH_TAG_KEYS = ("TagsAnd", "TagsOr", "TagsNot")  # §3.1, §3.5
 
 
+# Each rule's words, in English: the one wording of every rule. %(field)s is the wire path
+# here; the dashboard translates the words and names the field as a person sees it
+# (core.payload_words).
+RULES = {
+    "push.not_object": gettext_noop("The push must be a JSON object."),
+    "push.too_big": gettext_noop("%(field)s is %(size)s bytes, at most %(max)s."),
+    "msg_body.not_list": gettext_noop("%(field)s must be a list of elements."),
+    "msg_body.empty": gettext_noop("%(field)s is empty: add at least one element."),
+    "msg_body.custom_count": gettext_noop("%(field)s: %(count)s custom-data elements given, at "
+                                          "most %(max)s."),
+    "msg_body.too_big": gettext_noop("%(field)s is %(size)s bytes, at most %(max)s."),
+    "element.not_object": gettext_noop("%(field)s must be an element with a type and content."),
+    "element.type": gettext_noop("%(field)s: the type must be one of %(choices)s."),
+    "element.no_content": gettext_noop("%(field)s has no content."),
+    "element.content_not_object": gettext_noop("%(field)s: the content must be an object."),
+    "element.text_not_text": gettext_noop("%(field)s must be text."),
+    "tags.not_list": gettext_noop("%(field)s must be a list of tags."),
+    "tags.too_many": gettext_noop("%(field)s: %(count)s given, at most %(max)s."),
+    "tags.empty_tag": gettext_noop("%(field)s holds an empty tag: every tag needs text."),
+    "tags.too_long": gettext_noop("%(field)s: the tag “%(tag)s” is %(size)s bytes, at most "
+                                  "%(max)s."),
+    "attrs.not_map": gettext_noop("%(field)s must pair attribute names with text values."),
+    "attrs.unknown_name": gettext_noop("%(field)s: “%(name)s” is not one of the app's "
+                                       "attributes (%(choices)s)."),
+    "attrs.value_too_long": gettext_noop("%(field)s: the value of “%(name)s” is %(size)s bytes, "
+                                         "at most %(max)s."),
+    "condition.not_object": gettext_noop("%(field)s must be an object."),
+    "condition.tags_and_attrs": gettext_noop("Choose tags or attributes, not both: Tencent "
+                                             "refuses a push that targets both."),
+    "condition.tag_in_both": gettext_noop("The tag “%(tag)s” is in both “All of these tags” and "
+                                          "“Any of these tags”: keep it in one of them."),
+    "account.not_text": gettext_noop("%(field)s must be an account ID (text)."),
+    "msg_random.range": gettext_noop("%(field)s must be a whole number from 0 to %(max)s."),
+    "lifetime.range": gettext_noop("%(field)s must be from 0 seconds to 7 days."),
+    "accounts.not_list": gettext_noop("%(field)s must be a list of account IDs."),
+    "accounts.too_many": gettext_noop("%(field)s: %(count)s accounts given, at most %(max)s."),
+    "data_id.too_long": gettext_noop("%(field)s is %(size)s bytes, at most %(max)s."),
+    "attr_names.not_map": gettext_noop("%(field)s must pair indexes 0 to 9 with names."),
+    "attr_names.index": gettext_noop("%(field)s: the index must be one of 0 to 9 (at most "
+                                     "%(max)s attributes)."),
+    "attr_names.not_text": gettext_noop("%(field)s must be a name (text)."),
+    "attr_names.too_long": gettext_noop("%(field)s is %(size)s bytes long; Tencent allows at "
+                                        "most %(max)s bytes (a Chinese character takes 3)."),
+    "attr_names.duplicate": gettext_noop("%(field)s: index %(other)s already has the name "
+                                         "“%(name)s”; each name may name one index only."),
+    "entries.not_objects": gettext_noop("%(field)s must be a list of objects."),
+    "attr_list.not_names": gettext_noop("%(field)s must be a list of attribute names."),
+}
+
+
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule. `message` is English for callers without a translation layer; `rule`
-    is a stable id and `params` its values, so a product can word it in any language (the
-    dashboard does, keyed by rule id). `field` is the wire path, e.g. Condition.TagsOr."""
+    """One broken rule: the wire path it is about (e.g. Condition.TagsOr), a stable rule id,
+    its parameters and, for Tencent's own rules, the code Tencent answers with (0 for a rule
+    of the product's). Worded where it is shown; `message` is the English."""
     field: str
-    message: str
-    code: int
-    rule: str = ""
+    rule: str
     params: dict = dataclass_field(default_factory=dict, compare=False)
+    code: int = 0
+
+    @property
+    def message(self) -> str:
+        return violation_text(self)
+
+
+def _plain(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value)) if value else "none yet"
+    text = str(value)
+    return text if len(text) <= 24 else text[:20] + "…"
+
+
+def violation_text(violation: Violation, *, translate=str, field: str | None = None,
+                   param=_plain) -> str:
+    """The rule's words with its parameters: English by default; the dashboard passes gettext,
+    the field's name and its own way of writing numbers and lists."""
+    template = RULES.get(violation.rule)
+    if template is None:
+        return f"{violation.field}: {violation.rule}"
+    params = {key: param(value) for key, value in violation.params.items()}
+    params["field"] = violation.field if field is None else field
+    return translate(template) % params
 
 
 class PayloadError(ValueError):
     """A request refused before sending; `violations` lists every problem, first one first."""
 
     def __init__(self, violations: list[Violation]):
-        super().__init__("; ".join(v.message for v in violations))
+        super().__init__(" ".join(v.message for v in violations))
         self.violations = violations
 
     @property
     def code(self) -> int:
         return self.violations[0].code
-
-    def by_field(self) -> dict[str, list[str]]:
-        return by_field(self.violations)
-
-
-def by_field(violations: list[Violation]) -> dict[str, list[str]]:
-    """{field: [messages]}, the shape forms and the JSON API show."""
-    grouped: dict[str, list[str]] = {}
-    for v in violations:
-        grouped.setdefault(v.field, []).append(v.message)
-    return grouped
 
 
 def raise_if_any(violations: list[Violation]) -> None:
@@ -131,41 +194,40 @@ def _element_violations(index: int, element) -> list[Violation]:
     non-object MsgContent and a text element without a string Text; otherwise lenient."""
     field = f"MsgBody[{index}]"
     if not isinstance(element, dict):
-        return [Violation(field, f"{field} must be an object with MsgType and MsgContent",
-                          90002, "element.not_object")]  # §7.1: neither a known MsgType nor a MsgContent
+        return [Violation(field, "element.not_object",
+                          code=90002)]  # §7.1: neither a known MsgType nor a MsgContent
     if element.get("MsgType") not in ELEMENT_FIELDS:
-        return [Violation(f"{field}.MsgType", f"{field}.MsgType must be one of "
-                          f"{', '.join(ELEMENT_FIELDS)}", 90002, "element.type", {"choices": list(ELEMENT_FIELDS)})]  # §7.1
+        return [Violation(f"{field}.MsgType", "element.type",
+                          {"choices": list(ELEMENT_FIELDS)}, code=90002)]  # §7.1
     if "MsgContent" not in element:
-        return [Violation(f"{field}.MsgContent", f"{field}.MsgContent is required",
-                          90002, "element.no_content")]  # §7.1
+        return [Violation(f"{field}.MsgContent", "element.no_content", code=90002)]  # §7.1
     content = element["MsgContent"]
     prefix = f"{field}.MsgContent"
     if not isinstance(content, dict):
-        return [Violation(prefix, f"{prefix} must be an object", 90010, "element.content_not_object")]  # §7.1
+        return [Violation(prefix, "element.content_not_object", code=90010)]  # §7.1
     if element["MsgType"] == "TIMTextElem" and not isinstance(content.get("Text"), str):
-        return [Violation(f"{prefix}.Text", f"{prefix}.Text must be text", 90002, "element.text_not_text")]  # §7.1
+        return [Violation(f"{prefix}.Text", "element.text_not_text", code=90002)]  # §7.1
     return []
 
 
 def msg_body_violations(body) -> list[Violation]:
     if not isinstance(body, list):
-        return [Violation("MsgBody", "MsgBody must be a list of message elements",
-                          90007, "msg_body.not_list")]  # §2.1
+        return [Violation("MsgBody", "msg_body.not_list", code=90007)]  # §2.1
     if not body:
         # §2.1: MsgBody is required and 90002 is "MsgBody does not match the message format";
         # a list with no element carries no message [INFERRED].
-        return [Violation("MsgBody", "MsgBody is empty; add at least one message element", 90002, "msg_body.empty")]
+        return [Violation("MsgBody", "msg_body.empty", code=90002)]
     out = []
     for index, element in enumerate(body):
         out += _element_violations(index, element)
     customs = sum(1 for e in body if isinstance(e, dict) and e.get("MsgType") == "TIMCustomElem")
     if customs > 1:
-        out.append(Violation("MsgBody", f"MsgBody holds {customs} custom elements; at most 1 is "
-                             "allowed", 90002, "msg_body.custom_count", {"count": customs, "max": 1}))  # §7.1, §4
+        out.append(Violation("MsgBody", "msg_body.custom_count",
+                             {"count": customs, "max": 1}, code=90002))  # §7.1, §4
     if not out and json_len(body) > MAX_MSGBODY_BYTES:
-        out.append(Violation("MsgBody", f"MsgBody is {json_len(body)} bytes; at most "
-                             f"{MAX_MSGBODY_BYTES} bytes are allowed", 80002, "msg_body.too_big", {"size": json_len(body), "max": MAX_MSGBODY_BYTES}))  # §1.4
+        out.append(Violation("MsgBody", "msg_body.too_big",
+                             {"size": json_len(body), "max": MAX_MSGBODY_BYTES},
+                             code=80002))  # §1.4
     return out
 
 
@@ -174,7 +236,7 @@ def msg_body_violations(body) -> list[Violation]:
 def _tag_list_shape(field: str, tags) -> list[Violation]:
     # §2.1: tag conditions are Array<String>; anything else does not parse as the request.
     if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
-        return [Violation(field, f"{field} must be a list of tag strings", 90001, "tags.not_list")]
+        return [Violation(field, "tags.not_list", code=90001)]
     return []
 
 
@@ -183,15 +245,15 @@ def tags_violations(field: str, tags: list[str], *, max_tags: int = MAX_TAGS_PER
     """Count (90032), emptiness (90040, §5, only for push conditions) and length (90020)."""
     out = []
     if len(tags) > max_tags:
-        out.append(Violation(field, f"{field} holds {len(tags)} tags; at most {max_tags} are "
-                             "allowed", 90032, "tags.too_many", {"count": len(tags), "max": max_tags}))  # §2.1, §2.8
+        out.append(Violation(field, "tags.too_many",
+                             {"count": len(tags), "max": max_tags}, code=90032))  # §2.1, §2.8
     if empty_code and any(t == "" for t in tags):
-        out.append(Violation(field, f"{field} holds an empty tag; every tag needs text",
-                             empty_code, "tags.empty_tag"))  # §2.1 90040
+        out.append(Violation(field, "tags.empty_tag", code=empty_code))  # §2.1 90040
     for tag in tags:
         if utf8_len(tag) > MAX_TAG_BYTES:
-            out.append(Violation(field, f"{field} tag '{tag[:20]}…' is {utf8_len(tag)} bytes; "
-                                 f"at most {MAX_TAG_BYTES} bytes are allowed", 90020, "tags.too_long", {"tag": tag, "size": utf8_len(tag), "max": MAX_TAG_BYTES}))  # §2.1
+            out.append(Violation(field, "tags.too_long",
+                                 {"tag": tag, "size": utf8_len(tag), "max": MAX_TAG_BYTES},
+                                 code=90020))  # §2.1
     return out
 
 
@@ -199,17 +261,17 @@ def attrs_violations(field: str, attrs, attr_names: Iterable[str] | None) -> lis
     """An {attribute name: value} map (§2.5, §5): names must be the app's when known, values
     text of at most 50 bytes. All 90033 ("invalid attribute"; value length [UNCERTAIN] §2.5)."""
     if not isinstance(attrs, dict) or not all(isinstance(v, str) for v in attrs.values()):
-        return [Violation(field, f"{field} must map attribute names to text values", 90033, "attrs.not_map")]
+        return [Violation(field, "attrs.not_map", code=90033)]
     out = []
     known = None if attr_names is None else set(attr_names)
     for name, value in attrs.items():
         if known is not None and name not in known:
-            choices = ", ".join(sorted(known)) or "none are defined yet"
-            out.append(Violation(field, f"{field} names attribute '{name}', which is not one of "
-                                 f"the app's attribute names ({choices})", 90033, "attrs.unknown_name", {"name": name, "choices": sorted(known)}))
+            out.append(Violation(field, "attrs.unknown_name",
+                                 {"name": name, "choices": sorted(known)}, code=90033))
         if utf8_len(value) > MAX_ATTR_BYTES:
-            out.append(Violation(field, f"{field}['{name}'] is {utf8_len(value)} bytes; at most "
-                                 f"{MAX_ATTR_BYTES} bytes are allowed", 90033, "attrs.value_too_long", {"name": name, "size": utf8_len(value), "max": MAX_ATTR_BYTES}))
+            out.append(Violation(field, "attrs.value_too_long",
+                                 {"name": name, "size": utf8_len(value), "max": MAX_ATTR_BYTES},
+                                 code=90033))
     return out
 
 
@@ -217,12 +279,11 @@ def condition_violations(condition, *, attr_names: Iterable[str] | None = None,
                          tag_keys: tuple[str, ...] = TAG_KEYS) -> list[Violation]:
     """Spec §5, in its order. Keys other than the documented ones are left to the server."""
     if not isinstance(condition, dict):
-        return [Violation("Condition", "Condition must be an object", 90001, "condition.not_object")]  # §5
+        return [Violation("Condition", "condition.not_object", code=90001)]  # §5
     present_tags = [k for k in tag_keys if k in condition]
     present_attrs = [k for k in ATTR_KEYS if k in condition]
     if present_tags and present_attrs:
-        return [Violation("Condition", "Condition targets tags and attributes at once; choose "
-                          "either tags or attributes", 90039, "condition.tags_and_attrs")]  # §5 rule 3
+        return [Violation("Condition", "condition.tags_and_attrs", code=90039)]  # §5 rule 3
     out = []
     for key in present_tags:
         out += _tag_list_shape(f"Condition.{key}", condition[key])
@@ -235,8 +296,8 @@ def condition_violations(condition, *, attr_names: Iterable[str] | None = None,
                     if v.code == code]
     both = set(condition.get("TagsAnd", [])) & set(condition.get("TagsOr", []))
     if both:
-        out.append(Violation("Condition", f"Tag '{sorted(both)[0]}' is in both TagsAnd and "
-                             "TagsOr; a tag may appear in only one of them", 90022, "condition.tag_in_both", {"tag": sorted(both)[0]}))  # §5 rule 4
+        out.append(Violation("Condition", "condition.tag_in_both",
+                             {"tag": sorted(both)[0]}, code=90022))  # §5 rule 4
     for key in present_attrs:
         out += attrs_violations(f"Condition.{key}", condition[key], attr_names)
     return out
@@ -250,23 +311,22 @@ def account_violations(field: str, account) -> list[Violation]:
     """§1.4 60015: an account must be a string. Nothing else about an id is documented as
     refused (the docs' own sample holds a space, §2.4)."""
     if not isinstance(account, str):
-        return [Violation(field, f"{field} must be an account id (text)", 60015, "account.not_text")]
+        return [Violation(field, "account.not_text", code=60015)]
     return []
 
 
 def _msg_random_violations(body: dict, code: int) -> list[Violation]:
     value = body.get("MsgRandom")
     if not (is_int(value) and 0 <= value <= MAX_UINT32):
-        return [Violation("MsgRandom", "MsgRandom must be an integer from 0 to "
-                          f"{MAX_UINT32}", code, "msg_random.range", {"max": MAX_UINT32})]
+        return [Violation("MsgRandom", "msg_random.range", {"max": MAX_UINT32}, code=code)]
     return []
 
 
 def _lifetime_violations(body: dict) -> list[Violation]:
     value = body.get("MsgLifeTime", 0)
     if not (is_int(value) and 0 <= value <= MAX_LIFETIME_SECONDS):
-        return [Violation("MsgLifeTime", "MsgLifeTime must be a whole number of seconds from 0 "
-                          f"to {MAX_LIFETIME_SECONDS} (7 days)", 90026, "lifetime.range", {"max": MAX_LIFETIME_SECONDS})]  # §2.1
+        return [Violation("MsgLifeTime", "lifetime.range",
+                          {"max": MAX_LIFETIME_SECONDS}, code=90026)]  # §2.1
     return []
 
 
@@ -274,7 +334,7 @@ def push_violations(body, *, attr_names: Iterable[str] | None = None,
                     require_msg_random: bool = True) -> list[Violation]:
     """`v4/all_member_push/im_push` (§2.1), checked in the order of §5."""
     if not isinstance(body, dict):
-        return [Violation("body", "The push must be a JSON object", 90001, "push.not_object")]  # §2.1
+        return [Violation("body", "push.not_object", code=90001)]  # §2.1
     out = []
     if require_msg_random or "MsgRandom" in body:
         out += _msg_random_violations(body, 90005)  # §2.1
@@ -297,7 +357,7 @@ def timpush_push_violations(body, *, attr_names: Iterable[str] | None = None) ->
     """`v4/timpush/push` (§3.1): the push-service variant (no MsgBody) and the IM variant
     (MsgBody, OnlineOnlyFlag); the same Condition as §5, plus TagsNot (§3.5)."""
     if not isinstance(body, dict):
-        return [Violation("body", "The push must be a JSON object", 90001, "push.not_object")]  # §3.1
+        return [Violation("body", "push.not_object", code=90001)]  # §3.1
     out = _msg_random_violations(body, 90005)  # §3.1 90005
     if "MsgBody" in body:
         out += msg_body_violations(body["MsgBody"])
@@ -308,53 +368,59 @@ def timpush_push_violations(body, *, attr_names: Iterable[str] | None = None) ->
         out += condition_violations(body["Condition"], attr_names=attr_names,
                                     tag_keys=TIMPUSH_TAG_KEYS)
     if not out and json_len(body) > MAX_TIMPUSH_BODY_BYTES:
-        out.append(Violation("body", f"The push is {json_len(body)} bytes; at most "
-                             f"{MAX_TIMPUSH_BODY_BYTES} bytes are allowed", 90056, "push.too_big", {"size": json_len(body), "max": MAX_TIMPUSH_BODY_BYTES}))  # §3.1
+        out.append(Violation("body", "push.too_big",
+                             {"size": json_len(body), "max": MAX_TIMPUSH_BODY_BYTES},
+                             code=90056))  # §3.1
     return out
 
 
 def batch_violations(body) -> list[Violation]:
     """`v4/timpush/batch` (§3.2)."""
     if not isinstance(body, dict):
-        return [Violation("body", "The push must be a JSON object", 90001, "push.not_object")]  # §3.2
+        return [Violation("body", "push.not_object", code=90001)]  # §3.2
     # §3.2's sample answers an invalid MsgRandom with 90001 "Invalid format of MsgRandom".
     out = _msg_random_violations(body, 90001)
     accounts = body.get("To_Account")
     if isinstance(accounts, list) and len(accounts) > MAX_BATCH_ACCOUNTS:
-        out.append(Violation("To_Account", f"To_Account holds {len(accounts)} accounts; at most "
-                             f"{MAX_BATCH_ACCOUNTS} are allowed", 90018, "accounts.too_many", {"count": len(accounts), "max": MAX_BATCH_ACCOUNTS}))  # §4 [INFERRED]
+        out.append(Violation("To_Account", "accounts.too_many",
+                             {"count": len(accounts), "max": MAX_BATCH_ACCOUNTS},
+                             code=90018))  # §4 [INFERRED]
     for i, account in enumerate(accounts if isinstance(accounts, list) else []):
         out += account_violations(f"To_Account[{i}]", account)
     data_id = body.get("DataId")
     if isinstance(data_id, str) and utf8_len(data_id) > MAX_DATA_ID_BYTES:
-        out.append(Violation("DataId", f"DataId is {utf8_len(data_id)} bytes; at most "
-                             f"{MAX_DATA_ID_BYTES} bytes are allowed", 90057, "data_id.too_long", {"size": utf8_len(data_id), "max": MAX_DATA_ID_BYTES}))  # §3.2
+        out.append(Violation("DataId", "data_id.too_long",
+                             {"size": utf8_len(data_id), "max": MAX_DATA_ID_BYTES},
+                             code=90057))  # §3.2
     return out
 
 
 # --- Attribute names, user attributes and tags (spec §2.2–§2.10, §3) -----------------------
 
 def attr_names_violations(names) -> list[Violation]:
-    """§2.2 [UNCERTAIN] recommendation: 90033 for a bad index, a name over 50 bytes or a
-    duplicate name (the timpush variant documents 90033 for a duplicate, §3)."""
+    """The one check of attribute names (§2.2 [UNCERTAIN] recommendation): 90033 for a bad
+    index, a name over 50 bytes or a name already given to another index (the timpush variant
+    documents 90033 for a duplicate, §3). A duplicate is reported on the later index."""
     field = "AttrNames"
     if not isinstance(names, dict):
-        return [Violation(field, "AttrNames must map indexes '0'–'9' to names", 90033, "attr_names.not_map")]
+        return [Violation(field, "attr_names.not_map", code=90033)]
     out = []
-    for key, name in names.items():
+    seen: dict[str, str] = {}
+    for key, name in sorted(names.items(), key=lambda item: str(item[0]).zfill(3)):
         item = f"AttrNames['{key}']"
         if key not in {str(i) for i in range(MAX_ATTR_NAMES)}:
-            out.append(Violation(item, f"{item}: the index must be one of '0' to '9' (at most "
-                                 f"{MAX_ATTR_NAMES} attributes)", 90033, "attr_names.index", {"key": key, "max": MAX_ATTR_NAMES}))
+            out.append(Violation(item, "attr_names.index", {"key": key, "max": MAX_ATTR_NAMES},
+                                 code=90033))
         elif not isinstance(name, str):
-            out.append(Violation(item, f"{item} must be a name (text)", 90033, "attr_names.not_text"))
+            out.append(Violation(item, "attr_names.not_text", code=90033))
         elif utf8_len(name) > MAX_ATTR_BYTES:
-            out.append(Violation(item, f"{item} is {utf8_len(name)} bytes; at most "
-                                 f"{MAX_ATTR_BYTES} bytes are allowed", 90033, "attr_names.too_long", {"size": utf8_len(name), "max": MAX_ATTR_BYTES}))
-    values = [n for n in names.values() if isinstance(n, str)]
-    for name in sorted({n for n in values if values.count(n) > 1}):
-        out.append(Violation(field, f"AttrNames uses '{name}' for more than one index; names "
-                             "must be unique", 90033, "attr_names.duplicate", {"name": name}))
+            out.append(Violation(item, "attr_names.too_long",
+                                 {"size": utf8_len(name), "max": MAX_ATTR_BYTES}, code=90033))
+        elif name in seen:
+            out.append(Violation(item, "attr_names.duplicate",
+                                 {"name": name, "other": seen[name]}, code=90033))
+        else:
+            seen[name] = key
     return out
 
 
@@ -362,10 +428,10 @@ def accounts_violations(field: str, accounts) -> list[Violation]:
     """A To_Account list (§2.4, §2.7, §2.10, §3): at most 100 accounts (90018), each a string.
     An empty list has no documented answer: the server decides."""
     if not isinstance(accounts, list):
-        return [Violation(field, f"{field} must be a list of account ids", 90001, "accounts.not_list")]  # §2.4 Array
+        return [Violation(field, "accounts.not_list", code=90001)]  # §2.4 Array
     if len(accounts) > MAX_ACCOUNTS_PER_CALL:
-        return [Violation(field, f"{field} holds {len(accounts)} accounts; at most "
-                          f"{MAX_ACCOUNTS_PER_CALL} are allowed per call", 90018, "accounts.too_many", {"count": len(accounts), "max": MAX_ACCOUNTS_PER_CALL})]
+        return [Violation(field, "accounts.too_many",
+                          {"count": len(accounts), "max": MAX_ACCOUNTS_PER_CALL}, code=90018)]
     out = []
     for i, account in enumerate(accounts):
         out += account_violations(f"{field}[{i}]", account)
@@ -377,7 +443,7 @@ def user_entries_violations(entries, *, value_key: str, check) -> list[Violation
     {To_Account, <value_key>}."""
     field = "UserAttrs" if value_key == "Attrs" else "UserTags"
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        return [Violation(field, f"{field} must be a list of objects", 90001, "entries.not_objects")]  # §2.5 Array
+        return [Violation(field, "entries.not_objects", code=90001)]  # §2.5 Array
     out = accounts_violations(field, [e.get("To_Account") for e in entries])
     for i, entry in enumerate(entries):
         out += check(f"{field}[{i}].{value_key}", entry.get(value_key))
@@ -404,5 +470,5 @@ def attr_map_check(attr_names: Iterable[str] | None):
 def attr_list_check(field: str, names) -> list[Violation]:
     # §2.6: Attrs is an Array of attribute names.
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        return [Violation(field, f"{field} must be a list of attribute names", 90033, "attr_list.not_names")]
+        return [Violation(field, "attr_list.not_names", code=90033)]
     return []

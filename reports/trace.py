@@ -18,7 +18,8 @@ from audience.rules import account_id_errors
 from campaigns.models import Campaign
 from core import tencent
 from core.errors import InvalidInput
-from pushclient import TencentError, explain
+from core.payload_words import explain_words
+from pushclient import TencentError
 
 from .limits import wait_for
 from .words import reason_words, vendor_name
@@ -75,7 +76,7 @@ def campaign_trace(*, campaign: Campaign, account: str) -> list[DeviceTrace]:
         answer = tencent.client().timpush.push_trace(task_id=campaign.task_id, user_id=account)
     except TencentError as exc:
         raise InvalidInput({"account": [_("Tencent gave no trace: %(why)s") % {
-            "why": explain(exc.code, exc.info)}]}) from None
+            "why": explain_words(exc.code, exc.info)}]}) from None
     return [_device(d) for d in answer.get("Results") or [] if isinstance(d, dict)]
 
 

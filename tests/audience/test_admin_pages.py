@@ -90,7 +90,7 @@ def test_an_upload_becomes_a_job_with_progress_and_a_failure_file(client, admin_
         "status": "done", "total": 3, "done": 2, "failed": 1}
     failures = b"".join(client.get(f"/admin/audience/job/{job.pk}/failures.csv").streaming_content)
     assert failures.decode().splitlines() == [
-        "account,code,reason", "ghost,70107,The account does not exist in the app (70107)"]
+        "account,code,reason", "ghost,70107," + "No such account: it never logged in to the app and was never imported."]
 
 
 def test_a_job_form_refuses_bad_input_naming_the_rule(client, admin_user, tim):

@@ -26,7 +26,7 @@ def test_an_attribute_name_error_names_the_index_a_person_typed_in(admin_client)
     page = admin_client.post("/admin/audience/attributename/", {"4": "x" * 51}).content.decode()
     assert "AttrNames" not in page
     assert 'data-testid="error-4"' in page
-    assert "This name is 51 bytes long; Tencent allows at most 50 bytes" in page
+    assert "Index 4 is 51 bytes long; Tencent allows at most 50 bytes" in page
     assert 'aria-invalid="true"' in page
 
 
@@ -34,7 +34,7 @@ def test_a_name_given_to_two_indexes_is_refused_on_the_second(admin_client):
     page = admin_client.post("/admin/audience/attributename/",
                              {"0": "city", "3": "city"}).content.decode()
     assert 'data-testid="error-3"' in page
-    assert "Index 0 already has the name &#x27;city&#x27;" in page
+    assert "Index 3: index 0 already has the name “city”" in page
     assert "AttrNames" not in page
 
 

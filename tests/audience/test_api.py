@@ -66,9 +66,9 @@ def test_a_long_csv_header_is_named_shortly_in_the_refusal(api, tim):
 
 
 @pytest.mark.parametrize("body, field, message", [
-    ({"10": "x"}, "AttrNames['10']", "the index must be one of '0' to '9'"),
-    ({"0": "x" * 51}, "AttrNames['0']", "is 51 bytes; at most 50 bytes are allowed"),
-    ({"0": "a", "1": "a"}, "AttrNames", "uses 'a' for more than one index"),
+    ({"10": "x"}, "AttrNames['10']", "Index 10: the index must be one of 0 to 9"),
+    ({"0": "x" * 51}, "AttrNames['0']", "Index 0 is 51 bytes long; Tencent allows at most 50"),
+    ({"0": "a", "1": "a"}, "AttrNames['1']", "Index 1: index 0 already has the name “a”"),
 ])
 def test_invalid_attribute_names_are_400_and_not_sent(api, tim, body, field, message):
     answer = put(api, "/api/attribute-names/", body)

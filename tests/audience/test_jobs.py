@@ -30,8 +30,10 @@ def test_per_account_failures_are_listed_with_the_reason(admin_user, tim):
     jobs.job_run(j.pk)
     j.refresh_from_db()
     assert (j.status, j.done, j.failed) == ("done", 150, 10)
-    failures = list(j.failures.order_by("account").values_list("account", "code", "reason"))
-    assert failures[0] == ("u150", 70107, "The account does not exist in the app (70107)")
+    failures = list(j.failures.order_by("account").values_list("account", "code", "info"))
+    assert failures[0][:2] == ("u150", 70107), "Tencent's code is stored, never a sentence"
+    assert j.failures.order_by("account")[0].reason_words == (
+        "No such account: it never logged in to the app and was never imported.")
     assert AccountTag.objects.filter(tag="vip").count() == 150, "the mirror holds only successes"
 
 
@@ -144,8 +146,9 @@ def test_a_batch_that_keeps_failing_fails_its_accounts(admin_user, tim, settings
     jobs.job_run(j.pk)
     j.refresh_from_db()
     assert (j.status, j.failed) == ("failed", 2)
-    assert j.failures.first().reason == "Tencent had an internal error; the push is retried " \
-        "automatically."
+    assert (j.failures.first().code, j.batches.get().error_code) == (91000, 91000)
+    assert j.failures.first().reason_words == "Tencent had an internal error; the push is " \
+        "retried automatically."
 
 
 def test_cancel_stops_a_job_and_resume_finishes_it_without_redoing_batches(admin_user, tim):

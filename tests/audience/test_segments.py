@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from audience import services
 from audience.models import SegmentAccount
@@ -31,11 +32,15 @@ def test_it_reads_a_bom_windows_line_ends_blanks_and_duplicates(admin_user):
 def test_it_reports_invalid_ids_by_line(admin_user):
     segment = upload(b"ok1\nbad\x07id\n" + b"x" * 33 + b"\nZhang Xiaohong\n", user=admin_user)
     assert segment.size == 2, "an inner space is Tencent's own sample id (seed 001)"
-    assert segment.invalid_lines == [
+    assert segment.invalid_lines == [  # the rule and its parameters, worded when shown
+        [2, "account.control_character", {}], [3, "account.too_long", {"size": 33, "max": 32}]]
+    assert segment.invalid_lines_words() == [
         [2, "line 2 holds an invisible control character. Tencent would take it as another "
             "account than the one meant: type the account id again."],
         [3, "line 3 is 33 bytes long, and Tencent account ids are at most 32 bytes: check the "
             "account id."]]
+    with translation.override("zh-hans"):
+        assert segment.invalid_lines_words()[1][1].startswith("第 3 行长 33 字节")
 
 
 def test_it_takes_a_csv_column_by_name_or_number(admin_user):

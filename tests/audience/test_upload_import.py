@@ -58,7 +58,7 @@ def test_a_small_file_whose_first_line_is_over_128_kib_is_read_and_the_line_repo
     assert answer.status_code == 202, answer.content
     assert answer.json()["total"] == 3
     [[number, reason]] = answer.json()["invalid_lines"]
-    assert number == 1 and reason.startswith("line 1 is 200000 bytes long")
+    assert number == 1 and reason.startswith("line 1 is 200,000 bytes long")
 
 
 def test_a_large_file_whose_first_line_is_over_128_kib_ends_ready_not_importing(admin_user,
@@ -75,7 +75,7 @@ def test_a_large_file_whose_first_line_is_over_128_kib_ends_ready_not_importing(
         services.segment_import_stored(segment_id=segment.pk)  # the worker's part
         segment.refresh_from_db()
         assert (segment.status, segment.size) == ("ready", 10_000)
-        assert segment.invalid_lines[0][1].startswith(f"line 1 is {len(first_line) - 1} bytes")
+        assert segment.invalid_lines_words()[0][1].startswith(f"line 1 is {len(first_line) - 1:,} bytes")
 
 
 @pytest.mark.workers
@@ -101,7 +101,7 @@ def test_a_worker_imports_large_files_with_progress_and_then_runs_the_waiting_jo
         assert (body["total"], body["done"], body["calls"]) == (300, 300, 3)
         assert body["segment"]["status"] == "ready"
         assert body["segment"]["bytes_read"] == body["segment"]["bytes_total"] == 300 * 9 + 7
-        [[number, reason]] = Segment.objects.get(pk=job.segment_id).invalid_lines
+        [[number, reason]] = Segment.objects.get(pk=job.segment_id).invalid_lines_words()
         assert number == 301 and reason.startswith("line 301 holds an invisible control character")
 
         # The admin page: 200,000 lines; progress shows while the worker imports.

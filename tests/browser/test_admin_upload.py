@@ -18,12 +18,13 @@ WORDS = {
     "en": {"name": "Name", "file": "Accounts file", "column": "Column", "upload": "Upload",
            "columns": "The first line names the columns: user_id, email, country.",
            "stored": "120 accounts stored", "tags": "Tags", "start": "Start job",
-           "finished": "Finished", "missing": "The account does not exist in the app (70107)",
+           "finished": "Finished",
+           "missing": "No such account: it never logged in to the app and was never imported.",
            "download": "Download failed accounts (CSV)", "api": "Tencent API"},
     "zh-hans": {"name": "名称", "file": "账号文件", "column": "列", "upload": "上传",
                 "columns": "第一行是列名：user_id, email, country。",
                 "stored": "已保存 120 个账号", "tags": "标签", "start": "开始任务",
-                "finished": "已完成", "missing": "应用中没有这个账号（70107）",
+                "finished": "已完成", "missing": "账号不存在：该账号从未登录过应用，也未被导入。",
                 "download": "下载失败的账号（CSV）", "api": "腾讯接口"},
 }
 

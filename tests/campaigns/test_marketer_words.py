@@ -9,11 +9,12 @@ import zoneinfo
 import pytest
 from django.utils import timezone, translation
 
-from campaigns import services
+from audience import rules as rules_module
+from campaigns import push_rules, services
 from campaigns.models import Attempt, Campaign
 from campaigns.quota import quota_day_of
 from campaigns.states import campaign_transition
-from core.payload_words import RULE_WORDS, violation_words
+from core.payload_words import PRODUCT_RULES, violation_words
 from core.times import zone_label
 from pushclient import payload
 from tests.campaigns.test_pages import editor_post
@@ -41,22 +42,25 @@ def text_of(answer) -> str:
 # --- payload-rule messages ------------------------------------------------------------------
 
 def test_every_payload_rule_has_a_stable_id_and_words_in_both_languages():
-    """Every Violation pushclient can make names a rule the dashboard words; each rule's words
-    exist in Chinese."""
-    rules = set(re.findall(r'Violation\([^)]*?"([a-z_]+\.[a-z_]+)"',
-                           open(payload.__file__, encoding="utf-8").read(), flags=re.S))
-    assert rules and rules <= set(RULE_WORDS), rules - set(RULE_WORDS)
+    """Every Violation pushclient or the product can make names a rule with one wording (the
+    English in pushclient, or the product's in core); each rule's words exist in Chinese."""
+    source = "".join(open(module.__file__, encoding="utf-8").read()
+                     for module in (payload, push_rules, services, rules_module))
+    rules = set(re.findall(r'Violation\([^)]*?"([a-z_]+\.[a-z_]+)"', source, flags=re.S))
+    assert not set(payload.RULES) & set(PRODUCT_RULES), "one wording for each rule"
+    assert rules and rules <= set(payload.RULES) | set(PRODUCT_RULES), (
+        rules - set(payload.RULES) - set(PRODUCT_RULES))
     with translation.override("en"):
-        english = {rule: str(words) for rule, words in RULE_WORDS.items()}
+        english = {rule: str(words) for rule, words in {**payload.RULES, **PRODUCT_RULES}.items()}
     with translation.override("zh-hans"):
-        for rule, words in RULE_WORDS.items():
-            assert str(words) != english[rule], f"{rule} has no Chinese"
+        for rule, words in english.items():
+            assert translation.gettext(words) != words, f"{rule} has no Chinese"
 
 
 def test_a_rule_names_the_field_a_person_sees_in_their_language():
     [violation] = payload.condition_violations({"TagsOr": [f"t{i}" for i in range(11)]})
     assert (violation.rule, violation.params) == ("tags.too_many", {"count": 11, "max": 10})
-    assert violation.message == "Condition.TagsOr holds 11 tags; at most 10 are allowed"
+    assert violation.message == "Condition.TagsOr: 11 given, at most 10."
     assert violation_words(violation) == "Any of these tags: 11 given, at most 10."
     with translation.override("zh-hans"):
         assert violation_words(violation) == "其中任一标签：给了 11 个，最多 10 个。"
@@ -294,9 +298,11 @@ def test_tencent_error_explanations_are_pushclients_words_in_the_readers_languag
     up…"). The English stays pushclient's, word for word; the dashboard shows it translated."""
     from pushclient.errors import EXPLANATIONS
 
-    from core.payload_words import ERROR_WORDS
+    from core.payload_words import explain_words
     with translation.override("en"):
-        assert {code: str(words) for code, words in ERROR_WORDS.items()} == EXPLANATIONS
+        assert {code: explain_words(code) for code in EXPLANATIONS} == EXPLANATIONS
+    with translation.override("zh-hans"):
+        assert all(explain_words(code) != words for code, words in EXPLANATIONS.items())
     Campaign.objects.filter(pk=campaign.pk).update(status="failed", status_reason="refused",
                                                    status_params={"code": 90047})
     client.force_login(marketer)

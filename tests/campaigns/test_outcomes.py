@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from campaigns import dispatch, services
 from campaigns.models import Attempt, Campaign
@@ -233,3 +233,21 @@ def test_90047_moves_the_campaign_to_the_first_quota_day_with_room(marketer, tim
     assert quota_summary(quota_day_of(tomorrow))["booked"] == 2
     assert quota_summary(quota_day_of(after))["booked"] == 1
     assert campaign.status_reason_text.startswith(f"Moved to {quota_day_of(after)} 00:00")
+
+
+def test_a_push_the_client_refuses_fails_with_the_rule_worded_in_the_readers_language(
+        marketer, tim):
+    """The reason stores each broken rule's id and parameters (never the client's English), so
+    the Chinese pages word it in Chinese."""
+    campaign = due_campaign(marketer)
+    Campaign.objects.filter(pk=campaign.pk).update(
+        push={**PUSH, "MsgLifeTime": 8 * 86400})  # changed behind the editor's back
+    run()
+    campaign = refreshed(campaign)
+    assert (campaign.status, campaign.status_reason) == ("failed", "invalid")
+    assert [r["rule"] for r in campaign.status_params["rules"]] == ["lifetime.range"]
+    assert campaign.status_reason_text == ("The push broke a rule: Keep for offline users must "
+                                           "be from 0 seconds to 7 days.")
+    with translation.override("zh-hans"):
+        assert "Keep for offline users" not in campaign.status_reason_text
+        assert "7 天" in campaign.status_reason_text

@@ -118,7 +118,7 @@ def test_the_editor_refuses_a_sender_with_an_invisible_character(client, markete
     client.force_login(marketer)
     answer = client.post("/campaigns/new/", editor_post(from_account="sh\x07op"))
     assert answer.status_code == 200
-    assert "The sender holds an invisible control character" in answer.content.decode()
+    assert "Sender account holds an invisible control character" in answer.content.decode()
     assert Campaign.objects.count() == 0
 
 

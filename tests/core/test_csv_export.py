@@ -89,7 +89,7 @@ def test_job_failures_csv_neutralises_formulas(client, hostile_segment):
     job = Job.objects.get()
     jobs.job_run(job.pk)
     rows = rows_of(streamed(client.get(f"/admin/audience/job/{job.pk}/failures.csv")))
-    reason = "The account does not exist in the app (70107)"
+    reason = "No such account: it never logged in to the app and was never imported."
     assert rows[0] == ["account", "code", "reason"]
     assert sorted(rows[1:]) == sorted(
         [["user-1", "70107", reason]] + [["'" + v, "70107", reason] for v in HOSTILE])

@@ -62,6 +62,20 @@ def test_a_bulk_job_from_the_admin_page_takes_three_tags(client, admin_user, tim
     assert job.tags == THREE
 
 
+def test_a_bulk_job_from_the_admin_page_removes_three_typed_attribute_names(client, admin_user,
+                                                                          tim, tim_client):
+    tim_client.members.set_attr_names({"0": "vip", "1": "深圳", "2": "new"})
+    audience_services.attribute_names_pull(user=admin_user)
+    segment = audience_services.segment_import(user=admin_user, name="spring", lines=["a1"])
+    client.force_login(admin_user)
+    answer = client.post("/admin/audience/job/add/", {
+        "segment": segment.pk, "action": "remove_attrs", "tags": "", "attrs": CHINESE,
+        "api": "all_member_push"})
+    job = Job.objects.get()
+    assert answer.url == f"/admin/audience/job/{job.pk}/change/"
+    assert sorted(job.attrs) == sorted(THREE)
+
+
 @pytest.mark.parametrize("tags", [CHINESE, ["vip；深圳", "new"], "vip\n深圳\nnew"])
 def test_a_bulk_job_from_the_upload_api_takes_three_tags(client, admin_user, tim, tags):
     api = api_client(client, admin_user)

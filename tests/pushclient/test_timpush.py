@@ -179,8 +179,8 @@ def test_a_test_send_holds_1_to_500_accounts(tim_client, emulator):
     with pytest.raises(PayloadError) as refused:
         tim_client.timpush.batch(from_account="admin", to_accounts=[f"u{i}" for i in range(501)],
                                  offline_push_info=OFFLINE)
-    assert refused.value.by_field() == {"To_Account": [
-        "To_Account holds 501 accounts; at most 500 are allowed"]}
+    assert [(v.field, v.message) for v in refused.value.violations] == [
+        ("To_Account", "To_Account: 501 accounts given, at most 500.")]
     with pytest.raises(TencentError) as refused:
         tim_client.timpush.batch(from_account="admin", to_accounts=[], offline_push_info=OFFLINE)
     assert refused.value.code == 90001
