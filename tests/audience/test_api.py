@@ -65,6 +65,7 @@ def test_a_long_csv_header_is_named_shortly_in_the_refusal(api, tim):
     assert Job.objects.count() == 0 and Segment.objects.count() == 0
 
 
+@pytest.mark.django_db  # reads its own writes only: no flush needed
 def test_a_csv_field_over_the_csv_limit_is_refused_by_line(api, tim):
     content = b"id,note\nmary,ok\nbob," + b"x" * 140_000 + b"\n"
     answer = api.post("/api/audience/jobs/upload/", {
@@ -86,6 +87,7 @@ def test_invalid_attribute_names_are_400_and_not_sent(api, tim, body, field, mes
     assert tim.calls() == []
 
 
+@pytest.mark.django_db  # reads its own writes only: no flush needed
 def test_an_attribute_name_with_a_nul_is_refused_before_tencent_sees_it(api, tim):
     answer = api.put("/api/attribute-names/", '{"0": "ci\\u0000ty"}',
                      content_type="application/json")
@@ -161,6 +163,7 @@ def test_invalid_jobs_are_400_naming_the_rule_and_store_and_send_nothing(api, ti
     assert tim.calls() == []
 
 
+@pytest.mark.django_db  # reads its own writes only: no flush needed
 @pytest.mark.parametrize("body, field", [
     ({"action": "set_attrs", "accounts": ["a"], "attrs": 5}, "attrs"),
     ({"action": "add_tags", "accounts": ["a"], "tags": ["vip"], "column": 5}, "column"),
@@ -171,6 +174,7 @@ def test_jobs_with_values_of_the_wrong_kind_are_400_naming_the_field(api, tim, b
     assert answer.status_code == 400 and field in answer.json()["errors"], answer.json()
 
 
+@pytest.mark.django_db  # reads its own writes only: no flush needed
 def test_a_job_keeps_only_what_its_action_uses(api, tim):
     """Attributes sent with a tag job are neither stored nor answered."""
     answer = post(api, "/api/audience/jobs/", {"action": "add_tags", "accounts": ["a"],
