@@ -179,7 +179,7 @@ def test_a_cancelled_job_offers_resume_only(admin_client, admin_user):
 
 
 def test_job_fields_are_explained_in_words(admin_client, admin_user):
-    """Each field has a name and a help text in words, not "Api" and "Attrs"."""
+    """Each field is named in words, with how to fill it, not "Api" and "Attrs"."""
     segment = services.segment_import(user=admin_user, name="s", lines=["a1"])
     services.attribute_names_update(user=admin_user, names={"0": "city"})
     form = admin_client.get("/admin/audience/job/add/").content.decode()

@@ -63,9 +63,9 @@ def test_a_small_file_whose_first_line_is_over_128_kib_is_read_and_the_line_repo
 
 def test_a_large_file_whose_first_line_is_over_128_kib_ends_ready_not_importing(admin_user,
                                                                                settings):
-    """Above the inline size too, neither in the request nor in the worker (a first line
-    longer than the first stored chunk), where a failure on every try, beat restarting it,
-    would leave the segment `importing` and its job `queued`."""
+    """Above the inline size the long first line fails neither the request nor the worker
+    (even one longer than the first stored chunk): a failure on every try, beat restarting
+    it, would leave the segment `importing` and its job `queued`."""
     settings.AUDIENCE_INLINE_IMPORT_BYTES = 64 * 1024
     for first_line in (LONG_FIRST_LINE, b"y" * (services.UPLOAD_CHUNK_BYTES + 10) + b"\n"):
         segment = services.segment_upload(
