@@ -49,6 +49,11 @@ class EmulatorProcess:
         response.raise_for_status()
         return response.json()
 
+    def advance_clock(self, seconds: float) -> None:
+        """Move the emulator's clock on: its one-second windows (push spacing, MsgRandom
+        dedupe, calls a second, recall) and its days pass without a test waiting for them."""
+        self.post("clock", {"advance": seconds})
+
     def state(self) -> dict:
         return requests.get(f"{self.url}/emulator/state", timeout=10).json()
 

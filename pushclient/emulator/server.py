@@ -319,6 +319,10 @@ class Handler(BaseHTTPRequestHandler):
             state.reset()
         elif action == "config":
             _update(state.config, body)
+        elif action == "clock":
+            # Tests move the clock past a one-second window (spacing, dedupe, rate) or a day
+            # instead of waiting for it: every call after this arrives `advance` seconds later.
+            state.config.clock_offset_seconds += float(body.get("advance", 0))
         elif action == "faults":
             state.faults = Faults()
             _update(state.faults, body)

@@ -84,7 +84,8 @@ class Config:
     callback_retry_base_seconds: float = 0.5
     callback_stage_delay_seconds: float = 0.5
     # Seconds added to the emulator's clock, so tests reach "a day after the push" (the 24 h
-    # recall window, §3.3) without waiting a day.
+    # recall window, §3.3) or the next one-second window without waiting; POST /emulator/clock
+    # {"advance": seconds} adds to it.
     clock_offset_seconds: float = 0.0
 
 

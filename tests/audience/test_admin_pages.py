@@ -120,6 +120,6 @@ def test_admins_manage_users_and_marketers_cannot(client, tim):
 
 
 def test_a_job_page_for_an_id_in_digits_that_are_not_ascii_is_not_found(client, admin_user):
-    """Found: "²".isdigit() is true, so "²" went to the database as a primary key: a 500."""
+    """"²".isdigit() is true, yet "²" is no primary key: a 404, not a 500."""
     client.force_login(admin_user)
     assert client.get("/admin/audience/job/²/change/").status_code == 404

@@ -1,4 +1,5 @@
-"""Issue 12's admin-side defects: each page speaks of what a person sees, never the wire format."""
+"""The audience admin in words: each page speaks of what a person sees, never the wire format,
+in the reader's language."""
 
 import importlib
 
@@ -22,7 +23,7 @@ def admin_client(client, admin_user, tim):
 
 
 def test_an_attribute_name_error_names_the_index_a_person_typed_in(admin_client):
-    """Found: `AttrNames['4'] is 51 bytes` at the top of the form."""
+    """Beside the index typed in, not `AttrNames['4'] is 51 bytes` at the top of the form."""
     page = admin_client.post("/admin/audience/attributename/", {"4": "x" * 51}).content.decode()
     assert "AttrNames" not in page
     assert 'data-testid="error-4"' in page
@@ -40,7 +41,7 @@ def test_a_name_given_to_two_indexes_is_refused_on_the_second(admin_client):
 
 def test_the_account_lookup_has_labels_and_keeps_the_operation_after_an_error(admin_client,
                                                                             tim_client):
-    """Found: the inputs had no labels, and an error reset the operation to "Add tags"."""
+    """Each input has a label, and an error keeps the operation chosen (not "Add tags")."""
     tim_client.members.add_tags({"mary": ["vip"]})
     page = admin_client.get("/admin/audience/attributename/lookup/?account=mary")
     html = page.content.decode()
@@ -63,8 +64,8 @@ def test_the_account_lookup_has_labels_and_keeps_the_operation_after_an_error(ad
 
 
 def test_account_lookup_errors_name_the_field_in_the_readers_words(admin_client, tim_client):
-    """Found by a fresh-eyes try: the lookup said `UserTags[0].Tags tag 'xxx…' is 100 bytes`,
-    in English on the Chinese page too."""
+    """In the reader's language, not `UserTags[0].Tags tag 'xxx…' is 100 bytes` in English
+    on the Chinese page too."""
     tim_client.members.add_tags({"mary": ["vip"]})
     admin_client.post("/preferences/", {"language": "zh-hans", "next": "/"})
     page = admin_client.post("/admin/audience/attributename/lookup/",
@@ -76,7 +77,7 @@ def test_account_lookup_errors_name_the_field_in_the_readers_words(admin_client,
 
 
 def test_a_csv_with_a_header_and_no_column_is_refused_not_stored(admin_client):
-    """Found: `user_id,email,country` was stored as an account, without a word."""
+    """A header such as `user_id,email,country` is not stored as an account."""
     page = admin_client.post("/admin/audience/segment/add/", {
         "name": "spring", "accounts_file": SimpleUploadedFile("s.csv", CSV)})
     assert page.status_code == 200
@@ -121,7 +122,7 @@ def test_the_preview_reads_only_whole_lines_of_a_cut_file(admin_client):
 
 
 def test_a_segments_accounts_can_be_seen_searched_and_downloaded(admin_client, admin_user):
-    """Found: there was no way to see a segment's accounts."""
+    """A segment's accounts are listed, searchable and downloadable from its page."""
     segment = services.segment_import(user=admin_user, name="spring",
                                       lines=[f"member{i:03d}" for i in range(250)])
     listing = admin_client.get("/admin/audience/segment/").content.decode()
@@ -138,7 +139,7 @@ def test_a_segments_accounts_can_be_seen_searched_and_downloaded(admin_client, a
 
 
 def test_every_admin_list_shows_readable_names(admin_client, admin_user):
-    """Found: "KnownAccount object (5000)"."""
+    """Each row reads as what it is, never "KnownAccount object (5000)"."""
     KnownAccount.objects.create(account="mary")
     segment = services.segment_import(user=admin_user, name="spring", lines=["mary"])
     services.job_create(user=admin_user, action="add_tags", segment=segment, tags=["vip"])
@@ -155,7 +156,7 @@ def test_every_admin_list_shows_readable_names(admin_client, admin_user):
 
 
 def test_a_finished_job_offers_neither_cancel_nor_resume(admin_client, admin_user, tim):
-    """Found: finished jobs still offered Cancel and Resume, which did nothing."""
+    """A finished job offers no Cancel or Resume: they would do nothing."""
     tim.post("accounts", {"accounts": ["a1"]})
     segment = services.segment_import(user=admin_user, name="s", lines=["a1", "ghost"])
     job = services.job_create(user=admin_user, action="add_tags", segment=segment,
@@ -181,7 +182,7 @@ def test_a_cancelled_job_offers_resume_only(admin_client, admin_user):
 
 
 def test_job_fields_are_explained_in_words(admin_client, admin_user):
-    """Found: the job's fields read "Api" and "Attrs", with no explanation."""
+    """Each field is named in words, with how to fill it, not "Api" and "Attrs"."""
     segment = services.segment_import(user=admin_user, name="s", lines=["a1"])
     services.attribute_names_update(user=admin_user, names={"0": "city"})
     form = admin_client.get("/admin/audience/job/add/").content.decode()
@@ -196,7 +197,7 @@ def test_job_fields_are_explained_in_words(admin_client, admin_user):
 
 
 def test_the_audience_admin_reads_in_chinese(admin_client, admin_user):
-    """Found: the five custom admin templates had no {% trans %}; app and model names English."""
+    """The custom admin templates, the app and the model names are translated."""
     from core.models import Preference
     Preference.objects.create(user=admin_user, language="zh-hans")
     admin_client.force_login(admin_user)
@@ -216,7 +217,7 @@ def test_the_audience_admin_reads_in_chinese(admin_client, admin_user):
 
 
 def test_the_audit_log_speaks_words_not_codes(client, admin_user):
-    """Found: the audit log printed `{'0': 'sex'}` and `job add_tags`."""
+    """Sentences, not `{'0': 'sex'}` or `job add_tags`."""
     segment = services.segment_import(user=admin_user, name="spring", lines=["a1"])
     services.job_create(user=admin_user, action="add_tags", segment=segment, tags=["vip"])
     # Rows kept from before the one trail, as the migration copied them.

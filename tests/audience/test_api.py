@@ -52,7 +52,7 @@ def test_a_rename_over_stored_values_needs_confirmation(api, tim):
 
 
 def test_a_long_csv_header_is_named_shortly_in_the_refusal(api, tim):
-    """Found by a fresh-eyes try: a 200 KB header (200 columns of 1,000 characters) came back
+    """A 200 KB header (200 columns of 1,000 characters) is named by its start, not sent back
     whole in a 200,529-byte answer."""
     header = ",".join(f"{n:03d}" + "c" * 997 for n in range(200))
     answer = api.post("/api/audience/jobs/upload/", {
@@ -65,6 +65,17 @@ def test_a_long_csv_header_is_named_shortly_in_the_refusal(api, tim):
     assert Job.objects.count() == 0 and Segment.objects.count() == 0
 
 
+@pytest.mark.django_db  # reads its own writes only: no flush needed
+def test_a_csv_field_over_the_csv_limit_is_refused_by_line(api, tim):
+    content = b"id,note\nmary,ok\nbob," + b"x" * 140_000 + b"\n"
+    answer = api.post("/api/audience/jobs/upload/", {
+        "action": "add_tags", "tags": ["vip"], "column": "id",
+        "accounts_file": SimpleUploadedFile("a.csv", content)})
+    assert answer.status_code == 400
+    assert "Line 3 cannot be read as CSV" in answer.json()["errors"]["accounts_file"][0]
+    assert tim.calls() == []
+
+
 @pytest.mark.parametrize("body, field, message", [
     ({"10": "x"}, "AttrNames['10']", "Index 10: the index must be one of 0 to 9"),
     ({"0": "x" * 51}, "AttrNames['0']", "Index 0 is 51 bytes long; Tencent allows at most 50"),
@@ -74,6 +85,14 @@ def test_invalid_attribute_names_are_400_and_not_sent(api, tim, body, field, mes
     answer = put(api, "/api/attribute-names/", body)
     assert answer.status_code == 400 and message in answer.json()["errors"][field][0]
     assert tim.calls() == []
+
+
+@pytest.mark.django_db  # reads its own writes only: no flush needed
+def test_an_attribute_name_with_a_nul_is_refused_before_tencent_sees_it(api, tim):
+    answer = api.put("/api/attribute-names/", '{"0": "ci\\u0000ty"}',
+                     content_type="application/json")
+    assert answer.status_code == 400 and "0" in answer.json()["errors"]
+    assert tim.calls() == [], "Tencent was not asked"
 
 
 def test_a_job_tags_accounts_and_reports_progress(api, tim, tim_client):
@@ -110,7 +129,7 @@ def test_a_file_upload_starts_a_job(api, tim):
     ("{nope", 'attrs must be JSON, e.g. {"city": "Shenzhen"}'),
 ])
 def test_an_uploads_attrs_that_are_not_plain_json_are_400_naming_attrs(api, tim, attrs, message):
-    """Found: 50,000 nested brackets in `attrs` raised RecursionError: a 500."""
+    """50,000 nested brackets in `attrs` are a 400 naming attrs, not a RecursionError."""
     answer = api.post("/api/audience/jobs/upload/", {
         "action": "set_attrs", "attrs": attrs,
         "accounts_file": SimpleUploadedFile("a.txt", b"mary\n")})
@@ -144,8 +163,27 @@ def test_invalid_jobs_are_400_naming_the_rule_and_store_and_send_nothing(api, ti
     assert tim.calls() == []
 
 
+@pytest.mark.django_db  # reads its own writes only: no flush needed
+@pytest.mark.parametrize("body, field", [
+    ({"action": "set_attrs", "accounts": ["a"], "attrs": 5}, "attrs"),
+    ({"action": "add_tags", "accounts": ["a"], "tags": ["vip"], "column": 5}, "column"),
+    ({"action": "add_tags", "accounts": "a", "tags": ["vip"]}, "accounts"),
+])
+def test_jobs_with_values_of_the_wrong_kind_are_400_naming_the_field(api, tim, body, field):
+    answer = post(api, "/api/audience/jobs/", body)
+    assert answer.status_code == 400 and field in answer.json()["errors"], answer.json()
+
+
+@pytest.mark.django_db  # reads its own writes only: no flush needed
+def test_a_job_keeps_only_what_its_action_uses(api, tim):
+    """Attributes sent with a tag job are neither stored nor answered."""
+    answer = post(api, "/api/audience/jobs/", {"action": "add_tags", "accounts": ["a"],
+                                               "tags": ["vip"], "attrs": ["city"]})
+    assert answer.status_code == 202 and answer.json()["attrs"] == {}
+
+
 def test_tencents_rules_for_a_job_are_told_in_the_readers_language(api, tim):
-    # Found: a Chinese reader got "tags holds 11 tags; at most 10 are allowed", wire English.
+    # In the reader's words, not the wire's English "tags holds 11 tags; at most 10 ...".
     answer = api.post("/api/audience/jobs/", {
         "action": "add_tags", "tags": [f"t{i}" for i in range(11)], "accounts": ["a"]},
         content_type="application/json", HTTP_ACCEPT_LANGUAGE="zh-hans")
@@ -185,7 +223,7 @@ QUEUE_DOWN = "The job queue is not reachable; nothing was stored. Try again in a
 
 def test_with_the_job_queue_down_a_job_is_503_in_words_and_nothing_is_stored(api, tim,
                                                                             queue_down):
-    """Found: the job was stored, then queueing it failed after the commit: a 500."""
+    """Queueing is tried before the commit: no job stored whose queueing then fails (a 500)."""
     answer = post(api, "/api/audience/jobs/", {"action": "add_tags", "tags": ["vip"],
                                                "accounts": ["mary"]})
     assert answer.status_code == 503, answer.content

@@ -1,8 +1,7 @@
 """A job's tags and attributes as a person gives them, in the admin form and the API alike.
 
-Found by a user trying the product: a job with no tag, a blank tag or nothing to set was
-accepted and sent to Tencent. Now each is refused naming the field, before anything is stored
-or sent."""
+A job with no tag, a blank tag or nothing to set is refused naming the field, before anything
+is stored or sent to Tencent."""
 
 import re
 

@@ -1,8 +1,8 @@
 """A job's progress page: counts in the reader's number format, the rate, and the time left only
 while there is time left.
 
-Found by a user: a finished job read "0 accounts a second · — seconds left" while progress.json
-said "rate": 9327, and counts read 100000."""
+A finished job reads its rate (progress.json's "rate": 9327), not "0 accounts a second · —
+seconds left", and counts read 100,000, not 100000."""
 
 import datetime as dt
 import re

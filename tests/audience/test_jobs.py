@@ -119,9 +119,9 @@ def test_a_job_does_not_wait_out_its_last_stalled_call(admin_user, tim, settings
 
 
 def test_a_call_still_waiting_for_its_permit_is_not_sent_again(admin_user, tim, settings):
-    # Found in the benchmark at 300 ms: a job's last orders wait their turn at the limiter
-    # for about a second, and were sent again as if Tencent had stalled on them. Here another
-    # process's job (a limiter of its own on the same gate) takes half the permits.
+    # At 300 ms a job's last orders wait their turn at the limiter for about a second; they
+    # must not be sent again as if Tencent had stalled on them. Here another process's job (a
+    # limiter of its own on the same gate) takes half the permits.
     settings.AUDIENCE_HEDGE_AFTER_SECONDS = 0.3
     settings.TIM_CALLS_PER_SECOND = 5
     tencent.clear()

@@ -117,9 +117,9 @@ def test_a_permit_given_back_unused_frees_its_place_in_the_window(kind, tmp_path
 
 @pytest.mark.parametrize("kind", ["redis", "file"])
 def test_a_permit_given_back_unused_gives_back_its_pacing_step_too(kind, tmp_path):
-    """Found: a given-back permit left the window but kept its pacing step, so while permits
-    were in demand every late permit given back cost one: 4-6 % of them on a busy host put
-    the production bench cells at 90-91 % instead of the pace's 96 %."""
+    """A permit given back leaves the window and its pacing step: a kept step would cost one
+    permit for each late one given back while permits are in demand (4-6 % of them on a busy
+    host: the production bench cells at 90-91 % instead of the pace's 96 %)."""
     limiter = a_limiter(kind, tmp_path, limit=10, window=1.0)
     # Paced 0.1 s apart with a burst of BURST: the first BURST + 1 come at once, then the pace.
     permits = [limiter.acquire() for _ in range(BURST + 1)]

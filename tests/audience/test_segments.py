@@ -54,7 +54,7 @@ def test_it_takes_a_csv_column_by_name_or_number(admin_user):
 
 
 def test_a_column_number_in_digits_that_are_not_ascii_is_a_name_not_found(admin_user):
-    """Found: "²".isdigit() is true and int("²") raised, so such a column answered 500."""
+    """"²".isdigit() is true and int("²") raises: such a column is a name, not a 500."""
     with pytest.raises(AudienceInvalid) as refused:
         upload(b"name,user_id\nMary,u1\n", user=admin_user, column="²")
     assert refused.value.errors == {"column": [

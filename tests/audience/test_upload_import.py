@@ -49,8 +49,8 @@ LONG_FIRST_LINE = b"x" * 200_000 + b"\n"  # over the csv module's 128 KiB field 
 
 def test_a_small_file_whose_first_line_is_over_128_kib_is_read_and_the_line_reported(
         client, admin_user, tim):
-    """Found: the header check read line 1 with the csv module, whose fields stop at 128 KiB:
-    a 500. The line is read like any other, and reported as the account it cannot be."""
+    """The first line is read like any other (not by the csv module, whose fields stop at
+    128 KiB), and reported as the account it cannot be."""
     api = api_client(client, admin_user)
     answer = api.post("/api/audience/jobs/upload/", {
         "action": "add_tags", "tags": ["spring"],
@@ -63,9 +63,9 @@ def test_a_small_file_whose_first_line_is_over_128_kib_is_read_and_the_line_repo
 
 def test_a_large_file_whose_first_line_is_over_128_kib_ends_ready_not_importing(admin_user,
                                                                                settings):
-    """Found: above the inline size the same check failed in the request, or (a first line
-    longer than the first stored chunk) in the worker on every try, beat restarting it: the
-    segment stayed `importing` and its job `queued`."""
+    """Above the inline size the long first line fails neither the request nor the worker
+    (even one longer than the first stored chunk): a failure on every try, beat restarting
+    it, would leave the segment `importing` and its job `queued`."""
     settings.AUDIENCE_INLINE_IMPORT_BYTES = 64 * 1024
     for first_line in (LONG_FIRST_LINE, b"y" * (services.UPLOAD_CHUNK_BYTES + 10) + b"\n"):
         segment = services.segment_upload(

@@ -155,7 +155,7 @@ def test_an_admin_uploads_a_file_and_watches_the_job_finish(page, live_server, e
 
 
 def test_the_header_fits_a_phone_and_log_out_stays_reachable(page, live_server):
-    """Found by a fresh-eyes try: at 390 px the header did not wrap and hid "Log out"."""
+    """At 390 px the header wraps rather than hiding "Log out" off the screen."""
     make_user("ada", "Admins", is_staff=True)
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, live_server, "ada")

@@ -1,5 +1,5 @@
-"""Issue 25, items 2 and 4, in a real headless browser, in English and Chinese, at 390 and 1280 px:
-a list typed with a Chinese keyboard's "，" and "、" gives three tags or accounts (editor, test
+"""Typed lists and default dates, in a real headless browser, in English and Chinese, at 390 and
+1280 px: a list typed with a Chinese keyboard's "，" and "、" gives three tags or accounts (editor, test
 send, test group), and the repeat and local-time forms show their default dates (a date input
 given "2026/12/06" shows nothing)."""
 

@@ -1,6 +1,6 @@
-"""Issue 12, the campaign side, in a real headless browser at phone width, in English and in
+"""A marketer's campaign, in a real headless browser at phone width, in English and in
 Chinese: compose → preview → error summary → schedule in another zone → confirm → see it sent,
-with each defect the issue found on these screens checked on the way."""
+with what each screen must say checked on the way."""
 
 import datetime as dt
 import re

@@ -1,4 +1,4 @@
-"""Issue 25, items 7 and 11, in a real headless browser, in English and Chinese, at phone and
+"""What a newcomer meets, in a real headless browser, in English and Chinese, at phone and
 desktop width: ending a series asks first, saying how many booked occurrences it cancels (with
 JavaScript off); a campaign started from a template keeps the template's audience; an http://
 picture is refused in words as it is typed; the site has its icon."""

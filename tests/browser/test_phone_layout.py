@@ -1,6 +1,6 @@
 """The campaign list and the calendar on a phone (390 px) and a desktop (1280 px), in English
 and Chinese: a phone gets cards and an agenda, with every name whole, no badge broken over
-lines and nothing wider than the screen (issue 25, item 9)."""
+lines and nothing wider than the screen."""
 
 import datetime as dt
 

@@ -1,5 +1,5 @@
-"""Issue 25, items 6 and 10, in a real headless browser, in English and Chinese, at 390 and
-1280 px: a broken rule is worded beside its field, never as "weekdays: …"; a 10 MB message is
+"""Rules in words and Chinese pages, in a real headless browser, in English and Chinese, at 390
+and 1280 px: a broken rule is worded beside its field, never as "weekdays: …"; a 10 MB message is
 refused in the editor before it is sent, and the text stays; the series page and the audit log
 word the rule (no RRULE); Django admin names quiet hours, roles and the add-user step in the
 reader's language."""

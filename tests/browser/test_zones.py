@@ -1,5 +1,5 @@
-"""Issue 25, item 8, in a real headless browser, in English and Chinese, at 390 and 1280 px: a
-marketer types "Sydney" (or "悉尼") in the editor's time zone, saves, and the campaign page names
+"""Time zones by the names people know, in a real headless browser, in English and Chinese, at
+390 and 1280 px: a marketer types "Sydney" (or "悉尼") in the editor's time zone, saves, and the campaign page names
 Sydney; the header's switch takes "Paris" typed; the repeat page takes "Sao Paulo"; and the
 campaign list names the viewer's zone once, keeping the zone only on a time in another one."""
 

@@ -1,6 +1,8 @@
-"""The JSON API: tokens, campaigns, transitions, quota, and errors that name the field and rule."""
+"""The JSON API: tokens, campaigns, transitions, quota, errors that name the field and rule even
+for hostile bodies, and a description its docs page renders."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils import timezone
@@ -12,15 +14,6 @@ from tests.conftest import TEXT, make_user
 pytestmark = pytest.mark.django_db
 
 PUSH = {"MsgBody": TEXT, "Condition": {"TagsAnd": ["vip"]}}
-
-
-@pytest.fixture
-def api(client, marketer):
-    answer = client.post("/api/token/", {"username": "mia", "password": "pw-mia"},
-                         content_type="application/json")
-    assert answer.status_code == 201
-    client.defaults["HTTP_AUTHORIZATION"] = f"Token {answer.json()['token']}"
-    return client
 
 
 def post(api, url, body):
@@ -118,8 +111,8 @@ def test_invalid_input_is_400_naming_the_field_and_rule(api, body, field, messag
 
 
 def test_a_rule_comes_back_in_chinese_with_its_rule_id(api):
-    """Issue 12: payload-rule messages were English only; the API answers in the requester's
-    language and names the rule by a stable id, keeping the wire path as the key."""
+    """The API answers in the requester's language and names the rule by a stable id,
+    keeping the wire path as the key."""
     body = {"name": "x", "push": {"MsgBody": TEXT,
                                   "Condition": {"TagsOr": [str(i) for i in range(11)]}}}
     answer = api.post("/api/campaigns/", body, content_type="application/json",
@@ -140,6 +133,35 @@ def test_a_body_that_is_not_json_is_a_clear_400(api):
     assert api.put("/api/campaigns/").status_code == 405
 
 
+@pytest.mark.parametrize("body, field", [
+    ('{"name": "a\\u0000b", "push": {"MsgBody": []}}', "name"),
+    ('{"name": "\\ud800", "push": {"MsgBody": []}}', "name"),
+    ('{"name": "x", "push": {"MsgBody": [{"MsgType": "TIMTextElem", '
+     '"MsgContent": {"Text": "\\u0000"}}]}}', "push.MsgBody[0].MsgContent.Text"),
+    ('{"name": "x", "push": {"MsgBody": [], "MsgLifeTime": NaN}}', "body"),
+    ('{"name": "x", "push": ' + '{"a": ' * 5000 + '1' + '}' * 5000 + '}', "body"),
+])
+def test_hostile_json_is_a_400_naming_the_field(api, body, field):
+    answer = api.post("/api/campaigns/", body, content_type="application/json")
+    assert answer.status_code == 400
+    assert field in answer.json()["errors"], answer.json()
+    assert not Campaign.objects.exists()
+
+
+def test_the_anonymous_token_endpoint_refuses_a_nul(client, marketer):
+    answer = client.post("/api/token/", '{"username": "mia\\u0000", "password": "x"}',
+                         content_type="application/json")
+    assert answer.status_code == 400 and "username" in answer.json()["errors"]
+
+
+def test_an_oversized_body_answers_in_json(api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    answer = api.post("/api/campaigns/", b"{" + b" " * (2 * 1024 * 1024) + b"}",
+                      content_type="application/json")
+    assert answer.status_code in (400, 413)
+    assert answer.json()["error"]
+
+
 def test_quota_reads_used_booked_and_remaining(api, settings):
     settings.PUSH_DAILY_QUOTA = 3
     post(api, "/api/campaigns/", {"name": "a", "push": PUSH,
@@ -149,6 +171,13 @@ def test_quota_reads_used_booked_and_remaining(api, settings):
         "limit": 3, "used": 0, "booked": 1, "remaining": 2}
     assert quota["resets_at"].endswith("+08:00") and "T00:00:00" in quota["resets_at"]
     assert api.get("/api/quota/?day=someday").status_code == 400
+
+
+@pytest.mark.parametrize("url", ["/api/quota/?day=2026-02-30", "/api/quota/?day=9999-12-31",
+                                 "/api/quota/?day=%00"])
+def test_the_quota_endpoint_refuses_days_that_do_not_exist(api, url):
+    answer = api.get(url)
+    assert answer.status_code == 400 and "day" in answer.json()["errors"]
 
 
 def test_an_unknown_campaign_is_404(api):
@@ -168,3 +197,15 @@ def test_a_multipart_body_without_a_boundary_is_a_clear_400(api, admin_user, cli
                             content_type="multipart/form-data")
     assert answer.status_code == 400
     assert answer.json()["error"].startswith("The multipart upload could not be read")
+
+
+def test_the_api_description_is_valid_for_its_docs_page(client, marketer):
+    """/api/openapi.json lists each key once (a "201" listed twice kept /api/docs from
+    rendering), and /api/docs renders it."""
+    def no_duplicates(pairs):
+        keys = [k for k, _ in pairs]
+        assert len(keys) == len(set(keys)), f"duplicated keys: {keys}"
+        return dict(pairs)
+    client.force_login(marketer)
+    json.loads(client.get("/api/openapi.json").content, object_pairs_hook=no_duplicates)
+    assert "swagger-ui" in client.get("/api/docs").content.decode()

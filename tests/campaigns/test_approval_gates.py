@@ -1,4 +1,4 @@
-"""Approval means approval (CAMPAIGN_APPROVAL=1): the paths found around it, each tried over
+"""Approval means approval (CAMPAIGN_APPROVAL=1): the paths around it, each tried over
 HTTP as the people involved, two marketers (mia, max), approvers (abe, ann), an admin and a
 superuser. Test sends reach the team's phones only, approvers are judged by who they are, an
 approved time changes only through approval, and what undoes someone else's work takes an
@@ -71,7 +71,7 @@ def batch_calls(emulator):
 # --- 1. test sends reach the team's phones only -----------------------------------------------
 
 def test_a_draft_cannot_be_test_sent_to_hundreds_of_typed_accounts(people, tim):
-    """Found: 500 typed accounts, six times, reached 1,000 real users in 0.3 s."""
+    """Else 500 typed accounts, six times, reach 1,000 real users in 0.3 s."""
     tim.post("accounts", {"accounts": [f"user{i}" for i in range(1000)]})
     draft = services.campaign_create(user=people["mia"], name="Sale", push=PUSH)
     mia = api(people["mia"])
@@ -266,11 +266,11 @@ def test_another_marketer_cannot_cancel_or_recall_and_an_approver_can_in_the_tra
     assert max_api.post(f"/api/campaigns/{own.pk}/cancel/").status_code == 200
 
 
-# --- found by a fresh pair of eyes ------------------------------------------------------------
+# --- 5. copies, series, full days and offers -------------------------------------------------
 
 def test_a_copy_or_a_template_of_an_approvers_text_is_not_theirs_to_approve(people):
-    """Found: apu wrote a campaign, mara duplicated it (or started one from apu's template) and
-    submitted it, and apu approved his own words."""
+    """An approver may not approve his own words in a colleague's copy: abe writes a
+    campaign, mia duplicates it (or starts one from abe's template) and submits it."""
     abe, mia = page(people["abe"]), page(people["mia"])
     original = services.campaign_create(user=people["abe"], name="Abe's words", push=PUSH)
     mia.post(f"/campaigns/{original.pk}/duplicate/")

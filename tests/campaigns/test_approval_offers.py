@@ -1,5 +1,5 @@
 """With approval on, the pages offer only what the person may do to the campaign in its status,
-and say what to do next instead (issue 25, item 5). What they offer is what the services allow:
+and say what to do next instead. What they offer is what the services allow:
 each offered action is then taken, each hidden one refused."""
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def test_with_approval_off_a_draft_offers_everything(people, settings):
 
 
 def test_the_local_time_page_opened_by_its_url_says_why_instead_of_a_form(people):
-    """Found by a fresh pair of eyes: the form was shown, and only booking refused."""
+    """Not a form that only booking would refuse."""
     draft = services.campaign_create(user=people["mia"], name="Sale", push=PUSH)
     client = Client()
     client.force_login(people["mia"])

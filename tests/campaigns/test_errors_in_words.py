@@ -1,4 +1,4 @@
-"""Issue 25 item 6: the words a form shows name the thing in a person's terms, beside its field,
+"""The words a form shows name the thing in a person's terms, beside its field,
 never the field's key ("weekdays: …", "by: …"); a form too large for the server answers with its
 page and the size rule in words, not Django's error page. The keys stay in the API's `errors`.
 The browser half is tests/browser/test_words_and_chinese_pages.py."""

@@ -104,7 +104,7 @@ def test_a_split_books_one_child_per_zone_at_its_local_hour_and_the_calendar_sho
                                                  hour=9, by="attr", key="tz", zones=list(ZONES))
     parent.refresh_from_db()
     assert parent.status == "split"
-    # Not "Sent as …": nothing is sent yet (issue 25)
+    # Not "Sent as …": nothing is sent yet
     assert parent.status_reason_text == ("Split by time zone into 4 pushes, each at 09:00 local "
                                          "time")
     assert len(children) == 4 and {c.status for c in children} == {"scheduled"}
@@ -316,7 +316,7 @@ def test_a_campaign_moved_off_a_full_day_by_the_sender_waits_for_quiet_hours_to_
     assert tim.state()["pushes"] == []
 
 
-# --- issue 25: local-time delivery tells the truth ------------------------------------------
+# --- what local-time delivery says is what it does ------------------------------------------
 
 WRONG = {"Berlin": ["w1", "w2", "w3"], "GMT+8": ["w4"]}
 

@@ -1,5 +1,7 @@
-"""Issue 12, the campaign side: each defect found on the marketer's screens, as a marketer (or
-a script calling the API) would meet it. The browser half is tests/browser/test_marketer_flow.py."""
+"""The marketer's screens in words, as a marketer (or a script calling the API) meets them:
+payload rules beside their field in the reader's language, the detail page's summary, timeline
+and confirmations, the list, calendar and home, no inline script, and no English on Chinese
+pages. The browser half is tests/browser/test_marketer_flow.py."""
 
 import datetime as dt
 import html
@@ -74,7 +76,7 @@ def test_an_element_rule_names_the_element_in_words():
 
 def test_the_editor_page_shows_each_rule_once_beside_its_field_and_once_in_the_summary(
         client, marketer):
-    """Found: each error appeared twice and there was no summary after Save."""
+    """Each error once beside its field, and once in a summary after Save, not twice."""
     client.force_login(marketer)
     answer = client.post("/campaigns/new/", editor_post(
         tags_all=", ".join(f"t{i}" for i in range(11))))
@@ -103,7 +105,7 @@ def test_the_element_picker_and_labels_speak_words_not_wire_names(client, market
 
 
 def test_everyone_has_no_count_to_show(client, marketer):
-    """Found: "Everyone" showed "About 0 of 0"."""
+    """"Everyone" shows no count, not "About 0 of 0"."""
     client.force_login(marketer)
     answer = client.post("/campaigns/preview/", editor_post(audience="everyone")).json()
     assert answer["everyone"] is True and answer["reach"] is None
@@ -141,7 +143,7 @@ def test_the_detail_page_summarises_message_audience_push_and_schedule(client, m
 
 
 def test_request_sent_to_tencent_is_said_only_after_a_send(client, marketer, campaign):
-    """Found: "Request sent to Tencent" showed before anything was sent."""
+    """Not before anything was sent."""
     client.force_login(marketer)
     body = client.get(f"/campaigns/{campaign.pk}/").content.decode()
     assert "Request sent to Tencent" not in body and "Request to be sent to Tencent" in body
@@ -151,14 +153,14 @@ def test_request_sent_to_tencent_is_said_only_after_a_send(client, marketer, cam
 
 
 def test_the_timeline_prints_local_times_in_words_not_iso(client, marketer, campaign):
-    """Found: the timeline printed 2026-11-23T07:58:06.926174+00:00."""
+    """Local times in words, not 2026-11-23T07:58:06.926174+00:00."""
     services.campaign_schedule(campaign=campaign, user=marketer,
                                send_at=timezone.now() + dt.timedelta(days=1))
     client.force_login(marketer)
     answer = client.get(f"/campaigns/{campaign.pk}/")
     timeline = answer.content.decode().split('data-testid="timeline"')[1].split("</ul>")[0]
     assert not ISO_TIME.search(html.unescape(re.sub(r'datetime="[^"]*"', "", timeline)))
-    # The page names the viewer's zone once; its lines are plain local times (issue 25).
+    # The page names the viewer's zone once; its lines are plain local times.
     assert "UTC+08:00" not in timeline and "CST" not in timeline
     assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d</time>", timeline)
     assert "Times are in your time zone, Beijing, Shanghai" in text_of(answer)
@@ -167,7 +169,7 @@ def test_the_timeline_prints_local_times_in_words_not_iso(client, marketer, camp
 
 def test_send_now_cancel_and_reschedule_ask_first_naming_audience_and_quota_day(
         client, marketer, campaign):
-    """Found: Send now and Cancel acted without confirmation."""
+    """Send now, Cancel and Reschedule act only once confirmed."""
     due = timezone.now() + dt.timedelta(days=3)
     services.campaign_schedule(campaign=campaign, user=marketer, send_at=due)
     client.force_login(marketer)
@@ -191,7 +193,7 @@ def test_send_now_cancel_and_reschedule_ask_first_naming_audience_and_quota_day(
      f"“Sale” is rescheduled to {SOON} 09:30 (Asia/Shanghai)."),
 ])
 def test_each_action_says_what_happened(client, marketer, campaign, action, data, words):
-    """Found: every action's flash message was "Done."."""
+    """Each action's own words, not "Done." for every one."""
     services.campaign_schedule(campaign=campaign, user=marketer,
                                send_at=timezone.now() + dt.timedelta(days=3))
     client.force_login(marketer)
@@ -272,7 +274,7 @@ def test_home_leads_a_first_run_to_new_campaign_and_names_failures(client, marke
 
 
 def test_asia_shanghai_is_never_labelled_cst():
-    """Found: "CST" was printed for Asia/Shanghai (CST is also US Central and Cuba)."""
+    """CST is also US Central and Cuba: Asia/Shanghai is named otherwise."""
     moment = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
     assert zone_label(moment, zoneinfo.ZoneInfo("Asia/Shanghai")) == "Asia/Shanghai, UTC+08:00"
     assert zone_label(moment, zoneinfo.ZoneInfo("America/Chicago")) == \
@@ -294,8 +296,8 @@ def test_the_marketer_pages_run_no_inline_script_so_the_csp_holds(client, market
 
 def test_tencent_error_explanations_are_pushclients_words_in_the_readers_language(
         client, marketer, campaign):
-    """Found: status reasons read in English on the Chinese pages ("Today's push quota is used
-    up…"). The English stays pushclient's, word for word; the dashboard shows it translated."""
+    """Status reasons in the reader's language, not in English on the Chinese pages
+    ("Today's push quota is used up…"). The English stays pushclient's, word for word; the dashboard shows it translated."""
     from pushclient.errors import EXPLANATIONS
 
     from core.payload_words import explain_words
@@ -321,7 +323,7 @@ NOT_ENGLISH = {"API", "iOS", "Android", "APNs", "FCM", "OPPO", "Huawei", "Xiaomi
 
 
 def test_the_marketer_pages_in_chinese_hold_no_english_outside_typed_data(client, marketer):
-    """Found: the Chinese pages were half English (rule messages, reasons, script strings)."""
+    """Not half English: rule messages, reasons and script strings are Chinese too."""
     typed = {"Sale", "Flash", "hello", "vip", "Hi", "promo", "mia"}
     later = timezone.now() + dt.timedelta(days=1)
     scheduled = services.campaign_create(user=marketer, name="Sale", send_at=later,

@@ -216,8 +216,8 @@ def test_editing_and_cancelling_follow_the_status_rules(marketer, tim):
 
 
 def test_90047_moves_the_campaign_to_the_first_quota_day_with_room(marketer, tim, settings):
-    """Found: the campaign moved to the next quota day without asking whether it had room: a
-    day with a limit of 2 ended with 3 booked."""
+    """It asks each later day for room, not just the next one: a day with a limit of 2 never
+    ends with 3 booked."""
     from campaigns.quota import quota_day_of
     settings.PUSH_DAILY_QUOTA = 2
     tomorrow = next_quota_day_start(timezone.now())

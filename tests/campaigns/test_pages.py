@@ -65,6 +65,16 @@ def test_the_menu_names_django_admin_administration_and_audiences_apart(client, 
     assert '<a href="/audiences/">Audiences</a>' in menu and "Audience &amp; admin" not in menu
 
 
+def test_a_staff_marketer_is_not_offered_admin_links(client):
+    staff_marketer = make_user("sam", "Marketers", is_staff=True)
+    client.force_login(staff_marketer)
+    page = client.get("/").content.decode()
+    assert "/audit/" not in page and "/admin/" not in page
+    client.force_login(make_user("ada", "Admins", is_staff=True))
+    page = client.get("/").content.decode()
+    assert "/audit/" in page and "/admin/" in page
+
+
 def a_month_ahead() -> str:
     return (timezone.now() + dt.timedelta(days=30)).strftime("%Y-%m-%dT09:30")
 
@@ -171,7 +181,7 @@ def test_home_says_when_the_quota_resets_in_the_quota_time_zone(client, marketer
     words = date_format(resets.astimezone(ZoneInfo("Asia/Shanghai")), "DATETIME_FORMAT")
     assert "midnight" in words
     assert f'data-testid="resets-at">{words} (Asia/Shanghai, UTC+08:00)</time>' in page
-    assert "CST" not in page, "Issue 12: CST names three zones; Asia/Shanghai is not one of them"
+    assert "CST" not in page, "CST names three zones; Asia/Shanghai is not one of them"
 
 
 def test_the_detail_page_explains_each_attempt(client, marketer, campaign):
@@ -180,6 +190,17 @@ def test_the_detail_page_explains_each_attempt(client, marketer, campaign):
     client.force_login(marketer)
     body = client.get(f"/campaigns/{campaign.pk}/").content.decode()
     assert "Today&#x27;s push quota is used up; the campaign moves to the next quota day." in body
+
+
+def test_the_summary_shows_the_message_not_the_notifications_text(client, marketer):
+    """The summary's "Message" is the in-app message, not the offline push's text."""
+    campaign = services.campaign_create(user=marketer, name="Sale", push={
+        "MsgBody": [{"MsgType": "TIMTextElem", "MsgContent": {"Text": "In the app: 50% off"}}],
+        "OfflinePushInfo": {"Title": "Sale", "Desc": "On the lock screen"}})
+    client.force_login(marketer)
+    html = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    message = html.split('data-testid="summary-message">', 1)[1].split("</dd>", 1)[0]
+    assert "In the app: 50% off" in message and "On the lock screen" not in message
 
 
 def test_the_calendar_shows_a_full_day_before_anyone_books_it(client, marketer, settings):
@@ -206,6 +227,15 @@ def test_tokens_are_created_once_and_revoked(client, marketer):
     client.post("/tokens/", {"revoke": token.pk})
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_a_token_page_reload_makes_no_second_token(client, marketer):
+    client.force_login(marketer)
+    answer = client.post("/tokens/", {"name": "nightly"})
+    assert answer.status_code == 302, "redirect after POST: a reload repeats the GET"
+    client.get(answer.url)
+    client.get(answer.url)
+    assert marketer.api_tokens.count() == 1
 
 
 def count_queries(client, url):
@@ -291,7 +321,7 @@ def test_detail_actions_reschedule_send_now_and_duplicate(client, marketer, camp
 
 @pytest.mark.parametrize("value", ["²", "٣", "1²"])
 def test_revoking_a_token_by_a_digit_that_is_not_ascii_is_not_found(client, marketer, value):
-    """Found: "²".isdigit() is true but int("²") raises, so such a revoke answered 500."""
+    """"²".isdigit() is true but int("²") raises: such a revoke finds nothing, not a 500."""
     client.force_login(marketer)
     client.post("/tokens/", {"name": "nightly"})
     answer = client.post("/tokens/", {"revoke": value})
@@ -300,7 +330,7 @@ def test_revoking_a_token_by_a_digit_that_is_not_ascii_is_not_found(client, mark
 
 
 def test_a_message_nested_beyond_reason_is_refused_on_the_page(client, marketer):
-    """Found: 50,000 nested brackets in the editor's message raised RecursionError: a 500."""
+    """50,000 nested brackets in the editor's message are refused, not a RecursionError."""
     client.force_login(marketer)
     answer = client.post("/campaigns/new/", editor_post(msg_body="[" * 50_000))
     assert answer.status_code == 200

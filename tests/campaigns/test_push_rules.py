@@ -8,7 +8,7 @@ from django.utils import translation
 
 from campaigns.models import Campaign
 from campaigns.push_rules import push_product_errors
-from tests.campaigns.test_api import api, post  # noqa: F401  (the token-authenticated client)
+from tests.campaigns.test_api import post
 from tests.campaigns.test_pages import editor_post
 from tests.conftest import TEXT
 
@@ -87,7 +87,7 @@ def test_the_messages_are_translated():
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("image", [BLANK_IMAGE, IMAGE_WITHOUT_URL])
-def test_the_api_refuses_an_image_without_url_and_stores_nothing(api, tim, image):  # noqa: F811
+def test_the_api_refuses_an_image_without_url_and_stores_nothing(api, tim, image):
     answer = post(api, "/api/campaigns/", {"name": "Sale", "push": {"MsgBody": [image]},
                                            "send_at": "2030-01-02T09:30:00+08:00"})
     assert answer.status_code == 400
@@ -144,8 +144,8 @@ NOT_HTTPS = ("is not an https:// address. Tencent would send it, but phones load
              ThumbUrl=HTTP_PICTURE), "MsgBody[0].MsgContent.ThumbUrl"),
 ])
 def test_a_picture_not_on_https_is_refused_once_saying_why(push, field):
-    """Found: an http:// picture was saved and sent; the page's Content-Security-Policy loads
-    only https pictures, so the preview showed nothing, and phones load none over http."""
+    """An http:// picture is neither saved nor sent: the page's Content-Security-Policy loads
+    only https pictures, so the preview would show nothing, and phones load none over http."""
     errors = push_product_errors(push)
     assert list(errors) == [field] and len(errors[field]) == 1, errors
     assert errors[field][0].endswith(NOT_HTTPS)
@@ -163,7 +163,7 @@ def test_a_picture_on_https_is_taken():
     ("zh-hans", "第 1 个元素（图片）：第 1 张图片，图片网址不是 https:// 地址。腾讯会照常发送，但手机只"
                 "通过 https 加载图片，本页面也只显示 https 图片：请改用图片的 https:// 地址。"),
 ])
-def test_the_api_refuses_an_http_picture_in_the_callers_language(api, language, words):  # noqa: F811
+def test_the_api_refuses_an_http_picture_in_the_callers_language(api, language, words):
     answer = api.post("/api/campaigns/", {"name": "Sale", "push": {
         "MsgBody": [picture(HTTP_PICTURE)]}}, content_type="application/json",
         HTTP_ACCEPT_LANGUAGE=language)
@@ -187,3 +187,14 @@ def test_the_editor_refuses_an_http_picture_live_and_on_save(client, marketer):
     assert answer.context["form"].error_slots()["apns_image"]["rules"] == [
         "iOS image URL " + NOT_HTTPS]
     assert "iOS image URL is not an https:// address." in page.replace("&#x27;", "'")
+
+
+@pytest.mark.django_db
+def test_the_api_checks_condition_attributes_against_the_app_s_names(api, tim):
+    """The API refuses an attribute the app does not have, as the editor does."""
+    answer = post(api, "/api/campaigns/", {"name": "x", "push": {
+        "MsgBody": TEXT, "Condition": {"AttrsAnd": {"shoe_size": "42"}}}})
+    assert answer.status_code == 400
+    assert "is not one of the app's attributes" in \
+        answer.json()["errors"]["Condition.AttrsAnd"][0]
+    assert not Campaign.objects.exists()

@@ -1,13 +1,20 @@
 """The daily limit admins raise: PUT /api/quota/ and the home page's form, audited, and seen at
-once by bookings, the calendar and the dispatcher."""
+once by bookings, the calendar and the dispatcher; bookings made at the same moment never
+exceed it."""
+
+import datetime as dt
+import threading
 
 import pytest
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
 from campaigns import dispatch, services
-from campaigns.quota import quota_summary
+from campaigns.models import Campaign
+from campaigns.quota import quota_booked, quota_day_of, quota_summary
 from core.models import AuditEvent
-from tests.conftest import TEXT
+from tests.conftest import TEXT, make_user
+from tests.stack import require_service
 
 pytestmark = pytest.mark.django_db
 
@@ -90,3 +97,37 @@ def test_home_and_the_calendar_show_the_new_limit_and_admins_set_it_there(client
     assert 'name="limit"' not in client.get("/").content.decode()
     assert client.post("/quota/limit/", {"limit": "5"}).status_code == 403
     assert quota_summary()["limit"] == 321
+
+
+@pytest.mark.django_db(transaction=True)
+def test_50_concurrent_bookings_into_a_day_with_98_booked_leave_exactly_100(settings):
+    """Bookings at the same moment take the day's last places one each: never 101 booked."""
+    require_service("PostgreSQL (DATABASE_URL)", connection.vendor == "postgresql")
+    user = make_user("mia", "Marketers")
+    when = timezone.now() + dt.timedelta(days=3)
+    for i in range(98):
+        Campaign.objects.create(name=f"b{i}", push={"MsgBody": TEXT}, created_by=user,
+                                status="scheduled", send_at=when, due_at=when, msg_random=i)
+    drafts = [services.campaign_create(user=user, name=f"d{i}", push={"MsgBody": TEXT})
+              for i in range(50)]
+    start = threading.Barrier(50)
+    outcomes = []
+
+    def book(campaign):
+        try:
+            start.wait()
+            services.campaign_schedule(campaign=campaign, user=user, send_at=when)
+            outcomes.append("booked")
+        except services.InvalidInput:
+            outcomes.append("full")
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=book, args=(d,)) for d in drafts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("booked") == 2 and outcomes.count("full") == 48
+    assert quota_booked(quota_day_of(when)) == 100

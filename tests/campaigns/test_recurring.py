@@ -187,14 +187,14 @@ def test_the_repeat_page_saves_a_series_and_shows_its_occurrences(client, market
     assert series.occurrences.filter(status="scheduled").count() >= 3
     page = client.get(answer.url).content.decode()
     assert "Every week on Mon, Thu at 09:00 (Asia/Shanghai), 4 times" in page
-    assert "FREQ=" not in page  # the rule in words only (issue 25)
+    assert "FREQ=" not in page  # the rule in words only
     assert "Weekly tip" in client.get("/series/").content.decode()
 
 
 @pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Pacific/Pago_Pago"])
 def test_the_repeat_page_starts_tomorrow_where_the_series_runs(client, marketer, zone):
-    """Found: "tomorrow" came from the server's calendar. UTC+14 and UTC-11 are never both on
-    the server's date, so one of these failed at any hour."""
+    """"Tomorrow" on the series' calendar, not the server's: UTC+14 and UTC-11 are never both
+    on the server's date, so one of these fails at any hour if the server's is used."""
     campaign = services.campaign_create(user=marketer, name="Tip", push=PUSH, tz=zone)
     client.force_login(marketer)
     page = client.get(f"/campaigns/{campaign.pk}/repeat/").content.decode()
@@ -230,7 +230,7 @@ def test_the_series_page_edits_the_rule_and_ends_the_series(client, marketer):
 
 
 def test_ending_a_series_first_says_how_many_booked_occurrences_it_cancels(client, marketer):
-    """Found: one click on "End the series" cancelled every booked occurrence, unasked."""
+    """One click on "End the series" does not cancel every booked occurrence unasked."""
     campaign = services.campaign_create(user=marketer, name="Tip", push=PUSH)
     client.force_login(marketer)
     client.post(f"/campaigns/{campaign.pk}/repeat/", series_post(freq="daily", count="3"))

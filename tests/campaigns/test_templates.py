@@ -30,8 +30,8 @@ def test_it_saves_the_message_audience_and_push_settings_but_not_the_time(client
 
 
 def test_a_draft_started_from_a_template_keeps_its_audience(client, marketer):
-    """Found: the new draft's audience was Everyone, whatever the template's campaign had
-    reached: one Save from a push to every user."""
+    """Not Everyone whatever the template's campaign reached: that would be one Save from a
+    push to every user."""
     campaign = services.campaign_create(user=marketer, name="Sale", push=PUSH)
     client.force_login(marketer)
     client.post(f"/campaigns/{campaign.pk}/save-template/", {"template_name": "Weekly"})

@@ -238,8 +238,8 @@ def test_the_editor_offers_a_test_send_of_the_saved_version(client, marketer, ti
 
 
 def test_a_test_send_refused_for_rate_is_sent_again(api, marketer, tim, settings):
-    """Found by the benchmark: on a busy host calls bunch up and Tencent's second can count one
-    too many (60007). Nothing was sent, so the test send waits and sends again."""
+    """On a busy host calls bunch up and Tencent's second can count one too many (60007).
+    Nothing was sent, so the test send waits and sends again."""
     from core import tencent
     settings.TIM_BATCH_CALLS_PER_SECOND = 100  # our limiter lets them through at once
     tencent.clear()
@@ -271,7 +271,7 @@ def test_a_huge_group_id_in_the_api_is_refused_by_name(api, marketer, tim):
 @pytest.mark.django_db(transaction=True)  # the request runs in a thread of its own
 def test_with_redis_down_a_test_send_is_503_in_words_and_holds_no_push(api, marketer, tim,
                                                                        settings):
-    """Found: the test-send limiter waited for Redis for ever, so the request hung until
+    """The test-send limiter does not wait for Redis for ever: the request would hang until
     gunicorn's timeout, leaving its row in flight and (with the quota) a push of the day."""
     from core import tencent
     from tests.conftest import DEAD_REDIS

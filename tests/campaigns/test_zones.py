@@ -1,17 +1,22 @@
 """Every time zone, searchable by the name people know it by, on the editor, the header's
-preferences, the repeat page and the local-time page; anything else refused in words naming the
-field; and pages that name the viewer's zone once instead of on every time."""
+preferences, the repeat page, the local-time page and the API; anything else refused in words
+naming the field; a campaign's times in its own zone; and pages that name the viewer's zone once
+instead of on every time."""
 
 import datetime as dt
 import html
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from campaigns import services
 from campaigns.models import Campaign, Series
 from core.models import Preference
+from core.tokens import token_create
+from tests.campaigns.test_api import post
 from tests.campaigns.test_pages import editor_post
 from tests.campaigns.test_recurring import PUSH, series_post
 from tests.conftest import TEXT
@@ -163,3 +168,43 @@ def test_the_local_time_page_s_default_zone_is_typed_like_the_others(client, mar
     assert refused.status_code == 400
     assert refused.json()["errors"]["default_zone"][0].startswith(
         "Send the accounts whose value is not a time zone at the hour of: “Berlinn” is not")
+
+
+# "Factory" and "localtime" are files zoneinfo reads, not zones.
+@pytest.mark.parametrize("zone", ["Mars/Base", "x" * 65, "", "../etc/passwd", "Factory",
+                                  "localtime", "posixrules"])
+def test_the_api_refuses_a_zone_that_does_not_exist(api, zone):
+    answer = post(api, "/api/campaigns/", {"name": "x", "push": {"MsgBody": TEXT},
+                                           "timezone": zone})
+    assert answer.status_code == 400
+    assert "must be an IANA time zone" in answer.json()["errors"]["timezone"][0]
+    assert not Campaign.objects.exists()
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Shanghai", "America/Argentina/Buenos_Aires",
+                                  "Etc/GMT-8"])
+def test_the_api_takes_real_zones(api, zone):
+    answer = post(api, "/api/campaigns/", {"name": "x", "push": {"MsgBody": TEXT},
+                                           "timezone": zone})
+    assert answer.status_code == 201 and answer.json()["timezone"] == zone
+
+
+def test_a_campaign_shows_its_time_in_its_own_zone(client, marketer):
+    """08:57 Europe/Berlin reads as 08:57 CET, not as the viewer's 15:57."""
+    berlin = ZoneInfo("Europe/Berlin")
+    when = dt.datetime.combine((timezone.now() + dt.timedelta(days=3)).date(), dt.time(8, 57),
+                               tzinfo=berlin)
+    campaign = services.campaign_create(user=marketer, name="x", push={"MsgBody": TEXT},
+                                        send_at=when, tz="Europe/Berlin")
+    client.force_login(marketer)
+    page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert f"{date_format(when, 'DATETIME_FORMAT')} (CET, UTC+01:00)" in page
+    assert "8:57 a.m." in date_format(when, "DATETIME_FORMAT")
+
+
+def test_times_on_the_tokens_page_carry_their_zone(client, marketer):
+    """The tokens page, like every page with times, names the viewer's zone once."""
+    token_create(user=marketer, name="ci")
+    client.force_login(marketer)
+    page = client.get("/tokens/").content.decode()
+    assert "Times are in your time zone, Beijing, Shanghai" in page

@@ -1,4 +1,4 @@
-"""CSV injection (issue 23, defect 5): every CSV the product lets people download, fetched over
+"""No CSV injection: every CSV the product lets people download, fetched over
 HTTP with hostile values in it, hands a spreadsheet no formula; normal values come back exactly,
 and the numbers the product writes stay numbers."""
 

@@ -1,9 +1,8 @@
 """Date and time inputs show their values in every language: a browser's date, time and
 datetime-local inputs read only ISO 8601 and show anything else as blank.
 
-Found by a marketer in Simplified Chinese: the repeat and local-time forms came with
-value="2026/12/06" (Django's Chinese input format), so the first day was blank and had to be
-typed again."""
+In Simplified Chinese, value="2026/12/06" (Django's Chinese input format) would leave the
+repeat and local-time forms' first day blank, to be typed again."""
 
 import datetime as dt
 import re

@@ -2,8 +2,7 @@
 lines separate tags and accounts as "," does, in the editor, a bulk job (admin page and upload
 API), a test group, a test send and the account look-up.
 
-Found by a marketer typing "vip，深圳、new": it became one tag nobody has, and the campaign
-silently reached no one."""
+Otherwise "vip，深圳、new" is one tag nobody has, and the campaign silently reaches no one."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile

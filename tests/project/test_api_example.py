@@ -24,8 +24,8 @@ def api_example() -> str:
 
 
 def test_the_example_names_no_fixed_time():
-    """Found: "send_at": "2026-11-27T09:00:00+08:00" was refused once that day had passed
-    ("send_at is in the past"); a time made from now works whenever it is copied."""
+    """A fixed time ("send_at": "2026-11-27T09:00:00+08:00") is refused once that day has
+    passed ("send_at is in the past"); a time made from now works whenever it is copied."""
     assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", api_example())
 
 

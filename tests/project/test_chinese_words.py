@@ -1,4 +1,4 @@
-"""Issue 25 item 10: the Chinese catalogue reads as one product in Chinese. One word for
+"""The Chinese catalogue reads as one product in Chinese. One word for
 "campaign" (推送; eight entries said 活动), Chinese punctuation inside Chinese sentences, and no
 field key standing in for a thing's name ("weekdays（星期）：…")."""
 

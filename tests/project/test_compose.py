@@ -77,7 +77,7 @@ def test_the_image_runs_as_a_non_root_user_the_same_web_command_as_compose():
 
 
 def test_web_is_reachable_only_through_caddy():
-    """Found: gunicorn reached without Caddy, with TRUSTED_PROXIES=1, took a rotated
+    """Gunicorn reached without Caddy, with TRUSTED_PROXIES=1, would take a rotated
     X-Forwarded-For as the client (8 wrong passwords, no lockout). In compose nothing outside the
     stack reaches web but through Caddy, and Caddy reaches nothing else of the stack."""
     config = compose_config({"PATH": os.environ["PATH"], "POSTGRES_PASSWORD": "x",

@@ -159,9 +159,8 @@ def test_dashboard_forms_take_hostile_values_without_a_server_error(client, craw
 
 def test_a_campaign_stored_with_an_unknown_zone_still_opens_and_can_be_rescheduled(client,
                                                                                    crawl_users):
-    """Found: a campaign stored with "timezone": "Mars/Base" through the API broke its edit
-    page and its reschedule action. The API refuses such zones now; rows written before are
-    still handled."""
+    """A row holding a zone that does not exist (written before the API refused such zones)
+    still opens its edit page and takes its reschedule action."""
     marketer = crawl_users["marketer"]
     campaign = services.campaign_create(user=marketer, name="c", push={"MsgBody": TEXT})
     services.Campaign.objects.filter(pk=campaign.pk).update(timezone="Mars/Base")
@@ -176,7 +175,7 @@ def test_a_campaign_stored_with_an_unknown_zone_still_opens_and_can_be_reschedul
 
 @pytest.mark.parametrize("text", ["\\u0000", "\\ud800"])
 def test_the_editor_refuses_text_the_database_cannot_store(client, crawl_users, text):
-    """Found: a NUL or a lone surrogate in any text gave a 500 (JSON carries them as escapes)."""
+    """A NUL or a lone surrogate (JSON carries them as escapes) is refused in words, not a 500."""
     from tests.campaigns.test_pages import editor_post
     client.force_login(crawl_users["marketer"])
     body = '[{"MsgType": "TIMTextElem", "MsgContent": {"Text": "a%sb"}}]' % text

@@ -1,8 +1,7 @@
 """The default run's filesystem broker never shows a worker a message that is not yet whole.
 
-Found by a fresh-eyes try: `make run` stopped by itself after a few minutes with
-`JSONDecodeError` in kombu's filesystem transport, which creates a message file and only then
-writes it, so a polling worker could read an empty file."""
+Why: kombu's filesystem transport creates a message file and only then writes it, so a polling
+worker can read an empty file, and `make run` stopped by itself with `JSONDecodeError`."""
 
 import json
 import os

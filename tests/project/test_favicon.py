@@ -1,5 +1,5 @@
 """The site's icon: linked from every page (the dashboard's and Django admin's), and answered
-at /favicon.ico, where browsers ask for it on their own (found: a 404 in every log)."""
+at /favicon.ico, where browsers ask for it on their own (else a 404 in every log)."""
 
 from pathlib import Path
 

@@ -1,5 +1,5 @@
-"""The shared page frame (issue 12): a skip link, and preferences for language and time zone in
-the header, each language named in its own words."""
+"""The shared page frame: a skip link, and preferences for language and time zone in the
+header, each language named in its own words."""
 
 import pytest
 
@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_languages_are_named_in_their_own_words(client, marketer):
-    """Found: the Chinese page's language menu read 英语 for English."""
+    """Each language is named in its own words: English, not 英语, on the Chinese page."""
     Preference.objects.create(user=marketer, language="zh-hans")
     client.force_login(marketer)
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
@@ -26,7 +26,7 @@ def test_every_page_has_a_skip_link_to_its_content(client, marketer):
 
 
 def test_the_header_sets_the_time_zone_and_pages_show_it(client, admin_user):
-    """Found: there was no time-zone preference in the UI."""
+    """The header offers a time-zone preference, and pages show times in it."""
     client.force_login(admin_user)
     html = client.get("/audit/").content.decode()
     assert '<label class="visually-hidden" for="pref-timezone">Time zone</label>' in html

@@ -95,15 +95,15 @@ def test_make_run_listens_on_this_machine_only_and_shows_the_login_url_after_the
         text = out.read_text()
         for chatter in ("Sending due task", "dispatch_due_campaigns[", "succeeded in"):
             assert chatter not in text, f"{chatter!r} is printed every second"
-    # Found: Ctrl-C ended with "A process stopped; stopping the rest." and make's Error 1.
+    # Ctrl-C ends quietly with status 0, not "A process stopped; stopping the rest." and Error 1.
     assert stopped == [0] and "A process stopped" not in out.read_text(), out.read_text()[-2000:]
     assert not [p for p in Path("/proc").glob("[0-9]*") if _runs_from(p, tmp_path)], \
         "everything make run started has stopped"
 
 
 def test_a_taken_port_is_said_first_with_the_command_to_start_on_another(tmp_path, emulator):
-    """Found: with port 8000 taken, runserver's "That port is already in use" scrolled past
-    among the workers' start-up lines; the screen ended on "A process stopped"."""
+    """With port 8000 taken, the screen ends on that, not on "A process stopped" with
+    runserver's "That port is already in use" scrolled past among the workers' lines."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -141,9 +141,9 @@ def _ended(pid: int) -> tuple[int] | None:
 
 
 def test_ctrl_c_in_the_terminal_ends_make_run_with_status_0(tmp_path, emulator):
-    """`make run` in a terminal, Ctrl-C typed into it. Found: make got the terminal's SIGINT
-    too and, once the recipe had stopped (with status 0), killed itself with it: the shell
-    read 130. `-o install`: the lock is installed already; the test's Python runs it."""
+    """`make run` in a terminal, Ctrl-C typed into it: make gets the terminal's SIGINT too,
+    and must not kill itself with it once the recipe has stopped with 0 (the shell would read
+    130). `-o install`: the lock is installed already; the test's Python runs it."""
     port = free_port()
     env = run_environment(tmp_path, PORT=str(port), TIM_API_BASE_URL=emulator.url)
     pid, terminal = pty.fork()
@@ -186,14 +186,14 @@ def test_ctrl_c_in_the_terminal_ends_make_run_with_status_0(tmp_path, emulator):
 
 def test_a_campaign_sent_while_a_bulk_job_runs_goes_out_at_once(
         tmp_path, emulator, image_python, spare_database):
-    """Found: on `make run` a tagging job's two tasks took both of the worker's processes as
-    soon as the running dispatcher tick ended (DISPATCH_RUN_SECONDS), so the next ticks waited
-    and a campaign sent meanwhile went out only when the job ended. Bulk jobs have a worker of
-    their own now. Ticks here end every second, as one ends some time during any long job.
+    """Bulk jobs have a worker of their own: on one shared worker a tagging job's two tasks
+    take both processes as soon as the running dispatcher tick ends (DISPATCH_RUN_SECONDS), so
+    the next ticks wait and a campaign sent meanwhile goes out only when the job ends. Ticks
+    here end every second, as one ends some time during any long job.
 
     Run on PostgreSQL and Redis from the run lock alone (the laptop default is the test above):
-    found, with REDIS_URL set `make run`'s workers stopped at once, since kombu's Redis transport
-    needs `packaging`, which only the test lock had."""
+    with REDIS_URL set, `make run`'s workers start and stay up: kombu's Redis transport needs
+    `packaging`, which the run lock must hold, not only the test lock."""
     emulator.post("faults", {"latency_ms": 300})
     accounts = 20_000  # 200 calls at 10 a second: a job of about 20 s
     login = {"username": "ada", "password": "make-run-password-1"}
@@ -229,8 +229,8 @@ def test_a_campaign_sent_while_a_bulk_job_runs_goes_out_at_once(
             f"the push waited for the job: {pushed_after:.1f} s, {out.read_text()[-3000:]}"
         assert pushed_after < 5
 
-        # Found: a second job sat "queued" until the first ended (a 9-account job waited 20 s
-        # behind a 200,000-account one): the audience worker had processes for one job only.
+        # A second job starts while the first runs: a 9-account job does not sit "queued"
+        # behind a 200,000-account one (the audience worker has processes for more than one).
         small = requests.post(f"{site}/api/audience/jobs/", headers=api, timeout=10, json={
             "action": "add_tags", "tags": ["small"], "accounts": ["member00001", "member00002"]})
         assert small.status_code == 202, small.text

@@ -37,8 +37,8 @@ def test_healthz_is_503_when_the_scheduler_has_not_ticked_for_a_minute(client):
 
 @pytest.mark.django_db
 def test_healthz_is_503_naming_the_broker_when_redis_is_down(client, settings):
-    """Found: without REDIS_URL (a newcomer's `make test`) the filesystem transport was
-    configured and answered for any broker URL: this test got 200."""
+    """The check reaches the broker the settings name: without REDIS_URL (a newcomer's
+    `make test`) a filesystem transport answering for any broker URL must not make it 200."""
     ticked(1)
     settings.CELERY_BROKER_URL = "redis://:hunter2@127.0.0.1:1/0"
     answer = client.get("/healthz")

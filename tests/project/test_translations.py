@@ -1,6 +1,6 @@
 """The catalogue stays complete: what `makemessages` would write is what is committed, every entry
-is translated and none is fuzzy, and the compiled .mo is the .po's. Found (issue 12): the
-committed .po was stale, and makemessages fuzzy-matched "Nothing yet." to 尚未发送 ("not sent yet")."""
+is translated and none is fuzzy, and the compiled .mo is the .po's: a stale .po, or a fuzzy
+match such as "Nothing yet." for 尚未发送 ("not sent yet"), fails here."""
 
 import os
 import shutil

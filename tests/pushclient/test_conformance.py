@@ -154,7 +154,7 @@ def test_the_strict_alternative_refuses_an_incomplete_rest_form(emulator):
     body = element("TIMSoundElem", UUID="u")
     assert raw(emulator.url, AMP, "im_push", body)["ErrorCode"] == 0
     emulator.post("config", {"strict_elements": True})
-    time.sleep(1.05)
+    emulator.advance_clock(1.05)  # past the push spacing
     assert raw(emulator.url, AMP, "im_push", {**body, "MsgRandom": 9})["ErrorCode"] == 90010
 
 

@@ -45,7 +45,7 @@ def test_a_repeated_msgrandom_within_the_window_is_the_same_push(tim_client, emu
     again = tim_client.push(msg_body=TEXT, msg_random=77)
     assert again.task_id == first.task_id and len(emulator.state()["pushes"]) == 1
     emulator.post("config", {"msgrandom_dedupe_seconds": 0.0})
-    time.sleep(1.05)
+    emulator.advance_clock(1.05)  # past the push spacing
     assert tim_client.push(msg_body=TEXT, msg_random=77).task_id != first.task_id
 
 
@@ -65,13 +65,13 @@ def test_a_push_is_recalled_once_within_a_day(tim_client, emulator):
     with pytest.raises(TencentError) as refused:
         tim_client.timpush.revoke(task_id=task, offline_push_info=None)
     assert refused.value.code == 90053
-    time.sleep(1.05)
+    emulator.advance_clock(1.05)
     tim_client.timpush.revoke(task_id=task, offline_push_info=OFFLINE)
     assert emulator.state()["revoked"] == [task]
     with pytest.raises(TencentError) as refused:
         tim_client.timpush.revoke(task_id=task, offline_push_info=OFFLINE)
     assert refused.value.code == 90051, "more than once a second"
-    time.sleep(1.05)
+    emulator.advance_clock(1.05)
     with pytest.raises(TencentError) as refused:
         tim_client.timpush.revoke(task_id=task, offline_push_info=OFFLINE)
     assert refused.value.code == 90050
@@ -89,16 +89,14 @@ def test_statistics_answer_per_task_for_either_push_family(tim_client, emulator)
     with pytest.raises(TencentError) as refused:
         tim_client.timpush.push_statistics(start=now - 60, end=now + 1)
     assert refused.value.code == 60007, "once a second"
-    time.sleep(1.05)
+    emulator.advance_clock(1.05)
     totals = tim_client.timpush.push_statistics(start=now - 60, end=now + 1)
     assert totals["TotalCount"] == 4
-    time.sleep(1.05)
     assert tim_client.timpush.push_loss(start=now - 60, end=now + 1,
                                         task_ids=[classic])["Results"][0]["TaskID"] == classic
-    time.sleep(1.05)
     devices = tim_client.timpush.push_trace(task_id=classic, user_id="x")["Results"]
     assert len(devices) == 1 and devices[0]["Stages"][0]["Stage"] == "im"
-    time.sleep(1.05)
+    emulator.advance_clock(1.05)
     assert tim_client.timpush.push_trace(task_id=classic, user_id="nobody")["Results"] == [], \
         "an account outside the push has no device in it"
 
@@ -142,11 +140,9 @@ def test_the_emulator_recalls_at_23_h_59_min_and_refuses_at_24_h(tim_client, emu
     emulator.post("config", {"clock_offset_seconds": 23 * 3600 + 59 * 60})
     tim_client.timpush.revoke(task_id=early, offline_push_info=OFFLINE)
     assert emulator.state()["revoked"] == [early]
-    emulator.post("config", {"clock_offset_seconds": 0})
-    time.sleep(1.05)
+    emulator.post("config", {"clock_offset_seconds": 1.05})  # back, past the push spacing
     late = tim_client.timpush.push(offline_push_info=OFFLINE).task_id
-    emulator.post("config", {"clock_offset_seconds": 24 * 3600})
-    time.sleep(1.05)
+    emulator.advance_clock(24 * 3600)
     with pytest.raises(TencentError) as refused:
         tim_client.timpush.revoke(task_id=late, offline_push_info=OFFLINE)
     assert refused.value.code == 90052

@@ -64,7 +64,7 @@ def test_it_refuses_a_stale_or_future_request_time(receiver):
     ahead = post(receiver, [event()], request_time=int(time.time()) + 120)
     assert ahead.status_code == 401 and "ahead" in ahead.json()["ErrorInfo"]
     assert post(receiver, [event()], request_time="12ab").status_code == 401
-    # Found: "²".isdigit() is true, and int("²") raised: a 500 instead of the rule.
+    # "²".isdigit() is true and int("²") raises: the rule, not a 500.
     odd = post(receiver, [event()], request_time="²", sign="x")
     assert odd.status_code == 401
     assert odd.json()["ErrorInfo"] == "RequestTime must be a unix time in seconds"
@@ -160,7 +160,7 @@ def test_malformed_events_are_refused_by_field_and_nothing_is_counted(receiver):
     assert not_json.status_code == 400 and not_json.json()["ErrorInfo"] == \
         "the body is not valid JSON"
     assert post(receiver, None, raw=b"[1, 2]").status_code == 400
-    deep = post(receiver, None, raw=b"[" * 50_000)  # Found: RecursionError, a 500
+    deep = post(receiver, None, raw=b"[" * 50_000)  # not a RecursionError, a 500
     assert deep.status_code == 400 and deep.json()["ErrorInfo"] == \
         "the body is nested too deeply to be a callback"
     assert requests.get(receiver, timeout=5).status_code == 405
