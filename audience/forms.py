@@ -109,3 +109,16 @@ class AccountLookupForm(forms.Form):
         # Here, not on the field: marked safe, the words are fixed in the reader's language.
         self.fields["account"].help_text = mark_safe(_("As the app knows it, e.g. "
                                                        "<code>user1001</code>."))
+
+
+class AttributeNameForm(forms.Form):
+    """An admin names the app's next free attribute (e.g. tz) without leaving the page; Tencent's
+    rules for names are the service's one check."""
+
+    name = forms.CharField(label=_("New attribute name"), max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].help_text = mark_safe(_(
+            "For time zones, e.g. <code>tz</code>: then set it to an IANA zone such as "
+            "<code>Asia/Tokyo</code> on a segment."))

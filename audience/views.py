@@ -13,10 +13,13 @@ from django.views.decorators.http import require_POST
 
 from core.errors import InvalidInput, Unavailable
 from core.pages import form_errors
-from core.roles import is_audience_manager, role_required
+from core.payload_words import explain_words
+from core.roles import is_admin, is_audience_manager, role_required
+from pushclient import TencentError
+from pushclient.payload import MAX_ATTR_NAMES
 
 from . import services
-from .forms import AccountLookupForm, AudienceJobForm, AudienceUploadForm
+from .forms import AccountLookupForm, AttributeNameForm, AudienceJobForm, AudienceUploadForm
 from .models import Job
 from .selectors import (account_profile, attribute_names, job_progress, segment_stored_words,
                         segment_summaries, tag_sizes)
@@ -24,12 +27,19 @@ from .selectors import (account_profile, attribute_names, job_progress, segment_
 audience_manager_required = role_required(is_audience_manager)
 
 
-def _page(request, *, upload=None, job_form=None, status=200):
+def _free_attribute_index(names: dict[str, str]) -> str | None:
+    return next((str(i) for i in range(MAX_ATTR_NAMES) if str(i) not in names), None)
+
+
+def _page(request, *, upload=None, job_form=None, name_form=None, status=200):
     lookup = AccountLookupForm(request.GET if "account" in request.GET else None)
     profile = account_profile(lookup.cleaned_data["account"].strip()) \
         if lookup.is_bound and lookup.is_valid() else None
-    names = list(attribute_names().values())
+    current = attribute_names()
+    names = list(current.values())
+    may_name = is_admin(request.user) and _free_attribute_index(current) is not None
     return render(request, "audience/audiences.html", {
+        "name_form": (name_form or AttributeNameForm()) if may_name else None,
         "upload": upload or AudienceUploadForm(),
         "job_form": job_form or AudienceJobForm(
             attr_names=names, initial={"segment": request.GET.get("segment")}),
@@ -79,6 +89,32 @@ def job_start(request):
         else:
             return redirect("audience-job", pk=job.pk)
     return _page(request, job_form=form)
+
+
+@require_POST
+@role_required(is_admin)
+def attribute_name_add(request):
+    """Name the next free attribute index (Tencent allows ten), as Django admin's page does."""
+    form = AttributeNameForm(request.POST)
+    index = _free_attribute_index(attribute_names())
+    if form.is_valid() and index is None:
+        form.add_error(None, _("The app already has its %(n)d attribute names; an admin renames "
+                               "one on the admin site.") % {"n": MAX_ATTR_NAMES})
+    elif form.is_valid():
+        name = form.cleaned_data["name"].strip()
+        try:
+            services.attribute_names_update(user=request.user, names={index: name})
+        except InvalidInput as exc:
+            for problems in exc.errors.values():
+                for problem in problems:
+                    form.add_error("name", problem)
+        except TencentError as exc:
+            form.add_error(None, explain_words(exc.code, exc.info))
+        else:
+            messages.success(request, _("The app now has the attribute %(name)s: set it on a "
+                                        "segment below.") % {"name": name})
+            return redirect(f"{reverse('audiences')}#start-job")
+    return _page(request, name_form=form, status=400)
 
 
 @audience_manager_required

@@ -77,6 +77,8 @@ urlpatterns = [
     path("audiences/", audience_views.audiences, name="audiences"),
     path("audiences/segments/", audience_views.segment_upload, name="audience-segment-upload"),
     path("audiences/jobs/", audience_views.job_start, name="audience-job-start"),
+    path("audiences/attribute-names/", audience_views.attribute_name_add,
+         name="audience-attribute-name"),
     path("audiences/jobs/<int:pk>/", audience_views.job_detail, name="audience-job"),
     path("audiences/jobs/<int:pk>/progress.json", audience_views.job_progress_json,
          name="audience-job-progress"),

@@ -230,3 +230,29 @@ def test_marketers_see_known_tags_and_segments_with_sizes_in_the_editor(client, 
     assert 'list="known-tags"' in html_text
     assert '<option value="tz:Asia/Tokyo">2 accounts</option>' in html_text
     assert "Segment Accounts Tags added Tokyo members 2 tz:Asia/Tokyo" in text(page)
+
+
+def test_an_admin_names_a_time_zone_attribute_on_the_page_and_sets_it(client, tim, tim_client):
+    """No trip to Django admin or the API: the page names the next free index, then a job sets
+    the attribute on a segment."""
+    tim.post("accounts", {"accounts": ["a1", "a2"]})
+    client.force_login(make_user("ada", "Admins"))
+    page = text(client.get("/audiences/"))
+    assert "Name an attribute" in page and "The app has 0 attribute names of Tencent's ten" in page
+    answer = client.post("/audiences/attribute-names/", {"name": "tz"}, follow=True)
+    assert "The app now has the attribute tz: set it on a segment below." in text(answer)
+    assert tim_client.members.get_attr_names() == {"0": "tz"}
+    assert list(AttributeName.objects.values_list("index", "name")) == [(0, "tz")]
+    answer = client.post("/audiences/attribute-names/", {"name": "tz"})
+    assert answer.status_code == 400
+    assert "Index 1: index 0 already has the name “tz”" in field_errors(answer, "name")
+    upload(client)
+    job = run(start(client, Segment.objects.get(), action="set_attrs", attribute="tz",
+                    value="Asia/Tokyo"))
+    assert (job.status, job.done) == ("done", 2)
+
+
+def test_only_admins_may_name_attributes(manager):
+    assert "Name an attribute" not in text(manager.get("/audiences/"))
+    assert manager.post("/audiences/attribute-names/", {"name": "tz"}).status_code == 403
+    assert not AttributeName.objects.exists()
