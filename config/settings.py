@@ -161,9 +161,8 @@ else:
     # URL is SQLAlchemy's: with kombu's "sqla+" in front, kombu would ignore the transport named.
     CELERY_BROKER_URL = f"sqlite:///{VAR_DIR / 'broker.sqlite3'}"
     CELERY_BROKER_TRANSPORT = "config.broker:SQLiteTransport"
-    # A process waits up to 30 s for another's write (SQLite's default is 5 s): a lock not had in
-    # time is a lost connection to Celery, and a worker then hands its running tasks out again.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
+    from config.broker import sqlite_transport_options
+    CELERY_BROKER_TRANSPORT_OPTIONS = sqlite_transport_options(VAR_DIR / "broker.sqlite3")
 # Publishing retries a lost connection twice, 0.2 s apart, then the request says the queue is
 # down (core/queue.py); Celery's own defaults are 3 tries and a 4 s connect timeout each.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

@@ -15,28 +15,32 @@ from django.utils import timezone
 from kombu import Connection
 
 from campaigns.models import PushGate
-from config.broker import SQLiteTransport
+from config.broker import SQLiteTransport, sqlite_transport_options
 from config.celery import create_queues, drop_delivered
 from tests.stack import Stack, wait_for
 
 PUBLISHERS, CONSUMERS, EACH = 3, 3, 300
-# As config/settings.py has them without REDIS_URL.
-TRANSPORT, OPTIONS = SQLiteTransport, {"connect_args": {"timeout": 30}}
+TRANSPORT = SQLiteTransport  # config/settings.py's without REDIS_URL
 
 
-def publish(url, first):
+def connect(path):
+    return Connection(f"sqlite:///{path}", transport=TRANSPORT,
+                      transport_options=sqlite_transport_options(path))
+
+
+def publish(path, first):
     """As Celery publishes: a lost connection (here a lock not had in time) is tried again."""
-    with Connection(url, transport=TRANSPORT, transport_options=OPTIONS) as connection:
+    with connect(path) as connection:
         queue = connection.SimpleQueue("celery")
         for n in range(first, first + EACH):
             queue.put({"n": n, "pad": "x" * 2000}, retry=True, retry_policy={"max_retries": 5})
 
 
-def consume(url, results):
+def consume(path, results):
     """As a worker consumes: takes messages until the queue has stayed empty for 2 s, carrying
     on after a lost connection."""
     taken = []
-    with Connection(url, transport=TRANSPORT, transport_options=OPTIONS) as connection:
+    with connect(path) as connection:
         queue = connection.SimpleQueue("celery")
         idle_since = time.monotonic()
         while time.monotonic() - idle_since < 2.0:
@@ -51,14 +55,13 @@ def consume(url, results):
 
 
 def test_every_message_reaches_one_consumer_once_with_processes_at_work_at_once(tmp_path):
-    url = f"sqlite:///{tmp_path / 'broker.sqlite3'}"
-    # The queue's row, as a worker adds it before it starts.
-    with Connection(url, transport=TRANSPORT) as connection:
+    path = tmp_path / "broker.sqlite3"
+    with connect(path) as connection:  # the queue's row, as a worker adds it before it starts
         connection.default_channel.queue_declare(queue="celery")
     context = multiprocessing.get_context("fork")
     results = context.Queue()
-    processes = [context.Process(target=publish, args=(url, i * EACH)) for i in range(PUBLISHERS)]
-    processes += [context.Process(target=consume, args=(url, results)) for _ in range(CONSUMERS)]
+    processes = [context.Process(target=publish, args=(path, i * EACH)) for i in range(PUBLISHERS)]
+    processes += [context.Process(target=consume, args=(path, results)) for _ in range(CONSUMERS)]
     for process in processes:
         process.start()
     taken = [n for _ in range(CONSUMERS) for n in results.get(timeout=120)]
@@ -68,8 +71,8 @@ def test_every_message_reaches_one_consumer_once_with_processes_at_work_at_once(
     assert sorted(taken) == list(range(PUBLISHERS * EACH))
 
 
-def create_at_once(url, lock_path, start, answers):
-    with Connection(url, transport=TRANSPORT) as broker:
+def create_at_once(path, lock_path, start, answers):
+    with connect(path) as broker:
         # The engine opened before the start: a queue of this process's own.
         broker.default_channel.queue_declare(queue=f"own-{os.getpid()}")
         start.wait()
@@ -84,12 +87,12 @@ def test_processes_starting_at_once_on_a_new_broker_all_create_its_queues(tmp_pa
     """Without the lock, 8 tries in 10 left one of six processes with an IntegrityError."""
     context = multiprocessing.get_context("fork")
     for attempt in range(10):
-        url = f"sqlite:///{tmp_path / f'broker-{attempt}.sqlite3'}"
-        with Connection(url, transport=TRANSPORT) as broker:  # the file and its tables
+        path = tmp_path / f"broker-{attempt}.sqlite3"
+        with connect(path) as broker:  # the file and its tables
             broker.default_channel.queue_declare(queue="first")
         start, answers = context.Barrier(6), context.Queue()
         processes = [context.Process(target=create_at_once,
-                                     args=(url, tmp_path / "broker.lock", start, answers))
+                                     args=(path, tmp_path / "broker.lock", start, answers))
                      for _ in range(6)]
         for process in processes:
             process.start()
@@ -121,7 +124,7 @@ def test_workers_and_the_scheduler_started_at_once_on_a_new_broker_all_run(tmp_p
 
 def test_delivered_messages_are_dropped_and_waiting_ones_kept(tmp_path):
     path = tmp_path / "broker.sqlite3"
-    with Connection(f"sqlite:///{path}", transport=TRANSPORT) as broker:
+    with connect(path) as broker:
         queue = broker.SimpleQueue("celery")
         for n in range(5):
             queue.put({"n": n})
