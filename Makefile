@@ -38,7 +38,7 @@ PYTEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist load
 
 # With services set (CI: PostgreSQL and Redis), the tests whose behaviour depends on the database
-# or the broker kind run once more on `make run`'s defaults, SQLite and the filesystem broker, as on
+# or the broker kind run once more on `make run`'s defaults, SQLite and the SQLite broker, as on
 # a newcomer's machine: bulk jobs (the segment's cut and the mirror's writes take paths of their
 # own there), health, the default broker and the callback receiver (de-duplication in a table).
 NO_SERVICES_TOO := tests/audience/test_jobs.py tests/project/test_stack.py \
@@ -47,7 +47,7 @@ NO_SERVICES_TOO := tests/audience/test_jobs.py tests/project/test_stack.py \
 test: install-test
 	$(PYTEST) --ignore=tests/soak
 	if [ -n "$$DATABASE_URL$$REDIS_URL" ]; then \
-		echo "--- once more without services (SQLite, filesystem broker):"; \
+		echo "--- once more without services (SQLite, SQLite broker):"; \
 		env -u DATABASE_URL -u REDIS_URL VAR_DIR=$$(mktemp -d) $(PYTEST) -q -p no:cacheprovider \
 			$(NO_SERVICES_TOO); \
 	fi

@@ -6,7 +6,7 @@
 
 Rows: the emulator's added latency (20, 150, 300 ms) and one row with 5 % 91000 answers and
 1 % stalled answers at 150 ms. Columns, each started the way the README starts it:
-- `defaults`: `make run` with nothing set: SQLite, no Redis (filesystem broker, file limiter),
+- `defaults`: `make run` with nothing set: SQLite, no Redis (SQLite broker, file limiter),
   beat, a campaign worker (`--concurrency 2`) and an audience worker (`--concurrency 4`: two
   jobs at once; one job takes 2 of its processes).
 - `one`: production services (PostgreSQL from DATABASE_URL, Redis from REDIS_URL), beat, a

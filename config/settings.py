@@ -1,6 +1,6 @@
 """One settings module, driven by environment variables.
 
-With nothing set it runs on a laptop: SQLite, a filesystem Celery broker, the local emulator.
+With nothing set it runs on a laptop: SQLite (also as the Celery broker), the local emulator.
 Production sets DATABASE_URL, REDIS_URL, SECRET_KEY and the TIM_* variables. A `.env` file in
 the project folder (or at ENV_FILE) is read when present (`.env.example` lists the variables);
 the process environment wins over it.
@@ -146,9 +146,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
           {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
            "LOCATION": str(VAR_DIR / "cache")}}
 
-# Celery: Redis in production; with no REDIS_URL a filesystem broker that needs no server.
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# Celery: Redis in production; with no REDIS_URL kombu's SQLAlchemy transport on a SQLite file
+# of its own in VAR_DIR, which needs no server and is shared by every process of `make run`.
 if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
     # kombu's Redis transport, with which a worker reconnects after Redis went away while
     # tasks ran, instead of stopping on an AttributeError (config/broker.py).
     CELERY_BROKER_TRANSPORT = "config.broker:RedisTransport"
@@ -156,20 +157,12 @@ if REDIS_URL:
     # queues work: connect within 2 s (redis-py waits for the OS, minutes, by default).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 else:
-    # kombu's filesystem transport, each message renamed into the queue whole (config/broker.py).
-    CELERY_BROKER_TRANSPORT = "config.broker:AtomicFilesystemTransport"
-    BROKER_DIR = VAR_DIR / "broker"
-    for sub in ("queue", "processed"):
-        (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"data_folder_in": str(BROKER_DIR / "queue"),
-                                       "data_folder_out": str(BROKER_DIR / "queue"),
-                                       "processed_folder": str(BROKER_DIR / "processed"),
-                                       "store_processed": False,
-                                       # Remote control (ping, inspect) keeps its files here too.
-                                       "control_folder": str(BROKER_DIR / "control"),
-                                       # Look for new tasks every 0.1 s (kombu's default is 1 s):
-                                       # a job's first call within a second of queueing.
-                                       "polling_interval": 0.1}
+    # Not the database's file: a worker polling the broker takes its write lock each time. The
+    # URL is SQLAlchemy's: with kombu's "sqla+" in front, kombu would ignore the transport named.
+    CELERY_BROKER_URL = f"sqlite:///{VAR_DIR / 'broker.sqlite3'}"
+    CELERY_BROKER_TRANSPORT = "config.broker:SQLiteTransport"
+    from config.broker import sqlite_transport_options
+    CELERY_BROKER_TRANSPORT_OPTIONS = sqlite_transport_options(VAR_DIR / "broker.sqlite3")
 # Publishing retries a lost connection twice, 0.2 s apart, then the request says the queue is
 # down (core/queue.py); Celery's own defaults are 3 tries and a 4 s connect timeout each.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2

@@ -10,7 +10,6 @@ queued: beat hands queued jobs and silent imports to a worker once the queue is 
 from __future__ import annotations
 
 import logging
-import os
 
 import kombu
 from celery import current_app
@@ -25,15 +24,18 @@ CHECK_TIMEOUT_SECONDS = 2.0
 
 def queue_reachable() -> bool:
     """Whether the broker the settings name can take a message (also /healthz's broker check):
-    Redis answers, or the default run's filesystem broker has a queue folder to write to. By
-    the URL, not the app's configured transport, which answers for any URL on the default run."""
+    Redis answers, or the default run's SQLite file opens. By the URL, not the app's configured
+    transport, which could answer for another URL."""
     url = settings.CELERY_BROKER_URL
-    if url.startswith("filesystem://"):
-        folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_out"]
-        return os.path.isdir(folder) and os.access(folder, os.W_OK)
+    default_broker = url.startswith("sqlite:")
+    transport = "config.broker:SQLiteTransport" if default_broker else None
     try:
-        with kombu.Connection(url, connect_timeout=CHECK_TIMEOUT_SECONDS) as broker:
+        with kombu.Connection(url, transport=transport,
+                              connect_timeout=CHECK_TIMEOUT_SECONDS) as broker:
             broker.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT_SECONDS)
+            if default_broker:
+                # kombu's SQLAlchemy transport opens the file only when a queue is used.
+                broker.default_channel.queue_declare(queue="celery", passive=True)
         return True
     except Exception:  # any failure to connect means unreachable
         return False

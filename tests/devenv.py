@@ -3,7 +3,7 @@
 Under pytest-xdist (`make test` runs two workers) each worker gets services of its own, so no
 test sees another's data: the database named after the worker (pytest-django then makes its test
 database from that name), the next Redis database numbers and a VAR_DIR inside the usual one
-(SQLite, the filesystem broker, the cache, the limiter file).
+(SQLite, the broker's SQLite file, the cache, the limiter file).
 """
 
 import os

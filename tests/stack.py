@@ -43,7 +43,7 @@ class Stack:
         self.tmp_path = tmp_path
         self.env = {
             **os.environ, "DJANGO_DEVELOPMENT": "1", "DATABASE_URL": database_url(),
-            # The same VAR_DIR as this process: one filesystem broker and one limiter file.
+            # The same VAR_DIR as this process: one broker file and one limiter file.
             "VAR_DIR": str(django_settings.VAR_DIR), "TIM_API_BASE_URL": emulator_url,
             "TIM_SDKAPPID": str(SDKAPPID), "TIM_SECRET_KEY": SECRET_KEY,
             "DISPATCH_POLL_SECONDS": "0.02", "LOG_LEVEL": "WARNING",
