@@ -12,16 +12,22 @@ Redis (the laptop run, one host) a file under VAR_DIR, locked with flock, holds 
 Within one process, callers queue on a local lock and only the head of the queue asks the shared
 gate: dozens of job threads then cost one Redis round trip per permit, not one each per wake-up.
 
+A permit can be given back unused (core/tencent.py lets go of one that grew too old before its
+call could leave): it leaves the log and its pacing step is undone, so it costs no rate.
+
 Which limiter a call waits for is decided in one place, core/tencent.py.
 """
 
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import logging
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import redis
@@ -32,6 +38,18 @@ from .errors import Unavailable
 
 log = logging.getLogger(__name__)
 BURST = 4  # permits that may go out back to back after a pause
+
+
+@dataclass(frozen=True)
+class Permit:
+    granted_at: float  # on the gate's clock: Redis's, or this host's for the file limiter
+    asked_at: float  # time.monotonic() here, just before the request that was granted
+    give_back: Callable[[], None]  # out of the window, its pacing step undone: no call made
+
+    def age(self) -> float:
+        """Seconds since the granted request went out: no less than the time since the grant,
+        whatever the clocks of this host and the gate say."""
+        return time.monotonic() - self.asked_at
 
 ACQUIRE = """
 local key, limit, window_us = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -48,10 +66,22 @@ if redis.call('ZCARD', key) < limit then
   redis.call('ZADD', key, now, now .. ':' .. seq)
   redis.call('PEXPIRE', key, math.ceil(window_us / 500))
   redis.call('SET', key .. ':tat', math.max(tat, now) + spacing, 'PX', math.ceil(window_us / 500))
-  return {1, now}
+  return {1, now, now .. ':' .. seq}
 end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 return {0, tonumber(oldest[2]) + window_us - now + 1}
+"""
+
+# While permits are in demand the pace, not the window, decides when the next one comes: a
+# step kept for a call never made would lower the rate by the share of permits given back.
+GIVE_BACK = """
+local key, limit, window_us = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+if redis.call('ZREM', key, ARGV[3]) == 1 then
+  local tat = redis.call('GET', key .. ':tat')
+  if tat then
+    redis.call('SET', key .. ':tat', tonumber(tat) - math.floor(window_us / limit), 'KEEPTTL')
+  end
+end
 """
 
 
@@ -66,22 +96,23 @@ class RedisLimiter:
         self._redis = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
         self.give_up_after = give_up_after
         self._script = self._redis.register_script(ACQUIRE)
+        self._give_back_script = self._redis.register_script(GIVE_BACK)
         self.limit, self.window, self.key = limit, window, key
         self._recovering = False
         self._queue = threading.Lock()
 
-    def acquire(self) -> float:
-        """Wait for a permit; returns the moment it was granted, on Redis's clock (seconds)."""
+    def acquire(self) -> Permit:
+        """Wait for a permit, granted on Redis's clock."""
         with self._queue:
             return self._acquire()
 
-    def _acquire(self) -> float:
+    def _acquire(self) -> Permit:
         away_since = None
         while True:
             asked = time.monotonic()
             try:
-                granted, micros = self._script(keys=[self.key],
-                                               args=[self.limit, int(self.window * 1e6), BURST])
+                granted, micros, *entry = self._script(
+                    keys=[self.key], args=[self.limit, int(self.window * 1e6), BURST])
             except redis.RedisError:
                 away_since = asked if away_since is None else away_since
                 if self.give_up_after is not None and \
@@ -100,8 +131,15 @@ class RedisLimiter:
                 time.sleep(self.window)
                 continue
             if granted:
-                return micros / 1e6
+                return Permit(micros / 1e6, asked, functools.partial(self._give_back, *entry))
             time.sleep(micros / 1e6)  # until a permit may be free
+
+    def _give_back(self, entry: bytes) -> None:
+        try:
+            self._give_back_script(keys=[self.key],
+                                   args=[self.limit, int(self.window * 1e6), entry])
+        except redis.RedisError:  # kept in the log: a slot lost, never a call too many
+            log.warning("rate limiter: Redis unavailable, a permit not given back")
 
 
 class FileLimiter:
@@ -110,13 +148,14 @@ class FileLimiter:
         path.touch(exist_ok=True)
         self._queue = threading.Lock()
 
-    def acquire(self) -> float:
-        """Wait for a permit; returns the moment it was granted, on this host's clock."""
+    def acquire(self) -> Permit:
+        """Wait for a permit, granted on this host's clock."""
         with self._queue:
             return self._acquire()
 
-    def _acquire(self) -> float:
+    def _acquire(self) -> Permit:
         while True:
+            asked = time.monotonic()
             with open(self.path, "r+") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 now = time.time()
@@ -132,10 +171,22 @@ class FileLimiter:
                     handle.seek(0)
                     handle.truncate()
                     handle.write(json.dumps({"log": calls, "tat": max(tat, now) + spacing}))
-                    return now
+                    return Permit(now, asked, functools.partial(self._give_back, now))
                 else:
                     wait = calls[0] + self.window - now
             time.sleep(max(wait, 0.0005))
+
+    def _give_back(self, granted_at: float) -> None:
+        with open(self.path, "r+") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            text = handle.read()
+            state = json.loads(text) if text else {}
+            if granted_at in state.get("log", []):
+                state["log"].remove(granted_at)
+                state["tat"] = state.get("tat", 0.0) - self.window / self.limit  # see GIVE_BACK
+                handle.seek(0)
+                handle.truncate()
+                handle.write(json.dumps(state))
 
 
 def limiter_from_settings(*, name: str, limit: int, give_up_after: float | None = None):

@@ -1,9 +1,12 @@
 """The shared limiter under several processes, each with many threads (as job crews run): never
 more than the limit in any one-second window, and the limit is actually reached."""
 
+import fcntl
+import json
 import multiprocessing
 import os
 import threading
+import time
 import uuid
 
 import pytest
@@ -28,7 +31,7 @@ def take_permits(kind: str, where: str, out) -> None:
 
     def thread():
         for _ in range(PERMITS_EACH):
-            granted = limiter.acquire()  # the gate's clock: what the limiter promises
+            granted = limiter.acquire().granted_at  # the gate's clock: what the limiter promises
             with lock:
                 times.append(granted)
 
@@ -73,7 +76,7 @@ def a_limiter(kind: str, tmp_path, *, limit: int, window: float):
 def test_permits_come_in_a_short_burst_then_paced(kind, tmp_path):
     limiter = a_limiter(kind, tmp_path, limit=10, window=1.0)
     # Paced 0.1 s apart with a burst of BURST: the first BURST + 1 come at once, then the pace.
-    permits = [limiter.acquire() for _ in range(BURST + 3)]
+    permits = [limiter.acquire().granted_at for _ in range(BURST + 3)]
     assert permits[BURST] - permits[0] < 0.05
     assert all(later - earlier > 0.07 for earlier, later in
                zip(permits[BURST:], permits[BURST + 1:]))
@@ -90,3 +93,52 @@ def test_every_try_of_a_call_asks_the_throttle_with_its_command(emulator):
     client.push(msg_body=[{"MsgType": "TIMTextElem", "MsgContent": {"Text": "hi"}}])
     assert [c["code"] for c in emulator.calls()] == [91000, 0, 0]
     assert asked == ["im_get_attr_name"] * 2, "im_push has the push gate instead"
+
+
+@pytest.mark.parametrize("kind", ["redis", "file"])
+def test_a_permit_given_back_unused_frees_its_place_in_the_window(kind, tmp_path):
+    limiter = a_limiter(kind, tmp_path, limit=3, window=0.8)
+    permits = [limiter.acquire() for _ in range(3)]
+    permits[1].give_back()  # its call was never made
+    started = time.monotonic()
+    limiter.acquire()
+    assert time.monotonic() - started < 0.4, "waited for a call that was never made"
+    started = time.monotonic()
+    limiter.acquire()  # the window is full of calls made: this one waits for the first to age
+    assert time.monotonic() - started > 0.3
+
+
+@pytest.mark.parametrize("kind", ["redis", "file"])
+def test_a_permit_given_back_unused_gives_back_its_pacing_step_too(kind, tmp_path):
+    """A given-back permit that kept its pacing step cost one while permits were in demand:
+    4-6 % of them on a busy host put the production bench cells at 90-91 % instead of 96 %."""
+    limiter = a_limiter(kind, tmp_path, limit=10, window=1.0)
+    permits = [limiter.acquire() for _ in range(BURST + 1)]
+    permits[-1].give_back()  # its call was never made
+    again = limiter.acquire()
+    assert again.granted_at - permits[-1].granted_at < 0.05, "the step was not given back"
+    paced = limiter.acquire()  # the pace still holds for calls made
+    assert paced.granted_at - again.granted_at > 0.07
+
+
+def test_a_permit_that_grew_old_before_its_call_is_given_back_and_another_taken(
+        settings, tmp_path, caplog):
+    # The limiter counted the call at its grant; sent much later, it could reach Tencent in
+    # the same second as calls granted a whole window after it.
+    from core import tencent
+    settings.REDIS_URL, settings.VAR_DIR = "", str(tmp_path)
+    settings.TIM_PERMIT_MAX_AGE_SECONDS = 0.02
+    tencent.clear()
+    path = tmp_path / "tim-calls.json"
+    path.touch()
+    with open(path) as handle:  # another process holds the log for 100 ms
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        timer = threading.Timer(0.1, fcntl.flock, (handle, fcntl.LOCK_UN))
+        timer.start()
+        with caplog.at_level("INFO", logger="core.tencent"):
+            tencent.throttle("im_get_attr_name")
+        timer.join()
+    tencent.clear()
+    assert "rate permit" in caplog.text and "taking another" in caplog.text
+    log = json.loads(path.read_text())["log"]
+    assert len(log) == 1, "the late permit left the window; only the one used is in it"
