@@ -22,19 +22,25 @@ PERSON_WAITS_FOR_REDIS_SECONDS = 3.0
 REPORT_COMMANDS = ("all_member_push_statistics", "all_member_push_loss", "all_member_push_trace")
 
 
-@cache
 def limiter(command: str):
     """The shared limiter a Tencent command waits for: each family its own (spec limits)."""
-    if command == "batch":  # §3.2 test sends: 10, 30 or 40 a second by edition
+    if command in ("batch", "revoke") or command in REPORT_COMMANDS:
+        return _limiter(command)
+    return _limiter("calls")  # attribute names, attributes, tags, lookups: one limit (§2)
+
+
+@cache
+def _limiter(family: str):
+    """One per family and process: its threads queue on one local lock (core/limiter.py)."""
+    if family == "batch":  # §3.2 test sends: 10, 30 or 40 a second by edition
         return limiter_from_settings(name="batch", limit=settings.TIM_BATCH_CALLS_PER_SECOND,
                                      give_up_after=PERSON_WAITS_FOR_REDIS_SECONDS)
-    if command == "revoke":  # §3.3
+    if family == "revoke":  # §3.3
         return limiter_from_settings(name="revoke", limit=REVOKE_CALLS_PER_SECOND,
                                      give_up_after=PERSON_WAITS_FOR_REDIS_SECONDS)
-    if command in REPORT_COMMANDS:  # §3.5: each command 1 a second
-        return limiter_from_settings(name=f"report:{command}",
+    if family in REPORT_COMMANDS:  # §3.5: each command 1 a second
+        return limiter_from_settings(name=f"report:{family}",
                                      limit=settings.REPORT_CALLS_PER_SECOND)
-    # Attribute names, attributes, tags, account lookups: one limit for all (§2).
     return limiter_from_settings(name="calls", limit=settings.TIM_CALLS_PER_SECOND)
 
 
@@ -76,5 +82,5 @@ def recall_client() -> TimClient:
 
 
 def clear() -> None:
-    for factory in (client, test_send_client, limiter):
+    for factory in (client, test_send_client, _limiter):
         factory.cache_clear()

@@ -142,3 +142,24 @@ def test_a_permit_that_grew_old_before_its_call_is_given_back_and_another_taken(
     assert "rate permit" in caplog.text and "taking another" in caplog.text
     log = json.loads(path.read_text())["log"]
     assert len(log) == 1, "the late permit left the window; only the one used is in it"
+
+
+def test_each_call_family_waits_for_its_own_limiter_one_a_process(settings, tmp_path):
+    from core import tencent
+    settings.REDIS_URL, settings.VAR_DIR = "", str(tmp_path)
+    tencent.clear()
+    try:
+        calls = tencent.limiter("im_add_tag")
+        assert calls is tencent.limiter("set_attr") is tencent.limiter("im_get_attr_name"), \
+            "attribute and tag calls share one limit, and one local queue in this process"
+        files = {command: tencent.limiter(command).path.name for command in (
+            "im_add_tag", "batch", "revoke", "all_member_push_statistics",
+            "all_member_push_loss", "all_member_push_trace")}
+        assert files == {"im_add_tag": "tim-calls.json", "batch": "tim-batch.json",
+                         "revoke": "tim-revoke.json",
+                         "all_member_push_statistics": "tim-report-all_member_push_statistics.json",
+                         "all_member_push_loss": "tim-report-all_member_push_loss.json",
+                         "all_member_push_trace": "tim-report-all_member_push_trace.json"}
+        assert tencent.limiter("revoke").limit == 1
+    finally:
+        tencent.clear()
