@@ -23,7 +23,6 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from core import tencent
-from core.limiter import permit_granted_at, waited_seconds
 from pushclient import PayloadError, TencentError, backoff_seconds
 from pushclient.batching import chunks
 from pushclient.errors import ErrorKind
@@ -44,8 +43,6 @@ LOOP_SECONDS = 0.05
 # or a slow commit on the database thread never leaves a sender without work.
 PREFETCH_SECONDS = 0.3
 CUT_POLL_SECONDS = 0.1  # how often a cutter waiting for its crew's first claim looks again
-# Calls in flight beyond Little's law's minimum, for the slow tail of answers.
-HEADROOM = 1.5
 
 
 def _seconds(value: float) -> dt.timedelta:
@@ -124,7 +121,6 @@ class Outcome:
     order: Order
     result: object | None  # the client's BatchResult
     error: Exception | None
-    busy: float  # seconds the call kept its sender, not counting the wait for the limiter
 
 
 def _claim(job_id: int, count: int, *, after_seq: int = -1) -> list[Order]:
@@ -180,12 +176,10 @@ def sender_client():
 
 def _send(client, job: Job, order: Order) -> Outcome:
     """Make one batch's call; touches no database."""
-    started, waited = time.monotonic(), waited_seconds()
     try:
-        result, error = _call(client, job, order.accounts), None
+        return Outcome(order, _call(client, job, order.accounts), None)
     except Exception as exc:  # recorded by the database thread, which knows what to do with it
-        result, error = None, exc
-    return Outcome(order, result, error, time.monotonic() - started - (waited_seconds() - waited))
+        return Outcome(order, None, exc)
 
 
 def record(job: Job, outcomes: list[Outcome]) -> tuple[int, int]:
@@ -257,26 +251,25 @@ def _release(orders: list[Order]) -> None:
 
 
 class Crew:
-    """One process's work on one job: a thread that cuts and claims, a few that record, and as
-    many sender threads as the calls need.
+    """One process's work on one job: a thread that cuts, the task's own thread that claims,
+    AUDIENCE_MAX_IN_FLIGHT sender threads that make the calls, and a few that record them.
 
-    Little's law: to make `rate` calls a second when a call keeps its sender busy for `busy`
-    seconds (the round trip to Tencent, not the time the limiter holds it back), `rate × busy`
-    calls must be in flight. At 20 ms from Tencent that is a handful; at 300 ms, 30 or more. The
-    crew measures `busy` as it goes and lets more calls out when it grows (while that raises the
-    rate: see `steer`) and fewer when it shrinks, within AUDIENCE_MAX_IN_FLIGHT. Each process
-    aims at the whole rate, so one worker alone reaches the ceiling; with several, the shared
-    limiter is the gate and the surplus senders wait there.
+    Little's law: to make `rate` calls a second when each takes `latency` seconds, `rate ×
+    latency` calls must be in flight: 2 at 20 ms from Tencent, 30 at 300 ms. The crew runs
+    AUDIENCE_MAX_IN_FLIGHT senders whatever the latency (64: the ceiling up to about 600 ms);
+    those not needed wait their turn at the limiter, in a queue local to the process, holding
+    no connection and costing a thread's stack each. Each process aims at the whole rate, so
+    one worker alone reaches the ceiling; with several, the shared limiter is the gate.
 
     Only the HTTP work fans out. A cutter thread cuts the segment; the thread that calls `run`
-    (the task's own) claims batches a few at a time onto the orders queue, keeping `size` senders busy plus a
-    short prefetch. Senders only make HTTP calls and put the outcomes back; the claiming thread
+    (the task's own) claims batches onto the orders queue, enough for every sender plus a short
+    prefetch. Senders only make HTTP calls and put the outcomes back; the claiming thread
     passes them, grouped, to recorders, which write each group in one transaction. Recorders
     follow the database work, not the calls: one to start, another while groups wait for one,
     up to AUDIENCE_MAX_RECORDERS (recording 100 batches a second is about 20,000 index entries
     of mirror rows, more than one connection keeps up with on a busy database host). So a crew
     holds 2 + AUDIENCE_MAX_RECORDERS database connections at most (the cutter's only while the
-    segment is being cut), at any in-flight count.
+    segment is being cut), however many calls are in flight.
 
     Threads rather than asynchronous HTTP: the one TimClient (requests, its pooled session, the
     UserSig cache) and the limiter (a blocking acquire with a process-local queue) are shared by
@@ -287,10 +280,7 @@ class Crew:
     def __init__(self, job_id: int, stop_at: float):
         self.job_id, self.stop_at = job_id, stop_at
         self.rate = settings.TIM_CALLS_PER_SECOND
-        self.cap = max(1, settings.AUDIENCE_MAX_IN_FLIGHT)
-        self.busy: float | None = None  # exponentially weighted mean of a call's busy seconds
-        self.size = 0  # calls allowed in flight now
-        self.peak = 0
+        self.size = max(1, settings.AUDIENCE_MAX_IN_FLIGHT)  # sender threads
         self.senders: list[threading.Thread] = []
         self.recorders: list[threading.Thread] = []
         self.orders: queue.SimpleQueue[Order | None] = queue.SimpleQueue()
@@ -299,23 +289,8 @@ class Crew:
         self.recorded: queue.SimpleQueue[tuple[int, int, int]] = queue.SimpleQueue()
         self.out = 0  # batches claimed here and not yet recorded or released
         self.cursor = -1
-        self.calling = self.most_calling = 0  # calls between permit request and answer, now
-        self._calling_lock = threading.Lock()
-        # By sender thread ident (as permit_granted_at knows it): its order, and since when.
-        self.sending: dict[int, tuple[Order, float]] = {}
-        self.superseded: set[tuple[int, int]] = set()  # (batch, try) sent again: see `hedge`
         # Counts not yet added to the job's row: one UPDATE per tick, not one per batch.
         self.unflushed = {"done": 0, "failed": 0, "calls": 0}
-        self.calls = 0
-        self.history: list[tuple[float, int]] = []  # (when, calls) over the last second
-        self.step: tuple[float, float, int] | None = None  # (when, rate before, size before)
-        self.ceiling, self.hold_until = self.cap, 0.0
-
-    def wanted(self) -> int:
-        if self.busy is None:
-            return min(self.cap, settings.AUDIENCE_INITIAL_IN_FLIGHT)
-        little = math.ceil(self.rate * self.busy * HEADROOM)
-        return max(1, min(self.cap, self.ceiling, little))
 
     def flush(self) -> None:
         counts, self.unflushed = self.unflushed, dict.fromkeys(self.unflushed, 0)
@@ -323,93 +298,10 @@ class Crew:
             Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(
                 heartbeat_at=timezone.now(), **{k: F(k) + v for k, v in counts.items()})
 
-    def steer(self) -> None:
-        """Grow toward Little's law while growing raises the rate. When a step did not (the
-        process or the machine is out of CPU, or other workers hold the limiter), hold the crew
-        at its size before that step for a while: more calls in flight would only add delay
-        between a permit and its call."""
-        now = time.monotonic()
-        self.history.append((now, self.calls))
-        while len(self.history) > 2 and self.history[1][0] <= now - 1.0:
-            self.history.pop(0)
-        (then, calls_then), rate = self.history[0], 0.0
-        if now - then >= 0.5:
-            rate = (self.calls - calls_then) / (now - then)
-        if self.step and now - self.step[0] >= 1.0:
-            _, rate_before, size_before = self.step
-            if rate < rate_before * 1.05:
-                self.ceiling, self.hold_until = max(size_before, 1), now + 10
-            self.step = None
-        if now >= self.hold_until:
-            self.ceiling = self.cap
-        if self.step is None and rate < 0.97 * self.rate and self.wanted() > self.size:
-            self.step = (now, rate, self.size)
-            self._resize()
-        elif self.wanted() < self.size:
-            self._resize()
-        if self.groups.qsize() > 1 and len(self.recorders) < settings.AUDIENCE_MAX_RECORDERS:
-            self._add_recorder()  # answers wait to be recorded: the database work needs help
-
-    def _resize(self) -> None:
-        self.size = self.wanted()
-        self.peak = max(self.peak, self.size)
-        while len(self.senders) < self.size:
-            sender = threading.Thread(target=self._sender, daemon=True,
-                                      name=f"job{self.job_id}-sender{len(self.senders)}")
-            self.senders.append(sender)
-            sender.start()
-
     def _sender(self) -> None:
         """Takes orders until told to stop. Never touches the database."""
-        ident = threading.get_ident()
         while (order := self.orders.get()) is not None:
-            with self._calling_lock:
-                self.calling += 1
-                self.most_calling = max(self.most_calling, self.calling)
-                self.sending[ident] = (order, time.monotonic())
-            outcome = _send(self.client, self.job, order)
-            with self._calling_lock:
-                self.calling -= 1
-                del self.sending[ident]
-            self.outcomes.put(outcome)
-
-    def hedge(self) -> None:
-        """Send again the calls that have gone unanswered for too long, once nothing is left to
-        hand out (the job's last calls): a stalled call would otherwise keep the job waiting
-        for its timeout, then its backoff. The new try claims the batch from the old one, so
-        whichever answers, only the new try's answer is recorded (see `record`); each call is
-        still one try. Tag and attribute calls are idempotent: the batch applied twice is the
-        batch applied once."""
-        after = settings.AUDIENCE_HEDGE_AFTER_SECONDS
-        if after <= 0:
-            return
-        after = max(after, 3 * (self.busy or 0))
-        now = time.monotonic()
-        slow = []
-        with self._calling_lock:
-            for ident, (order, since) in self.sending.items():
-                # From the call's permit, not from the order: the last orders of a job wait
-                # their turn at the limiter (about 1 s of calls at 300 ms from Tencent).
-                sent_at = permit_granted_at(ident)
-                if sent_at >= since and now - sent_at > after and \
-                        (order.batch_id, order.tries) not in self.superseded and \
-                        order.tries < settings.AUDIENCE_BATCH_TRIES:
-                    slow.append(order)
-        for order in slow:
-            self.superseded.add((order.batch_id, order.tries))
-            if JobBatch.objects.filter(pk=order.batch_id, status=JobBatch.Status.RUNNING,
-                                       tries=order.tries).update(
-                    tries=order.tries + 1,
-                    lease_until=timezone.now() + _seconds(settings.AUDIENCE_BATCH_LEASE_SECONDS)):
-                self.orders.put(dataclasses.replace(order, tries=order.tries + 1))
-                self.out += 1
-
-    def _superseded_senders(self) -> set[int]:
-        """Senders (by ident) still waiting on a call that was sent again: its answer no
-        longer counts, so neither the crew's end nor its wind-down waits for it."""
-        with self._calling_lock:
-            return {ident for ident, (order, _) in self.sending.items()
-                    if (order.batch_id, order.tries) in self.superseded}
+            self.outcomes.put(_send(self.client, self.job, order))
 
     def _add_recorder(self) -> None:
         recorder = threading.Thread(target=self._recorder, daemon=True,
@@ -432,7 +324,7 @@ class Crew:
             connection.close()
 
     def _hand_out(self) -> bool:
-        """Claim batches to keep `size` calls in flight and a short prefetch; True if any."""
+        """Claim batches to keep every sender busy and a short prefetch; True if any."""
         wanted = self.size + math.ceil(self.rate * PREFETCH_SECONDS) - self.out
         if wanted <= 0:
             return True
@@ -455,10 +347,6 @@ class Crew:
             pass
         if found:
             self.groups.put(found)
-            self.calls += len(found)  # the rate `steer` sees: calls made, recorded or not yet
-            for outcome in found:
-                self.busy = outcome.busy if self.busy is None else \
-                    0.8 * self.busy + 0.2 * outcome.busy
         self._take_recorded()
 
     def _take_recorded(self) -> None:
@@ -476,7 +364,11 @@ class Crew:
         cancelled, or out of time, while a cutter thread cuts the segment."""
         self.job = Job.objects.get(pk=self.job_id)
         self.client = sender_client()
-        self._resize()
+        self.senders = [threading.Thread(target=self._sender, daemon=True,
+                                         name=f"job{self.job_id}-sender{i}")
+                        for i in range(self.size)]
+        for sender in self.senders:
+            sender.start()
         self._add_recorder()
         self.prepared, self.stopping = threading.Event(), threading.Event()
         self.cutter = threading.Thread(target=self._cutter, daemon=True,
@@ -493,16 +385,14 @@ class Crew:
                     self.flush()
                     if not job_is_running(self.job_id):  # cancelled: stop within a tick
                         break
-                    self.steer()
+                    if self.groups.qsize() > 1 and \
+                            len(self.recorders) < settings.AUDIENCE_MAX_RECORDERS:
+                        self._add_recorder()  # answers wait: the database work needs help
                     next_check = now + CREW_CHECK_SECONDS
                 if now >= next_claim and not self._hand_out():
                     # Nothing to take now: not cut yet, in flight elsewhere, or backing off.
-                    # Calls sent again are not waited for: their answers no longer count.
-                    if prepared and self.out == len(self._superseded_senders()) and \
-                            _all_batches_finished(self.job_id):
+                    if prepared and self.out == 0 and _all_batches_finished(self.job_id):
                         break
-                    if prepared:
-                        self.hedge()
                     next_claim = now + (IDLE_POLL_SECONDS if prepared else LOOP_SECONDS)
                 # Let answers gather: one transaction records several.
                 self._pass_on(LOOP_SECONDS - (time.monotonic() - now))
@@ -510,8 +400,7 @@ class Crew:
             self.stopping.set()
             self._wind_down()
             self.cutter.join()
-            log.info("audience job %s: at most %d calls in flight here, %.0f ms busy each, "
-                     "%d recorders", self.job_id, self.most_calling, (self.busy or 0) * 1000,
+            log.info("audience job %s: %d senders, %d recorders here", self.job_id, self.size,
                      len(self.recorders))
 
     def _cutter(self) -> None:
@@ -557,9 +446,7 @@ class Crew:
             self.flush()
 
     def _senders_with_answers_to_come(self) -> bool:
-        superseded = self._superseded_senders()
-        return any(sender.is_alive() and sender.ident not in superseded
-                   for sender in self.senders)
+        return any(sender.is_alive() for sender in self.senders)
 
     def _take_unsent(self) -> list[Order]:
         unsent = []

@@ -201,17 +201,17 @@ TIM_CALLS_PER_SECOND = env.int("TIM_CALLS_PER_SECOND", default=100)
 # The limiter counts a call at its permit, Tencent at its arrival. Two calls a window apart in
 # permits stay more than a second apart at Tencent while the first is not delayed more than
 # the window's margin over the second one: 40 ms = a permit at most TIM_PERMIT_MAX_AGE_SECONDS
-# old when its call leaves (older ones are let go unused, pushclient TimClient._take_permit) +
+# old when its call leaves (older ones are given back unused, core/tencent.py throttle) +
 # 20 ms for the spread of transit times to Tencent. The margin costs 3.8 % of the ceiling.
 TIM_RATE_WINDOW_SECONDS = env.float("TIM_RATE_WINDOW_SECONDS", default=1.04)
+TIM_PERMIT_MAX_AGE_SECONDS = env.float("TIM_PERMIT_MAX_AGE_SECONDS", default=0.02)
 # Test sends (v4/timpush/batch, spec §3.2): 10 a second on the free edition, 30 standard, 40
 # advanced; their own limiter, shared by every process. Recall (timpush/revoke) is 1 a second.
 TIM_BATCH_CALLS_PER_SECOND = env.int("TIM_BATCH_CALLS_PER_SECOND", default=30)
-TIM_PERMIT_MAX_AGE_SECONDS = env.float("TIM_PERMIT_MAX_AGE_SECONDS", default=0.02)
-# Worker processes that take part in each job; each sizes its own threads to the measured
-# latency (audience/jobs.py Crew), from AUDIENCE_INITIAL_IN_FLIGHT up to AUDIENCE_MAX_IN_FLIGHT.
+# Worker processes that take part in each job, and each one's sender threads (calls in flight
+# at most; audience/jobs.py Crew): 100 calls a second need 100 × latency in flight, so 64 reach
+# the ceiling up to about 600 ms from Tencent.
 AUDIENCE_TASKS_PER_JOB = env.int("AUDIENCE_TASKS_PER_JOB", default=2)
-AUDIENCE_INITIAL_IN_FLIGHT = env.int("AUDIENCE_INITIAL_IN_FLIGHT", default=8)
 AUDIENCE_MAX_IN_FLIGHT = env.int("AUDIENCE_MAX_IN_FLIGHT", default=64)
 # Threads (each with a database connection) recording a crew's answers: one, more while answers
 # wait. A crew holds at most 2 + AUDIENCE_MAX_RECORDERS connections, whatever its in-flight count.
@@ -219,10 +219,6 @@ AUDIENCE_MAX_RECORDERS = env.int("AUDIENCE_MAX_RECORDERS", default=3)
 AUDIENCE_BATCH_TRIES = env.int("AUDIENCE_BATCH_TRIES", default=5)
 AUDIENCE_RETRY_BASE_SECONDS = env.float("AUDIENCE_RETRY_BASE_SECONDS", default=1.0)
 AUDIENCE_BATCH_LEASE_SECONDS = env.float("AUDIENCE_BATCH_LEASE_SECONDS", default=60)
-# Once a job has nothing left to hand out, a call unanswered for this long (or 3 times the usual
-# call, if longer) is sent again, and the first answer counts: a stalled call does not keep the
-# whole job waiting for its timeout. Tag and attribute calls are idempotent. 0 turns it off.
-AUDIENCE_HEDGE_AFTER_SECONDS = env.float("AUDIENCE_HEDGE_AFTER_SECONDS", default=1.0)
 AUDIENCE_MAX_UPLOAD_BYTES = env.int("AUDIENCE_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
 # Larger files are stored by the web request and imported by a worker, with progress.
 AUDIENCE_INLINE_IMPORT_BYTES = env.int("AUDIENCE_INLINE_IMPORT_BYTES", default=1024 * 1024)

@@ -1,18 +1,21 @@
-"""One rate limit for attribute and tag calls, shared by every worker on every host.
+"""One rate limit per Tencent call family, shared by every worker on every host.
 
 A sliding-window log: a call may start only if fewer than `limit` calls started in the last
 `window` seconds. Permits are also paced, `window / limit` apart on average with bursts of at
-most BURST (a generic cell rate algorithm): a bare window lets a crew's first burst of permits
-recur every window, and a burst is where a busy host delays some calls more than others, so
-that 101 of them reach Tencent within one second. Pacing costs no rate: the window allows that
-average anyway, and the burst allowance absorbs a late poller. In Redis, one Lua script decides atomically on Redis's own clock, so hosts
-with drifting clocks still share one window. Without Redis (the laptop run, one host) a file
-under VAR_DIR, locked with flock, holds the log.
+most BURST (a generic cell rate algorithm): a bare window lets a first burst of permits recur
+every window, and a burst is where a busy host delays some calls more than others, so that 101
+of them reach Tencent within one second. Pacing costs no rate: the window allows that average
+anyway, and the burst allowance absorbs a late caller. In Redis, one Lua script decides
+atomically on Redis's own clock, so hosts with drifting clocks still share one window. Without
+Redis (the laptop run, one host) a file under VAR_DIR, locked with flock, holds the log.
 
 Within one process, callers queue on a local lock and only the head of the queue asks the shared
 gate: dozens of job threads then cost one Redis round trip per permit, not one each per wake-up.
-`waited_seconds()` tells a thread how long it has spent queued here, so a job can tell the time
-its batches take from the time the limit holds them back.
+
+A permit can be given back unused (core/tencent.py lets go of one that grew too old before its
+call could leave): it leaves the log and its pacing step is undone, so it costs no rate.
+
+Which limiter a call waits for is decided in one place, core/tencent.py.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import redis
@@ -35,60 +38,18 @@ from .errors import Unavailable
 
 log = logging.getLogger(__name__)
 BURST = 4  # permits that may go out back to back after a pause
-_waited = threading.local()
 
 
 @dataclass(frozen=True)
 class Permit:
     granted_at: float  # on the gate's clock: Redis's, or this host's for the file limiter
     asked_at: float  # time.monotonic() here, just before the request that was granted
-    # Gives the permit back, unused: the call it allowed was never made (see `give_back`).
-    _give_back: Callable[[], None] = field(default=lambda: None, repr=False, compare=False)
+    give_back: Callable[[], None]  # out of the window, its pacing step undone: no call made
 
     def age(self) -> float:
         """Seconds since the granted request went out: no less than the time since the grant,
         whatever the clocks of this host and the gate say."""
         return time.monotonic() - self.asked_at
-
-    def give_back(self) -> None:
-        """Take this permit out of the window and undo its pacing step: no call was made with
-        it. A permit that grew too old before its call could leave is let go (pushclient
-        TimClient._take_permit); given back, it costs neither the window nor the pace, so
-        letting go of late permits (a few in a hundred on a host short of CPU) does not lower
-        the rate."""
-        self._give_back()
-
-
-def waited_seconds() -> float:
-    """Seconds this thread has spent waiting for permits, in total."""
-    return getattr(_waited, "seconds", 0.0)
-
-
-# When each thread was last granted a permit (time.monotonic()), by thread ident: another
-# thread can then tell a call that went out long ago from one still waiting for its permit.
-_granted_at: dict[int, float] = {}
-
-
-def permit_granted_at(thread_ident: int) -> float:
-    """When the thread was last granted a permit here; 0.0 if never."""
-    return _granted_at.get(thread_ident, 0.0)
-
-
-class _LocalQueue:
-    """The process-local queue in front of a shared gate; it times each thread's wait."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-
-    def run(self, acquire) -> Permit:
-        started = time.monotonic()
-        try:
-            with self._lock:
-                permit = acquire()
-            _granted_at[threading.get_ident()] = time.monotonic()
-            return permit
-        finally:
-            _waited.seconds = waited_seconds() + time.monotonic() - started
 
 ACQUIRE = """
 local key, limit, window_us = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -98,22 +59,21 @@ redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window_us)
 local spacing = math.floor(window_us / limit)
 local tat = tonumber(redis.call('GET', key .. ':tat') or '0')
 if tat - spacing * tonumber(ARGV[3]) > now then
-  return tat - spacing * tonumber(ARGV[3]) - now
+  return {0, tat - spacing * tonumber(ARGV[3]) - now}
 end
 if redis.call('ZCARD', key) < limit then
   local seq = redis.call('INCR', key .. ':seq')
   redis.call('ZADD', key, now, now .. ':' .. seq)
   redis.call('PEXPIRE', key, math.ceil(window_us / 500))
   redis.call('SET', key .. ':tat', math.max(tat, now) + spacing, 'PX', math.ceil(window_us / 500))
-  return {now, now .. ':' .. seq}
+  return {1, now, now .. ':' .. seq}
 end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-return tonumber(oldest[2]) + window_us - now + 1
+return {0, tonumber(oldest[2]) + window_us - now + 1}
 """
 
-# A permit given back leaves the log, and its pacing step is undone: while permits are in
-# demand the pace, not the window, decides when the next one comes, so a step kept for a call
-# never made would lower the rate by the share of permits given back.
+# While permits are in demand the pace, not the window, decides when the next one comes: a
+# step kept for a call never made would lower the rate by the share of permits given back.
 GIVE_BACK = """
 local key, limit, window_us = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
 if redis.call('ZREM', key, ARGV[3]) == 1 then
@@ -139,19 +99,20 @@ class RedisLimiter:
         self._give_back_script = self._redis.register_script(GIVE_BACK)
         self.limit, self.window, self.key = limit, window, key
         self._recovering = False
-        self._queue = _LocalQueue()
+        self._queue = threading.Lock()
 
     def acquire(self) -> Permit:
         """Wait for a permit, granted on Redis's clock."""
-        return self._queue.run(self._acquire)
+        with self._queue:
+            return self._acquire()
 
     def _acquire(self) -> Permit:
         away_since = None
         while True:
             asked = time.monotonic()
             try:
-                answer = self._script(keys=[self.key],
-                                    args=[self.limit, int(self.window * 1e6), BURST])
+                granted, micros, *entry = self._script(
+                    keys=[self.key], args=[self.limit, int(self.window * 1e6), BURST])
             except redis.RedisError:
                 away_since = asked if away_since is None else away_since
                 if self.give_up_after is not None and \
@@ -169,11 +130,9 @@ class RedisLimiter:
                 self._recovering = False
                 time.sleep(self.window)
                 continue
-            if isinstance(answer, list):  # granted: the moment, and its entry in the log
-                granted_us, entry = answer
-                return Permit(granted_at=granted_us / 1e6, asked_at=asked,
-                              _give_back=functools.partial(self._give_back, entry))
-            time.sleep(answer / 1e6)  # microseconds until a permit may be free
+            if granted:
+                return Permit(micros / 1e6, asked, functools.partial(self._give_back, *entry))
+            time.sleep(micros / 1e6)  # until a permit may be free
 
     def _give_back(self, entry: bytes) -> None:
         try:
@@ -187,11 +146,12 @@ class FileLimiter:
     def __init__(self, path: Path, *, limit: int, window: float):
         self.path, self.limit, self.window = path, limit, window
         path.touch(exist_ok=True)
-        self._queue = _LocalQueue()
+        self._queue = threading.Lock()
 
     def acquire(self) -> Permit:
         """Wait for a permit, granted on this host's clock."""
-        return self._queue.run(self._acquire)
+        with self._queue:
+            return self._acquire()
 
     def _acquire(self) -> Permit:
         while True:
@@ -211,8 +171,7 @@ class FileLimiter:
                     handle.seek(0)
                     handle.truncate()
                     handle.write(json.dumps({"log": calls, "tat": max(tat, now) + spacing}))
-                    return Permit(granted_at=now, asked_at=asked,
-                                  _give_back=functools.partial(self._give_back, now))
+                    return Permit(now, asked, functools.partial(self._give_back, now))
                 else:
                     wait = calls[0] + self.window - now
             time.sleep(max(wait, 0.0005))
@@ -230,15 +189,12 @@ class FileLimiter:
                 handle.write(json.dumps(state))
 
 
-def limiter_from_settings(*, name: str = "calls", limit: int | None = None,
-                          give_up_after: float | None = None):
-    """The shared limiter called `name` (one per Tencent limit: attribute and tag calls, test
-    sends, recalls), allowing `limit` calls a window (default TIM_CALLS_PER_SECOND).
+def limiter_from_settings(*, name: str, limit: int, give_up_after: float | None = None):
+    """The shared limiter called `name`, allowing `limit` calls a TIM_RATE_WINDOW_SECONDS.
     `give_up_after`: see RedisLimiter (the file limiter has no server to lose)."""
-    limit = settings.TIM_CALLS_PER_SECOND if limit is None else limit
+    window = settings.TIM_RATE_WINDOW_SECONDS
     if settings.REDIS_URL:
-        return RedisLimiter(settings.REDIS_URL, limit=limit,
-                            window=settings.TIM_RATE_WINDOW_SECONDS, key=f"tim:{name}",
+        return RedisLimiter(settings.REDIS_URL, limit=limit, window=window, key=f"tim:{name}",
                             give_up_after=give_up_after)
-    return FileLimiter(Path(settings.VAR_DIR) / f"tim-{name}.json",
-                       limit=limit, window=settings.TIM_RATE_WINDOW_SECONDS)
+    return FileLimiter(Path(settings.VAR_DIR) / f"tim-{name.replace(':', '-')}.json",
+                       limit=limit, window=window)

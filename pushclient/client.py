@@ -107,12 +107,11 @@ class TimClient:
         region: str | None = "china", base_url: str | None = None,
         connect_timeout: float = 3.05, read_timeout: float = 10.0,
         retries: int = 3, backoff: float = 0.25, pool_size: int = 32, usersig_ttl: int = 86400,
-        throttle: Callable[[], object] | None = None, max_permit_age: float | None = None,
+        throttle: Callable[[str], object] | None = None,
     ):
-        """`throttle`, if given, is called before every request except im_push (which has its
-        own gate) and blocks until a shared rate limit allows the call. If it returns a permit
-        with an `age()` and `max_permit_age` is set, a permit older than that when the request
-        is about to go is let go unused and another taken (see `_take_permit`)."""
+        """`throttle`, if given, is called with the command's name before every request, each
+        retry included, except im_push (which has its own gate), and blocks until the shared
+        rate limit of that command allows the call."""
         self.sdkappid = int(sdkappid)
         self.admin_identifier = admin_identifier
         self.base_url = base_url_for(region=region, base_url=base_url)
@@ -120,7 +119,6 @@ class TimClient:
         self.retries = retries
         self.backoff = backoff
         self.throttle = throttle
-        self.max_permit_age = max_permit_age
         self._usersig = UserSigCache(sdkappid=self.sdkappid, secret_key=secret_key,
                                      identifier=admin_identifier, ttl=usersig_ttl)
         self._session = requests.Session()
@@ -182,7 +180,7 @@ class TimClient:
         # The permit is taken last, once the request is built: the less time between permit and
         # sending, the less a busy host can bunch calls into one of Tencent's seconds.
         if self.throttle and command != "im_push":
-            self._take_permit(name)
+            self.throttle(command)
         started = time.monotonic()
         # Exceptions from requests quote the URL, which holds the UserSig: none is chained.
         try:
@@ -214,29 +212,6 @@ class TimClient:
         if code != 0 or data.get("ActionStatus") == "FAIL":
             raise TencentError(code, str(data.get("ErrorInfo", "")), command=name)
         return data
-
-    def _take_permit(self, name: str) -> None:
-        """Wait for the limiter, then send at once. The limiter counts a call when it grants
-        its permit; Tencent counts it when it arrives. A permit that waited too long here (a
-        host out of CPU, a thread kept from running) would land its call late, in the same
-        second as calls granted a whole window after it: it is let go unused, which the
-        limit allows, and another is taken. So every call leaves within `max_permit_age` of
-        its grant, and the window's margin over one second covers that plus the spread of
-        transit times to Tencent. A permit that can be given back (`give_back()`) is, so that
-        the window counts only calls made."""
-        while True:
-            permit = self.throttle()
-            age = getattr(permit, "age", None)
-            if self.max_permit_age is None or age is None:
-                return
-            held = age()
-            if held <= self.max_permit_age:
-                return
-            give_back = getattr(permit, "give_back", None)
-            if give_back:  # no call was made with it: the window need not count it
-                give_back()
-            log.info("%s: rate permit %.0f ms old before sending, taking another", name,
-                     held * 1000)
 
     # --- v4/all_member_push/im_push (spec §2.1) -----------------------------------------
 

@@ -1,7 +1,8 @@
 """The statistics and loss poller: for each sent campaign, ask Tencent at each of
 REPORT_POLL_AFTER_SECONDS after sending (5 min, 1 h, 24 h, 6 days by default), and keep what it
 said as a ReportSnapshot, so the figures outlive its 7-day (loss) and 30-day (statistics)
-windows. Up to 5 campaigns per call (§3.5); every call waits for its 1-a-second limiter.
+windows. Up to 5 campaigns per call (§3.5); every call, each retry included, waits for its
+1-a-second limiter (core/tencent.py).
 
 Whether Tencent reports on a classic im_push TaskId is not documented [UNCERTAIN]: a refusal is
 stored as "no report for this task" and never touches the campaign itself.
@@ -20,7 +21,6 @@ from campaigns.models import Campaign
 from core import tencent
 from pushclient import TencentError
 
-from .limits import wait_for
 from .models import ReportSnapshot
 
 log = logging.getLogger(__name__)
@@ -77,7 +77,6 @@ def _poll(group: list[tuple[Campaign, int]], kind: str, window: dt.timedelta,
     api = tencent.client().timpush
     call = api.push_statistics if kind == Kind.STATISTICS else api.push_loss
     command = "all_member_push_statistics" if kind == Kind.STATISTICS else "all_member_push_loss"
-    wait_for(command)
     fetched_at = timezone.now()
     try:
         answer = call(start=start, end=end, task_ids=ids)

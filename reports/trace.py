@@ -21,7 +21,6 @@ from core.errors import InvalidInput
 from core.payload_words import explain_words
 from pushclient import TencentError
 
-from .limits import wait_for
 from .words import reason_words, vendor_name
 
 TRACE_WINDOW = dt.timedelta(days=7)
@@ -71,7 +70,6 @@ def campaign_trace(*, campaign: Campaign, account: str) -> list[DeviceTrace]:
     if campaign.sent_at and timezone.now() - campaign.sent_at > TRACE_WINDOW:
         raise InvalidInput({"account": [
             _("Tencent keeps traces for 7 days; this campaign was sent earlier")]})
-    wait_for("all_member_push_trace")
     try:
         answer = tencent.client().timpush.push_trace(task_id=campaign.task_id, user_id=account)
     except TencentError as exc:

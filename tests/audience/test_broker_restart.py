@@ -55,11 +55,9 @@ def test_a_redis_restart_during_a_job_costs_no_worker_and_no_batch(
             app.send_task(task, args=args, connection=connection)
     monkeypatch.setattr(services, "enqueue", enqueue)
 
-    # 200 calls at 25 a second: about 8 s of job, the restart in its first third. No hedged
-    # last calls (a documented second try of a slow call, nothing to do with the broker) on
-    # this busy host, so that every batch is sent exactly once.
+    # 200 calls at 25 a second: about 8 s of job, the restart in its first third.
     stack = Stack(tmp_path, emulator.url, REDIS_URL=private_redis.url, LOG_LEVEL="INFO",
-                  TIM_CALLS_PER_SECOND=25, AUDIENCE_HEDGE_AFTER_SECONDS=0)
+                  TIM_CALLS_PER_SECOND=25)
     processes = {
         "audience-worker": stack._start("audience-worker", *compose_command("audience-worker")),
         "worker": stack._start("worker", *compose_command("worker")),

@@ -73,6 +73,19 @@ def test_the_poller_asks_for_five_tasks_a_call_once_a_second(marketer, client_ti
     assert ReportSnapshot.objects.filter(kind="statistics", data__TotalCount=120).count() == 7
 
 
+def test_a_report_call_retried_after_a_refusal_waits_for_its_limiter_too(marketer, client_tim,
+                                                                        tim):
+    # Before, the client's retries went out 0.25 s after the refusal, past the limiter.
+    sent_campaign(marketer, client_tim, ago=dt.timedelta(minutes=6))
+    started = time.time()
+    tim.post("faults", {"script": ["91000"]})
+    poller.poll_delivery_reports()
+    statistics = [c for c in tim.calls(since=started)
+                  if c["command"] == "all_member_push_statistics"]
+    assert [c["code"] for c in statistics] == [91000, 0]
+    assert statistics[1]["received_at"] - statistics[0]["received_at"] >= 1.0
+
+
 def test_a_refused_report_leaves_the_campaign_as_it_was(marketer, client_tim, tim):
     campaign = sent_campaign(marketer, client_tim, ago=dt.timedelta(minutes=6))
     tim.post("faults", {"script": ["91000"] * 4})  # the first try and the client's 3 retries
