@@ -224,7 +224,7 @@ class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Import error"))
     def import_error(self, segment):
-        return " ".join(p for problems in (segment.error or {}).values() for p in problems) \
+        return " ".join(p for problems in segment.error_words().values() for p in problems) \
             or "—"
 
     def get_urls(self):

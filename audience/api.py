@@ -85,7 +85,7 @@ def job_json(job: Job, segment: Segment | None = None) -> dict:
             "total": job.total, "done": job.done, "failed": job.failed, "calls": job.calls,
             "segment": {"id": segment.pk, "name": segment.name, "status": segment.status,
                         "bytes_read": segment.bytes_read, "bytes_total": segment.bytes_total,
-                        "error": segment.error},
+                        "error": segment.error_words()},
             "tags": job.tags, "attrs": job.attrs, "started_at": job.started_at,
             "finished_at": job.finished_at}
     return body

@@ -3,10 +3,11 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from core.payload_words import explain_words
 
-from .rules import invalid_line_words
+from .rules import import_error_words, invalid_line_words
 
 
 class AttributeName(models.Model):
@@ -45,7 +46,7 @@ class Segment(models.Model):
     bytes_read = models.BigIntegerField(_("bytes imported"), default=0)
     # a silent import is restarted
     progress_at = models.DateTimeField(_("last progress"), null=True, blank=True)
-    # {field: [message]} when it failed
+    # [[field, rule id, params], …] when it failed (audience.rules.IMPORT_RULES)
     error = models.JSONField(_("import error"), default=dict, blank=True)
     created_by = models.ForeignKey("auth.User", on_delete=models.PROTECT,
                                    verbose_name=_("created by"))
@@ -64,7 +65,12 @@ class Segment(models.Model):
         verbose_name_plural = _("segments")
 
     def __str__(self):
-        return _("%(name)s (%(size)s accounts)") % {"name": self.name, "size": f"{self.size:,}"}
+        return ngettext("%(name)s (%(size)s account)", "%(name)s (%(size)s accounts)",
+                        self.size) % {"name": self.name, "size": f"{self.size:,}"}
+
+    def error_words(self) -> dict[str, list[str]]:
+        """{field: [why]} in the reader's language, or {} when the import did not fail."""
+        return import_error_words(self.error) if self.error else {}
 
     def invalid_lines_words(self) -> list[list]:
         """[[line number, why], …] in the reader's language."""

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.errors import InvalidInput
 from core.payload_words import violation_words
 from core.times import is_zone
 from pushclient.payload import MAX_USER_ID_BYTES, Violation, utf8_len
@@ -114,3 +116,52 @@ def job_zone_attrs_errors(attrs) -> list[str]:
             for name, value in attrs.items()
             if is_zone_attribute(name) and isinstance(value, str) and not is_zone(value)][:1]
 
+
+# Why a segment's file was refused: a request shows the words at once; a worker's import stores
+# [[field, rule id, params], …] on Segment.error, worded where it is read.
+IMPORT_RULES = {
+    "segment.not_utf8": gettext_lazy("The file is not UTF-8 text; save it as UTF-8 (one account "
+                                     "per line or CSV)"),
+    "segment.csv_unreadable": gettext_lazy("Line %(line)s cannot be read as CSV (%(detail)s); "
+                                           "check the file"),
+    "segment.several_columns": gettext_lazy("The file has several columns (%(columns)s): choose "
+                                            "the column that holds the account ids"),
+    "segment.header_line": gettext_lazy("Line 1 reads '%(name)s', which names a column: choose "
+                                        "the column '%(name)s' so that line is read as its "
+                                        "header"),
+    "segment.no_column": gettext_lazy("The CSV has no column '%(column)s'; its columns are "
+                                      "%(columns)s"),
+    "segment.no_valid_account": gettext_lazy("No valid account in the list; line %(n)s: "
+                                             "%(why)s"),
+    "segment.empty": gettext_lazy("No valid account in the list; it is empty"),
+    "segment.import_failed": gettext_lazy("The file could not be imported (an unexpected error, "
+                                          "logged); upload it again"),
+}
+
+
+def import_words(rule: str, params: dict) -> str:
+    params = dict(params)
+    if rule == "segment.no_valid_account":  # its first invalid line, a rule of its own
+        params["n"], params["why"] = invalid_line_words(params.pop("line"))
+    if rule == "segment.no_column" and not params.get("columns"):
+        params["columns"] = _("none")
+    return str(IMPORT_RULES[rule]) % params
+
+
+class ImportRefused(InvalidInput):
+    """A segment's file refused by one rule: worded now, and storable as its rule."""
+
+    def __init__(self, field: str, rule: str, **params):
+        self.stored = [[field, rule, params]]
+        super().__init__({field: [import_words(rule, params)]})
+
+
+def import_error_words(error) -> dict[str, list[str]]:
+    """Segment.error in the reader's language; an error stored as words (before errors were
+    stored as rules) is shown as it was stored."""
+    if isinstance(error, dict):
+        return error
+    words: dict[str, list[str]] = {}
+    for field, rule, params in error:
+        words.setdefault(field, []).append(import_words(rule, params))
+    return words

@@ -31,7 +31,7 @@ from .mirror import mirror_apply
 from .selectors import attribute_names
 from .states import job_transition, segment_transition
 
-from .rules import (account_id_errors, account_id_violations, invalid_line_words,
+from .rules import (ImportRefused, account_id_errors, account_id_violations,
                     job_attrs_errors, job_tags_errors, job_zone_attrs_errors, job_zone_tags_errors)
 
 from .models import (
@@ -143,9 +143,7 @@ def text_lines(stream: Iterable[bytes]) -> Iterator[str]:
             yield from (decoder.decode(chunk) for chunk in stream)
             yield decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            raise AudienceInvalid({"accounts_file": [
-                _("The file is not UTF-8 text; save it as UTF-8 (one account per line or CSV)")]}
-            ) from None
+            raise ImportRefused("accounts_file", "segment.not_utf8") from None
 
     for text in decoded():
         if not text:
@@ -174,8 +172,8 @@ def _csv_rows(lines: Iterable[str]) -> Iterator[list[str]]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise AudienceInvalid({"accounts_file": [
-                f"Line {reader.line_num} cannot be read as CSV ({exc}); check the file"]}) from None
+            raise ImportRefused("accounts_file", "segment.csv_unreadable",
+                                line=reader.line_num, detail=str(exc)) from None
         yield row
 
 
@@ -195,7 +193,7 @@ def _first_line_fields(first: str) -> list[str]:
         return [first]
 
 
-def _header_problem(first: str) -> str | None:
+def _header_problem(first: str) -> ImportRefused | None:
     """Why a first line must not be read as an account when no column was chosen: it names
     several columns, or it is a column's name. Stored as accounts they would be junk."""
     fields = _first_line_fields(first)
@@ -203,11 +201,9 @@ def _header_problem(first: str) -> str | None:
         # Named as people read them, shortened: a 200 KB header was echoed whole in the answer.
         names = [Truncator(f.strip()).chars(40) for f in fields[:10]]
         columns = ", ".join(names + (["…"] if len(fields) > 10 else []))
-        return _("The file has several columns (%(columns)s): choose the column that holds "
-                 "the account ids") % {"columns": columns}
+        return ImportRefused("column", "segment.several_columns", columns=columns)
     if first.strip().lower() in HEADER_NAMES:
-        return _("Line 1 reads '%(name)s', which names a column: choose the column "
-                 "'%(name)s' so that line is read as its header") % {"name": first.strip()}
+        return ImportRefused("column", "segment.header_line", name=first.strip())
     return None
 
 
@@ -221,7 +217,7 @@ def _accounts_from(lines: Iterable[str], column: str | None,
             if number == 1 and text:
                 problem = _header_problem(line)
                 if problem:
-                    raise AudienceInvalid({"column": [problem]})
+                    raise problem
             yield number, line.strip()
         return
     reader = _csv_rows(lines)
@@ -233,9 +229,8 @@ def _accounts_from(lines: Iterable[str], column: str | None,
     elif column in header:
         index = header.index(column)
     else:
-        raise AudienceInvalid({"column": [
-            _("The CSV has no column '%(column)s'; its columns are %(columns)s")
-            % {"column": column, "columns": ", ".join(header) or _("none")}]})
+        raise ImportRefused("column", "segment.no_column", column=column,
+                            columns=", ".join(header))
     for number, row in enumerate(reader, 2):
         yield number, (row[index].strip() if index < len(row) else "")
 
@@ -320,11 +315,9 @@ def _segment_fill(segment: Segment, lines: Iterable[str], column: str | None,
     SegmentAccount.objects.bulk_create(chunk, ignore_conflicts=True)
     size = segment.accounts.count()
     if size == 0:
-        first = [invalid_line_words(line) for line in invalid[:1]]
-        raise AudienceInvalid({"accounts": [
-            _("No valid account in the list; line %(n)s: %(why)s")
-            % {"n": first[0][0], "why": first[0][1]} if invalid else
-            _("No valid account in the list; it is empty")]})
+        if invalid:
+            raise ImportRefused("accounts", "segment.no_valid_account", line=invalid[0])
+        raise ImportRefused("accounts", "segment.empty")
     Segment.objects.filter(pk=segment.pk).update(
         size=size, lines_read=read, duplicates=valid - size, invalid_lines=invalid,
         invalid_count=invalid_count)
@@ -385,8 +378,8 @@ def segment_import_stored(*, segment_id: int) -> None:
     try:
         _segment_fill(segment, text_lines(stored()), segment.column or None, progress,
                       text=True)
-    except AudienceInvalid as exc:
-        _segment_failed(segment, exc.errors, read)
+    except ImportRefused as exc:
+        _segment_failed(segment, exc.stored, read)
         return
     except DatabaseError:
         raise  # the database went away: beat starts the import again once it is silent
@@ -395,9 +388,7 @@ def segment_import_stored(*, segment_id: int) -> None:
         # ever, the segment `importing` and its jobs `queued`. It fails in words instead, and
         # the error goes to the log.
         log.exception("importing segment %s failed", segment.pk)
-        _segment_failed(segment, {"accounts_file": [
-            "The file could not be imported (an unexpected error, logged); upload it again"]},
-            read)
+        _segment_failed(segment, [["accounts_file", "segment.import_failed", {}]], read)
         return
     with transaction.atomic():
         if not segment_transition(segment, to=Segment.Status.READY, bytes_read=read,
@@ -411,7 +402,8 @@ def segment_import_stored(*, segment_id: int) -> None:
             transaction.on_commit(lambda job_id=job_id: job_enqueue(job_id=job_id))
 
 
-def _segment_failed(segment: Segment, errors: dict, read: int) -> None:
+def _segment_failed(segment: Segment, errors: list, read: int) -> None:
+    """`errors`: [[field, rule id, params], …] (audience.rules.IMPORT_RULES)."""
     with transaction.atomic():
         if not segment_transition(segment, to=Segment.Status.FAILED, error=errors,
                                   bytes_read=read):

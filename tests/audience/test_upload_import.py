@@ -6,6 +6,7 @@ import time
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from audience import services
 from audience.models import Job, Segment, SegmentAccount, UploadChunk
@@ -123,3 +124,22 @@ def test_a_worker_imports_large_files_with_progress_and_then_runs_the_waiting_jo
         assert "Ready" in page and str(segment.bytes_total) in page
     finally:
         stack.stop()
+
+
+def test_a_worker_s_failed_import_stores_its_rule_and_is_read_in_the_reader_s_language(
+        admin_user, settings):
+    """A worker has no reader: it stores the rule and its parameters, never its own words."""
+    settings.AUDIENCE_INLINE_IMPORT_BYTES = 0  # imported by a worker (called here)
+    segment = services.segment_upload(user=admin_user, name="big", uploaded=SimpleUploadedFile(
+        "s.txt", b"a\x01b\n"))
+    services.segment_import_stored(segment_id=segment.pk)
+    segment.refresh_from_db()
+    assert segment.status == "failed"
+    assert segment.error == [["accounts", "segment.no_valid_account",
+                              {"line": [1, "account.control_character", {}]}]]
+    (words,) = segment.error_words()["accounts"]
+    assert words.startswith(
+        "No valid account in the list; line 1: line 1 holds an invisible control character")
+    with translation.override("zh-hans"):
+        (words,) = segment.error_words()["accounts"]
+    assert "No valid account" not in words and "第 1 行" in words, words
