@@ -32,7 +32,7 @@ from .models import Attempt, Campaign, PushGate
 from .quiet import quiet_hours_end
 from .quota import (next_quota_day_start, pushes_left_on, quota_day_lock, quota_day_of,
                     quota_zone)
-from .states import campaign_transition
+from .states import ATTEMPT, campaign_transition
 from .tester_sends import reap_stuck_test_sends
 
 log = logging.getLogger(__name__)
@@ -173,28 +173,23 @@ def _send(attempt: Attempt) -> None:
 
 def _record_outcome(attempt: Attempt, campaign: Campaign, error, task_id: str,
                     finished: dt.datetime) -> None:
-    attempt.finished_at = finished
     if error is None:
-        attempt.outcome, attempt.task_id = Attempt.Outcome.OK, task_id
-        attempt.save()
+        _attempt_ends(attempt, Attempt.Outcome.OK, finished_at=finished, task_id=task_id)
         # A late answer after the attempt was reaped still settles a campaign under review.
         _settle(campaign, Status.SENT, "", from_=(Status.SENDING, Status.NEEDS_REVIEW),
                 task_id=task_id, sent_at=finished)
         return
-    if isinstance(error, PayloadError):
-        attempt.outcome, attempt.error_code, attempt.error_info = (
-            Attempt.Outcome.REFUSED, error.code, str(error))
-        attempt.counts_quota = False
-        attempt.save()
+    if isinstance(error, PayloadError):  # refused here, by Tencent's rules: nothing was sent
+        _attempt_ends(attempt, Attempt.Outcome.REFUSED, finished_at=finished,
+                      error_code=error.code, counts_quota=False)
         _settle(campaign, Status.FAILED, "invalid", rules=[
             {"field": v.field, "rule": v.rule, "params": v.params, "code": v.code}
             for v in error.violations])
         return
-    attempt.error_code, attempt.error_info = error.code, error.info
     # Only a refusal from Tencent proves the push did not happen; anything else may have used quota.
-    attempt.counts_quota = error.outcome_unknown
-    attempt.outcome = Attempt.Outcome.UNKNOWN if error.outcome_unknown else Attempt.Outcome.REFUSED
-    attempt.save()
+    _attempt_ends(attempt, Attempt.Outcome.UNKNOWN if error.outcome_unknown
+                  else Attempt.Outcome.REFUSED, finished_at=finished, error_code=error.code,
+                  error_info=error.info, counts_quota=error.outcome_unknown)
     tries = campaign.attempts.count()
     unanswered = error.code in (TRANSPORT_TIMEOUT, TRANSPORT_CONNECTION) and error.outcome_unknown
     words = {"code": error.code, "info": error.info}
@@ -208,6 +203,12 @@ def _record_outcome(attempt: Attempt, campaign: Campaign, error, task_id: str,
         _retry_at(campaign, finished + _seconds(backoff_seconds(tries, base=1, cap=60)), words)
     else:
         _settle(campaign, Status.FAILED, "refused", **words)
+
+
+def _attempt_ends(attempt: Attempt, outcome: str, **fields) -> bool:
+    """The attempt's answer, through the outcome state machine (no audit: the campaign's status
+    move it causes is audited)."""
+    return bool(ATTEMPT.move_all(Attempt.objects.filter(pk=attempt.pk), to=outcome, **fields))
 
 
 def _settle(campaign: Campaign, status: str, reason: str, *, from_=(Status.SENDING,),
@@ -252,9 +253,9 @@ def reap_abandoned_attempts(*, now: dt.datetime) -> int:
     for attempt in Attempt.objects.filter(outcome=Attempt.Outcome.IN_FLIGHT,
                                           started_at__lt=cutoff).select_related("campaign"):
         with transaction.atomic():
-            if Attempt.objects.filter(pk=attempt.pk, outcome=Attempt.Outcome.IN_FLIGHT).update(
-                    outcome=Attempt.Outcome.UNKNOWN, finished_at=now,
-                    error_info="the worker stopped during the call"):
+            # The campaign's reason ("worker_stopped") says why, in the reader's words.
+            if _attempt_ends(attempt, Attempt.Outcome.UNKNOWN, from_=[Attempt.Outcome.IN_FLIGHT],
+                             finished_at=now):
                 reaped += 1
                 _settle(attempt.campaign, Status.NEEDS_REVIEW, "worker_stopped")
                 PushGate.objects.filter(pk=GATE, attempt=attempt).update(

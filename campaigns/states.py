@@ -39,14 +39,16 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     Status.DRAFT: frozenset({Status.PENDING_APPROVAL, Status.APPROVED, Status.SCHEDULED}),
 }
 MACHINE = StateMachine(Campaign, ALLOWED_FROM, verb="campaign.status")
-# A test send is created in flight; Tencent's answer, or the sweep that gives up waiting for
-# one (test_sends.reap_stuck_test_sends), ends it. An answer that comes after the sweep still
-# counts: it says what happened.
-TEST_SEND_ALLOWED_FROM: dict[str, frozenset[str]] = {
+# A push attempt or a test send is created in flight; Tencent's answer, or the sweep that gives
+# up waiting for one (dispatch.reap_abandoned_attempts, tester_sends.reap_stuck_test_sends), ends
+# it. An answer that comes after the sweep still counts: it says what happened.
+OUTCOME_ALLOWED_FROM: dict[str, frozenset[str]] = {
     outcome: frozenset({Outcome.IN_FLIGHT, Outcome.UNKNOWN})
     for outcome in (Outcome.OK, Outcome.REFUSED, Outcome.UNKNOWN)}
-# Its moves are audited on the campaign's timeline.
-TEST_SEND = StateMachine(TestSend, TEST_SEND_ALLOWED_FROM, field="outcome",
+# An attempt's moves are not audited of their own: the campaign's status move they cause is.
+ATTEMPT = StateMachine(Attempt, OUTCOME_ALLOWED_FROM, field="outcome", verb="")
+# A test send's moves are audited on the campaign's timeline.
+TEST_SEND = StateMachine(TestSend, OUTCOME_ALLOWED_FROM, field="outcome",
                          verb="campaign.test_sent")
 EDITABLE = frozenset({Status.DRAFT, Status.SCHEDULED})
 AWAITING_OR_APPROVED = frozenset({Status.PENDING_APPROVAL, Status.APPROVED})

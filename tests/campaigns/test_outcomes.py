@@ -176,7 +176,13 @@ def test_an_attempt_abandoned_by_a_dead_worker_needs_review(marketer, tim, setti
     assert dispatch.reap_abandoned_attempts(now=timezone.now()) == 1
     campaign = refreshed(campaign)
     assert campaign.status == "needs_review"
-    assert campaign.attempts.get().outcome == "unknown"
+    attempt = campaign.attempts.get()
+    assert (attempt.outcome, attempt.error_info) == ("unknown", "")  # the reason words it
+    assert campaign.status_reason_text  # in the reader's language, from the reason's code
+    # A sweep after the answer came changes nothing: an answered attempt stays answered.
+    Attempt.objects.filter(pk=attempt.pk).update(outcome="ok")
+    assert dispatch.reap_abandoned_attempts(now=timezone.now()) == 0
+    assert campaign.attempts.get().outcome == "ok"
 
 
 def test_an_operator_resolves_a_review_either_way(marketer, tim):
@@ -251,3 +257,5 @@ def test_a_push_the_client_refuses_fails_with_the_rule_worded_in_the_readers_lan
     with translation.override("zh-hans"):
         assert "Keep for offline users" not in campaign.status_reason_text
         assert "7 天" in campaign.status_reason_text
+    attempt = campaign.attempts.get()
+    assert (attempt.outcome, attempt.counts_quota, attempt.error_info) == ("refused", False, "")
