@@ -41,7 +41,8 @@ class AudienceUploadForm(SegmentUploadForm):
         self.fields["column"].help_text = mark_safe(_(
             "Only for a CSV: the name of the column that holds the account ids (e.g. "
             "<code>user_id</code>), or its number counted from 0."))
-        self.fields["pasted"].help_text = _("Instead of a file: one account id per line.")
+        self.fields["pasted"].help_text = _("Instead of a file: one account id per line, or several "
+                                            "separated by ，；、")
 
 
 # The three actions the dashboard offers: what a marketer's audience needs. Django admin keeps
@@ -72,8 +73,8 @@ class AudienceJobForm(forms.Form):
             "<code>%(prefix)sAmerica/New_York</code>.") % {"prefix": prefix})
         self.fields["attribute"].choices = [("", "—")] + [(n, n) for n in attr_names]
         self.fields["attribute"].help_text = _(
-            "For setting an attribute: one of the app's attribute names, which an admin sets "
-            "on the admin site.")
+            "For setting an attribute: one of the app's attribute names, which an admin names "
+            "(below, on this page).")
         self.fields["value"].help_text = mark_safe(_(
             "At most 50 bytes. A time-zone attribute (<code>tz</code>, <code>timezone</code>) "
             "takes an IANA time zone such as <code>Asia/Tokyo</code> or "

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core import tencent
 from core.audit import status_words
@@ -160,9 +161,14 @@ def segment_stored_words(segment: Segment) -> str:
     if segment.status == Segment.Status.IMPORTING:
         return _("The file is stored and a worker is importing it; a job started now begins "
                  "when the import is done.")
-    return _("%(size)s accounts stored; %(duplicates)s duplicates and %(invalid)s invalid lines "
-             "dropped.") % {"size": f"{segment.size:,}", "duplicates": f"{segment.duplicates:,}",
-                            "invalid": f"{segment.invalid_count:,}"}
+    parts = {"stored": ngettext("%(n)s account stored", "%(n)s accounts stored", segment.size),
+             "duplicates": ngettext("%(n)s duplicate", "%(n)s duplicates", segment.duplicates),
+             "invalid": ngettext("%(n)s invalid line", "%(n)s invalid lines",
+                                 segment.invalid_count)}
+    counts = {"stored": segment.size, "duplicates": segment.duplicates,
+              "invalid": segment.invalid_count}
+    return _("%(stored)s; %(duplicates)s and %(invalid)s dropped.") % {
+        key: words % {"n": f"{counts[key]:,}"} for key, words in parts.items()}
 
 
 def describe_audience_event(event: AuditEvent) -> dict:

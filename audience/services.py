@@ -24,7 +24,7 @@ from core.audit import audit_record
 from core.errors import InvalidInput as AudienceInvalid
 from core.payload_words import invalid_input, words_by_field
 from core.queue import enqueue, require_queue
-from core.text import whole_number
+from core.text import items_from_text, whole_number
 from pushclient import payload
 
 from .mirror import mirror_apply
@@ -522,7 +522,14 @@ def upload_lines(uploaded) -> Iterator[str]:
 
 
 def pasted_lines(text: str) -> Iterator[str]:
-    return iter(text.splitlines())
+    """Pasted accounts, one a line; a line typed as a list ("u1，u2；u3、u4") gives each item a
+    line of its own, as every typed list is read (core.text). A line with an ASCII comma stays
+    whole: it is CSV, for the column and header checks."""
+    for line in text.splitlines():
+        if "," in line:
+            yield line
+        else:
+            yield from items_from_text(line) or [line]
 
 
 def segment_from_form(*, user, name: str, uploaded, pasted: str, column) -> Segment:

@@ -4,6 +4,8 @@ same services as the API and Django admin do the work."""
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,6 +27,17 @@ from .selectors import (account_profile, attribute_names, job_progress, segment_
                         segment_summaries, tag_sizes)
 
 audience_manager_required = role_required(is_audience_manager)
+
+
+def posted_from_the_page(view):
+    """A form of the Audiences page posts here and, refused, is shown again at this address:
+    reloading it (a GET) goes back to the page instead of a 405."""
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method != "POST":
+            return redirect("audiences")
+        return view(request, *args, **kwargs)
+    return wrapper
 
 
 def _free_attribute_index(names: dict[str, str]) -> str | None:
@@ -53,7 +66,7 @@ def audiences(request):
     return _page(request)
 
 
-@require_POST
+@posted_from_the_page
 @audience_manager_required
 def segment_upload(request):
     form = AudienceUploadForm(request.POST, request.FILES)
@@ -74,7 +87,7 @@ def segment_upload(request):
     return _page(request, upload=form)
 
 
-@require_POST
+@posted_from_the_page
 @audience_manager_required
 def job_start(request):
     form = AudienceJobForm(request.POST, attr_names=list(attribute_names().values()))
@@ -91,7 +104,7 @@ def job_start(request):
     return _page(request, job_form=form)
 
 
-@require_POST
+@posted_from_the_page
 @role_required(is_admin)
 def attribute_name_add(request):
     """Name the next free attribute index (Tencent allows ten), as Django admin's page does."""

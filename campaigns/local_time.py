@@ -91,6 +91,8 @@ def no_push_words(*, by: str, key: str, push: dict | None = None) -> list[str]:
         lines.append(_("%(values)s more values that are not time zones are held by %(n)s "
                        "accounts; they get no push.") % {"values": len(rest),
                                                         "n": intcomma(sum(rest))})
+    if (push or {}).get("Condition"):
+        return lines  # who in the audience gets no push: the reach line says how many
     missing = zone_missing_count(attribute=key) if by == BY_ATTRIBUTE else \
         zone_missing_count(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX)
     if missing:
@@ -218,8 +220,9 @@ def default_zone_errors(default_zone) -> dict[str, list[str]]:
     return {}
 
 
-def _split_errors(campaign: Campaign, *, by: str, key: str, hour, zones, day,
-                  default_zone: str) -> dict:
+def source_errors(campaign: Campaign, *, by: str, key: str) -> dict[str, list[str]]:
+    """Whether the zones can be read from there for this campaign's audience: shown on the page
+    before anything is chosen, and refused on booking."""
     errors: dict[str, list[str]] = {}
     condition = campaign.push.get("Condition") or {}
     if by == BY_ATTRIBUTE:
@@ -237,6 +240,12 @@ def _split_errors(campaign: Campaign, *, by: str, key: str, hour, zones, day,
                               "attributes together: read the time zones from an attribute instead")]
     else:
         errors["by"] = [_("Choose where the time zones are: an attribute or tags")]
+    return errors
+
+
+def _split_errors(campaign: Campaign, *, by: str, key: str, hour, zones, day,
+                  default_zone: str) -> dict:
+    errors = source_errors(campaign, by=by, key=key)
     if not isinstance(hour, int) or not 0 <= hour <= 23:
         errors["hour"] = [_("The local hour must be a whole hour from 0 to 23")]
     if not isinstance(day, dt.date):

@@ -94,7 +94,8 @@ def campaign_offers(user, campaign) -> dict[str, bool]:
         and new_times,
         "approve": approves and status == Status.PENDING_APPROVAL,
         "recall": undoes,
-        "cancel_split": status == Status.SPLIT and undoes,
+        "cancel_split": status == Status.SPLIT and undoes
+        and campaign.buckets.filter(status=Status.SCHEDULED).exists(),
         # Approved while its day was full: anyone books it at the time the approval covered.
         "book_approved": approval and status == Status.APPROVED and campaign.send_at is not None
         and campaign.send_at > timezone.now(),

@@ -10,6 +10,7 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from audience.selectors import attribute_names
@@ -30,10 +31,13 @@ from core.roles import marketer_required
 ZONE_ATTRIBUTE_NAMES = ("tz", "timezone", "time_zone", "zone")
 
 
-def _zone_source(request, names: list[str]) -> tuple[str, str]:
-    """By attribute (which one) or by tags, from the form or the query string."""
+def _zone_source(request, names: list[str], campaign: Campaign) -> tuple[str, str]:
+    """By attribute (which one) or by tags, from the form or the query string; at first, the
+    kind the campaign's audience uses (Tencent refuses tags and attributes together)."""
     source = request.POST or request.GET
-    by = source.get("by") or ("attr" if names else "tags")
+    condition = campaign.push.get("Condition") or {}
+    uses_tags = any(k.startswith("Tags") for k in condition)
+    by = source.get("by") or ("attr" if names and not uses_tags else "tags")
     key = source.get("attribute") or next((n for n in names if n.lower() in ZONE_ATTRIBUTE_NAMES),
                                           names[0] if names else "")
     return by if by in ("attr", "tags") else "attr", key if key in names else ""
@@ -64,7 +68,7 @@ def local_time_split(request, pk: int):
                    "each user's local time"))
         return redirect("campaign-detail", pk=pk)
     names = list(attribute_names().values())
-    by, key = _zone_source(request, names)
+    by, key = _zone_source(request, names, campaign)
     zones = local_time.offered_zones(by=by, key=key, push=campaign.push)
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     form = LocalTimeForm(request.POST or None, attribute_names=names, zones=zones, initial={
@@ -82,8 +86,9 @@ def local_time_split(request, pk: int):
             messages.error(request, str(exc))
             return redirect("campaign-detail", pk=pk)
         else:
-            messages.success(request, _("Booked %(n)d pushes, one per time zone.")
-                             % {"n": len(children)})
+            messages.success(request, ngettext("Booked %(n)d push, one per time zone.",
+                                               "Booked %(n)d pushes, one per time zone.",
+                                               len(children)) % {"n": len(children)})
             return redirect("campaign-detail", pk=pk)
     chosen = form.data.getlist("zones") if form.is_bound else list(zones)
     cleaned = getattr(form, "cleaned_data", {})
@@ -96,9 +101,13 @@ def local_time_split(request, pk: int):
     except InvalidInput as exc:  # the hour is skipped somewhere: the form's error says so
         preview = {"words": " ".join(m for ms in exc.errors.values() for m in ms),
                    "reach_words": ""}
+    # Zones read from where this audience cannot be split: said first, with no reach to claim.
+    refused = [m for ms in local_time.source_errors(campaign, by=by, key=key).values()
+               for m in ms]
     return render(request, "campaigns/local_time.html", {
         "campaign": campaign, "form": form, "cost_words": preview["words"],
-        "reach_words": preview["reach_words"],
+        "reach_words": "" if refused else preview["reach_words"],
+        "source_errors": [] if form.is_bound else refused,
         "no_push": local_time.no_push_words(by=by, key=key, push=campaign.push), "by": by,
         "key": key})
 
@@ -108,7 +117,7 @@ def local_time_cost(request, pk: int):
     """The split's cost and reach for the page, before anything is saved."""
     campaign = get_object_or_404(Campaign, pk=pk)
     names = list(attribute_names().values())
-    by, key = _zone_source(request, names)
+    by, key = _zone_source(request, names, campaign)
     offered = local_time.offered_zones(by=by, key=key, push=campaign.push)
     try:  # without a day or an hour: tomorrow at 09:00, as the page starts
         day = parse_day(request.GET["day"], field="day") if "day" in request.GET else \

@@ -103,7 +103,7 @@ def test_an_upload_stores_the_segment_and_offers_it_for_a_job(manager):
     assert answer.status_code == 302
     assert answer.url == f"/audiences/?segment={segment.pk}#start-job"
     page = manager.get(answer.url)
-    assert "2 accounts stored; 1 duplicates and 0 invalid lines dropped." in text(page)
+    assert "2 accounts stored; 1 duplicate and 0 invalid lines dropped." in text(page)
     assert f'<option value="{segment.pk}" selected>' in page.content.decode()
     assert sorted(segment.accounts.values_list("account", flat=True)) == ["a1", "a2"]
 
@@ -111,6 +111,21 @@ def test_an_upload_stores_the_segment_and_offers_it_for_a_job(manager):
 def test_pasted_accounts_make_a_segment_too(manager):
     manager.post("/audiences/segments/", {"name": "typed", "pasted": "b1\nb2\n"})
     assert Segment.objects.get().size == 2
+
+
+def test_pasted_accounts_typed_with_chinese_separators_are_each_an_account(manager):
+    manager.post("/audiences/segments/", {"name": "typed", "pasted": "u50，u51；u52、u53\nu54"})
+    segment = Segment.objects.get()
+    assert sorted(segment.accounts.values_list("account", flat=True)) == [
+        "u50", "u51", "u52", "u53", "u54"]
+
+
+def test_reloading_a_refused_form_s_address_goes_back_to_the_page(manager):
+    refused = manager.post("/audiences/segments/", {"name": "typed", "pasted": ""})
+    assert "No valid account in the list" in text(refused)  # shown at /audiences/segments/
+    for url in ("/audiences/segments/", "/audiences/jobs/", "/audiences/attribute-names/"):
+        answer = manager.get(url)
+        assert (answer.status_code, answer.url) == (302, "/audiences/")
 
 
 @pytest.mark.parametrize("language, words", [

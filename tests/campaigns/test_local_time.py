@@ -409,9 +409,13 @@ def test_the_parent_shows_each_bucket_at_its_own_local_time_and_says_sent_only_o
     assert "Not scheduled" not in detail
     assert "Sent as" not in detail
     assert "0 of 4 pushes sent so far; 4 booked." in detail
+    assert 'data-testid="cancel-split"' in detail
     Campaign.objects.filter(parent=parent).update(status="sent")
     detail = client.get(f"/campaigns/{parent.pk}/").content.decode()
     assert "Sent as 4 pushes." in detail
+    # Nothing left to cancel, and no "not sent yet": each push has its own attempts and report.
+    assert 'data-testid="cancel-split"' not in detail
+    assert "Not sent yet." not in detail and 'data-testid="report-empty"' not in detail
 
 
 def next_skipped_hour(zone: str) -> tuple[dt.date, int]:
@@ -443,3 +447,18 @@ def test_an_hour_skipped_by_daylight_saving_is_refused_in_the_editor_s_words(
     assert not Campaign.objects.filter(parent=parent).exists()
     cost = client.get(f"/campaigns/{parent.pk}/local-time/cost/", form)
     assert cost.status_code == 400 and cost.json()["errors"]["hour"] == [words]
+
+
+def test_the_page_reads_zones_where_the_audience_can_be_split_and_says_so_up_front(
+        client, marketer):
+    """A tag audience opens on tags; zones read from an attribute the audience already uses are
+    refused before anything is chosen, with no reach claimed."""
+    mirror()
+    client.force_login(marketer)
+    vip = draft(marketer, {"MsgBody": TEXT, "Condition": {"TagsOr": ["vip"]}})
+    page = client.get(f"/campaigns/{vip.pk}/local-time/").content.decode()
+    assert 'value="tags" data-autosubmit-radio checked' in page
+    berlin = draft(marketer, {"MsgBody": TEXT, "Condition": {"AttrsAnd": {"tz": "Europe/Berlin"}}})
+    page = client.get(f"/campaigns/{berlin.pk}/local-time/?by=attr&attribute=tz").content.decode()
+    assert "The campaign&#x27;s audience already uses the attribute tz" in page
+    assert "These pushes reach" not in page
