@@ -18,7 +18,7 @@ from core.roles import marketer_required, role_required
 
 
 
-def _approval_step(request, pk: int, step) -> object:
+def _approval_step(request, pk: int, step, done: str) -> object:
     campaign = get_object_or_404(Campaign, pk=pk)
     try:
         warning = step(campaign)
@@ -28,7 +28,7 @@ def _approval_step(request, pk: int, step) -> object:
     if isinstance(warning, str) and warning:
         messages.warning(request, warning)
     else:
-        messages.success(request, _("Done."))
+        messages.success(request, done)
     return redirect("campaign-detail", pk=pk)
 
 
@@ -36,18 +36,20 @@ def _approval_step(request, pk: int, step) -> object:
 @require_POST
 def approval_submit(request, pk: int):
     return _approval_step(request, pk, lambda c: approval.campaign_submit(
-        campaign=c, user=request.user))
+        campaign=c, user=request.user), _("Submitted: an approver who did not write it approves "
+                                          "it or sends it back."))
 
 
 @require_POST  # first: a GET is 405 for everyone, as on every other action
 @role_required(roles.is_approver)
 def approval_approve(request, pk: int):
     return _approval_step(request, pk, lambda c: approval.campaign_approve(
-        campaign=c, user=request.user))
+        campaign=c, user=request.user), _("Approved."))
 
 
 @require_POST  # first: a GET is 405 for everyone, as on every other action
 @role_required(roles.is_approver)
 def approval_send_back(request, pk: int):
     return _approval_step(request, pk, lambda c: approval.campaign_send_back(
-        campaign=c, user=request.user, comment=request.POST.get("comment", "")))
+        campaign=c, user=request.user, comment=request.POST.get("comment", "")),
+        _("Sent back to its author, with your comment."))

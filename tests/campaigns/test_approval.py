@@ -223,13 +223,15 @@ def test_the_detail_page_walks_a_campaign_through_approval(client, marketer, app
     campaign = written(marketer, send_at=in_two_days())
     client.force_login(marketer)
     assert "Submit for approval" in client.get(f"/campaigns/{campaign.pk}/").content.decode()
-    client.post(f"/campaigns/{campaign.pk}/submit/")
+    page = client.post(f"/campaigns/{campaign.pk}/submit/", follow=True).content.decode()
+    assert "Submitted: an approver who did not write it approves it or sends it back." in page
     assert client.post(f"/campaigns/{campaign.pk}/approve/").status_code == 403
     client.force_login(approver)
     page = client.post(f"/campaigns/{campaign.pk}/send-back/", {"comment": ""},
                        follow=True).content.decode()
     assert "Write a comment saying what should change" in page
-    client.post(f"/campaigns/{campaign.pk}/approve/")
+    page = client.post(f"/campaigns/{campaign.pk}/approve/", follow=True).content.decode()
+    assert "Approved." in page and "Done." not in page
     assert Campaign.objects.get(pk=campaign.pk).status == "scheduled"
     rows = [r["what"] for r in audit_rows(AuditEvent.objects.filter(subject_id=campaign.pk,
                                                                       subject_type="campaign"))]
