@@ -66,8 +66,8 @@ def audiences(request):
     return _page(request)
 
 
+@audience_manager_required  # first: without the role, 403 whatever the method
 @posted_from_the_page
-@audience_manager_required
 def segment_upload(request):
     form = AudienceUploadForm(request.POST, request.FILES)
     if form.is_valid():
@@ -87,8 +87,8 @@ def segment_upload(request):
     return _page(request, upload=form)
 
 
+@audience_manager_required  # first: without the role, 403 whatever the method
 @posted_from_the_page
-@audience_manager_required
 def job_start(request):
     form = AudienceJobForm(request.POST, attr_names=list(attribute_names().values()))
     if form.is_valid():
@@ -104,8 +104,8 @@ def job_start(request):
     return _page(request, job_form=form)
 
 
+@role_required(is_admin)  # first: without the role, 403 whatever the method
 @posted_from_the_page
-@role_required(is_admin)
 def attribute_name_add(request):
     """Name the next free attribute index (Tencent allows ten), as Django admin's page does."""
     form = AttributeNameForm(request.POST)

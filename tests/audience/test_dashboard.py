@@ -123,9 +123,13 @@ def test_pasted_accounts_typed_with_chinese_separators_are_each_an_account(manag
 def test_reloading_a_refused_form_s_address_goes_back_to_the_page(manager):
     refused = manager.post("/audiences/segments/", {"name": "typed", "pasted": ""})
     assert "No valid account in the list" in text(refused)  # shown at /audiences/segments/
-    for url in ("/audiences/segments/", "/audiences/jobs/", "/audiences/attribute-names/"):
+    for url in ("/audiences/segments/", "/audiences/jobs/"):
         answer = manager.get(url)
         assert (answer.status_code, answer.url) == (302, "/audiences/")
+    assert manager.get("/audiences/attribute-names/").status_code == 403  # admins name them
+    manager.force_login(make_user("ada", "Admins"))
+    answer = manager.get("/audiences/attribute-names/")
+    assert (answer.status_code, answer.url) == (302, "/audiences/")
 
 
 @pytest.mark.parametrize("language, words", [
