@@ -391,7 +391,8 @@ class SeriesForm(forms.Form):
                                          choices=WEEKDAY_CHOICES)
     month_day = forms.IntegerField(label=_("Day of the month"), required=False, min_value=1,
                                    max_value=31,
-                                   help_text=_("Months without this day are skipped (RFC 5545)"))
+                                   help_text=_("Months without this day are skipped: the 31st skips "
+                                               "every month of 30 days or fewer"))
     ends = forms.ChoiceField(label=_("Ends"), widget=forms.RadioSelect, initial="count",
                              choices=[("count", _("After a number of occurrences")),
                                       ("until", _("On a date"))])

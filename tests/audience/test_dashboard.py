@@ -164,6 +164,9 @@ def test_a_segment_is_tagged_untagged_and_followed_to_the_end(manager, tim, tim_
     listing = text(manager.get("/audiences/"))
     assert "Remove tags on spring" in listing and "Add tags on spring" in listing
     assert "Tag Accounts tz:Asia/Tokyo 2" in listing, "the tag's size, from the mirror"
+    Preference.objects.create(user=page.wsgi_request.user, language="zh-hans")
+    manager.force_login(page.wsgi_request.user)  # the preference is read at sign-in
+    assert "已完成 · 2 个已完成 · 0 个失败" in text(manager.get(answer.url))
 
 
 def test_a_time_zone_attribute_is_set_and_seen_in_the_lookup(manager, tim, tim_client):

@@ -179,7 +179,9 @@ def series_post(**changes):
 def test_the_repeat_page_saves_a_series_and_shows_its_occurrences(client, marketer):
     campaign = services.campaign_create(user=marketer, name="Tip", push=PUSH)
     client.force_login(marketer)
-    assert client.get(f"/campaigns/{campaign.pk}/repeat/").status_code == 200
+    form = client.get(f"/campaigns/{campaign.pk}/repeat/")
+    assert form.status_code == 200
+    assert "RFC 5545" not in form.content.decode()  # a standard's number says nothing to people
     answer = client.post(f"/campaigns/{campaign.pk}/repeat/", series_post())
     series = Series.objects.get()
     assert answer.url == f"/series/{series.pk}/"
