@@ -85,10 +85,12 @@ def _matching(condition: dict | None):
     return matching
 
 
-def zone_counts(*, attribute: str = "", tag_prefix: str = "") -> dict[str, int]:
-    """How many known accounts hold each value of a time-zone attribute, or each tag that
-    starts with `tag_prefix` (the prefix removed): the zones local-time delivery may offer."""
-    known = KnownAccount.objects.values("account")
+def zone_counts(*, attribute: str = "", tag_prefix: str = "",
+                condition: dict | None = None) -> dict[str, int]:
+    """How many known accounts (those a push `condition` selects, given one) hold each value of
+    a time-zone attribute, or each tag that starts with `tag_prefix` (the prefix removed): the
+    zones local-time delivery may offer. One grouped query."""
+    known = _matching(condition) if condition else KnownAccount.objects.values("account")
     if attribute:
         rows = (AccountAttr.objects.filter(name=attribute, account__in=known)
                 .values_list("value").annotate(n=Count("pk")).values_list("value", "n"))

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from audience.selectors import (attribute_names, audience_reach, zone_counts,
-                                zone_missing_count)
+from audience.selectors import (attribute_names, audience_reach, audience_reach_total,
+                                zone_counts, zone_missing_count)
 from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
 from core.text import words_list
@@ -41,17 +41,13 @@ def zone_values(*, by: str, key: str, push: dict | None = None) -> dict[str, int
     """Every value the accounts hold, a zone or not, with how many known accounts hold it;
     given a campaign's push, only the values held in its audience, counted there (a zone
     none of the audience is in would cost a push that reaches nobody)."""
-    if by == BY_ATTRIBUTE:
-        values = zone_counts(attribute=key) if key else {}
-    else:
-        values = zone_counts(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX)
-    condition = (push or {}).get("Condition") or {}
+    condition = (push or {}).get("Condition") or None
     other_kind = "Tags" if by == BY_ATTRIBUTE else "Attrs"
-    if not condition or any(k.startswith(other_kind) for k in condition):
-        return values  # no audience to narrow to, or one the split refuses in words
-    in_audience = {value: audience_reach(_bucket_push(push, by=by, key=key, zone=value)
-                                         ["Condition"])["matching"] for value in values}
-    return {value: n for value, n in in_audience.items() if n}
+    if condition and any(k.startswith(other_kind) for k in condition):
+        condition = None  # an audience the split refuses in words: nothing to narrow to
+    if by == BY_ATTRIBUTE:
+        return zone_counts(attribute=key, condition=condition) if key else {}
+    return zone_counts(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX, condition=condition)
 
 
 def offered_zones(*, by: str, key: str, push: dict | None = None) -> dict[str, int]:
@@ -180,8 +176,8 @@ def split_reach(*, campaign: Campaign, by: str, key: str,
     """Known accounts in the campaign's audience, and how many the buckets' pushes reach (an
     account holding two zone values counts in both)."""
     audience = audience_reach((campaign.push or {}).get("Condition"))["matching"]
-    reached = sum(audience_reach(_bucket_push(campaign.push, by=by, key=key, zone=value)
-                                 ["Condition"])["matching"] for _zone, value in buckets)
+    reached = audience_reach_total([_bucket_push(campaign.push, by=by, key=key, zone=value)
+                                    ["Condition"] for _zone, value in buckets])
     return {"audience": audience, "reached": reached}
 
 

@@ -149,10 +149,6 @@ def is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 # --- MsgBody (spec §7.1) -------------------------------------------------------------------
 
 STR, INT, NUM, FLAG2, IMAGE_INFOS = "string", "integer", "number", "the number 2", "image list"

@@ -11,7 +11,6 @@ from pushclient.callbacks import PLATFORMS
 VENDOR_ORDER = [1, 4, 3, 2, 6, 7, 8, 5, 0]
 VENDOR_NAMES = {0: _("Unknown vendor"), 1: "APNs", 2: _("Xiaomi"), 3: _("Huawei"), 4: "FCM",
                 5: _("Meizu"), 6: "OPPO", 7: "vivo", 8: _("Honor")}
-STAGE_NAMES = {1: _("sent"), 2: _("delivered"), 3: _("clicked")}
 
 # Tencent's loss reasons are named in its pages (§3.5: "device token never uploaded",
 # "certificate not set", "unregistered token"), their codes are not [UNCERTAIN]: a reason is
