@@ -9,6 +9,7 @@ import re
 
 from django.views.debug import SafeExceptionReporterFilter
 
+from core.encryption import OPENED
 from pushclient.client import USERSIG_IN_URL
 
 REDACTED = "[redacted]"
@@ -23,7 +24,8 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     text = PASSWORD_IN_URL.sub(rf"\g<prefix>{REDACTED}@", text)
     text = USERSIG_IN_URL.sub(f"usersig={REDACTED}", text)
     text = CALLBACK_SIGNATURE_IN_QUERY.sub(rf"\g<name>={REDACTED}", text)
-    for secret in secrets:
+    # Apps' secrets kept in the database are known once opened (core/encryption.py).
+    for secret in (*secrets, *OPENED):
         if secret:
             text = text.replace(secret, REDACTED)
     return text

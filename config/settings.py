@@ -193,6 +193,10 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 
 # Tencent Cloud Chat. Without TIM_REGION the default run talks to the local emulator.
 TIM_SDKAPPID = env.int("TIM_SDKAPPID", default=1400000000)
+# The name the dashboard shows for the app these TIM_* settings describe (more apps are added in
+# the dashboard, their secrets sealed with APP_SECRETS_KEY: see core/encryption.py).
+TIM_APP_NAME = env.str("TIM_APP_NAME", default="Main app")
+APP_SECRETS_KEY = env.str("APP_SECRETS_KEY", default="")
 TIM_SECRET_KEY = env.str("TIM_SECRET_KEY", default="emulator-secret-key")
 TIM_ADMIN_IDENTIFIER = env.str("TIM_ADMIN_IDENTIFIER", default="administrator")
 TIM_REGION = env.str("TIM_REGION", default="")

@@ -18,6 +18,7 @@ from core.security import AdminLoginForm, LoginForm
 from core.api import api
 from reports import views as report_views
 from reports.api import router as reports_api
+from core.apps_api import router as apps_api
 
 admin.site.login_form = AdminLoginForm
 admin.site.site_header = _("Push campaigns: administration")
@@ -26,6 +27,7 @@ admin.site.index_title = _("Audience, people and records")
 api.add_router("", campaigns_api)
 api.add_router("", audience_api)
 api.add_router("", reports_api)
+api.add_router("", apps_api)
 
 urlpatterns = [
     path("healthz", health.healthz),
@@ -73,6 +75,8 @@ urlpatterns = [
     path("calendar/", views.calendar_view, name="calendar"),
     path("tokens/", core_views.tokens, name="tokens"),
     path("audit/", core_views.audit, name="audit"),
+    path("apps/", core_views.apps, name="apps"),
+    path("apps/<slug:slug>/", core_views.app_edit, name="app-edit"),
     path("preferences/", core_views.preferences, name="preferences"),
     path("audiences/", audience_views.audiences, name="audiences"),
     path("audiences/segments/", audience_views.segment_upload, name="audience-segment-upload"),

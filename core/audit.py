@@ -55,12 +55,17 @@ VERBS = {
     "campaign.sent_back": _("sent the campaign back: {comment}"),
     "test_group.saved": _("saved the test group {name} ({accounts} accounts)"),
     "test_group.deleted": _("deleted the test group {name} ({accounts} accounts)"),
+    # Several apps: secrets are named among the fields changed, never with their values.
+    "app.created": _("added the app ({fields})"),
+    "app.changed": _("changed the app: {fields}"),
+    "app.people_set": _("set who works in the app: {people}"),
 }
 SUBJECT_TYPES = {"campaign": _("Campaign"), "job": _("Bulk job"), "segment": _("Segment"),
                  "attribute_names": _("Attribute names"), "account": _("Account"),
                  "token": _("API token"), "quota": _("Daily quota"),
                  "user": _("User"), "template": _("Message template"),
-                 "series": _("Recurring series"), "test_group": _("Test group")}
+                 "series": _("Recurring series"), "test_group": _("Test group"),
+                 "app": _("App")}
 
 
 def audit_record(*, actor, verb: str, subject=None, subject_type: str = "",

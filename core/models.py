@@ -72,3 +72,42 @@ class Preference(models.Model):
     class Meta:
         verbose_name = _("preference")
         verbose_name_plural = _("preferences")
+
+
+class App(models.Model):
+    """A Tencent Cloud Chat app (one SDKAppID): everything the dashboard sends, books and counts
+    belongs to one, and each has Tencent's limits to itself (they are per SDKAppID).
+
+    The app made at first start takes its connection from the TIM_* environment variables on
+    every use (`from_settings`), so a one-app install configures it as it always has; apps
+    added in the dashboard keep theirs here, secrets sealed (core/encryption.py)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("short name"), max_length=40, unique=True)
+    sdkappid = models.PositiveBigIntegerField(_("SDKAppID"), unique=True)
+    region = models.CharField(_("region"), max_length=20, blank=True)
+    base_url = models.URLField(_("API address"), blank=True)
+    admin_identifier = models.CharField(_("admin account"), max_length=64,
+                                        default="administrator")
+    secret_key_sealed = models.TextField(blank=True)
+    callback_token_sealed = models.TextField(blank=True)
+    # Without a value, PUSH_DAILY_QUOTA (more pushes are bought in Tencent's console).
+    daily_limit = models.PositiveIntegerField(_("daily push limit"), null=True, blank=True)
+    quota_timezone = models.CharField(_("quota day's time zone"), max_length=64,
+                                      default="Asia/Shanghai")
+    calls_per_second = models.PositiveIntegerField(_("calls a second"), default=100)
+    batch_calls_per_second = models.PositiveIntegerField(_("test sends a second"), default=30)
+    staging = models.BooleanField(_("staging app"), default=False)
+    from_settings = models.BooleanField(default=False, editable=False)
+    people = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="apps",
+                                    verbose_name=_("people"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("app")
+        verbose_name_plural = _("apps")
+        ordering = ["-from_settings", "name"]
+
+    def __str__(self):
+        return self.name

@@ -1,5 +1,5 @@
-"""The site's own pages: a person's API tokens and preferences (language, time zone), and the
-audit trail for admins."""
+"""The site's own pages: a person's API tokens and preferences (language, time zone), and for
+admins the audit trail and the apps."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import roles
+from .chat_apps import EDITABLE, app_people_set, app_save, default_app
+from .forms import AppForm
 from .audit import AUDIT_KINDS, audit_events, audit_rows
 from .errors import InvalidInput
-from .models import ApiToken, Preference
-from .pages import flash_errors, query_text
+from .models import ApiToken, App, Preference
+from .pages import flash_errors, form_errors, query_text
 from .preferences import remember_preferences
 from .roles import role_required
 from .text import unsafe_text_errors, whole_number
@@ -87,3 +89,45 @@ def audit(request):
     return render(request, "core/audit.html", {
         "page": page, "rows": audit_rows(page.object_list), "filters": filters,
         "kinds": AUDIT_KINDS})
+
+
+@role_required(roles.is_admin)
+def apps(request):
+    """Every app, and a form to add one."""
+    default_app()
+    form = AppForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            app = app_save(user=request.user, values=form.values(),
+                           secret_key=form.cleaned_data["secret_key"],
+                           callback_token=form.cleaned_data["callback_token"] or None)
+        except InvalidInput as exc:
+            form_errors(form, exc)
+        else:
+            app_people_set(user=request.user, app=app, people=form.cleaned_data["people"])
+            messages.success(request, _("App %(name)s added.") % {"name": app.name})
+            return redirect("apps")
+    return render(request, "core/apps.html", {
+        "apps": App.objects.prefetch_related("people"), "form": form,
+        "tim_sdkappid": settings.TIM_SDKAPPID, "default_limit": settings.PUSH_DAILY_QUOTA})
+
+
+@role_required(roles.is_admin)
+def app_edit(request, slug):
+    default_app()
+    app = get_object_or_404(App, slug=slug)
+    initial = {name: getattr(app, name) for name in EDITABLE}
+    initial["people"] = list(app.people.all())
+    form = AppForm(request.POST or None, app=app, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            app = app_save(user=request.user, app=app, values=form.values(),
+                           secret_key=form.cleaned_data.get("secret_key"),
+                           callback_token=form.cleaned_data.get("callback_token") or None)
+        except InvalidInput as exc:
+            form_errors(form, exc)
+        else:
+            app_people_set(user=request.user, app=app, people=form.cleaned_data["people"])
+            messages.success(request, _("App %(name)s saved.") % {"name": app.name})
+            return redirect("apps")
+    return render(request, "core/app_edit.html", {"app": app, "form": form})

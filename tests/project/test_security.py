@@ -27,7 +27,8 @@ def dashboard_routes(resolver=None, prefix=""):
 
 
 def concrete(route: str, pk: int) -> str:
-    return "/" + route.replace("<int:pk>", str(pk)).replace("<slug:action>", "cancel")
+    return "/" + route.replace("<int:pk>", str(pk)).replace("<slug:action>", "cancel").replace(
+        "<slug:slug>", "main").replace("<slug>", "main")
 
 
 def expected(route: str, role: str) -> set[int]:
@@ -36,7 +37,8 @@ def expected(route: str, role: str) -> set[int]:
     if route in PUBLIC:
         return {200, 503} if route == "healthz" else {200, 302}
     api = route.startswith("api/")
-    admin_only = route in ("audit/",) or route.startswith("audiences/") or route in (
+    admin_only = route in ("audit/",) or route.startswith(("audiences/", "apps/")) or route in (
+        "api/apps/", "api/apps/<slug>/",
         "api/attribute-names/", "api/audience/jobs/", "api/audience/jobs/<int:pk>/",
         "api/audience/jobs/upload/")
     if route == "api/":

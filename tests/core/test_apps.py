@@ -1,0 +1,140 @@
+"""Apps: the default one made from the TIM_* settings, admins adding and changing apps in the
+API and the dashboard, secrets written once and never shown or logged, and each app's client
+talking to Tencent as that app."""
+
+import json
+
+import pytest
+from django.db import connection as db
+
+from config.observability import redact
+from core import chat_apps, tencent
+from core.audit import audit_words
+from core.models import App, AuditEvent
+from tests.conftest import make_user
+
+pytestmark = pytest.mark.django_db
+
+SECRET = "s3cr3t-key-of-the-international-app-0123456789"
+TOKEN = "callback-token-of-the-international-app"
+INTERNATIONAL = {"name": "Shop International", "slug": "shop-intl", "sdkappid": 1400000123,
+                 "region": "singapore", "admin_identifier": "ops", "daily_limit": 300,
+                 "secret_key": SECRET, "callback_token": TOKEN}
+
+
+def token_client(client, user):
+    answer = client.post("/api/token/", {"username": user.username,
+                                         "password": f"pw-{user.username}"},
+                         content_type="application/json")
+    client.defaults["HTTP_AUTHORIZATION"] = f"Token {answer.json()['token']}"
+    return client
+
+
+@pytest.fixture
+def admin_api(client, admin_user):
+    return token_client(client, admin_user)
+
+
+def post(api, url, body):
+    return api.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_a_one_app_install_has_its_app_from_the_settings(admin_api, settings):
+    answer = admin_api.get("/api/apps/")
+    assert answer.status_code == 200
+    [app] = answer.json()
+    assert (app["slug"], app["sdkappid"], app["default"]) == ("main", settings.TIM_SDKAPPID, True)
+    assert app["secret_key_set"] is True and "secret_key" not in app
+    # Its connection is the settings', read on each use: a changed setting is the app's.
+    settings.TIM_SECRET_KEY = "rotated-in-the-environment"
+    assert chat_apps.connection(chat_apps.default_app()).secret_key == "rotated-in-the-environment"
+
+
+def test_an_admin_adds_an_app_whose_secrets_are_sealed_and_never_shown(admin_api):
+    answer = post(admin_api, "/api/apps/", INTERNATIONAL)
+    assert answer.status_code == 201, answer.content
+    shown = answer.json()
+    assert shown["slug"] == "shop-intl" and shown["secret_key_set"] and shown["callback_token_set"]
+    assert SECRET not in answer.content.decode() and TOKEN not in answer.content.decode()
+    # The database holds neither secret in the clear, in any column.
+    with db.cursor() as cursor:
+        cursor.execute("SELECT * FROM core_app WHERE slug = 'shop-intl'")
+        row = " ".join(str(v) for v in cursor.fetchone())
+    assert SECRET not in row and TOKEN not in row
+    # The app's client signs as that app, with its key opened.
+    app = App.objects.get(slug="shop-intl")
+    client = tencent.client(app)
+    assert client.sdkappid == 1400000123 and "adminapisgp" in client.base_url
+    assert tencent.client().sdkappid != 1400000123  # the default app's client is another
+    # The trail says what changed, not the values.
+    event = AuditEvent.objects.get(verb="app.created")
+    assert "secret_key" in audit_words(event) and SECRET not in json.dumps(event.params)
+    # Once opened, a secret is taken out of whatever is logged or reported.
+    assert redact(f"key={SECRET}") == "key=[redacted]"
+    listed = admin_api.get("/api/apps/").content.decode()
+    assert SECRET not in listed and TOKEN not in listed
+
+
+def test_bad_app_input_is_refused_naming_each_field(admin_api):
+    post(admin_api, "/api/apps/", INTERNATIONAL)
+    answer = post(admin_api, "/api/apps/", {**INTERNATIONAL, "slug": "Shop Intl!",
+                                            "sdkappid": 1400000123, "region": "mars",
+                                            "daily_limit": 0, "quota_timezone": "Mars/Base"})
+    assert answer.status_code == 400
+    errors = answer.json()["errors"]
+    assert set(errors) >= {"slug", "sdkappid", "region", "daily_limit", "quota_timezone"}
+    assert "lower-case" in errors["slug"][0] and "already" in errors["sdkappid"][0]
+    assert set(App.objects.values_list("slug", flat=True)) == {"shop-intl"}  # nothing half-stored
+    no_secret = {k: v for k, v in INTERNATIONAL.items() if k != "secret_key"}
+    answer = post(admin_api, "/api/apps/", {**no_secret, "slug": "other", "sdkappid": 1400000999})
+    assert answer.status_code == 400 and "secret_key" in answer.json()["errors"]
+
+
+def test_the_default_apps_connection_stays_the_settings(admin_api):
+    admin_api.get("/api/apps/")
+    answer = admin_api.patch("/api/apps/main/", json.dumps({"sdkappid": 1400000555,
+                                                            "name": "China"}),
+                             content_type="application/json")
+    assert answer.status_code == 400 and "TIM_" in answer.json()["errors"]["sdkappid"][0]
+    answer = admin_api.patch("/api/apps/main/", json.dumps({"name": "China", "staging": False,
+                                                            "daily_limit": 200}),
+                             content_type="application/json")
+    assert answer.status_code == 200 and answer.json()["name"] == "China"
+    assert answer.json()["daily_limit"] == 200
+
+
+def test_only_admins_manage_apps(client, marketer):
+    api = token_client(client, marketer)
+    assert api.get("/api/apps/").status_code == 403
+    assert post(api, "/api/apps/", INTERNATIONAL).status_code == 403
+    api.defaults.pop("HTTP_AUTHORIZATION")
+    client.force_login(marketer)
+    assert client.get("/apps/").status_code == 403
+
+
+def test_an_admin_adds_an_app_on_the_page_and_its_secret_is_not_shown_back(client, admin_user):
+    mia = make_user("mia", "Marketers")
+    client.force_login(admin_user)
+    page = client.get("/apps/")
+    assert page.status_code == 200 and "Main app" in page.content.decode()
+    form = {k: v for k, v in INTERNATIONAL.items()} | {"people": [mia.pk], "quota_timezone":
+                                                        "Asia/Singapore",
+                                                        "calls_per_second": 100,
+                                                        "batch_calls_per_second": 30}
+    answer = client.post("/apps/", form, follow=True)
+    text = answer.content.decode()
+    assert "Shop International added" in text and SECRET not in text
+    app = App.objects.get(slug="shop-intl")
+    assert list(app.people.all()) == [mia] and app.quota_timezone == "Asia/Singapore"
+    edit = client.get("/apps/shop-intl/").content.decode()
+    assert SECRET not in edit and TOKEN not in edit
+    # Saving the edit form without typing the secret keeps the one stored.
+    answer = client.post("/apps/shop-intl/", {**form, "secret_key": "", "callback_token": "",
+                                              "name": "Shop Global"}, follow=True)
+    app.refresh_from_db()
+    assert app.name == "Shop Global" and chat_apps.connection(app).secret_key == SECRET
+    # A refused form says why beside the field and keeps what was typed.
+    answer = client.post("/apps/", {**form, "slug": "shop intl", "sdkappid": 1400000777})
+    assert answer.status_code == 200
+    assert "lower-case letters" in answer.content.decode()
+    assert App.objects.filter(sdkappid=1400000777).count() == 0
