@@ -44,18 +44,22 @@ class EmulatorProcess:
         self.stop()
         self.start(port)
 
-    def post(self, action: str, body: dict | None = None) -> dict:
-        response = requests.post(f"{self.url}/emulator/{action}", json=body or {}, timeout=10)
+    # Control calls act on the default app (SDKAPPID) unless `sdkappid` names another one.
+
+    def post(self, action: str, body: dict | None = None, *, sdkappid: int | None = None) -> dict:
+        response = requests.post(f"{self.url}/emulator/{action}", json=body or {}, timeout=10,
+                                 params={"sdkappid": sdkappid} if sdkappid else None)
         response.raise_for_status()
         return response.json()
 
-    def advance_clock(self, seconds: float) -> None:
+    def advance_clock(self, seconds: float, *, sdkappid: int | None = None) -> None:
         """Move the emulator's clock on: its one-second windows (push spacing, MsgRandom
         dedupe, calls a second, recall) and its days pass without a test waiting for them."""
-        self.post("clock", {"advance": seconds})
+        self.post("clock", {"advance": seconds}, sdkappid=sdkappid)
 
-    def state(self) -> dict:
-        return requests.get(f"{self.url}/emulator/state", timeout=10).json()
+    def state(self, *, sdkappid: int | None = None) -> dict:
+        return requests.get(f"{self.url}/emulator/state", timeout=10,
+                            params={"sdkappid": sdkappid} if sdkappid else None).json()
 
     def calls(self, since: float = 0.0) -> list[dict]:
         return requests.get(f"{self.url}/emulator/calls", params={"since": since},

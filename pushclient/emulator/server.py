@@ -1,4 +1,8 @@
-"""The emulator's HTTP face: Tencent's REST endpoints, plus /emulator/* for inspection and faults."""
+"""The emulator's HTTP face: Tencent's REST endpoints, plus /emulator/* for inspection and faults.
+
+It serves one or more apps, each an SDKAppID with its own key, config, faults and SQLite state;
+a REST call goes to the app its `sdkappid` names, a control call to the app its `?sdkappid=`
+names or else to the first (default) app."""
 
 from __future__ import annotations
 
@@ -11,8 +15,9 @@ import struct
 import sys
 import threading
 import time
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from .. import payload, usersig
@@ -206,26 +211,42 @@ class Handler(BaseHTTPRequestHandler):
     def _body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
+    def _control_app(self, query: dict) -> EmulatorState | None:
+        """The app a control call names with `?sdkappid=`, else the default app; None (and a
+        404 answered) when it names an app the emulator does not serve."""
+        if "sdkappid" not in query:
+            return self.server.state
+        state = self.server.app(query["sdkappid"])
+        if state is None:
+            self._send(404, {"error": f"no app {query['sdkappid']}"})
+        return state
+
     def do_GET(self):
         url = urlsplit(self.path)
-        state = self.server.state
         if url.path == "/healthz":
             return self._send(200, {"ok": True})
+        if url.path not in ("/emulator/state", "/emulator/calls"):
+            return self._send(404, {"error": "not found"})
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        state = self._control_app(query)
+        if state is None:
+            return
         if url.path == "/emulator/state":
             return self._send(200, state.snapshot())
-        if url.path == "/emulator/calls":
-            since = float(parse_qs(url.query).get("since", ["0"])[0])
-            return self._send(200, {"calls": state.calls(since)})
-        self._send(404, {"error": "not found"})
+        self._send(200, {"calls": state.calls(float(query.get("since", "0")))})
 
     def do_POST(self):
         url = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
         if url.path.startswith("/emulator/"):
-            return self._control(url.path.removeprefix("/emulator/"))
+            return self._control(url.path.removeprefix("/emulator/"), query)
         if not url.path.startswith("/v4/"):
             return self._send(404, "<html>404</html>", "text/html")
+        # A call naming no app the emulator serves is refused (60012, 70020) by the default
+        # app, and counted and faulted there, as the one app did before there were several.
+        state = self.server.app(query.get("sdkappid")) or self.server.state
         # Arrival on the kernel's clock, moved by the clock offset tests set (recall's 24 h).
-        received_at = self._arrived_at() + self.server.state.config.clock_offset_seconds
+        received_at = self._arrived_at() + state.config.clock_offset_seconds
         parts = url.path.split("/")
         service, command = (parts[2], parts[3]) if len(parts) == 4 else ("", "")
         raw = self._body()
@@ -233,20 +254,19 @@ class Handler(BaseHTTPRequestHandler):
             # The client went away mid-body (a killed worker): a server never sees such a call.
             self.close_connection = True
             return
-        fault = self._pick_fault()
-        if self.server.state.faults.latency_ms:
-            time.sleep(self.server.state.faults.latency_ms / 1000)
+        fault = self._pick_fault(state)
+        if state.faults.latency_ms:
+            time.sleep(state.faults.latency_ms / 1000)
         if fault == "502":
-            self.server.state.record_call(command, received_at, 0, 502, None)
+            state.record_call(command, received_at, 0, 502, None)
             return self._send(502, "<html><body>502 Bad Gateway</body></html>", "text/html")
         body, random_value = None, None
         try:
-            query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            random_value = self._authenticate(service, command, query)
+            random_value = self._authenticate(state.config, service, command, query)
             if fault == "91000":
                 raise Refusal(91000, "internal error, please retry")
             if command not in OWN_LIMITS:
-                self.server.state.check_rate(command, received_at)
+                state.check_rate(command, received_at)
             try:
                 body = json.loads(raw) if raw else None
             except ValueError:
@@ -254,23 +274,23 @@ class Handler(BaseHTTPRequestHandler):
             if not isinstance(body, dict):
                 raise Refusal(90001, "JSON parse failed: the body must be a JSON object")
             result = {"ActionStatus": "OK", "ErrorInfo": "", "ErrorCode": 0,
-                      **Api(self.server.state).handle(service, command, body, received_at)}
+                      **Api(state).handle(service, command, body, received_at)}
             code = 0
         except Refusal as refusal:
             code = refusal.code
             result = {"ActionStatus": "FAIL", "ErrorInfo": refusal.info, "ErrorCode": refusal.code}
-        self.server.state.record_call(command, received_at, _accounts_in(body), code,
-                                      random_value)
+        state.record_call(command, received_at, _accounts_in(body), code, random_value)
         if fault == "stall":
-            time.sleep(self.server.state.faults.stall_seconds)
+            time.sleep(state.faults.stall_seconds)
         try:
             self._send(200, result)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up waiting (a stalled answer)
 
-    def _pick_fault(self) -> str | None:
-        faults = self.server.state.faults
-        scripted = self.server.state.next_scripted_fault()
+    @staticmethod
+    def _pick_fault(state: EmulatorState) -> str | None:
+        faults = state.faults
+        scripted = state.next_scripted_fault()
         if scripted:
             return scripted
         roll = random.random()
@@ -281,9 +301,10 @@ class Handler(BaseHTTPRequestHandler):
             roll -= rate
         return None
 
-    def _authenticate(self, service: str, command: str, query: dict) -> int:
-        """The checks of spec §1.4, in the recommended order; returns the request's `random`."""
-        config = self.server.state.config
+    @staticmethod
+    def _authenticate(config: Config, service: str, command: str, query: dict) -> int:
+        """The checks of spec §1.4, in the recommended order, against the app `config`
+        describes; returns the request's `random`."""
         if (service, command) not in {("all_member_push", c) for c in ALL_MEMBER_PUSH} | \
                 {("timpush", c) for c in TIMPUSH}:
             raise Refusal(60009, "request resource error: unknown API")
@@ -309,12 +330,16 @@ class Handler(BaseHTTPRequestHandler):
             raise Refusal(90009, "this API needs App admin permission")
         return int(random_text)
 
-    def _control(self, action: str):
-        state = self.server.state
+    def _control(self, action: str, query: dict):
         try:
             body = json.loads(self._body() or b"{}")
         except ValueError:
             return self._send(400, {"error": "body must be JSON"})
+        if action == "apps":
+            return self._add_app(body)
+        state = self._control_app(query)
+        if state is None:
+            return
         if action == "reset":
             state.reset()
         elif action == "config":
@@ -336,6 +361,22 @@ class Handler(BaseHTTPRequestHandler):
         self._send(200, {"config": {k: v for k, v in asdict(state.config).items()
                                     if k not in SECRET_FIELDS}, "faults": asdict(state.faults)})
 
+    def _add_app(self, body: dict):
+        """POST /emulator/apps {"sdkappid": …, "secret_key": …, other config fields…}: one more
+        app, starting from the default app's initial config."""
+        sdkappid, secret_key = body.get("sdkappid"), body.get("secret_key")
+        if not (isinstance(sdkappid, int) and not isinstance(sdkappid, bool) and sdkappid > 0
+                and isinstance(secret_key, str) and secret_key):
+            return self._send(400, {"error": "sdkappid (a positive integer) and secret_key "
+                                             "(a string) are required"})
+        config = self.server.app_config(sdkappid, secret_key)
+        _update(config, body)
+        try:
+            self.server.add_app(config)
+        except ValueError as exc:
+            return self._send(409, {"error": str(exc)})
+        self._send(200, {"apps": sorted(self.server.states)})
+
 
 def _update(target, values: dict) -> None:
     names = {f.name for f in fields(target)} - {"secret_key", "sdkappid"}
@@ -350,7 +391,34 @@ class EmulatorServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], state: EmulatorState):
         super().__init__(address, Handler)
-        self.state = state
+        self.state = state  # the default app: control calls naming no app act on it
+        self.states = {state.config.sdkappid: state}
+        self._adding = threading.Lock()
+
+    def app(self, sdkappid: str | None) -> EmulatorState | None:
+        """The app a request's `sdkappid` text names, as Tencent compares it: the exact digits."""
+        for state in self.states.values():
+            if str(state.config.sdkappid) == sdkappid:
+                return state
+        return None
+
+    def app_config(self, sdkappid: int, secret_key: str) -> Config:
+        """A new app's config: the default app's initial one under its own SDKAppID and key."""
+        return replace(self.state.initial_config, sdkappid=sdkappid, secret_key=secret_key)
+
+    def add_app(self, config: Config, db_path: str | None = None) -> EmulatorState:
+        """Serve one more app, its state in `db_path` (by default next to the default app's
+        file: `emulator-1400000001.sqlite3` beside `emulator.sqlite3`)."""
+        if db_path is None:
+            first = Path(self.state.path)
+            db_path = str(first.with_name(f"{first.stem}-{config.sdkappid}{first.suffix}"))
+        with self._adding:
+            if config.sdkappid in self.states:
+                raise ValueError(f"app {config.sdkappid} is already served")
+            state = EmulatorState(db_path, config)
+            # A new dict, not a change to the one in use: handlers iterate it unlocked.
+            self.states = {**self.states, config.sdkappid: state}
+        return state
 
     @property
     def url(self) -> str:

@@ -109,8 +109,9 @@ class Refusal(Exception):
 
 class EmulatorState:
     def __init__(self, path: str, config: Config):
+        self.path = path
         self.config = config
-        self._initial_config = replace(config)
+        self.initial_config = replace(config)
         self.faults = Faults()
         self._lock = threading.RLock()
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -159,7 +160,7 @@ class EmulatorState:
             self._accepted_calls.clear()
             self.callbacks.clear()
             self.faults = Faults()
-            self.config = replace(self._initial_config)
+            self.config = replace(self.initial_config)
 
     def next_scripted_fault(self) -> str | None:
         with self._lock:
