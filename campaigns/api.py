@@ -8,12 +8,12 @@ from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Status, Field, Query, Router, Schema
 from pydantic import ConfigDict, StrictBool, StrictInt
 
 from core import roles
+from core.current_app import app_named, mine
 from core.api import ERRORS, UNAVAILABLE_ERRORS, UPSTREAM_ERRORS, admin_auth, error
 from core.times import parse_day, parse_iso_aware
 from core.tokens import token_create
@@ -32,6 +32,7 @@ StatusName = Literal["draft", "scheduled", "sending", "sent", "failed", "cancell
 PUSH_HELP = ("The im_push body without MsgRandom: MsgBody, and optionally Condition, "
              "OfflinePushInfo, MsgLifeTime, From_Account (Tencent's field names).")
 SEND_AT_HELP = "ISO 8601 with an offset, e.g. 2026-11-23T09:30:00+08:00"
+APP_HELP = ("The app's short name (GET /api/apps/); none: the default app, or your only one")
 
 
 class Strict(Schema):
@@ -49,6 +50,7 @@ class TokenOut(Schema):
 
 
 class CampaignIn(Strict):
+    app: str | None = Field(None, max_length=40, description=APP_HELP)
     name: str
     push: dict[str, Any] = Field(description=PUSH_HELP)
     send_at: str | None = Field(None, description=SEND_AT_HELP + "; null or absent: a draft")
@@ -81,6 +83,7 @@ class AttemptOut(Schema):
 
 class CampaignOut(Schema):
     id: int
+    app: str = Field(description="The app's short name")
     name: str
     status: StatusName
     status_reason: str = Field(description="A code; see status_reason_text for the words")
@@ -105,6 +108,7 @@ class CampaignPage(Schema):
 
 
 class QuotaOut(Schema):
+    app: str = Field(description="The app's short name")
     day: dt.date
     limit: int
     used: int
@@ -117,6 +121,7 @@ class QuotaOut(Schema):
 
 
 class QuotaIn(Strict):
+    app: str | None = Field(None, max_length=40, description=APP_HELP)
     limit: StrictInt = Field(description="Pushes a quota day allows, as bought in Tencent's console")
 
 
@@ -162,7 +167,8 @@ class RecallIn(Strict):
 
 def campaign_json(campaign: Campaign, *, with_attempts: bool = True) -> dict:
     data = {
-        "id": campaign.pk, "name": campaign.name, "status": campaign.status,
+        "id": campaign.pk, "app": campaign.app.slug, "name": campaign.name,
+        "status": campaign.status,
         "status_reason": campaign.status_reason,
         "status_reason_text": campaign.status_reason_text,
         "send_at": campaign.send_at, "due_at": campaign.due_at, "sent_at": campaign.sent_at,
@@ -201,8 +207,10 @@ def token(request, body: TokenIn):
 
 @router.get("/campaigns/", response={200: CampaignPage, **ERRORS})
 def campaign_list(request, status: StatusName | None = None,
-                  page: int = Query(1, ge=1, le=1_000_000)):
-    query = Campaign.objects.order_by("-created_at", "-id")
+                  page: int = Query(1, ge=1, le=1_000_000),
+                  app: str | None = Query(None, max_length=40, description=APP_HELP)):
+    query = Campaign.objects.filter(app=app_named(request, app)).select_related("app").order_by(
+        "-created_at", "-id")
     if status:
         query = query.filter(status=status)
     found = Paginator(query, 50).get_page(page)
@@ -229,15 +237,15 @@ CAMPAIGN_NEXT = ("campaign_read", "campaign_update", "campaign_schedule", "campa
              operation_id="campaign_create", openapi_extra=_links(*CAMPAIGN_NEXT))
 def campaign_create(request, body: CampaignIn):
     campaign = services.campaign_create(
-        user=request.user, name=body.name, push=body.push, send_at=_send_at(body.send_at),
-        tz=body.timezone, allow_late=body.allow_late)
+        user=request.user, app=app_named(request, body.app), name=body.name, push=body.push,
+        send_at=_send_at(body.send_at), tz=body.timezone, allow_late=body.allow_late)
     return Status(201, campaign_json(campaign))
 
 
 @router.get("/campaigns/{int:pk}/", response={200: CampaignOut, **ERRORS},
              operation_id="campaign_read")
 def campaign_read(request, pk: int):
-    return campaign_json(get_object_or_404(Campaign, pk=pk))
+    return campaign_json(mine(request, Campaign.objects.select_related("app"), pk=pk))
 
 
 @router.patch("/campaigns/{int:pk}/", response={200: CampaignOut, **ERRORS},
@@ -247,7 +255,7 @@ def campaign_update(request, pk: int, body: CampaignPatch):
     given = body.model_dump(exclude_unset=True)
     send_at = _send_at(given.get("send_at"))
     campaign = services.campaign_update(
-        campaign=get_object_or_404(Campaign, pk=pk), user=request.user,
+        campaign=mine(request, Campaign.objects.select_related("app"), pk=pk), user=request.user,
         name=given.get("name"), push=given.get("push"), allow_late=given.get("allow_late"),
         tz=given.get("timezone"), send_at=send_at if send_at is not None else services.UNSET)
     return campaign_json(campaign)
@@ -256,7 +264,7 @@ def campaign_update(request, pk: int, body: CampaignPatch):
 @router.post("/campaigns/{int:pk}/schedule/", response={200: CampaignOut, **ERRORS},
              operation_id="campaign_schedule")
 def campaign_schedule(request, pk: int, body: ScheduleIn):
-    campaign = services.campaign_schedule(campaign=get_object_or_404(Campaign, pk=pk),
+    campaign = services.campaign_schedule(campaign=mine(request, Campaign.objects.select_related("app"), pk=pk),
                                           user=request.user, send_at=_send_at(body.send_at))
     return campaign_json(campaign)
 
@@ -264,7 +272,7 @@ def campaign_schedule(request, pk: int, body: ScheduleIn):
 @router.post("/campaigns/{int:pk}/send-now/", response={200: CampaignOut, **ERRORS},
              operation_id="campaign_send_now")
 def campaign_send_now(request, pk: int):
-    campaign = services.campaign_send_now(campaign=get_object_or_404(Campaign, pk=pk),
+    campaign = services.campaign_send_now(campaign=mine(request, Campaign.objects.select_related("app"), pk=pk),
                                           user=request.user)
     return campaign_json(campaign)
 
@@ -272,7 +280,7 @@ def campaign_send_now(request, pk: int):
 @router.post("/campaigns/{int:pk}/cancel/", response={200: CampaignOut, **ERRORS},
              operation_id="campaign_cancel")
 def campaign_cancel(request, pk: int):
-    campaign = services.campaign_cancel(campaign=get_object_or_404(Campaign, pk=pk),
+    campaign = services.campaign_cancel(campaign=mine(request, Campaign.objects.select_related("app"), pk=pk),
                                         user=request.user)
     return campaign_json(campaign)
 
@@ -285,7 +293,7 @@ def campaign_test(request, pk: int, body: TestSendIn):
     (v4/timpush/batch, DataId "test:<id>"); per account what Tencent answered. Each person and
     the team have a daily number of test-send accounts (TEST_SEND_ACCOUNTS_PER_PERSON_DAY,
     TEST_SEND_ACCOUNTS_PER_DAY)."""
-    test = campaign_test_send(campaign=get_object_or_404(Campaign, pk=pk), user=request.user,
+    test = campaign_test_send(campaign=mine(request, Campaign.objects.select_related("app"), pk=pk), user=request.user,
                               accounts=body.accounts, group=body.group)
     return Status(201, test_send_json(test))
 
@@ -296,7 +304,7 @@ def campaign_test(request, pk: int, body: TestSendIn):
 def campaign_recall_endpoint(request, pk: int, body: RecallIn):
     """Within 24 h of sending: stop delivery and replace the shown notification with this one
     (Xiaomi, OPPO, vivo and Meizu keep theirs). The campaign becomes `recalled`."""
-    campaign = campaign_recall(campaign=get_object_or_404(Campaign, pk=pk), user=request.user,
+    campaign = campaign_recall(campaign=mine(request, Campaign.objects.select_related("app"), pk=pk), user=request.user,
                                offline_push_info=body.OfflinePushInfo)
     return campaign_json(campaign)
 
@@ -311,7 +319,7 @@ class SendBackIn(Strict):
 @router.post("/campaigns/{int:pk}/submit/", response={200: CampaignOut, **ERRORS},
              operation_id="campaign_submit")
 def campaign_submit(request, pk: int):
-    campaign = approval.campaign_submit(campaign=get_object_or_404(Campaign, pk=pk),
+    campaign = approval.campaign_submit(campaign=mine(request, Campaign.objects.select_related("app"), pk=pk),
                                         user=request.user)
     return campaign_json(campaign)
 
@@ -321,7 +329,7 @@ def campaign_submit(request, pk: int):
 def campaign_approve(request, pk: int):
     """Approvers and admins. A campaign with a future send_at is booked at once; if it cannot be
     (a full day, quiet hours), it stays approved, to be booked with /schedule/ or /send-now/."""
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = mine(request, Campaign.objects.select_related("app"), pk=pk)
     approval.campaign_approve(campaign=campaign, user=request.user)
     campaign.refresh_from_db()
     return campaign_json(campaign)
@@ -330,21 +338,23 @@ def campaign_approve(request, pk: int):
 @router.post("/campaigns/{int:pk}/send-back/", response={200: CampaignOut, **ERRORS},
              operation_id="campaign_send_back")
 def campaign_send_back(request, pk: int, body: SendBackIn):
-    campaign = approval.campaign_send_back(campaign=get_object_or_404(Campaign, pk=pk),
+    campaign = approval.campaign_send_back(campaign=mine(request, Campaign.objects.select_related("app"), pk=pk),
                                            user=request.user, comment=body.comment)
     return campaign_json(campaign)
 
 
 @router.get("/quota/", response={200: QuotaOut, **ERRORS})
-def quota(request, day: str | None = Query(None, description="A quota day, e.g. 2026-11-23")):
-    return quota_summary(parse_day(day) if day is not None else None)
+def quota(request, day: str | None = Query(None, description="A quota day, e.g. 2026-11-23"),
+          app: str | None = Query(None, max_length=40, description=APP_HELP)):
+    return quota_summary(parse_day(day) if day is not None else None, app_named(request, app))
 
 
 @router.put("/quota/", response={200: QuotaOut, **ERRORS}, auth=admin_auth)
 def quota_set(request, body: QuotaIn):
-    """Admins: the daily push limit (after buying more in Tencent's console). Effective at once
-    for the dispatcher, bookings and the calendar; audited."""
-    quota_limit_set(user=request.user, limit=body.limit)
-    return quota_summary()
+    """Admins: an app's daily push limit (after buying more in Tencent's console). Effective at
+    once for the dispatcher, bookings and the calendar; audited."""
+    app = app_named(request, body.app)
+    quota_limit_set(user=request.user, limit=body.limit, app=app)
+    return quota_summary(app=app)
 
 

@@ -1,10 +1,13 @@
-"""The dispatcher and the push gate: due campaigns go to im_push one at a time, within the quota.
+"""The dispatcher and the push gates: each app's due campaigns go to im_push one at a time,
+within its quota. Apps push side by side: Tencent spaces and counts each SDKAppID apart.
 
 The database is the source of truth and the only coordinator, so the rules hold across any
 number of workers on any number of hosts, and nothing is lost when Redis restarts:
 
-- the gate is one PushGate row; a push starts only after a conditional UPDATE takes its lease
-  and finds the previous push's answer more than PUSH_MIN_INTERVAL_SECONDS old;
+- each app has one PushGate row; a push starts only after a conditional UPDATE takes its lease
+  and finds the app's previous push's answer more than PUSH_MIN_INTERVAL_SECONDS old;
+- one dispatcher at a time (its role is on the default app's gate row) runs each app with due
+  work in a thread of its own, so one app's slow answer or outage never holds another's;
 - every time the gate compares or writes is the database's clock, never a host's, so a worker
   whose clock runs ahead or behind cannot shorten the spacing;
 - a campaign is claimed with a conditional UPDATE (scheduled -> sending), so a second
@@ -18,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -25,6 +29,8 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from core import tencent
+from core.chat_apps import default_app
+from core.models import App
 from pushclient import PayloadError, TencentError, backoff_seconds
 from pushclient.errors import TRANSPORT_CONNECTION, TRANSPORT_TIMEOUT, ErrorKind
 
@@ -37,7 +43,6 @@ from .tester_sends import reap_stuck_test_sends
 
 log = logging.getLogger(__name__)
 
-GATE = 1
 ROLE_SECONDS = 5.0  # how long the active dispatcher's role lasts without renewal
 Status = Campaign.Status
 
@@ -59,76 +64,135 @@ def db_now() -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
-def gate_row() -> PushGate:
-    return PushGate.objects.get_or_create(pk=GATE)[0]
+def gate_of(app: App) -> PushGate:
+    return PushGate.objects.get_or_create(app=app)[0]
+
+
+def due_app_ids(now: dt.datetime) -> set[int]:
+    return set(Campaign.objects.filter(status=Status.SCHEDULED, due_at__lte=now)
+               .values_list("app_id", flat=True).distinct())
 
 
 def dispatch_due_campaigns(*, run_seconds: float | None = None) -> int:
     """Send due campaigns for up to `run_seconds`; returns how many were sent.
 
-    Beat starts one of these every second; only one holds the dispatcher role at a time,
-    polls for due work every DISPATCH_POLL_SECONDS, and the others return at once.
+    Beat starts one of these every second; only one holds the dispatcher role at a time (on
+    the default app's gate row, with the scheduler's heartbeat), and the others return at once.
+    It polls for due work every DISPATCH_POLL_SECONDS and gives each app with due campaigns a
+    thread (at most DISPATCH_APPS_AT_ONCE), which sends that app's campaigns through its gate.
     """
     run_seconds = settings.DISPATCH_RUN_SECONDS if run_seconds is None else run_seconds
-    gate_row()
+    home = gate_of(default_app())
     now = db_now()
     role_until = now + _seconds(ROLE_SECONDS)
     free = Q(dispatcher_until__isnull=True) | Q(dispatcher_until__lt=now)
-    if not PushGate.objects.filter(free, pk=GATE).update(dispatcher_until=role_until,
-                                                         last_tick_at=now):
+    if not PushGate.objects.filter(free, pk=home.pk).update(dispatcher_until=role_until,
+                                                            last_tick_at=now):
         return 0
     stop_at = time.monotonic() + run_seconds
     sent = 0
+    running: dict[int, Future] = {}
     reap_stuck_test_sends(now=now)  # beside the pushes' own sweep, once a tick
-    try:
-        while time.monotonic() < stop_at:
-            now = db_now()
-            renewed = now + _seconds(ROLE_SECONDS)
-            if not PushGate.objects.filter(pk=GATE, dispatcher_until=role_until).update(
-                    dispatcher_until=renewed, last_tick_at=now):
-                break  # another dispatcher took over while a push ran long
-            role_until = renewed
-            reap_abandoned_attempts(now=now)
-            wait = dispatch_next(now=now)
-            if wait is None:
-                sent += 1
-            else:
-                time.sleep(max(0.0, min(wait, stop_at - time.monotonic())))
-    finally:
-        PushGate.objects.filter(pk=GATE, dispatcher_until=role_until).update(dispatcher_until=None)
+    # Called inside a transaction (a caller's atomic block), this connection's rows are
+    # invisible to any other: the apps' turns then run here, one after another.
+    pool = InlinePool() if connection.in_atomic_block else ThreadPoolExecutor(
+        max_workers=settings.DISPATCH_APPS_AT_ONCE, thread_name_prefix="dispatch")
+    with pool:
+        try:
+            while time.monotonic() < stop_at:
+                now = db_now()
+                renewed = now + _seconds(ROLE_SECONDS)
+                if not PushGate.objects.filter(pk=home.pk, dispatcher_until=role_until).update(
+                        dispatcher_until=renewed, last_tick_at=now):
+                    break  # another dispatcher took over while this one was held up
+                role_until = renewed
+                reap_abandoned_attempts(now=now)
+                for app_id, turn in list(running.items()):
+                    if turn.done():
+                        sent += running.pop(app_id).result()
+                for app_id in due_app_ids(now) - set(running):
+                    running[app_id] = pool.submit(_app_turn, app_id, stop_at,
+                                                  own_connection=not isinstance(pool, InlinePool))
+                time.sleep(max(0.0, min(settings.DISPATCH_POLL_SECONDS,
+                                        stop_at - time.monotonic())))
+        finally:
+            PushGate.objects.filter(pk=home.pk, dispatcher_until=role_until).update(
+                dispatcher_until=None)
+            sent += sum(turn.result() for turn in running.values())
     return sent
 
 
-def dispatch_next(*, now: dt.datetime) -> float | None:
-    """Try the earliest due campaign. None if a push was made, else seconds worth waiting."""
-    poll = settings.DISPATCH_POLL_SECONDS
-    campaign = (Campaign.objects.filter(status=Status.SCHEDULED, due_at__lte=now)
+class InlinePool:
+    """ThreadPoolExecutor's submit, run in the caller's thread."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def submit(self, fn, *args, **kwargs) -> Future:
+        future: Future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def _app_turn(app_id: int, stop_at: float, *, own_connection: bool) -> int:
+    """One app's pushes, in its own thread, until it has nothing due or the run ends."""
+    sent = 0
+    try:
+        app = App.objects.get(pk=app_id)
+        while time.monotonic() < stop_at:
+            wait = dispatch_next(app, now=db_now())
+            if wait is None:
+                sent += 1
+            elif wait == NOTHING_DUE:
+                break
+            else:
+                time.sleep(max(0.0, min(wait, stop_at - time.monotonic())))
+    except Exception:
+        log.exception("dispatching app %s", app_id)  # the next tick tries it again
+    finally:
+        if own_connection:
+            connection.close()  # the thread's own, opened for this turn
+    return sent
+
+
+NOTHING_DUE = -1.0
+
+
+def dispatch_next(app: App, *, now: dt.datetime) -> float | None:
+    """Try the app's earliest due campaign. None if a push was made, NOTHING_DUE, or seconds
+    worth waiting."""
+    campaign = (Campaign.objects.filter(app=app, status=Status.SCHEDULED, due_at__lte=now)
                 .order_by("due_at", "id").first())
     if campaign is None:
-        return poll
-    gate = PushGate.objects.get(pk=GATE)
+        return NOTHING_DUE
+    gate = gate_of(app)
     if gate.lease_until and gate.lease_until >= now:
-        return poll  # a push is in flight elsewhere
+        return settings.DISPATCH_POLL_SECONDS  # a push of this app is in flight elsewhere
     if gate.next_allowed_at and gate.next_allowed_at >= now:
         return (gate.next_allowed_at - now).total_seconds() + 0.001
-    attempt = _claim(campaign, now)
+    attempt = _claim(campaign, gate, now)
     if attempt is None:
         return 0.0
-    _send(attempt)
+    _send(attempt, gate)
     return None
 
 
 @transaction.atomic
-def _claim(campaign: Campaign, now: dt.datetime) -> Attempt | None:
+def _claim(campaign: Campaign, gate: PushGate, now: dt.datetime) -> Attempt | None:
     lease_free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     spaced = Q(next_allowed_at__isnull=True) | Q(next_allowed_at__lt=now)
-    if not PushGate.objects.filter(lease_free, spaced, pk=GATE).update(
+    gates = PushGate.objects.filter(pk=gate.pk)
+    if not gates.filter(lease_free, spaced).update(
             lease_until=now + _seconds(settings.PUSH_LEASE_SECONDS), attempt=None):
         return None
-    day = quota_day_of(now)
+    app = campaign.app
+    day = quota_day_of(now, app)
     # Test sends that use the quota count under the day's lock too; taken before the
     # campaign's row, in the order bookings take them.
-    quota_day_lock(day)
+    quota_day_lock(day, app)
     if not campaign_transition(campaign, to=Status.SENDING, where=Q(due_at__lte=now)):
         transaction.set_rollback(True)
         return None
@@ -136,15 +200,15 @@ def _claim(campaign: Campaign, now: dt.datetime) -> Attempt | None:
     if not campaign.allow_late and now - campaign.due_at > _seconds(
             settings.PUSH_ALLOWED_LATENESS_SECONDS):
         _settle(campaign, Status.FAILED, "missed", late=_late_words(now - campaign.due_at))
-        PushGate.objects.filter(pk=GATE).update(lease_until=None)
+        gates.update(lease_until=None)
         return None
-    if pushes_left_on(day, count_booked=False) == 0:
+    if pushes_left_on(day, count_booked=False, app=app) == 0:
         _move_to_next_day(campaign, now, "moved_full_day")
-        PushGate.objects.filter(pk=GATE).update(lease_until=None)
+        gates.update(lease_until=None)
         return None
     attempt = Attempt.objects.create(campaign=campaign, msg_random=campaign.msg_random,
                                      started_at=now, quota_day=day)
-    PushGate.objects.filter(pk=GATE).update(attempt=attempt)
+    gates.update(attempt=attempt)
     return attempt
 
 
@@ -153,20 +217,20 @@ def _late_words(delta: dt.timedelta) -> str:
     return f"{minutes // 60} h {minutes % 60} min" if minutes >= 60 else f"{minutes} min"
 
 
-def _send(attempt: Attempt) -> None:
+def _send(attempt: Attempt, gate: PushGate) -> None:
     campaign = attempt.campaign
     error: Exception | None = None
     task_id = ""
     try:
-        result = tencent.client().push_request({**campaign.push, "MsgRandom": attempt.msg_random},
-                                               retries=0)
+        result = tencent.client(campaign.app).push_request(
+            {**campaign.push, "MsgRandom": attempt.msg_random}, retries=0)
         task_id = result.task_id
     except (PayloadError, TencentError) as exc:
         error = exc
     finished = db_now()
     with transaction.atomic():
         _record_outcome(attempt, campaign, error, task_id, finished)
-        PushGate.objects.filter(pk=GATE, attempt=attempt).update(
+        PushGate.objects.filter(pk=gate.pk, attempt=attempt).update(
             lease_until=None, attempt=None,
             next_allowed_at=finished + _seconds(settings.PUSH_MIN_INTERVAL_SECONDS))
 
@@ -231,18 +295,19 @@ def _move_to_next_day(campaign: Campaign, now: dt.datetime, reason: str) -> None
     under the day's lock (held to the end of the caller's transaction), with quota.py's one
     formula. Days are locked in date order, as bookings lock them, so no two wait on each
     other. No room within PUSH_SCHEDULE_MAX_DAYS: failed, in words, rather than overbooked."""
-    start = next_quota_day_start(now)
+    app = campaign.app
+    start = next_quota_day_start(now, app)
     for _day in range(settings.PUSH_SCHEDULE_MAX_DAYS):
         # Not into the workspace's quiet hours (in the campaign's zone): then when they end.
         start = (quiet_hours_end(start, ZoneInfo(campaign.timezone)) or start).astimezone(
-            quota_zone())
-        day = quota_day_of(start)
-        quota_day_lock(day)
-        if pushes_left_on(day, exclude_id=campaign.pk) > 0:
+            quota_zone(app))
+        day = quota_day_of(start, app)
+        quota_day_lock(day, app)
+        if pushes_left_on(day, exclude_id=campaign.pk, app=app) > 0:
             _settle(campaign, Status.SCHEDULED, reason, due_at=start, day=day.isoformat(),
-                    time=start.strftime("%H:%M"), zone=settings.PUSH_QUOTA_TIMEZONE)
+                    time=start.strftime("%H:%M"), zone=quota_zone(app).key)
             return
-        start = next_quota_day_start(start)
+        start = next_quota_day_start(start, app)
     _settle(campaign, Status.FAILED, "no_room_ahead", days=settings.PUSH_SCHEDULE_MAX_DAYS)
 
 
@@ -251,14 +316,14 @@ def reap_abandoned_attempts(*, now: dt.datetime) -> int:
     cutoff = now - _seconds(settings.PUSH_LEASE_SECONDS)
     reaped = 0
     for attempt in Attempt.objects.filter(outcome=Attempt.Outcome.IN_FLIGHT,
-                                          started_at__lt=cutoff).select_related("campaign"):
+                                          started_at__lt=cutoff).select_related("campaign__app"):
         with transaction.atomic():
             # The campaign's reason ("worker_stopped") says why, in the reader's words.
             if _attempt_ends(attempt, Attempt.Outcome.UNKNOWN, from_=[Attempt.Outcome.IN_FLIGHT],
                              finished_at=now):
                 reaped += 1
                 _settle(attempt.campaign, Status.NEEDS_REVIEW, "worker_stopped")
-                PushGate.objects.filter(pk=GATE, attempt=attempt).update(
+                PushGate.objects.filter(attempt=attempt).update(
                     lease_until=None, attempt=None,
                     next_allowed_at=now + _seconds(settings.PUSH_MIN_INTERVAL_SECONDS))
     return reaped

@@ -15,6 +15,7 @@ SCHEDULER_STALE_AFTER = dt.timedelta(minutes=1)
 def scheduler_ok() -> tuple[bool, dict]:
     """Ticks are written on the database's clock, so they are compared with it, not with this
     host's."""
-    last_tick = PushGate.objects.filter(pk=1).values_list("last_tick_at", flat=True).first()
+    last_tick = (PushGate.objects.filter(app__from_settings=True)
+                 .values_list("last_tick_at", flat=True).first())
     fresh = last_tick is not None and db_now() - last_tick <= SCHEDULER_STALE_AFTER
     return fresh, {"scheduler_last_tick": last_tick.isoformat() if last_tick else None}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.chat_apps import default_app
 from core.audit import audit_record
 from core.errors import InvalidInput
 from core.text import unsafe_text_errors
@@ -35,10 +36,11 @@ def template_save(*, campaign: Campaign, user, name: str) -> MessageTemplate:
     if errors:
         raise InvalidInput(errors)
     push = {key: campaign.push[key] for key in TEMPLATE_FIELDS if key in campaign.push}
-    template = MessageTemplate.objects.select_for_update().filter(name=name.strip()).first()
+    template = MessageTemplate.objects.select_for_update().filter(
+        app=campaign.app, name=name.strip()).first()
     if template is None:
-        template = MessageTemplate.objects.create(name=name.strip(), push=push, created_by=user,
-                                                  updated_by=user)
+        template = MessageTemplate.objects.create(app=campaign.app, name=name.strip(), push=push,
+                                                  created_by=user, updated_by=user)
     else:
         template.push, template.updated_by = push, user
     template.content_by = sorted(contributor_ids(campaign))
@@ -57,9 +59,10 @@ def template_delete(*, template: MessageTemplate, user) -> None:
 
 def campaign_from_template(*, template: MessageTemplate, user, tz: str | None = None) -> Campaign:
     """A new draft with the template's message and audience; its time is chosen in the editor."""
-    return campaign_create(user=user, name=template.name, push=template.push, tz=tz,
-                           content_by=authors_of(template))
+    return campaign_create(user=user, app=template.app, name=template.name, push=template.push,
+                           tz=tz, content_by=authors_of(template))
 
 
-def template_list():
-    return MessageTemplate.objects.select_related("updated_by").order_by("name")
+def template_list(app=None):
+    return (MessageTemplate.objects.filter(app=app or default_app())
+            .select_related("updated_by").order_by("name"))

@@ -27,7 +27,7 @@ from core.times import is_zone, local_to_aware
 
 from .models import Campaign
 from .permissions import contributor_ids, require_may_choose_times, require_may_undo
-from .quota import quota_day_of, pushes_left_on
+from .quota import pushes_left_on, quota_day_of, quota_limit
 from .services import campaign_book, push_errors
 from .states import approval_required, campaign_transition
 
@@ -141,16 +141,17 @@ def passed_words(*, day: dt.date, hour: int, zones: list[str]) -> str:
 
 
 def split_cost(*, day: dt.date, hour: int, zones: list[str], default_zone: str = "",
-               wrong_values: int = 0) -> dict:
+               wrong_values: int = 0, app=None) -> dict:
     """What the split will use, per quota day, before anything is saved, and the zones where
     the hour has already passed (the split would be refused)."""
     wrong_values = wrong_values if default_zone else 0
     pushes = [*zones, *[default_zone] * wrong_values]
     moments = bucket_moments(day=day, hour=hour, zones=pushes)
-    per_day = Counter(quota_day_of(moments[zone]) for zone in pushes)
+    per_day = Counter(quota_day_of(moments[zone], app) for zone in pushes)
     passed = passed_zones(moments)
-    return {"zones": len(zones), "wrong": wrong_values, "limit": settings.PUSH_DAILY_QUOTA,
-            "days": [{"day": d.isoformat(), "pushes": n, "remaining": pushes_left_on(d)}
+    return {"zones": len(zones), "wrong": wrong_values, "limit": quota_limit(app),
+            "days": [{"day": d.isoformat(), "pushes": n,
+                      "remaining": pushes_left_on(d, app=app)}
                      for d, n in sorted(per_day.items())],
             "passed": passed_words(day=day, hour=hour, zones=passed) if passed else ""}
 
@@ -296,7 +297,7 @@ def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int,
             raise InvalidInput(problems)
         matched = "" if value == zone else matched_words(by=by, key=key, value=value)
         child = Campaign.objects.create(
-            name=f"{campaign.name} · {zone}{f' ({matched})' if matched else ''}"[:200],
+            app=campaign.app, name=f"{campaign.name} · {zone}{f' ({matched})' if matched else ''}"[:200],
             push=push, timezone=zone, parent=campaign, bucket_zone=zone, bucket_value=matched,
             created_by=campaign.created_by, allow_late=campaign.allow_late,
             msg_random=secrets.randbelow(2**32), quiet_hours=quiet_hours,

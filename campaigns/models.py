@@ -1,5 +1,5 @@
-"""Campaigns, their push attempts, the quota-day locks, the push gate, preferences, the daily
-limit admins set, test groups and test sends."""
+"""Campaigns, their push attempts, the quota-day locks, each app's push gate, test groups and
+test sends. Everything here belongs to one app (core.models.App): Tencent's limits are its."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.chat_apps import default_app_id
+from core.models import App
+
 from .reasons import reason_words
+
+
+def app_field():
+    """The app a row belongs to; rows made with none (one-app scripts) are the default app's."""
+    return models.ForeignKey(App, on_delete=models.PROTECT, related_name="+",
+                             default=default_app_id, verbose_name=_("app"))
 
 
 class Campaign(models.Model):
@@ -30,6 +39,7 @@ class Campaign(models.Model):
     EDITABLE = (Status.DRAFT, Status.SCHEDULED, Status.PENDING_APPROVAL, Status.APPROVED)
     CANCELLABLE = (Status.DRAFT, Status.SCHEDULED, Status.PENDING_APPROVAL, Status.APPROVED)
 
+    app = app_field()
     name = models.CharField(_("name"), max_length=200)
     # The im_push body without MsgRandom (spec §2.1), as validated once and sent unchanged.
     push = models.JSONField(default=dict)
@@ -87,10 +97,10 @@ class Campaign(models.Model):
         constraints = [models.UniqueConstraint(fields=["series", "series_version", "occurrence_at"],
                                                name="one_campaign_per_occurrence")]
         indexes = [
-            models.Index(fields=["status", "due_at"]),
-            models.Index(fields=["-created_at"]),
-            models.Index(fields=["send_at"]),
-            models.Index(fields=["status", "-updated_at"]),
+            models.Index(fields=["app", "status", "due_at"]),
+            models.Index(fields=["app", "-created_at"]),
+            models.Index(fields=["app", "send_at"]),
+            models.Index(fields=["app", "status", "-updated_at"]),
         ]
 
     def __str__(self):
@@ -136,19 +146,23 @@ class Attempt(models.Model):
 
 
 class QuotaDay(models.Model):
-    """One row per quota day, locked while a campaign is booked into it, so concurrent
+    """One row per app and quota day, locked while a campaign is booked into it, so concurrent
     schedule calls cannot overbook the day."""
 
-    day = models.DateField(primary_key=True)
+    app = app_field()
+    day = models.DateField()
 
     class Meta:
         verbose_name = _("quota day")
         verbose_name_plural = _("quota days")
+        constraints = [models.UniqueConstraint(fields=["app", "day"], name="one_row_per_app_day")]
 
 
 class PushGate(models.Model):
-    """A single row every worker on every host passes through before calling im_push."""
+    """One row per app that every worker on every host passes through before calling im_push
+    for it: apps are spaced and leased apart, as Tencent limits them."""
 
+    app = models.OneToOneField(App, on_delete=models.CASCADE, related_name="+")
     lease_until = models.DateTimeField(null=True, blank=True)
     attempt = models.ForeignKey(Attempt, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
@@ -161,24 +175,10 @@ class PushGate(models.Model):
         verbose_name_plural = _("push gate")
 
 
-class QuotaLimit(models.Model):
-    """The daily push limit an admin set (extra pushes are bought in Tencent's console). One
-    row, read on every use so a change reaches every worker at once; without it,
-    PUSH_DAILY_QUOTA."""
-
-    limit = models.PositiveIntegerField()
-    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                               on_delete=models.SET_NULL, related_name="+")
-    set_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        verbose_name = _("daily push limit")
-        verbose_name_plural = _("daily push limits")
-
-
 class TestGroup(models.Model):
     """A person's named list of accounts (colleagues' phones) to send test pushes to."""
 
+    app = app_field()
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                               related_name="test_groups")
     name = models.CharField(max_length=100)
@@ -190,7 +190,7 @@ class TestGroup(models.Model):
         verbose_name = _("test group")
         verbose_name_plural = _("test groups")
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["owner", "name"],
+        constraints = [models.UniqueConstraint(fields=["app", "owner", "name"],
                                                name="one_test_group_name_per_owner")]
 
     def __str__(self):
@@ -253,10 +253,13 @@ class MessageTemplate(Authored):
     new campaigns from; `push` holds the campaign's push without what is not kept (see
     campaigns.library.TEMPLATE_FIELDS)."""
 
-    name = models.CharField(max_length=200, unique=True)
+    app = app_field()
+    name = models.CharField(max_length=200)
     push = models.JSONField(default=dict)
 
     class Meta:
+        constraints = [models.UniqueConstraint(fields=["app", "name"],
+                                               name="one_template_name_per_app")]
         verbose_name = _("message template")
         verbose_name_plural = _("message templates")
         ordering = ["name"]
@@ -273,6 +276,7 @@ class Series(Authored):
         SKIP = "skip", _("Skip that occurrence")
         NEXT_DAY = "next_day", _("Move it to the next day with room")
 
+    app = app_field()
     name = models.CharField(max_length=200)
     push = models.JSONField(default=dict)
     timezone = models.CharField(max_length=64)

@@ -70,13 +70,13 @@ def recall_errors(offline_push_info) -> dict[str, list[str]]:
     return errors
 
 
-def _revoke(task_id: str, offline_push_info: dict) -> None:
+def _revoke(campaign: Campaign, offline_push_info: dict) -> None:
     """One recall. Our limiter keeps our own calls a second apart, but a recall made elsewhere
     (the console, another app) can still meet 90051: wait out Tencent's second and try again."""
     for attempt in range(RATE_TRIES):
         try:
-            tencent.recall_client().timpush.revoke(task_id=task_id,
-                                                   offline_push_info=offline_push_info)
+            tencent.recall_client(campaign.app).timpush.revoke(
+                task_id=campaign.task_id, offline_push_info=offline_push_info)
             return
         except TencentError as exc:
             if exc.kind is not ErrorKind.RATE or attempt == RATE_TRIES - 1:
@@ -105,7 +105,7 @@ def campaign_recall(*, campaign: Campaign, user, offline_push_info) -> Campaign:
         reason, params = "recalled", {"title": offline_push_info["Title"],
                                       "desc": offline_push_info["Desc"]}
         try:
-            _revoke(campaign.task_id, offline_push_info)
+            _revoke(campaign, offline_push_info)
         except TencentError as exc:
             if exc.code != RECALL_ALREADY_DONE:
                 words = tencent_words(exc.code, exc.info)

@@ -115,7 +115,7 @@ def series_create(*, campaign: Campaign, user, rrule: str, starts_on: dt.date,
         raise InvalidInput(errors)
     with transaction.atomic():
         series = Series.objects.create(
-            name=(name or campaign.name).strip()[:200], push=campaign.push, timezone=zone.key,
+            app=campaign.app, name=(name or campaign.name).strip()[:200], push=campaign.push, timezone=zone.key,
             starts_on=starts_on, local_time=local_time, rrule=rrule, full_day=full_day,
             created_by=user, updated_by=user, content_by=sorted(contributor_ids(campaign)))
         audit_record(actor=user, verb="series.created", subject=series, subject_type="series",
@@ -204,7 +204,7 @@ def series_book_ahead(*, series: Series, now: dt.datetime | None = None) -> list
 
 def _book_occurrence(series: Series, moment: dt.datetime) -> Campaign:
     campaign = Campaign.objects.create(
-        name=series.name, push=series.push, timezone=series.timezone,
+        app=series.app, name=series.name, push=series.push, timezone=series.timezone,
         created_by=series.created_by, msg_random=secrets.randbelow(2**32), series=series,
         series_version=series.version, occurrence_at=moment,
         quiet_hours=Campaign.QuietHours.MOVE, content_by=authors_of(series))
@@ -212,9 +212,10 @@ def _book_occurrence(series: Series, moment: dt.datetime) -> Campaign:
     zone = ZoneInfo(series.timezone)
     # An occurrence in quiet hours goes when they end; that is the day whose room counts.
     at, quiet = quiet_hours_apply(moment, zone, policy=Campaign.QuietHours.MOVE)
-    day = quota_day_of(at)
-    quota_day_lock(day)
-    if pushes_left_on(day, exclude_id=campaign.pk) > 0:
+    app = series.app
+    day = quota_day_of(at, app)
+    quota_day_lock(day, app)
+    if pushes_left_on(day, exclude_id=campaign.pk, app=app) > 0:
         campaign_book(campaign, user=None, at=at, from_=[Status.DRAFT], send_at=at,
                       reason="moved_quiet_hours" if quiet else "", params=quiet)
         return campaign
@@ -222,9 +223,9 @@ def _book_occurrence(series: Series, moment: dt.datetime) -> Campaign:
         local = at.astimezone(zone).replace(tzinfo=None)
         for days in range(1, settings.RECURRING_NEXT_DAY_SEARCH_DAYS + 1):
             later = local_moment(local + dt.timedelta(days=days), zone)
-            later_day = quota_day_of(later)
-            quota_day_lock(later_day)
-            if pushes_left_on(later_day, exclude_id=campaign.pk) > 0:
+            later_day = quota_day_of(later, app)
+            quota_day_lock(later_day, app)
+            if pushes_left_on(later_day, exclude_id=campaign.pk, app=app) > 0:
                 campaign_book(campaign, user=None, at=later, from_=[Status.DRAFT],
                               reason="series_moved_full_day", send_at=later,
                               params={"day": day.isoformat(), "to": later_day.isoformat()})

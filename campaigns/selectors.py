@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from audience.selectors import audience_reach, audience_reach_total
 from core import roles
 from core.audit import audit_rows, status_words
-from core.models import AuditEvent
+from core.models import App, AuditEvent
 from core.payload_words import ELEMENT_WORDS, PATH_WORDS
 
 from .models import Attempt, Campaign, PushGate, Workspace
@@ -39,33 +39,36 @@ Status = Campaign.Status
 SCHEDULER_SILENT_AFTER = dt.timedelta(seconds=15)
 
 
-def home_overview() -> dict:
+def home_overview(app: App) -> dict:
     now = timezone.now()
-    gate = PushGate.objects.filter(pk=1).first()
+    # The scheduler's heartbeat is on the default app's gate (campaigns/dispatch.py).
+    last_tick = (PushGate.objects.filter(app__from_settings=True)
+                 .values_list("last_tick_at", flat=True).first())
+    campaigns = Campaign.objects.filter(app=app)
     # Three small indexed counts beat one aggregate that reads every campaign.
     counts = {
-        "needs_review": Campaign.objects.filter(status=Status.NEEDS_REVIEW).count(),
-        "failed_today": Campaign.objects.filter(
+        "needs_review": campaigns.filter(status=Status.NEEDS_REVIEW).count(),
+        "failed_today": campaigns.filter(
             status=Status.FAILED, updated_at__gte=now - dt.timedelta(days=1)).count(),
-        "moved": Campaign.objects.filter(status=Status.SCHEDULED,
-                                         status_reason__startswith="moved_").count(),
+        "moved": campaigns.filter(status=Status.SCHEDULED,
+                                  status_reason__startswith="moved_").count(),
     }
-    last_tick = gate.last_tick_at if gate else None
     soon = now + dt.timedelta(seconds=120)
     return {
-        "first_run": not Campaign.objects.exists(),
-        "failed": list(Campaign.objects.filter(
+        "first_run": not campaigns.exists(),
+        "failed": list(campaigns.filter(
             status__in=(Status.FAILED, Status.NEEDS_REVIEW),
             updated_at__gte=now - dt.timedelta(days=1)).order_by("-updated_at")[:5]),
-        "in_flight": Campaign.objects.filter(status=Status.SENDING).exists()
-        or Campaign.objects.filter(status=Status.SCHEDULED, due_at__lte=soon).exists(),
-        "quota": {**(quota := quota_summary()),
+        "in_flight": campaigns.filter(status=Status.SENDING).exists()
+        or campaigns.filter(status=Status.SCHEDULED, due_at__lte=soon).exists(),
+        "quota": {**(quota := quota_summary(app=app)),
                   "resets_at_time": dt.datetime.fromisoformat(quota["resets_at"])},
-        "quota_timezone": settings.PUSH_QUOTA_TIMEZONE,
-        "upcoming": list(Campaign.objects.filter(status=Status.SCHEDULED)
+        "quota_timezone": quota_zone(app).key,
+        "upcoming": list(campaigns.filter(status=Status.SCHEDULED)
                          .order_by("due_at", "id")[:8]),
         # The attempt ledger is the record of sends, newest first on its own index.
-        "recent": list(Attempt.objects.select_related("campaign").order_by("-started_at")[:8]),
+        "recent": list(Attempt.objects.filter(campaign__app=app).select_related("campaign")
+                       .order_by("-started_at")[:8]),
         "warnings": {**counts,
                      "scheduler_silent": last_tick is None or now - last_tick > SCHEDULER_SILENT_AFTER,
                      "last_tick": last_tick},
@@ -76,7 +79,7 @@ SORTS = {"name": ("name", "id"), "status": ("status", "-created_at"),
          "send_at": ("send_at", "id"), "created": ("created_at", "id")}
 
 
-def campaign_list(*, status: str = "", day: dt.date | None = None, search: str = "",
+def campaign_list(*, app: App, status: str = "", day: dt.date | None = None, search: str = "",
                   sort: str = "-created"):
     """Newest first unless `sort` names a column ("name", "-send_at", ...); `day` is a quota
     day matched against the campaign's time."""
@@ -85,35 +88,36 @@ def campaign_list(*, status: str = "", day: dt.date | None = None, search: str =
     descending = sort.startswith("-") or key not in SORTS
     order = [("-" + f.lstrip("-")) if descending and not f.startswith("-") else f
              for f in order]
-    query = Campaign.objects.select_related("created_by").order_by(*order)
+    query = Campaign.objects.filter(app=app).select_related("created_by").order_by(*order)
     if status in Status.values:
         query = query.filter(status=status)
     if day:
-        start, end = quota_day_bounds(day)
+        start, end = quota_day_bounds(day, app)
         query = query.filter(send_at__gte=start, send_at__lt=end)
     if search:
         query = query.filter(name__icontains=search)
     return query
 
 
-def calendar_month(year: int, month: int) -> dict:
-    """Each quota day of the month with its scheduled campaigns, pushes used and what remains."""
+def calendar_month(year: int, month: int, app: App) -> dict:
+    """Each of the app's quota days of the month with its scheduled campaigns, pushes used and
+    what remains."""
     first = dt.date(year, month, 1)
     last = dt.date(year, month, calendar.monthrange(year, month)[1])
-    start, _ = quota_day_bounds(first)
-    _, end = quota_day_bounds(last)
-    used = quota_used_by_day(first, last)
-    booked = dict(Campaign.objects.filter(status=Status.SCHEDULED, due_at__gte=start,
-                                          due_at__lt=end)
-                  .annotate(day=TruncDate("due_at", tzinfo=quota_zone()))
+    start, _ = quota_day_bounds(first, app)
+    _, end = quota_day_bounds(last, app)
+    used = quota_used_by_day(first, last, app)
+    zone = quota_zone(app)
+    campaigns = Campaign.objects.filter(app=app, due_at__gte=start, due_at__lt=end)
+    booked = dict(campaigns.filter(status=Status.SCHEDULED)
+                  .annotate(day=TruncDate("due_at", tzinfo=zone))
                   .values_list("day").annotate(n=Count("pk")).values_list("day", "n"))
-    limit = quota_limit()
-    today = quota_day_of(timezone.now())
+    limit = quota_limit(app)
+    today = quota_day_of(timezone.now(), app)
     names: dict[dt.date, list[Campaign]] = {}
-    for campaign in (Campaign.objects.filter(due_at__gte=start, due_at__lt=end)
-                     .exclude(status__in=(Status.DRAFT, Status.CANCELLED))
+    for campaign in (campaigns.exclude(status__in=(Status.DRAFT, Status.CANCELLED))
                      .only("id", "name", "status", "due_at").order_by("due_at", "id")):
-        names.setdefault(quota_day_of(campaign.due_at), []).append(campaign)
+        names.setdefault(campaign.due_at.astimezone(zone).date(), []).append(campaign)
     weeks = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
         row = []
@@ -250,7 +254,7 @@ def campaign_summary(campaign: Campaign) -> dict:
         "reach": reach,
         "offline": offline_push_words(push),
         "lifetime": lifetime_words(push.get("MsgLifeTime", 0)),
-        "quota_day": quota_day_of(moment) if moment else None,
+        "quota_day": quota_day_of(moment, campaign.app) if moment else None,
         "moved": bool(campaign.due_at and campaign.send_at and campaign.due_at != campaign.send_at
                       and campaign.status == Status.SCHEDULED),
     }
@@ -283,7 +287,7 @@ def split_and_approval_context(campaign: Campaign) -> dict:
         moment = bucket.due_at or bucket.send_at
         local = moment.astimezone(ZoneInfo(bucket.bucket_zone)) if moment else None
         bucket.local_due = f"{local:%Y-%m-%d %H:%M} {bucket.bucket_zone}" if local else "—"
-        bucket.quota_day = quota_day_of(moment) if moment else None
+        bucket.quota_day = quota_day_of(moment, campaign.app) if moment else None
         buckets.append(bucket)
     return {"buckets": buckets, "approval_on": approval_required(),
             "split_progress": split_progress_words(buckets) if buckets else "",
@@ -305,11 +309,12 @@ def split_progress_words(buckets: list[Campaign]) -> str:
     return gettext("%(sent)d of %(n)d pushes sent so far; %(booked)d booked.") % words
 
 
-def waiting_for_approval_context(user) -> dict:
-    """For approvers, while approval is on: the campaigns waiting for them, oldest first."""
+def waiting_for_approval_context(user, app: App) -> dict:
+    """For approvers, while approval is on: the app's campaigns waiting for them, oldest
+    first."""
     if not approval_required() or not roles.is_approver(user):
         return {"waiting_for_approval": None}
-    waiting = (Campaign.objects.filter(status=Campaign.Status.PENDING_APPROVAL)
+    waiting = (Campaign.objects.filter(app=app, status=Campaign.Status.PENDING_APPROVAL)
                .select_related("created_by").order_by("updated_at", "id")[:20])
     # Only those this approver may approve: none they wrote, edited or submitted.
     return {"waiting_for_approval": approvable_by(user, waiting)}

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from audience.selectors import attribute_names_for_rules
 from core.audit import audit_record
+from core.chat_apps import default_app
 from core.errors import InvalidInput, TransitionRefused
 from core.text import unsafe_text_errors
 from core.times import aware_or_error, zone_or_error
@@ -112,12 +113,13 @@ def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
         at, moved = quiet_hours_apply(at, ZoneInfo(campaign.timezone), policy=campaign.quiet_hours)
         if moved:
             reason, params = "moved_quiet_hours", moved
-    day = quota_day_of(max(at, now))
-    quota_day_lock(day)
-    if pushes_left_on(day, exclude_id=campaign.pk) <= 0:
+    app = campaign.app
+    day = quota_day_of(max(at, now), app)
+    quota_day_lock(day, app)
+    if pushes_left_on(day, exclude_id=campaign.pk, app=app) <= 0:
         raise InvalidInput({"send_at": [_(
             "%(day)s is full: %(limit)d pushes are used or booked and none remain; choose "
-            "another day") % {"day": day.isoformat(), "limit": quota_limit()}]})
+            "another day") % {"day": day.isoformat(), "limit": quota_limit(app)}]})
     moving = campaign.status == Status.SCHEDULED
     if not campaign_transition(campaign, to=Status.SCHEDULED, actor=user, from_=from_,
                                reason=reason, params=params, due_at=at, **changes):
@@ -152,7 +154,8 @@ def _refused(campaign: Campaign, action: str) -> TransitionRefused:
 def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None = None,
                     tz: str | None = None, allow_late: bool = False,
                     quiet_hours: str = Campaign.QuietHours.REFUSE,
-                    content_by=()) -> Campaign:
+                    content_by=(), app=None) -> Campaign:
+    """A new campaign of `app` (the default app when none is named)."""
     name_errors = {**_name_errors(name), **_quiet_hours_errors(quiet_hours)}
     _check_push(push, name_errors)
     zone = zone_or_error(settings.TIME_ZONE if tz is None else tz)
@@ -160,7 +163,7 @@ def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None 
     if send_at is not None:
         send_at = _check_send_at(send_at, now=now)
     campaign = Campaign.objects.create(
-        name=name.strip(), created_by=user, allow_late=allow_late, timezone=zone.key,
+        app=app or default_app(), name=name.strip(), created_by=user, allow_late=allow_late, timezone=zone.key,
         push=_stored_push(push), msg_random=secrets.randbelow(2**32), quiet_hours=quiet_hours,
         content_by=sorted(set(content_by)))
     audit_record(actor=user, verb="campaign.created", subject=campaign)
@@ -252,6 +255,7 @@ def campaign_send_again(*, campaign: Campaign, user) -> Campaign:
 
 
 def campaign_duplicate(*, campaign: Campaign, user) -> Campaign:
-    return campaign_create(user=user, name=f"{campaign.name} (copy)"[:200], push=campaign.push,
+    return campaign_create(user=user, app=campaign.app, name=f"{campaign.name} (copy)"[:200],
+                           push=campaign.push,
                            tz=campaign.timezone, allow_late=campaign.allow_late,
                            content_by=contributor_ids(campaign))

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from audience.rules import account_id_errors
 from core import tencent
+from core.chat_apps import connection, default_app
 from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused, Unavailable
 from core.text import unsafe_text_errors
@@ -76,8 +77,10 @@ def _account_errors(accounts, field: str, *, most: int = MAX_BATCH_ACCOUNTS,
 # --- test groups ---------------------------------------------------------------------------
 
 @transaction.atomic
-def test_group_save(*, user, name, accounts, group: TestGroup | None = None) -> TestGroup:
-    """A new group (owned by `user`) or a change to `group`; see permissions for who may."""
+def test_group_save(*, user, name, accounts, group: TestGroup | None = None,
+                    app=None) -> TestGroup:
+    """A new group of `app` (owned by `user`) or a change to `group`; see permissions for who
+    may."""
     require_may_edit_test_group(user, group)
     errors: dict[str, list[str]] = {}
     if not isinstance(name, str) or not name.strip():
@@ -92,7 +95,7 @@ def test_group_save(*, user, name, accounts, group: TestGroup | None = None) -> 
     if errors:
         raise InvalidInput(errors)
     new = group is None
-    group = group or TestGroup(owner=user)
+    group = group or TestGroup(owner=user, app=app or default_app())
     group.name, group.accounts = name.strip(), accounts
     try:
         with transaction.atomic():
@@ -114,9 +117,10 @@ def test_group_delete(*, user, group: TestGroup) -> None:
     group.delete()
 
 
-def team_test_groups():
-    """The team's test groups: everyone sends to any of them (see permissions for changes)."""
-    return TestGroup.objects.select_related("owner")
+def team_test_groups(app=None):
+    """The team's test groups in the app: everyone sends to any of them (see permissions for
+    changes)."""
+    return TestGroup.objects.filter(app=app or default_app()).select_related("owner")
 
 
 # --- test sends -----------------------------------------------------------------------------
@@ -136,13 +140,13 @@ def test_push_of(campaign: Campaign) -> dict:
     return dict(info)
 
 
-def _recipients(*, accounts, group_id) -> tuple[list[str], TestGroup | None]:
+def _recipients(*, accounts, group_id, app) -> tuple[list[str], TestGroup | None]:
     """A test group, or a few accounts typed in (TEST_SEND_TYPED_ACCOUNTS): test sends are for
     the team's own phones, and larger lists are groups, which approvers keep under approval."""
     if (accounts is None) == (group_id is None):
         raise InvalidInput({"accounts": [_("Choose a test group or type accounts, one of the two")]})
     if group_id is not None:
-        group = TestGroup.objects.filter(pk=group_id).first() \
+        group = TestGroup.objects.filter(pk=group_id, app=app).first() \
             if isinstance(group_id, int) and not isinstance(group_id, bool) \
             and 0 < group_id < 2**63 else None
         if group is None:
@@ -160,9 +164,11 @@ def _recipients(*, accounts, group_id) -> tuple[list[str], TestGroup | None]:
     return accounts, group
 
 
-def _within_daily_caps(*, user, accounts: list[str], day: dt.date) -> None:
-    """Call under the day's lock: the accounts a person, and the team, may still reach today."""
-    sent = list(TestSend.objects.filter(quota_day=day).exclude(outcome=Outcome.REFUSED)
+def _within_daily_caps(*, user, accounts: list[str], day: dt.date, app) -> None:
+    """Call under the day's lock: the accounts a person, and the team, may still reach today
+    in the app."""
+    sent = list(TestSend.objects.filter(campaign__app=app, quota_day=day)
+                .exclude(outcome=Outcome.REFUSED)
                 .values_list("sent_by_id", "accounts"))
     team = sum(len(accounts) for _sender, accounts in sent)
     own = sum(len(accounts) for sender, accounts in sent if sender == user.pk)
@@ -183,10 +189,10 @@ def _batch(campaign: Campaign, test: TestSend):
     """One timpush/batch call. A rate refusal (60007) means nothing was sent: when a busy host
     delays calls so that more than the limit reach Tencent in one second, wait for the shared
     limiter again and resend, a few times, after the project's backoff."""
-    from_account = campaign.push.get("From_Account") or settings.TIM_ADMIN_IDENTIFIER
+    from_account = campaign.push.get("From_Account") or connection(campaign.app).admin_identifier
     for attempt in range(RATE_TRIES):
         try:
-            return tencent.test_send_client().timpush.batch(
+            return tencent.test_send_client(campaign.app).timpush.batch(
                 from_account=from_account, to_accounts=test.accounts,
                 offline_push_info=test.offline_push_info, msg_random=test.msg_random,
                 data_id=test.data_id)
@@ -206,18 +212,20 @@ def campaign_test_send(*, campaign: Campaign, user, accounts: list[str] | None =
     The record is committed before the call (as the attempt ledger is), so a test send that
     uses the quota holds its place in the day even if the worker dies mid-call.
     """
-    accounts, test_group = _recipients(accounts=accounts, group_id=group)
+    app = campaign.app
+    accounts, test_group = _recipients(accounts=accounts, group_id=group, app=app)
     info = test_push_of(campaign)
     now = timezone.now()
-    day = quota_day_of(now)
+    day = quota_day_of(now, app)
     with transaction.atomic():
-        quota_day_lock(day)  # one test send of the day at a time: the caps hold under races
-        _within_daily_caps(user=user, accounts=accounts, day=day)
+        quota_day_lock(day, app)  # one test send of the day at a time: caps hold under races
+        _within_daily_caps(user=user, accounts=accounts, day=day, app=app)
         if settings.PUSH_TEST_SENDS_USE_QUOTA:
-            if pushes_left_on(day) <= 0:
+            if pushes_left_on(day, app=app) <= 0:
                 raise TransitionRefused(_(
                     "Test sends use the daily quota here (PUSH_TEST_SENDS_USE_QUOTA), and all "
-                    "%(limit)d of today's pushes are used or booked") % {"limit": quota_limit()})
+                    "%(limit)d of today's pushes are used or booked") % {
+                        "limit": quota_limit(app)})
         test = TestSend.objects.create(
             campaign=campaign, sent_by=user, group=test_group, accounts=accounts,
             push_digest=push_digest(campaign.push), offline_push_info=info,

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.preferences.user_preferences",
+    "core.current_app.current_app",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it turns a lockout found during authentication into the lockout answer.
@@ -79,6 +80,7 @@ TEMPLATES = [{
         "django.contrib.messages.context_processors.messages",
         "core.roles.role_context",
         "core.preferences.preference_choices",
+        "core.current_app.app_context",
     ]},
 }]
 
@@ -195,7 +197,7 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 TIM_SDKAPPID = env.int("TIM_SDKAPPID", default=1400000000)
 # The name the dashboard shows for the app these TIM_* settings describe (more apps are added in
 # the dashboard, their secrets sealed with APP_SECRETS_KEY: see core/encryption.py).
-TIM_APP_NAME = env.str("TIM_APP_NAME", default="Main app")
+TIM_APP_NAME = env.str("TIM_APP_NAME", default="")
 APP_SECRETS_KEY = env.str("APP_SECRETS_KEY", default="")
 TIM_SECRET_KEY = env.str("TIM_SECRET_KEY", default="emulator-secret-key")
 TIM_ADMIN_IDENTIFIER = env.str("TIM_ADMIN_IDENTIFIER", default="administrator")
@@ -254,6 +256,9 @@ PUSH_RETRY_UNKNOWN_OUTCOME = env.bool("PUSH_RETRY_UNKNOWN_OUTCOME", default=Fals
 PUSH_LEASE_SECONDS = env.float("PUSH_LEASE_SECONDS", default=TIM_READ_TIMEOUT_SECONDS + 10)
 DISPATCH_POLL_SECONDS = env.float("DISPATCH_POLL_SECONDS", default=0.1)
 DISPATCH_RUN_SECONDS = env.float("DISPATCH_RUN_SECONDS", default=30)
+# Apps whose campaigns the dispatcher sends side by side (a thread and a database connection
+# each); more apps with work due at once wait for a free one.
+DISPATCH_APPS_AT_ONCE = env.int("DISPATCH_APPS_AT_ONCE", default=16)
 
 # Delivery reports (reports/): Tencent's result callback and the statistics poller (spec §3.5).
 # The callback token set in Tencent's console; with one, every callback must carry a valid Sign

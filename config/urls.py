@@ -13,6 +13,7 @@ from campaigns.views import approval, library, local_time, series
 from campaigns.views import campaign as views
 from core import health
 from core import views as core_views
+from core.current_app import switch_app
 from campaigns.api import router as campaigns_api
 from core.security import AdminLoginForm, LoginForm
 from core.api import api
@@ -76,6 +77,7 @@ urlpatterns = [
     path("tokens/", core_views.tokens, name="tokens"),
     path("audit/", core_views.audit, name="audit"),
     path("apps/", core_views.apps, name="apps"),
+    path("app/switch/", switch_app, name="switch-app"),
     path("apps/<slug:slug>/", core_views.app_edit, name="app-edit"),
     path("preferences/", core_views.preferences, name="preferences"),
     path("audiences/", audience_views.audiences, name="audiences"),

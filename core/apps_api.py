@@ -50,7 +50,7 @@ class AppIn(Schema):
 
 
 def app_json(app: App) -> dict:
-    return {"slug": app.slug, "name": app.name, "sdkappid": sdkappid_of(app),
+    return {"slug": app.slug, "name": str(app.label), "sdkappid": sdkappid_of(app),
             "region": app.region, "base_url": app.base_url,
             "admin_identifier": app.admin_identifier, "daily_limit": app.daily_limit,
             "quota_timezone": app.quota_timezone, "calls_per_second": app.calls_per_second,

@@ -110,4 +110,10 @@ class App(models.Model):
         ordering = ["-from_settings", "name"]
 
     def __str__(self):
-        return self.name
+        return str(self.label)
+
+    @property
+    def label(self):
+        """Its name; the app made from the settings without TIM_APP_NAME reads "Main app" in
+        the reader's language."""
+        return self.name or _("Main app")

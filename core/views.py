@@ -105,7 +105,7 @@ def apps(request):
             form_errors(form, exc)
         else:
             app_people_set(user=request.user, app=app, people=form.cleaned_data["people"])
-            messages.success(request, _("App %(name)s added.") % {"name": app.name})
+            messages.success(request, _("App %(name)s added.") % {"name": app.label})
             return redirect("apps")
     return render(request, "core/apps.html", {
         "apps": App.objects.prefetch_related("people"), "form": form,
@@ -128,6 +128,6 @@ def app_edit(request, slug):
             form_errors(form, exc)
         else:
             app_people_set(user=request.user, app=app, people=form.cleaned_data["people"])
-            messages.success(request, _("App %(name)s saved.") % {"name": app.name})
+            messages.success(request, _("App %(name)s saved.") % {"name": app.label})
             return redirect("apps")
     return render(request, "core/app_edit.html", {"app": app, "form": form})

@@ -45,7 +45,7 @@ def due_campaigns(now: dt.datetime) -> list[tuple[Campaign, int]]:
         dt.timedelta(days=1)
     sent = list(Campaign.objects.filter(status=Campaign.Status.SENT, sent_at__gte=oldest)
                 .exclude(task_id="").annotate(done=Max("report_snapshots__round"))
-                .order_by("sent_at"))
+                .select_related("app").order_by("app_id", "sent_at"))
     out = []
     for campaign in sent:
         round_ = due_round(campaign, now, campaign.done)
@@ -58,10 +58,15 @@ def poll_delivery_reports(*, now: dt.datetime | None = None) -> int:
     """Take every due snapshot; returns how many campaigns were asked about."""
     now = now or timezone.now()
     due = due_campaigns(now)
-    for start in range(0, len(due), MAX_TASKS_PER_CALL):
-        group = due[start:start + MAX_TASKS_PER_CALL]
-        _poll(group, Kind.STATISTICS, STATISTICS_WINDOW, now)
-        _poll(group, Kind.LOSS, LOSS_WINDOW, now)
+    # Each app is asked about its own tasks, with its own key and limiter.
+    by_app: dict[int, list[tuple[Campaign, int]]] = {}
+    for campaign, round_ in due:
+        by_app.setdefault(campaign.app_id, []).append((campaign, round_))
+    for tasks in by_app.values():
+        for start in range(0, len(tasks), MAX_TASKS_PER_CALL):
+            group = tasks[start:start + MAX_TASKS_PER_CALL]
+            _poll(group, Kind.STATISTICS, STATISTICS_WINDOW, now)
+            _poll(group, Kind.LOSS, LOSS_WINDOW, now)
     return len(due)
 
 
@@ -74,7 +79,7 @@ def _poll(group: list[tuple[Campaign, int]], kind: str, window: dt.timedelta,
     # The range starts a minute before the first send: Tencent files a task by its start.
     start, end = int(first.timestamp()) - 60, int(now.timestamp()) + 1
     ids = [c.task_id for c, _r in inside]
-    api = tencent.client().timpush
+    api = tencent.client(inside[0][0].app).timpush
     call = api.push_statistics if kind == Kind.STATISTICS else api.push_loss
     command = "all_member_push_statistics" if kind == Kind.STATISTICS else "all_member_push_loss"
     fetched_at = timezone.now()

@@ -71,7 +71,8 @@ def campaign_trace(*, campaign: Campaign, account: str) -> list[DeviceTrace]:
         raise InvalidInput({"account": [
             _("Tencent keeps traces for 7 days; this campaign was sent earlier")]})
     try:
-        answer = tencent.client().timpush.push_trace(task_id=campaign.task_id, user_id=account)
+        answer = tencent.client(campaign.app).timpush.push_trace(task_id=campaign.task_id,
+                                                                 user_id=account)
     except TencentError as exc:
         raise InvalidInput({"account": [_("Tencent gave no trace: %(why)s") % {
             "why": explain_words(exc.code, exc.info)}]}) from None

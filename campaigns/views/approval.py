@@ -4,10 +4,11 @@ from __future__ import annotations
 
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.current_app import in_my_apps
 from core import roles
 from core.errors import InvalidInput, TransitionRefused
 from core.pages import flash_errors
@@ -19,7 +20,7 @@ from core.roles import marketer_required, role_required
 
 
 def _approval_step(request, pk: int, step, done: str) -> object:
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
     try:
         warning = step(campaign)
     except (InvalidInput, TransitionRefused) as exc:

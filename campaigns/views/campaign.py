@@ -10,13 +10,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audience.selectors import attribute_names, audience_reach, segment_summaries, tag_sizes
+from core.current_app import in_my_apps
 from core import roles
 from core.roles import marketer_required, role_required
 from core.errors import (InvalidInput, NotPermitted, TransitionRefused, Unavailable,
@@ -34,7 +35,7 @@ from ..forms import CampaignForm
 from ..models import Campaign, TestGroup
 from ..permissions import campaign_offers, may_edit_test_group
 from ..states import approval_required
-from ..quota import quota_day_of, quota_limit_set, quota_summary
+from ..quota import quota_day_of, quota_limit_set, quota_summary, quota_zone
 from ..recall import campaign_recall as recall_service
 from ..selectors import split_and_approval_context, waiting_for_approval_context, quiet_hours_words
 from ..tester_sends import (
@@ -51,9 +52,9 @@ from ..tester_sends import (
 def home(request):
     if not roles.is_marketer(request.user):  # an audience manager only: their page is home
         return redirect("audiences")
-    return render(request, "campaigns/home.html", {**selectors.home_overview(),
-                                                   "viewer_zone": viewer_zone(),
-                                                   **waiting_for_approval_context(request.user)})
+    return render(request, "campaigns/home.html", {
+        **selectors.home_overview(request.app), "viewer_zone": viewer_zone(),
+        **waiting_for_approval_context(request.user, request.app)})
 
 
 @marketer_required
@@ -69,7 +70,8 @@ def campaign_list(request):
     search = query_text(request, "q")
     sort = request.GET.get("sort", "-created")
     sort = sort if sort.lstrip("-") in selectors.SORTS else "-created"
-    query = selectors.campaign_list(status=status, day=day, search=search, sort=sort)
+    query = selectors.campaign_list(app=request.app, status=status, day=day, search=search,
+                                    sort=sort)
     page = Paginator(query, 25).get_page(request.GET.get("page"))
     rows = [{"campaign": c, "audience": selectors.audience_short(c.push.get("Condition")),
              "outcome": selectors.outcome_words(c)} for c in page]
@@ -106,7 +108,7 @@ def _save(request, form, campaign=None):
     try:
         if campaign is None:
             return services.campaign_create(
-                user=request.user, name=data["name"], push=form.push, tz=data["send_tz"],
+                user=request.user, app=request.app, name=data["name"], push=form.push, tz=data["send_tz"],
                 allow_late=data["allow_late"], send_at=data["send_at"],
                 quiet_hours=data["quiet_hours"] or "refuse")
         return services.campaign_update(
@@ -140,7 +142,7 @@ def campaign_create(request):
 
 @marketer_required
 def campaign_edit(request, pk: int):
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
     if campaign.status not in Campaign.EDITABLE:
         messages.error(request, _("Only drafts and scheduled campaigns can be edited."))
         return redirect("campaign-detail", pk=pk)
@@ -180,13 +182,13 @@ def campaign_preview(request):
 def capacity(request):
     """The quota day a chosen local time falls on, with what remains of it."""
     if not request.GET.get("at"):
-        return JsonResponse(quota_summary())
+        return JsonResponse(quota_summary(app=request.app))
     try:
         zone = zone_from_text(request.GET.get("tz", "UTC"), field="tz")  # as the editor shows it
         moment = parse_local(request.GET["at"], zone, field="at", zone_field="tz")
     except InvalidInput as exc:
         return JsonResponse({"error": _("Invalid input"), "errors": exc.errors}, status=400)
-    return JsonResponse(quota_summary(quota_day_of(moment)))
+    return JsonResponse(quota_summary(quota_day_of(moment, request.app), request.app))
 
 
 def viewer_zone() -> str:
@@ -205,15 +207,16 @@ def _in_flight(campaign: Campaign) -> bool:
 
 @marketer_required
 def campaign_detail(request, pk: int):
-    campaign = get_object_or_404(Campaign.objects.select_related("created_by"), pk=pk)
+    campaign = in_my_apps(request, Campaign.objects.select_related("created_by", "app"), pk=pk)
     attempts = [(a, explain(a.error_code, a.error_info) if a.error_code else "")
                 for a in campaign.attempts.all()]
     booked = campaign.due_at if campaign.status == Campaign.Status.SCHEDULED else None
     return render(request, "campaigns/detail.html", {
         "campaign": campaign, "attempts": attempts,
         "summary": selectors.campaign_summary(campaign), "viewer_zone": viewer_zone(),
-        "today_quota": quota_summary(),
-        "booked_quota": quota_summary(quota_day_of(booked)) if booked else None,
+        "today_quota": quota_summary(app=campaign.app),
+        "booked_quota": quota_summary(quota_day_of(booked, campaign.app), campaign.app)
+        if booked else None,
         "in_flight": _in_flight(campaign),
         "events": selectors.campaign_timeline(campaign),
         "request_json": json.dumps({"MsgRandom": campaign.msg_random, **campaign.push},
@@ -259,11 +262,12 @@ def _what_happened(action: str, campaign: Campaign, freed_day) -> str:
 @marketer_required
 @require_POST
 def campaign_action(request, pk: int, action: str):
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
     if action not in ACTIONS:
         raise PermissionDenied
     send_at = None
-    freed_day = quota_day_of(campaign.due_at) if campaign.status == Campaign.Status.SCHEDULED \
+    freed_day = quota_day_of(campaign.due_at, campaign.app) \
+        if campaign.status == Campaign.Status.SCHEDULED \
         and campaign.due_at else None
     try:
         if action == "reschedule":
@@ -286,7 +290,7 @@ def campaign_action(request, pk: int, action: str):
 def campaign_test_send(request, pk: int):
     """"Send test" from the detail page or the editor: to one of the user's groups, or to
     accounts typed in; the panel then shows what came back per account."""
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
     back = ("campaign-edit" if request.POST.get("from") == "editor"
             and campaign.status in Campaign.EDITABLE else "campaign-detail")
     group = whole_number(request.POST.get("group", ""))
@@ -314,7 +318,7 @@ def campaign_test_send(request, pk: int):
 @marketer_required
 def campaign_recall(request, pk: int):
     """"Stop and replace": recall a sent campaign once the person has confirmed."""
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
     if request.POST.get("confirm") != "yes":
         messages.error(request, _("Tick the box to confirm the recall; nothing was recalled."))
         return redirect(f"{reverse('campaign-detail', args=[pk])}#recall")
@@ -335,7 +339,7 @@ def campaign_recall(request, pk: int):
 def _group_page(request, group=None, errors=None, values=None, status=200):
     user = request.user
     return render(request, "campaigns/test_groups.html", {
-        "groups": [(g, may_edit_test_group(user, g)) for g in team_test_groups()],
+        "groups": [(g, may_edit_test_group(user, g)) for g in team_test_groups(request.app)],
         "may_add": may_edit_test_group(user, None), "approval_on": approval_required(),
         "typed_max": settings.TEST_SEND_TYPED_ACCOUNTS, "group": group, "errors": errors or {},
         "values": values or ({"name": group.name, "accounts": "\n".join(group.accounts)}
@@ -349,7 +353,7 @@ def test_groups(request):
         values = {"name": request.POST.get("name", ""),
                   "accounts": request.POST.get("accounts", "")}
         try:
-            test_group_save(user=request.user, name=values["name"],
+            test_group_save(user=request.user, name=values["name"], app=request.app,
                             accounts=items_from_text(values["accounts"]))
         except NotPermitted as exc:
             messages.error(request, str(exc))
@@ -363,7 +367,7 @@ def test_groups(request):
 
 @marketer_required
 def test_group_edit(request, pk: int):
-    group = get_object_or_404(TestGroup.objects.select_related("owner"), pk=pk)
+    group = in_my_apps(request, TestGroup.objects.select_related("owner", "app"), pk=pk)
     if not may_edit_test_group(request.user, group):
         raise PermissionDenied
     if request.method == "POST":
@@ -393,7 +397,7 @@ def quota_limit(request):
     """Admins raise (or lower) the daily push limit after buying pushes in Tencent's console."""
     value = request.POST.get("limit", "").strip()
     try:
-        quota_limit_set(user=request.user, limit=whole_number(value))
+        quota_limit_set(user=request.user, limit=whole_number(value), app=request.app)
     except InvalidInput as exc:
         flash_errors(request, exc)
     else:
@@ -403,12 +407,13 @@ def quota_limit(request):
 
 @marketer_required
 def calendar_view(request):
-    today = quota_day_of(timezone.now())
+    today = quota_day_of(timezone.now(), request.app)
     year, month = today.year, today.month
     if request.GET.get("month"):
         try:
             year, month = parse_month(request.GET["month"])
         except InvalidInput as exc:
             flash_errors(request, exc)
-    return render(request, "campaigns/calendar.html", {**selectors.calendar_month(year, month),
-                                                       "quota_zone": settings.PUSH_QUOTA_TIMEZONE})
+    return render(request, "campaigns/calendar.html", {
+        **selectors.calendar_month(year, month, request.app),
+        "quota_zone": quota_zone(request.app).key})

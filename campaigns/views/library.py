@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.current_app import in_my_apps
 from core.errors import InvalidInput, TransitionRefused
 from core.pages import confirmed, flash_errors
 
@@ -21,14 +22,15 @@ from core.roles import marketer_required
 
 @marketer_required
 def template_list(request):
-    rows = [(t, audience_short(t.push.get("Condition"))) for t in library.template_list()]
+    rows = [(t, audience_short(t.push.get("Condition")))
+            for t in library.template_list(request.app)]
     return render(request, "campaigns/templates_list.html", {"rows": rows})
 
 
 @marketer_required
 @require_POST
 def template_save(request, pk: int):
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
     try:
         template = library.template_save(campaign=campaign, user=request.user,
                                          name=request.POST.get("template_name", ""))
@@ -42,7 +44,7 @@ def template_save(request, pk: int):
 @marketer_required
 @require_POST
 def template_use(request, pk: int):
-    template = get_object_or_404(MessageTemplate, pk=pk)
+    template = in_my_apps(request, MessageTemplate.objects.select_related("app"), pk=pk)
     try:
         campaign = library.campaign_from_template(
             template=template, user=request.user,
@@ -59,7 +61,7 @@ def template_use(request, pk: int):
 @marketer_required
 @require_POST
 def template_delete(request, pk: int):
-    template = get_object_or_404(MessageTemplate, pk=pk)
+    template = in_my_apps(request, MessageTemplate.objects.select_related("app"), pk=pk)
     # Deleting takes the template from the whole team: only after the person ticked the box.
     if not confirmed(request, _("Tick the box to confirm deleting the template; nothing was "
                                 "deleted.")):

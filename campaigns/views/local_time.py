@@ -7,13 +7,14 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from audience.selectors import attribute_names
+from core.current_app import in_my_apps
 from core.errors import InvalidInput, TransitionRefused
 from core.pages import confirmed, form_errors
 from core.text import whole_number
@@ -49,7 +50,7 @@ def _local_time_preview(campaign: Campaign, *, by: str, key: str, day: dt.date, 
     skip raises InvalidInput in the editor's words."""
     wrong = local_time.wrong_zone_values(by=by, key=key, push=campaign.push)
     cost = local_time.split_cost(day=day, hour=hour, zones=zones, default_zone=default_zone,
-                                 wrong_values=len(wrong))
+                                 wrong_values=len(wrong), app=campaign.app)
     reach = local_time.split_reach(campaign=campaign, by=by, key=key, buckets=(
         local_time.split_buckets(by=by, key=key, zones=zones, default_zone=default_zone,
                                  push=campaign.push)))
@@ -59,7 +60,7 @@ def _local_time_preview(campaign: Campaign, *, by: str, key: str, day: dt.date, 
 
 @marketer_required
 def local_time_split(request, pk: int):
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
     if not campaign_offers(request.user, campaign)["local_time"]:  # only what may be done
         messages.error(request, _(
             "With approval on, an approver who did not write it repeats an approved campaign on "
@@ -115,7 +116,7 @@ def local_time_split(request, pk: int):
 @marketer_required
 def local_time_cost(request, pk: int):
     """The split's cost and reach for the page, before anything is saved."""
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
     names = list(attribute_names().values())
     by, key = _zone_source(request, names, campaign)
     offered = local_time.offered_zones(by=by, key=key, push=campaign.push)
@@ -144,7 +145,7 @@ def local_time_cost(request, pk: int):
 @marketer_required
 @require_POST
 def local_time_cancel(request, pk: int):
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
     # It cancels every booked push at once: only after the person ticked the box.
     if not confirmed(request, _("Tick the box to confirm; nothing was cancelled.")):
         return redirect("campaign-detail", pk=pk)

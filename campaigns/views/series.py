@@ -7,12 +7,13 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.current_app import in_my_apps
 from core.errors import InvalidInput, TransitionRefused
 from core.pages import confirmed, form_errors
 from core.times import is_zone
@@ -34,7 +35,7 @@ def _rule_fields(data: dict) -> dict:
 @marketer_required
 def series_create(request, pk: int):
     """Repeat this campaign's push and audience on a rule."""
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
     tz = request.session.get("pref_timezone", settings.TIME_ZONE)
     zone = campaign.timezone if is_zone(campaign.timezone) else tz
     # Tomorrow where the series runs, not on the server's calendar.
@@ -63,13 +64,14 @@ def series_create(request, pk: int):
 @marketer_required
 def series_list(request):
     rows = [(s, recurring.rule_words(s)) for s in
-            Series.objects.select_related("updated_by").order_by("-created_at")[:200]]
+            Series.objects.filter(app=request.app).select_related("updated_by")
+            .order_by("-created_at")[:200]]
     return render(request, "campaigns/series_list.html", {"rows": rows})
 
 
 @marketer_required
 def series_detail(request, pk: int):
-    series = get_object_or_404(Series, pk=pk)
+    series = in_my_apps(request, Series.objects.select_related("app"), pk=pk)
     form = SeriesForm(request.POST or None, initial=SeriesForm.initial_from(series))
     if request.method == "POST" and series.active and form.is_valid():
         try:
@@ -93,7 +95,7 @@ def series_detail(request, pk: int):
 @marketer_required
 @require_POST
 def series_end(request, pk: int):
-    series = get_object_or_404(Series, pk=pk)
+    series = in_my_apps(request, Series.objects.select_related("app"), pk=pk)
     # Ending cancels every booked occurrence at once: only after the person ticked the box
     # that says how many.
     if not confirmed(request, _("Tick the box to confirm ending the series; nothing was "

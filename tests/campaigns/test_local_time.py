@@ -113,7 +113,7 @@ def test_a_split_books_one_child_per_zone_at_its_local_hour_and_the_calendar_sho
         local = child.due_at.astimezone(ZoneInfo(child.bucket_zone))
         assert (local.date(), local.hour, local.minute) == (day, 9, 0)
         assert child.push["Condition"] == {"AttrsAnd": {"tz": child.bucket_zone}}
-    month = selectors.calendar_month(day.year, day.month)
+    month = selectors.calendar_month(day.year, day.month, parent.app)
     booked = {cell["date"]: cell["booked"] for week in month["weeks"] for cell in week}
     assert booked[day] == 3 and booked[day + dt.timedelta(days=1)] == 1
 

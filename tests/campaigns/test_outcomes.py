@@ -112,8 +112,8 @@ def test_our_own_count_stops_at_the_quota_without_asking_tencent(marketer, tim, 
     assert "all of that day's pushes were used" in campaigns[2].status_reason_text
     assert len(tim.state()["pushes"]) == 2
     assert quota_summary() | {"resets_at": None} == {
-        "day": quota_summary()["day"], "limit": 2, "used": 2, "booked": 0, "remaining": 0,
-        "test_sends": 0, "test_sends_use_quota": False, "resets_at": None}
+        "app": "main", "day": quota_summary()["day"], "limit": 2, "used": 2, "booked": 0,
+        "remaining": 0, "test_sends": 0, "test_sends_use_quota": False, "resets_at": None}
 
 
 def test_a_wrong_key_fails_with_words_a_marketer_understands(marketer, tim, settings):

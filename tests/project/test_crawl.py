@@ -128,7 +128,7 @@ def test_the_crawl_sees_the_names_a_page_or_endpoint_reads(client, crawl_users, 
     noting.clear()
     client.get("/calendar/")
     assert "month" in noting
-    assert api_query_names()["/api/campaigns/"] == {"status", "page"}
+    assert api_query_names()["/api/campaigns/"] == {"status", "page", "app"}
 
 
 @pytest.mark.parametrize("value", HOSTILE)

@@ -12,8 +12,10 @@ def ticked(seconds_ago: float) -> None:
     from django.utils import timezone
 
     from campaigns.models import PushGate
+    from core.chat_apps import default_app
     PushGate.objects.update_or_create(
-        pk=1, defaults={"last_tick_at": timezone.now() - dt.timedelta(seconds=seconds_ago)})
+        app=default_app(),
+        defaults={"last_tick_at": timezone.now() - dt.timedelta(seconds=seconds_ago)})
 
 
 @pytest.mark.django_db
