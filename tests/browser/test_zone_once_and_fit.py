@@ -59,3 +59,31 @@ def test_each_page_names_the_viewer_s_zone_once_and_another_zone_on_its_own_time
     expect(page.get_by_test_id("resets-at")).to_contain_text(f"(Asia/Shanghai, {SHANGHAI_LABEL})")
     assert count_in_page(page, SHANGHAI_LABEL) == 1
     page.context.close()
+
+
+# The zone switch, each page: its text not cut (what it holds fits in the box) and the box on
+# the screen.
+ZONE_BOX = """() => {
+    const box = document.querySelector('[data-testid=timezone]');
+    const edge = box.getBoundingClientRect();
+    return {text: box.scrollWidth, inside: box.clientWidth, left: edge.left, right: edge.right,
+            screen: document.documentElement.clientWidth};
+}"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_header_s_zone_switch_shows_its_zone_whole(browser, live_server, language, width):
+    """An admin's header, the longest: "Beijing, Shanghai (Asia/Shanghai)" was cut to
+    "Beijing, Shanghai (Asia/Shanghai" in a box of 18rem."""
+    user, page = signed_in(browser, live_server, width=width, language=language,
+                           username="ada", role="Admins", is_staff=True)
+    campaign = services.campaign_create(user=user, name="Weekend", push=PUSH)
+    for url in ("/", "/campaigns/", f"/campaigns/{campaign.pk}/edit/", "/audit/"):
+        page.goto(f"{live_server.url}{url}")
+        expect(page.get_by_test_id("timezone")).to_be_visible()
+        box = page.evaluate(ZONE_BOX)
+        assert box["text"] <= box["inside"], f"{url}: the zone is cut: {box}"
+        assert 0 <= box["left"] and box["right"] <= box["screen"], f"{url}: off screen: {box}"
+        no_sideways_scroll(page)
+    page.context.close()
