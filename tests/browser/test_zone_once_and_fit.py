@@ -11,7 +11,9 @@ from playwright.sync_api import expect
 
 from campaigns import services
 from tests.browser.conftest import no_sideways_scroll, signed_in
+from tests.browser.test_local_time import WORDS as COST_WORDS
 from tests.browser.test_lists_and_dates import LANGUAGES, PUSH, WIDTHS
+from tests.campaigns.test_local_time import a_day_ahead, draft, mirror_with_wrong_zones
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -86,4 +88,30 @@ def test_the_header_s_zone_switch_shows_its_zone_whole(browser, live_server, lan
         assert box["text"] <= box["inside"], f"{url}: the zone is cut: {box}"
         assert 0 <= box["left"] and box["right"] <= box["screen"], f"{url}: off screen: {box}"
         no_sideways_scroll(page)
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_local_time_cost_is_a_line_of_text_not_a_heading(browser, live_server, language,
+                                                             width):
+    user, page = signed_in(browser, live_server, width=width, language=language)
+    mirror_with_wrong_zones()
+    campaign = draft(user)
+    page.goto(f"{live_server.url}/campaigns/{campaign.pk}/local-time/")
+    page.locator("input[name=day]").fill(a_day_ahead().isoformat())
+    page.locator("input[name=default_zone]").fill("Berlin")
+    page.locator("input[name=default_zone]").press("Tab")
+    cost = page.get_by_test_id("cost")
+    expect(cost).to_contain_text(COST_WORDS[language]["cost_default"])  # on two quota days
+    shape = cost.evaluate("""(cost) => {
+        const style = getComputedStyle(cost);
+        const text = getComputedStyle(document.querySelector('[data-testid=reach]'));
+        return {size: style.fontSize, textSize: text.fontSize,
+                lines: Math.round(cost.getBoundingClientRect().height
+                                  / parseFloat(style.lineHeight))};
+    }""")
+    assert shape["size"] == shape["textSize"], shape
+    assert shape["lines"] <= (4 if width < 600 else 2), shape  # a heading took 8 at 390 px
+    no_sideways_scroll(page)
     page.context.close()
