@@ -8,6 +8,7 @@ import datetime as dt
 import zoneinfo
 from functools import cache
 
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
@@ -145,3 +146,19 @@ def zone_label(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> str:
         return "UTC"
     name = abbreviation if abbreviation in UNAMBIGUOUS_ABBREVIATIONS else zone.key
     return f"{name}, {utc}"
+
+
+def time_in_zone(moment: dt.datetime, zone=None, *, long: bool = False) -> str:
+    """`moment` on the clock of `zone` (a name or a ZoneInfo; the viewer's when it is none or no
+    zone): "2026-11-24 09:30", or long, in the page's language, "Nov. 24, 2026, 9:30 a.m.".
+    A page names the viewer's zone once (templates/_zone_note.html), so only a time in another
+    zone says its own: "2026-11-24 09:30 CET, UTC+01:00", "Nov. 24, 2026, 9:30 a.m. (CET,
+    UTC+01:00)". The one rule for every time a page or a flash shows."""
+    if not isinstance(zone, zoneinfo.ZoneInfo):
+        zone = zoneinfo.ZoneInfo(zone) if is_zone(zone) else timezone.get_current_timezone()
+    local = moment.astimezone(zone)
+    label = "" if str(zone) == timezone.get_current_timezone_name() else zone_label(moment, zone)
+    if long:
+        words = formats.date_format(local, "DATETIME_FORMAT")
+        return f"{words} ({label})" if label else words
+    return f"{local:%Y-%m-%d %H:%M} {label}" if label else f"{local:%Y-%m-%d %H:%M}"

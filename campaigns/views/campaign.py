@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,7 +23,7 @@ from core.errors import (InvalidInput, NotPermitted, TransitionRefused, Unavaila
                          UpstreamFailed)
 from core.pages import flash_errors, query_text, too_big_words
 from core.text import items_from_text, whole_number
-from core.times import is_zone, parse_day, parse_local, parse_month
+from core.times import is_zone, parse_day, parse_local, parse_month, time_in_zone
 from core.zones import zone_from_text
 from core.payload_words import CONTENT_FIELD_WORDS, ELEMENT_WORDS, IMAGE_INFO_WORDS
 from core.payload_words import explain_words as explain
@@ -253,10 +252,8 @@ def _what_happened(action: str, campaign: Campaign, freed_day) -> str:
         return _("“%(name)s” is booked at its approved time.") % {"name": name}
     if action == "send-again":
         return _("“%(name)s” will be sent again within seconds.") % {"name": name}
-    local = campaign.send_at.astimezone(ZoneInfo(campaign.timezone)) if is_zone(
-        campaign.timezone) else campaign.send_at
-    return _("“%(name)s” is rescheduled to %(when)s (%(zone)s).") % {
-        "name": name, "when": f"{local:%Y-%m-%d %H:%M}", "zone": campaign.timezone}
+    return _("“%(name)s” is rescheduled to %(when)s.") % {
+        "name": name, "when": time_in_zone(campaign.send_at, campaign.timezone)}
 
 
 @marketer_required

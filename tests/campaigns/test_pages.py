@@ -180,8 +180,15 @@ def test_home_says_when_the_quota_resets_in_the_quota_time_zone(client, marketer
     from django.utils.formats import date_format
     words = date_format(resets.astimezone(ZoneInfo("Asia/Shanghai")), "DATETIME_FORMAT")
     assert "midnight" in words
+    # The viewer is in the quota's zone, which the page names once: the time is plain.
+    assert f'data-testid="resets-at">{words}</time>' in page
+    assert "UTC+08:00" not in page
+    # A viewer elsewhere reads it in the quota's zone, named (and never "CST", which names
+    # three zones, none of them Asia/Shanghai).
+    client.post("/preferences/", {"timezone": "Europe/Paris", "next": "/"})
+    page = client.get("/").content.decode()
     assert f'data-testid="resets-at">{words} (Asia/Shanghai, UTC+08:00)</time>' in page
-    assert "CST" not in page, "CST names three zones; Asia/Shanghai is not one of them"
+    assert page.count("UTC+08:00") == 1 and "CST" not in page
 
 
 def test_the_detail_page_explains_each_attempt(client, marketer, campaign):

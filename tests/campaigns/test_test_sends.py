@@ -234,7 +234,11 @@ def test_the_editor_offers_a_test_send_of_the_saved_version(client, marketer, ti
                          {"from": "editor", "accounts": "mary"})
     assert answer.status_code == 302
     assert answer["Location"] == f"/campaigns/{campaign.pk}/edit/#test-send"
-    assert "Tencent accepted 1 of 1 accounts" in client.get(answer["Location"]).content.decode()
+    editor = client.get(answer["Location"]).content.decode()
+    assert "Tencent accepted 1 of 1 accounts" in editor
+    # The test send's time is the viewer's, which the editor names once, above it.
+    assert editor.count('data-testid="zone-note"') == 1
+    assert editor.index('data-testid="zone-note"') < editor.index('data-testid="test-result"')
 
 
 def test_a_test_send_refused_for_rate_is_sent_again(api, marketer, tim, settings):

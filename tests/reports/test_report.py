@@ -163,6 +163,7 @@ def test_a_trace_says_what_happened_on_each_device(client, marketer, polled, tim
     assert page.status_code == 200
     text = page.content.decode()
     assert 'data-testid="trace-summary"' in text and "message stored by Tencent Chat" in text
+    assert text.count('data-testid="zone-note"') == 1  # its steps' times are the viewer's
     # Tencent answers traces once a second; the report limiter spaces our calls on its own.
     tim.advance_clock(1.05)
     outside = client.get(f"/campaigns/{polled.pk}/trace/", {"account": "stranger"})
