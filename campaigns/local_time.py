@@ -69,7 +69,8 @@ def matched_words(*, by: str, key: str, value: str) -> str:
 
 
 def no_push_words(*, by: str, key: str, push: dict | None = None) -> list[str]:
-    """One sentence per value that is not a zone, and one for the accounts with none."""
+    """One sentence per value that is not a zone; for an audience of everyone, one for the
+    known accounts with no zone and one for the accounts this product has never seen."""
     if by == BY_ATTRIBUTE and not key:
         return []
     wrong = wrong_zone_values(by=by, key=key, push=push)
@@ -89,15 +90,31 @@ def no_push_words(*, by: str, key: str, push: dict | None = None) -> list[str]:
                                                         "n": intcomma(sum(rest))})
     if (push or {}).get("Condition"):
         return lines  # who in the audience gets no push: the reach line says how many
+    # An audience of everyone: the known accounts with no zone, then the accounts never seen.
+    prefix = settings.LOCAL_TIME_TAG_PREFIX
     missing = zone_missing_count(attribute=key) if by == BY_ATTRIBUTE else \
-        zone_missing_count(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX)
-    if missing:
+        zone_missing_count(tag_prefix=prefix)
+    words = {"n": intcomma(missing), "prefix": prefix, "name": key}
+    if missing and by == BY_ATTRIBUTE:
         lines.append(ngettext(
             "%(n)s known account has no time zone: a push condition cannot select accounts by "
             "a tag or attribute they lack, so it gets no push.",
             "%(n)s known accounts have no time zone: a push condition cannot select accounts "
-            "by a tag or attribute they lack, so they get no push.", missing)
-            % {"n": intcomma(missing)})
+            "by a tag or attribute they lack, so they get no push.", missing) % words)
+    elif missing:
+        lines.append(ngettext(
+            "%(n)s known account has no time-zone tag (%(prefix)s…): a push condition cannot "
+            "select accounts by a tag they lack, so it gets no push.",
+            "%(n)s known accounts have no time-zone tag (%(prefix)s…): a push condition cannot "
+            "select accounts by a tag they lack, so they get no push.", missing) % words)
+    lines.append((_(
+        "The campaign is for everyone who uses the app, which includes accounts this product "
+        "has never tagged or given attributes: they are not counted here, and get no push "
+        "unless their %(name)s attribute was set to a chosen zone elsewhere.")
+        if by == BY_ATTRIBUTE else _(
+        "The campaign is for everyone who uses the app, which includes accounts this product "
+        "has never tagged or given attributes: they are not counted here, and get no push "
+        "unless a chosen zone's tag (%(prefix)s…) was set on them elsewhere.")) % words)
     return lines
 
 
