@@ -106,3 +106,55 @@ def test_by_tags_a_campaign_for_everyone_says_who_has_no_zone_tag_and_who_was_ne
     expect(no_push).to_contain_text(unseen)
     no_sideways_scroll(page)
     page.context.close()
+
+
+PLAN = {
+    "en": {"sentence": "To be sent on {day} at 09:00 local time in each account's zone: 4 pushes.",
+           "approved": "Approved, and booked as 4 pushes, one per time zone.",
+           "progress": "0 of 4 pushes sent so far; 4 booked."},
+    "zh-hans": {"sentence": "将于 {day} 按每个账号所在时区的当地时间 09:00 发送：共 4 次推送。",
+                "approved": "已批准，并已预订 4 次推送，每个时区一次。",
+                "progress": "4 次推送中目前已发送 0 次；已预订 4 次。"},
+}
+
+
+@pytest.mark.parametrize("language, width", [("en", 1280), ("zh-hans", 390)])
+def test_with_approval_a_marketer_plans_local_time_and_the_approval_books_it(
+        browser, live_server, settings, language, width):
+    """A marketer in a hurry saves "09:00 in each person's zone" on the draft and submits it;
+    the approver sees the plan in words, each push's local time and its cost, and approving
+    it books one push per zone."""
+    settings.CAMPAIGN_APPROVAL = True
+    settings.CAMPAIGN_APPROVAL_NEEDS_TEST = False
+    words = PLAN[language]
+    mirror()
+    day = a_day_ahead().isoformat()
+    sentence = words["sentence"].format(day=day)
+    mia, page = signed_in(browser, live_server, width=width, language=language)
+    campaign = draft(mia)
+    page.goto(f"{live_server.url}/campaigns/{campaign.pk}/")
+    page.get_by_test_id("plan-local-time").click()
+    expect(page.get_by_test_id("plan-note")).to_be_visible()
+    page.locator("input[name=day]").fill(day)
+    page.get_by_test_id("split").click()
+    expect(page.get_by_test_id("send-at")).to_have_text(sentence)
+    expect(page.get_by_test_id("local-plan")).to_contain_text(sentence)
+    page.get_by_test_id("submit-for-approval").click()
+    expect(page.get_by_test_id("submit-for-approval")).to_have_count(0)
+    page.context.close()
+
+    _abe, page = signed_in(browser, live_server, width=width, language=language,
+                           username="abe", role="Approvers")
+    page.goto(f"{live_server.url}/campaigns/{campaign.pk}/")
+    plan = page.get_by_test_id("local-plan")
+    expect(plan).to_contain_text(sentence)
+    expect(page.get_by_test_id("plan-push-time")).to_have_count(4)
+    for zone in ("Asia/Tokyo", "Europe/Berlin", "America/New_York", "America/Los_Angeles"):
+        expect(plan.get_by_role("row").filter(has_text=zone)).to_contain_text(f"{day} 09:00")
+    expect(page.get_by_test_id("plan-cost")).to_contain_text(f"{day}")
+    no_sideways_scroll(page)
+    page.get_by_test_id("approve").click()
+    expect(page.locator("body")).to_contain_text(words["approved"])
+    expect(page.get_by_test_id("split-progress")).to_have_text(words["progress"])
+    assert Campaign.objects.filter(parent=campaign, status="scheduled").count() == 4
+    page.context.close()
