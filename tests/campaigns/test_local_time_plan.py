@@ -159,3 +159,15 @@ def test_without_approval_the_page_books_the_split_at_once(people, settings):
     mia.post(f"/campaigns/{campaign.pk}/local-time/", plan_form(a_day_ahead()))
     campaign.refresh_from_db()
     assert (campaign.status, campaign.local_plan, campaign.buckets.count()) == ("split", {}, 4)
+
+
+@pytest.mark.parametrize("value", ["9999-12-31", "2026-02-30", "\x00", "-1", "Mars/Base",
+                                   "x" * 300])
+def test_a_plan_takes_hostile_values_without_a_server_error_and_keeps_nothing(people, value):
+    campaign = services.campaign_create(user=people["mia"], name="Morning news", push=PUSH)
+    hostile = {"by": value, "attribute": value, "day": value, "hour": value, "zones": [value],
+               "quiet_hours": value, "default_zone": value}
+    answer = page(people["mia"]).post(f"/campaigns/{campaign.pk}/local-time/", hostile)
+    assert answer.status_code == 200
+    campaign.refresh_from_db()
+    assert (campaign.status, campaign.local_plan) == ("draft", {})
