@@ -13,6 +13,7 @@ from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
 from core.text import unsafe_text_errors
 
+from .local_time import campaign_split_by_zone, plan_arguments
 from .models import Campaign
 from .permissions import require_approver, require_may_approve
 from .services import campaign_schedule
@@ -49,7 +50,9 @@ def _approver_checks(campaign: Campaign, user) -> None:
 
 def campaign_approve(*, campaign: Campaign, user) -> str:
     """Approve; a campaign with a future time is then booked. Returns a warning when the
-    booking could not be made (the approval stands; the author picks another time)."""
+    booking could not be made (the approval stands; the author picks another time). A draft's
+    local-time plan is split by the same act: its pushes are what is approved, so a plan that
+    cannot be booked as it stands approves nothing (the approver sends it back)."""
     _approval_on()
     with transaction.atomic():
         # Judge the version stored now, not the one the caller loaded: an edit may have come
@@ -67,6 +70,18 @@ def campaign_approve(*, campaign: Campaign, user) -> str:
             raise TransitionRefused(_("Only a campaign waiting for approval can be approved or "
                                       "sent back"))
         audit_record(actor=user, verb="campaign.approved", subject=campaign)
+        if campaign.local_plan:
+            try:
+                campaign_split_by_zone(campaign=campaign, user=user,
+                                       **plan_arguments(campaign.local_plan))
+            except (InvalidInput, TransitionRefused) as exc:
+                problems = exc.errors.values() if isinstance(exc, InvalidInput) else [[str(exc)]]
+                raise TransitionRefused(_(
+                    "Not approved: its plan for delivery at each user's local time cannot be "
+                    "booked as it stands (%(problem)s). Send it back, saying what should "
+                    "change.") % {"problem": " ".join(str(m) for ms in problems for m in ms)}
+                ) from None
+            return ""
     campaign.refresh_from_db()
     if campaign.send_at and campaign.send_at > timezone.now():
         try:

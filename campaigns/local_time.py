@@ -69,7 +69,8 @@ def matched_words(*, by: str, key: str, value: str) -> str:
 
 
 def no_push_words(*, by: str, key: str, push: dict | None = None) -> list[str]:
-    """One sentence per value that is not a zone, and one for the accounts with none."""
+    """One sentence per value that is not a zone; for an audience of everyone, one for the
+    known accounts with no zone and one for the accounts this product has never seen."""
     if by == BY_ATTRIBUTE and not key:
         return []
     wrong = wrong_zone_values(by=by, key=key, push=push)
@@ -89,15 +90,31 @@ def no_push_words(*, by: str, key: str, push: dict | None = None) -> list[str]:
                                                         "n": intcomma(sum(rest))})
     if (push or {}).get("Condition"):
         return lines  # who in the audience gets no push: the reach line says how many
+    # An audience of everyone: the known accounts with no zone, then the accounts never seen.
+    prefix = settings.LOCAL_TIME_TAG_PREFIX
     missing = zone_missing_count(attribute=key) if by == BY_ATTRIBUTE else \
-        zone_missing_count(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX)
-    if missing:
+        zone_missing_count(tag_prefix=prefix)
+    words = {"n": intcomma(missing), "prefix": prefix, "name": key}
+    if missing and by == BY_ATTRIBUTE:
         lines.append(ngettext(
             "%(n)s known account has no time zone: a push condition cannot select accounts by "
             "a tag or attribute they lack, so it gets no push.",
             "%(n)s known accounts have no time zone: a push condition cannot select accounts "
-            "by a tag or attribute they lack, so they get no push.", missing)
-            % {"n": intcomma(missing)})
+            "by a tag or attribute they lack, so they get no push.", missing) % words)
+    elif missing:
+        lines.append(ngettext(
+            "%(n)s known account has no time-zone tag (%(prefix)s…): a push condition cannot "
+            "select accounts by a tag they lack, so it gets no push.",
+            "%(n)s known accounts have no time-zone tag (%(prefix)s…): a push condition cannot "
+            "select accounts by a tag they lack, so they get no push.", missing) % words)
+    lines.append((_(
+        "The campaign is for everyone who uses the app, which includes accounts this product "
+        "has never tagged or given attributes: they are not counted here, and get no push "
+        "unless their %(name)s attribute was set to a chosen zone elsewhere.")
+        if by == BY_ATTRIBUTE else _(
+        "The campaign is for everyone who uses the app, which includes accounts this product "
+        "has never tagged or given attributes: they are not counted here, and get no push "
+        "unless a chosen zone's tag (%(prefix)s…) was set on them elsewhere.")) % words)
     return lines
 
 
@@ -260,6 +277,24 @@ def _split_errors(campaign: Campaign, *, by: str, key: str, hour, zones, day,
     return errors
 
 
+def _checked_split(campaign: Campaign, *, day, hour, by: str, key: str, zones: list[str],
+                   default_zone: str, quiet_hours: str) -> tuple[list, dict]:
+    """The split's buckets and each zone's moment, or every rule it breaks before booking."""
+    errors = _split_errors(campaign, by=by, key=key, hour=hour, zones=zones, day=day,
+                           default_zone=default_zone)
+    if quiet_hours not in Campaign.QuietHours.values:
+        errors["quiet_hours"] = [_("Choose what happens in quiet hours: refuse the time or move it")]
+    if errors:
+        raise InvalidInput(errors)
+    buckets = split_buckets(by=by, key=key, zones=zones, default_zone=default_zone,
+                            push=campaign.push)
+    moments = bucket_moments(day=day, hour=hour, zones=[zone for zone, _value in buckets])
+    passed = passed_zones(moments)
+    if passed:  # every zone it is too late for at once, not one refusal at a time
+        raise InvalidInput({"day": [passed_words(day=day, hour=hour, zones=passed)]})
+    return buckets, moments
+
+
 @transaction.atomic
 def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int, by: str,
                            key: str = "", zones: list[str], default_zone: str = "",
@@ -275,18 +310,8 @@ def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int,
     if approval_required():
         require_may_choose_times(user, campaign)
     zones = sorted(set(zones or []))
-    errors = _split_errors(campaign, by=by, key=key, hour=hour, zones=zones, day=day,
-                           default_zone=default_zone)
-    if quiet_hours not in Campaign.QuietHours.values:
-        errors["quiet_hours"] = [_("Choose what happens in quiet hours: refuse the time or move it")]
-    if errors:
-        raise InvalidInput(errors)
-    buckets = split_buckets(by=by, key=key, zones=zones, default_zone=default_zone,
-                            push=campaign.push)
-    moments = bucket_moments(day=day, hour=hour, zones=[zone for zone, _value in buckets])
-    passed = passed_zones(moments)
-    if passed:  # every zone it is too late for at once, not one refusal at a time
-        raise InvalidInput({"day": [passed_words(day=day, hour=hour, zones=passed)]})
+    buckets, moments = _checked_split(campaign, day=day, hour=hour, by=by, key=key, zones=zones,
+                                      default_zone=default_zone, quiet_hours=quiet_hours)
     children = []
     # Quota days are locked in date order, so two splits cannot wait on each other.
     for zone, value in sorted(buckets, key=lambda b: (moments[b[0]], b[0], b[0] != b[1], b[1])):
@@ -319,6 +344,76 @@ def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int,
     audit_record(actor=user, verb="campaign.split", subject=campaign, zones=len(children),
                  hour=f"{hour:02d}")
     return children
+
+
+# --- with approval on: a draft's plan, split when it is approved ---------------------------
+
+def plan_arguments(plan: dict) -> dict:
+    """A stored plan as campaign_split_by_zone's arguments."""
+    return {"day": dt.date.fromisoformat(plan["day"]), "hour": plan["hour"], "by": plan["by"],
+            "key": plan["key"], "zones": plan["zones"], "default_zone": plan["default_zone"],
+            "quiet_hours": plan["quiet_hours"]}
+
+
+@transaction.atomic
+def local_plan_save(*, campaign: Campaign, user, day: dt.date, hour: int, by: str,
+                    key: str = "", zones: list[str], default_zone: str = "",
+                    quiet_hours: str = Campaign.QuietHours.REFUSE) -> Campaign:
+    """With approval on, what a draft's author asks for instead of one send time: the split,
+    checked as the split is before it books (zones, day, hour; the quota days and quiet hours
+    are the booking's, when approved) and kept on the draft, so the approver sees every push's
+    time and cost, and approving the draft books them (campaigns.approval). It is the saver's
+    hand in the campaign (permissions.CONTRIBUTING): they do not approve it."""
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if not approval_required() or campaign.status != Status.DRAFT or campaign.parent_id \
+            or campaign.series_id:
+        raise TransitionRefused(_("A plan for delivery at each user's local time is saved on a "
+                                  "draft, with approval on: edit the campaign to return it to "
+                                  "draft first"))
+    zones = sorted(set(zones or []))
+    buckets, _moments = _checked_split(campaign, day=day, hour=hour, by=by, key=key,
+                                       zones=zones, default_zone=default_zone,
+                                       quiet_hours=quiet_hours)
+    campaign.local_plan = {"day": day.isoformat(), "hour": hour, "by": by, "key": key,
+                           "zones": zones, "default_zone": default_zone,
+                           "quiet_hours": quiet_hours}
+    campaign.send_at = None  # the plan's times are the campaign's times
+    campaign.save(update_fields=["local_plan", "send_at", "updated_at"])
+    audit_record(actor=user, verb="campaign.local_time_planned", subject=campaign,
+                 day=day.isoformat(), hour=f"{hour:02d}", pushes=len(buckets))
+    return campaign
+
+
+def local_plan_view(campaign: Campaign) -> dict | None:
+    """The draft's plan as the detail page and its approval card show it: one sentence, each
+    push's zone with its local time there and its quota day, the cost and the reach."""
+    if not campaign.local_plan or not approval_required():
+        return None
+    plan = plan_arguments(campaign.local_plan)
+    buckets = split_buckets(by=plan["by"], key=plan["key"], zones=plan["zones"],
+                            default_zone=plan["default_zone"], push=campaign.push)
+    words = ngettext("To be sent on %(day)s at %(hour)02d:00 local time in each account's "
+                     "zone: %(n)d push.",
+                     "To be sent on %(day)s at %(hour)02d:00 local time in each account's "
+                     "zone: %(n)d pushes.", len(buckets)) % {
+        "day": plan["day"].isoformat(), "hour": plan["hour"], "n": len(buckets)}
+    try:
+        moments = bucket_moments(day=plan["day"], hour=plan["hour"],
+                                 zones=[zone for zone, _value in buckets])
+    except InvalidInput as exc:  # a default zone added since, whose hour the clocks skip
+        return {"words": words, "pushes": [], "cost_words": " ".join(
+            m for ms in exc.errors.values() for m in ms), "reach_words": ""}
+    pushes = [{"zone": zone, "matched": "" if value == zone else matched_words(
+                   by=plan["by"], key=plan["key"], value=value),
+               "local": f"{moments[zone].astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}",
+               "quota_day": quota_day_of(moments[zone])}
+              for zone, value in sorted(buckets, key=lambda b: (moments[b[0]], b[0], b[1]))]
+    cost = split_cost(day=plan["day"], hour=plan["hour"], zones=plan["zones"],
+                      default_zone=plan["default_zone"],
+                      wrong_values=len(buckets) - len(plan["zones"]))
+    reach = split_reach(campaign=campaign, by=plan["by"], key=plan["key"], buckets=buckets)
+    return {"words": words, "pushes": pushes, "cost_words": cost_words(cost),
+            "reach_words": reach_words(reach)}
 
 
 @transaction.atomic

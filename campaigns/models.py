@@ -81,6 +81,9 @@ class Campaign(models.Model):
     # What the bucket's condition matches when it is not bucket_zone itself: a value that is not
     # a zone ("tz=Berlin", or the tag "tz:Berlin"), sent at the default zone's hour.
     bucket_value = models.CharField(max_length=200, blank=True)
+    # With approval on, the split by time zone a draft asks for (local_time.plan_arguments:
+    # the split form's values), shown to the approver and carried out by the approval.
+    local_plan = models.JSONField(default=dict, blank=True)
 
     class QuietHours(models.TextChoices):
         REFUSE = "refuse", _("Refuse the time")

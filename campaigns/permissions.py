@@ -5,12 +5,13 @@ The workspace is shared: every marketer sees, writes, edits and submits every ca
 edit of a campaign waiting for or past approval returns it to draft. With approval on
 (CAMPAIGN_APPROVAL), these make approval mean something:
 - approving or sending back takes an approver or admin who had no hand in the campaign: not its
-  author, nor anyone who submitted or edited it, judged by user id (a rename changes nothing),
-  superusers included; CAMPAIGN_APPROVE_OWN allows a one-person team;
+  author, nor anyone who submitted or edited it or saved its local-time plan, judged by user id
+  (a rename changes nothing), superusers included; CAMPAIGN_APPROVE_OWN allows a one-person team;
 - approval covers the campaign's content, audience and time: after approval only the approved
   time is booked by anyone; another time ("Send now", the reschedule box, a series, a split by
   time zone) is set only by someone who may approve it, which approves that time. Anyone else
-  changes the time in the editor, which returns the campaign to draft;
+  changes the time in the editor, which returns the campaign to draft, or asks for a split by
+  time zone as the draft's plan, which its approval books;
 - what undoes someone else's work (cancel, recall, ending a series) takes an approver or admin;
 - test groups, the only way to test-send to more than a few typed accounts, are changed only by
   approvers and admins.
@@ -28,8 +29,10 @@ from core.models import AuditEvent
 
 from .states import APPROVED_VERSIONS, approval_required
 
-# The audit verbs that give a person a hand in a campaign's version.
-CONTRIBUTING = ("campaign.created", "campaign.edited", "campaign.submitted")
+# The audit verbs that give a person a hand in a campaign's version (a local-time plan is its
+# send times).
+CONTRIBUTING = ("campaign.created", "campaign.edited", "campaign.submitted",
+                "campaign.local_time_planned")
 
 
 def contributor_ids(campaign) -> set[int]:
@@ -92,6 +95,8 @@ def campaign_offers(user, campaign) -> dict[str, bool]:
         "repeat": whole and (not approval or (status in APPROVED_VERSIONS and new_times)),
         "local_time": whole and status == (Status.APPROVED if approval else Status.DRAFT)
         and new_times,
+        # With approval on, a draft asks for a split, which its approval then books.
+        "plan_local_time": approval and whole and status == Status.DRAFT,
         "approve": approves and status == Status.PENDING_APPROVAL,
         "recall": undoes,
         "cancel_split": status == Status.SPLIT and undoes

@@ -21,6 +21,7 @@ from core.models import App, AuditEvent
 from core.payload_words import ELEMENT_WORDS, PATH_WORDS
 
 from .models import Attempt, Campaign, PushGate, Workspace
+from .local_time import local_plan_view
 from .permissions import approvable_by
 from .reasons import reason_words
 from .recurring import rule_text
@@ -281,7 +282,8 @@ def audience_short(condition: dict | None) -> str:
 def split_and_approval_context(campaign: Campaign) -> dict:
     """The time-zone buckets of a split campaign, each with its local time in its own zone
     ("2026-12-08 09:00 Asia/Tokyo": formatted here, as a template's date filter would turn it
-    into the viewer's zone) and quota day, and how many were sent."""
+    into the viewer's zone) and quota day, and how many were sent; or, with approval on, the
+    buckets a draft's local-time plan asks for."""
     buckets = []
     for bucket in campaign.buckets.order_by("due_at", "bucket_zone", "bucket_value"):
         moment = bucket.due_at or bucket.send_at
@@ -289,9 +291,11 @@ def split_and_approval_context(campaign: Campaign) -> dict:
         bucket.local_due = f"{local:%Y-%m-%d %H:%M} {bucket.bucket_zone}" if local else "—"
         bucket.quota_day = quota_day_of(moment, campaign.app) if moment else None
         buckets.append(bucket)
+    planned = campaign.status in (Campaign.Status.DRAFT, Campaign.Status.PENDING_APPROVAL)
     return {"buckets": buckets, "approval_on": approval_required(),
             "split_progress": split_progress_words(buckets) if buckets else "",
-            "needs_test": settings.CAMPAIGN_APPROVAL_NEEDS_TEST}
+            "needs_test": settings.CAMPAIGN_APPROVAL_NEEDS_TEST,
+            "local_plan": local_plan_view(campaign) if planned else None}
 
 
 def split_progress_words(buckets: list[Campaign]) -> str:

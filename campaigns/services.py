@@ -202,6 +202,8 @@ def campaign_update(*, campaign: Campaign, user, name: str | None = None,
         campaign.quiet_hours = quiet_hours
     if approval_required() and send_at is not UNSET:
         campaign.send_at = send_at  # booked when approved
+        if send_at is not None:
+            campaign.local_plan = {}  # one send time instead of a local-time plan
     campaign.save()
     audit_record(actor=user, verb="campaign.edited", subject=campaign)
     if approval_required():

@@ -32,6 +32,7 @@ from .models import Attempt, Campaign, TestGroup, TestSend
 from .permissions import require_may_edit_test_group
 from .quota import quota_day_lock, quota_day_of, quota_limit, pushes_left_on
 from .reasons import tencent_words
+from .selectors import push_text
 from .states import TEST_SEND
 
 Outcome = Attempt.Outcome
@@ -127,17 +128,24 @@ def team_test_groups(app=None):
 
 def test_push_of(campaign: Campaign) -> dict:
     """The campaign's offline push as timpush/batch takes it (§3.2: OfflinePushInfo is
-    required), or the reason there is nothing a phone would show."""
-    info = campaign.push.get("OfflinePushInfo") or {}
+    required), or the reason there is nothing a phone would show.
+
+    timpush/batch carries no message body, so a campaign that leaves Desc empty (the real push
+    then shows the message's text) gets that text as Desc: the phone shows what the real push
+    shows, worded by the one function the summary uses."""
+    info = dict(campaign.push.get("OfflinePushInfo") or {})
     if info.get("PushFlag") == 1:
         raise InvalidInput({"OfflinePushInfo.PushFlag": [_(
             "This campaign turns offline push off, so a test send would show nothing on a "
             "phone: turn offline push on in the editor first")]})
+    if text := push_text(campaign.push):  # the campaign's own Desc when it sets one
+        info["Desc"] = text
     if not (info.get("Title") or info.get("Desc")):
         raise InvalidInput({"OfflinePushInfo": [_(
-            "This campaign's offline push has no title or text, so a test send would show "
-            "nothing on a phone: add them in the editor first")]})
-    return dict(info)
+            "This campaign has no text to show in a notification (no message text, offline "
+            "push title or text), so a test send would show nothing on a phone: add some in "
+            "the editor first")]})
+    return info
 
 
 def _recipients(*, accounts, group_id, app) -> tuple[list[str], TestGroup | None]:

@@ -50,6 +50,8 @@ VERBS = {
     "series.edited": _("edited the recurring series (future occurrences): {rule}"),
     "series.ended": _("ended the recurring series"),
     "campaign.split": _("split the campaign into {zones} time-zone pushes at {hour}:00 local time"),
+    "campaign.local_time_planned": _("planned it for {hour}:00 local time on {day}, one push per "
+                                     "time zone ({pushes} pushes), to be booked when approved"),
     "campaign.submitted": _("submitted the campaign for approval"),
     "campaign.approved": _("approved the campaign"),
     "campaign.sent_back": _("sent the campaign back: {comment}"),

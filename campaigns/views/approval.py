@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.current_app import in_my_apps
@@ -29,7 +30,7 @@ def _approval_step(request, pk: int, step, done: str) -> object:
     if isinstance(warning, str) and warning:
         messages.warning(request, warning)
     else:
-        messages.success(request, done)
+        messages.success(request, done(campaign) if callable(done) else done)
     return redirect("campaign-detail", pk=pk)
 
 
@@ -45,7 +46,17 @@ def approval_submit(request, pk: int):
 @role_required(roles.is_approver)
 def approval_approve(request, pk: int):
     return _approval_step(request, pk, lambda c: approval.campaign_approve(
-        campaign=c, user=request.user), _("Approved."))
+        campaign=c, user=request.user), _approved_words)
+
+
+def _approved_words(campaign: Campaign) -> str:
+    """What approving did: a local-time plan's pushes are booked by it."""
+    pushes = campaign.buckets.count()
+    if pushes:
+        return ngettext("Approved, and booked as %(n)d push, one per time zone.",
+                        "Approved, and booked as %(n)d pushes, one per time zone.",
+                        pushes) % {"n": pushes}
+    return _("Approved.")
 
 
 @require_POST  # first: a GET is 405 for everyone, as on every other action

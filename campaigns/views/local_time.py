@@ -34,13 +34,15 @@ ZONE_ATTRIBUTE_NAMES = ("tz", "timezone", "time_zone", "zone")
 
 def _zone_source(request, names: list[str], campaign: Campaign) -> tuple[str, str]:
     """By attribute (which one) or by tags, from the form or the query string; at first, the
-    kind the campaign's audience uses (Tencent refuses tags and attributes together)."""
+    draft's plan's, or the kind the campaign's audience uses (Tencent refuses tags and
+    attributes together)."""
     source = request.POST or request.GET
+    plan = campaign.local_plan if approval_required() else {}
     condition = campaign.push.get("Condition") or {}
     uses_tags = any(k.startswith("Tags") for k in condition)
-    by = source.get("by") or ("attr" if names and not uses_tags else "tags")
-    key = source.get("attribute") or next((n for n in names if n.lower() in ZONE_ATTRIBUTE_NAMES),
-                                          names[0] if names else "")
+    by = source.get("by") or plan.get("by") or ("attr" if names and not uses_tags else "tags")
+    key = source.get("attribute") or plan.get("key") or next(
+        (n for n in names if n.lower() in ZONE_ATTRIBUTE_NAMES), names[0] if names else "")
     return by if by in ("attr", "tags") else "attr", key if key in names else ""
 
 
@@ -61,7 +63,10 @@ def _local_time_preview(campaign: Campaign, *, by: str, key: str, day: dt.date, 
 @marketer_required
 def local_time_split(request, pk: int):
     campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
-    if not campaign_offers(request.user, campaign)["local_time"]:  # only what may be done
+    offers = campaign_offers(request.user, campaign)
+    # With approval on, a draft saves the split as a plan its approval books.
+    planning = offers["plan_local_time"]
+    if not (offers["local_time"] or planning):  # only what may be done
         messages.error(request, _(
             "With approval on, an approver who did not write it repeats an approved campaign on "
             "a rule or splits it by time zone: those are new send times.") if approval_required()
@@ -72,27 +77,35 @@ def local_time_split(request, pk: int):
     by, key = _zone_source(request, names, campaign)
     zones = local_time.offered_zones(by=by, key=key, push=campaign.push)
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    plan = local_time.plan_arguments(campaign.local_plan) if planning and campaign.local_plan \
+        else {"day": tomorrow, "hour": 9, "zones": list(zones)}
     form = LocalTimeForm(request.POST or None, attribute_names=names, zones=zones, initial={
-        "by": by, "attribute": key, "day": tomorrow, "hour": 9, "zones": list(zones)})
+        **plan, "by": by, "attribute": key})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        arguments = {"campaign": campaign, "user": request.user, "day": data["day"],
+                     "hour": data["hour"], "by": data["by"], "key": data["attribute"],
+                     "zones": data["zones"], "default_zone": data["default_zone"],
+                     "quiet_hours": data["quiet_hours"]}
         try:
-            children = local_time.campaign_split_by_zone(
-                campaign=campaign, user=request.user, day=data["day"], hour=data["hour"],
-                by=data["by"], key=data["attribute"], zones=data["zones"],
-                default_zone=data["default_zone"], quiet_hours=data["quiet_hours"])
+            if planning:
+                local_time.local_plan_save(**arguments)
+            else:
+                children = local_time.campaign_split_by_zone(**arguments)
         except InvalidInput as exc:
             form_errors(form, exc)
         except TransitionRefused as exc:
             messages.error(request, str(exc))
             return redirect("campaign-detail", pk=pk)
         else:
-            messages.success(request, ngettext("Booked %(n)d push, one per time zone.",
-                                               "Booked %(n)d pushes, one per time zone.",
-                                               len(children)) % {"n": len(children)})
+            messages.success(request, _(
+                "Plan saved on the draft. Submit it for approval: approving it books one push "
+                "per time zone.") if planning else ngettext(
+                "Booked %(n)d push, one per time zone.", "Booked %(n)d pushes, one per time zone.",
+                len(children)) % {"n": len(children)})
             return redirect("campaign-detail", pk=pk)
-    chosen = form.data.getlist("zones") if form.is_bound else list(zones)
-    cleaned = getattr(form, "cleaned_data", {})
+    chosen = form.data.getlist("zones") if form.is_bound else list(plan["zones"])
+    cleaned = getattr(form, "cleaned_data", {}) if form.is_bound else plan
     hour = cleaned.get("hour")
     try:
         preview = _local_time_preview(
@@ -110,7 +123,7 @@ def local_time_split(request, pk: int):
         "reach_words": "" if refused else preview["reach_words"],
         "source_errors": [] if form.is_bound else refused,
         "no_push": local_time.no_push_words(by=by, key=key, push=campaign.push), "by": by,
-        "key": key})
+        "key": key, "planning": planning})
 
 
 @marketer_required

@@ -84,10 +84,11 @@ def test_with_approval_off_a_draft_offers_everything(people, settings):
 
 
 def test_the_local_time_page_opened_by_its_url_says_why_instead_of_a_form(people):
-    """Not a form that only booking would refuse."""
-    draft = services.campaign_create(user=people["mia"], name="Sale", push=PUSH)
+    """Not a form that only booking would refuse: a marketer splits no approved campaign (on a
+    draft, the page saves a plan for the approver: tests/campaigns/test_local_time_plan.py)."""
+    campaign = approved(people)
     client = Client()
     client.force_login(people["mia"])
-    answer = client.get(f"/campaigns/{draft.pk}/local-time/", follow=True)
-    assert answer.redirect_chain[-1][0] == f"/campaigns/{draft.pk}/"
+    answer = client.get(f"/campaigns/{campaign.pk}/local-time/", follow=True)
+    assert answer.redirect_chain[-1][0] == f"/campaigns/{campaign.pk}/"
     assert "splits it by time zone: those are new send times" in answer.content.decode()

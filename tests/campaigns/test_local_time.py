@@ -462,3 +462,32 @@ def test_the_page_reads_zones_where_the_audience_can_be_split_and_says_so_up_fro
     page = client.get(f"/campaigns/{berlin.pk}/local-time/?by=attr&attribute=tz").content.decode()
     assert "The campaign&#x27;s audience already uses the attribute tz" in page
     assert "These pushes reach" not in page
+
+
+UNSEEN_BY_TAGS = ("The campaign is for everyone who uses the app, which includes accounts this "
+                  "product has never tagged or given attributes: they are not counted here, and "
+                  "get no push unless a chosen zone&#x27;s tag (tz:…) was set on them elsewhere.")
+
+
+def test_by_tags_everyone_hears_who_has_no_zone_tag_and_that_unseen_accounts_get_nothing(
+        client, marketer):
+    """Split by tags, a campaign for everyone reaches only accounts with a tz: tag: the page
+    counts the known accounts without one (one has a zone attribute, but no tag) and says that
+    the accounts it has never seen get no push."""
+    mirror()
+    KnownAccount.objects.create(account="nozone")
+    KnownAccount.objects.create(account="attr-only")
+    AccountAttr.objects.create(account="attr-only", name="tz", value="Asia/Tokyo")
+    client.force_login(marketer)
+    everyone = draft(marketer)
+    page = page_of(client, everyone, by="tags")
+    assert ("2 known accounts have no time-zone tag (tz:…): a push condition cannot select "
+            "accounts by a tag they lack, so they get no push.") in page
+    assert UNSEEN_BY_TAGS in page
+    by_attribute = page_of(client, everyone, by="attr", attribute="tz")
+    assert "1 known account has no time zone" in by_attribute
+    assert ("they are not counted here, and get no push unless their tz attribute was set to a "
+            "chosen zone elsewhere.") in by_attribute
+    # an audience of tags: who gets no push is counted in the reach line, not here
+    vip = draft(marketer, {"MsgBody": TEXT, "Condition": {"TagsOr": ["tz:Asia/Tokyo", "vip"]}})
+    assert "never tagged" not in page_of(client, vip, by="tags")

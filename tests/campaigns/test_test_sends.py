@@ -105,9 +105,35 @@ def test_a_mistyped_account_is_refused_by_line(api, marketer, tim):
     assert "Account 2" in answer.json()["errors"]["accounts"][0]
 
 
+def test_a_campaign_without_offline_text_is_tested_with_the_text_its_push_shows(
+        api, marketer, tim):
+    """timpush/batch takes no message body: the test carries, as Desc, the message's text that
+    the real push shows and the summary names."""
+    tim.post("accounts", {"accounts": ["mary"]})
+    plain = campaign_of(marketer, {"MsgBody": TEXT})
+    titled = campaign_of(marketer, {"MsgBody": TEXT, "OfflinePushInfo": {"Title": "Sale"}})
+    api.force_login(marketer)
+    for campaign, shown in ((plain, "hello"), (titled, "Sale — hello")):
+        answer = send_test(api, campaign, {"accounts": ["mary"]})
+        assert answer.status_code == 201, answer.content
+        assert answer.json()["reached"] == 1
+        page = api.get(f"/campaigns/{campaign.pk}/").content.decode()
+        assert f"<dt>Offline push, Android</dt><dd>{shown}</dd>" in page
+    assert [b["body"]["OfflinePushInfo"] for b in tim.state()["batches"]] == [
+        {"Desc": "hello"}, {"Title": "Sale", "Desc": "hello"}]
+    # the campaign's own Desc is sent as it is
+    send_test(api, campaign_of(marketer), {"accounts": ["mary"]})
+    assert tim.state()["batches"][-1]["body"]["OfflinePushInfo"] == OFFLINE
+
+
 def test_a_campaign_whose_phones_would_show_nothing_is_not_tested(api, marketer, tim):
-    answer = send_test(api, campaign_of(marketer, {"MsgBody": TEXT}), {"accounts": ["mary"]})
-    assert answer.status_code == 400 and "OfflinePushInfo" in answer.json()["errors"]
+    silent = [{"MsgType": "TIMCustomElem", "MsgContent": {"Data": "{\"refresh\": 1}"}}]
+    answer = send_test(api, campaign_of(marketer, {"MsgBody": silent}), {"accounts": ["mary"]})
+    assert answer.status_code == 400
+    assert answer.json()["errors"]["OfflinePushInfo"] == [
+        "This campaign has no text to show in a notification (no message text, offline push "
+        "title or text), so a test send would show nothing on a phone: add some in the editor "
+        "first"]
     off = campaign_of(marketer, {"MsgBody": TEXT, "OfflinePushInfo": {**OFFLINE, "PushFlag": 1}})
     answer = send_test(api, off, {"accounts": ["mary"]})
     assert "OfflinePushInfo.PushFlag" in answer.json()["errors"]

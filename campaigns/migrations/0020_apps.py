@@ -34,7 +34,7 @@ def gate_and_limit_to_default_app(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0018_preference_moves_to_core'),
+        ('campaigns', '0019_local_plan'),
         ('core', '0006_apps'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
