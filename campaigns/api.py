@@ -285,6 +285,21 @@ def campaign_cancel(request, pk: int):
     return campaign_json(campaign)
 
 
+class CopyIn(Strict):
+    app: str = Field(max_length=40, description="The short name of the app to copy it to")
+
+
+@router.post("/campaigns/{int:pk}/copy/", response={201: CampaignOut, **ERRORS},
+             operation_id="campaign_copy")
+def campaign_copy(request, pk: int, body: CopyIn):
+    """A draft of the campaign in another of your apps (tried on staging, sent from
+    production), to be scheduled and approved there."""
+    campaign = services.campaign_copy_to_app(
+        campaign=mine(request, Campaign.objects.select_related("app"), pk=pk),
+        user=request.user, app=app_named(request, body.app))
+    return Status(201, campaign_json(campaign))
+
+
 @router.post("/campaigns/{int:pk}/test/",
              response={201: TestSendOut, **UPSTREAM_ERRORS, **UNAVAILABLE_ERRORS},
              operation_id="campaign_test_send")

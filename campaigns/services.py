@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from audience.selectors import attribute_names_for_rules
 from core.audit import audit_record
-from core.chat_apps import default_app
+from core.chat_apps import apps_for, default_app
 from core.errors import InvalidInput, TransitionRefused
 from core.text import unsafe_text_errors
 from core.times import aware_or_error, zone_or_error
@@ -254,6 +254,20 @@ def campaign_send_again(*, campaign: Campaign, user) -> Campaign:
     _book(campaign, user=user, at=now, now=now, from_=[Status.NEEDS_REVIEW],
           reason="operator_send_again", quiet=False, allow_late=True)
     return campaign
+
+
+def campaign_copy_to_app(*, campaign: Campaign, user, app) -> Campaign:
+    """A draft of the campaign in another of the person's apps (tried on staging, sent from
+    production): its message and audience, to be scheduled, and approved, there. Tag and
+    attribute names are the target app's: the audience is checked when it is booked."""
+    if not apps_for(user).filter(pk=app.pk).exists():
+        raise InvalidInput({"app": [_("You do not work in that app")]})
+    if app.pk == campaign.app_id:
+        raise InvalidInput({"app": [_("The campaign is already in %(app)s: duplicate it "
+                                      "instead") % {"app": app.label}]})
+    return campaign_create(user=user, app=app, name=campaign.name, push=campaign.push,
+                           tz=campaign.timezone, allow_late=campaign.allow_late,
+                           content_by=contributor_ids(campaign))
 
 
 def campaign_duplicate(*, campaign: Campaign, user) -> Campaign:

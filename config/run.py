@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import os
 import secrets
 import signal
@@ -19,6 +20,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import environ
@@ -105,6 +108,30 @@ def _give_terminal(tty: int, group: int) -> None:
         signal.signal(signal.SIGTTOU, old)
 
 
+STAGING_SDKAPPID = 1400000001
+
+
+def add_emulated_app(url: str, **config) -> None:
+    """Tell the emulator about another app (its keys in a request body, never on a command
+    line), waiting the few seconds it takes to start listening."""
+    body = json.dumps(config).encode()
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            request = urllib.request.Request(f"{url}/emulator/apps", data=body,
+                                             headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(request, timeout=5).close()
+            return
+        except urllib.error.HTTPError as error:
+            if error.code == 409:  # already served (a key change still reaches it below)
+                return
+            raise
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def main() -> int:
     # What .env sets counts here as in the settings (TIM_REGION decides on the emulator).
     env_file = Path(os.environ.get("ENV_FILE", ROOT / ".env"))
@@ -166,6 +193,14 @@ def main() -> int:
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env,
                        check=True)
         subprocess.run([*manage, "ensure_login"], cwd=ROOT, env=env, check=True)
+        if emulator:  # a second, staging app on the emulator: the header's app switcher
+            env["STAGING_SECRET_KEY"] = secrets.token_urlsafe(32)
+            add_emulated_app(env["TIM_API_BASE_URL"], sdkappid=STAGING_SDKAPPID,
+                             secret_key=env["STAGING_SECRET_KEY"],
+                             callback_token=env["TIM_CALLBACK_TOKEN"])
+            subprocess.run([*manage, "ensure_staging_app", "--sdkappid", str(STAGING_SDKAPPID),
+                            "--base-url", env["TIM_API_BASE_URL"]], cwd=ROOT, env=env,
+                           check=True)
         start(*manage, "runserver", f"{bind}:{port}", "--noreload")
         celery = [python, "-m", "celery", "-A", "config"]
         # Campaigns (the dispatch tick, sends, reports) on the default queue; bulk jobs on a

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audience.selectors import attribute_names, audience_reach, segment_summaries, tag_sizes
-from core.current_app import in_my_apps
+from core.current_app import app_named, in_my_apps, make_current
 from core import roles
 from core.roles import marketer_required, role_required
 from core.errors import (InvalidInput, NotPermitted, TransitionRefused, Unavailable,
@@ -230,6 +230,7 @@ ACTIONS = {
     "mark-sent": lambda c, u, _: services.campaign_mark_sent(campaign=c, user=u),
     "send-again": lambda c, u, _: services.campaign_send_again(campaign=c, user=u),
     "duplicate": lambda c, u, _: services.campaign_duplicate(campaign=c, user=u),
+    "copy-to-app": lambda c, u, app: services.campaign_copy_to_app(campaign=c, user=u, app=app),
     "reschedule": lambda c, u, at: services.campaign_schedule(campaign=c, user=u, send_at=at),
     "book": lambda c, u, _: services.campaign_schedule(campaign=c, user=u, send_at=c.send_at),
 }
@@ -270,12 +271,20 @@ def campaign_action(request, pk: int, action: str):
         if action == "reschedule":
             send_at = parse_local(request.POST.get("send_at_local", ""), campaign.timezone,
                                   field="send_at_local")
+        if action == "copy-to-app":
+            send_at = app_named(request, request.POST.get("app") or "-")
         result = ACTIONS[action](campaign, request.user, send_at)
     except (TransitionRefused, InvalidInput) as exc:
         messages.error(request, str(exc))
         return redirect("campaign-detail", pk=pk)
     if action == "duplicate":
         messages.success(request, _("Copied. This is the new draft."))
+        return redirect("campaign-edit", pk=result.pk)
+    if action == "copy-to-app":
+        make_current(request, result.app)
+        messages.success(request, _("Copied to %(app)s. This is the new draft there: schedule "
+                                    "it (and have it approved) in this app.")
+                         % {"app": result.app.label})
         return redirect("campaign-edit", pk=result.pk)
     campaign.refresh_from_db()
     messages.success(request, _what_happened(action, campaign, freed_day))

@@ -138,3 +138,33 @@ def test_an_admin_switches_apps_in_the_header(two_apps, client, admin_user, mark
     assert "Staging try" in page and "China sale" not in page
     assert 'data-testid="staging-mark"' in page  # nobody sends from staging by mistake
     assert client.post("/app/switch/", {"app": "nope"}).status_code == 404
+
+
+def test_a_campaign_tried_on_staging_is_copied_to_production_as_a_draft(two_apps, client,
+                                                                         admin_user, marketer):
+    main, intl = two_apps
+    tried = services.campaign_create(user=marketer, app=intl, name="Try", push=PUSH)
+    auth = token_for(client, admin_user)
+    answer = client.post(f"/api/campaigns/{tried.pk}/copy/", json.dumps({"app": "main"}),
+                         content_type="application/json", **auth)
+    assert answer.status_code == 201, answer.content
+    copy = Campaign.objects.get(pk=answer.json()["id"])
+    assert (copy.app, copy.status, copy.push) == (main, Campaign.Status.DRAFT, tried.push)
+    assert answer.json()["app"] == "main"
+    # Copying to its own app, or to an app one does not work in, is refused naming the field.
+    same = client.post(f"/api/campaigns/{tried.pk}/copy/", json.dumps({"app": "intl"}),
+                       content_type="application/json", **auth)
+    assert same.status_code == 400 and "app" in same.json()["errors"]
+    nadia = make_user("nadia", "Marketers")
+    intl.people.add(nadia)
+    theirs = client.post(f"/api/campaigns/{tried.pk}/copy/", json.dumps({"app": "main"}),
+                         content_type="application/json", **token_for(client, nadia))
+    assert theirs.status_code == 400 and "app" in theirs.json()["errors"]
+    # On the page: the detail offers the other apps; the copy opens in its app.
+    client.defaults.pop("HTTP_AUTHORIZATION", None)
+    client.force_login(admin_user)
+    page = client.get(f"/campaigns/{tried.pk}/").content.decode()
+    assert 'data-testid="copy-to-app"' in page
+    answer = client.post(f"/campaigns/{tried.pk}/copy-to-app/", {"app": "main"}, follow=True)
+    assert "Copied to" in answer.content.decode()
+    assert Campaign.objects.filter(app=main, name="Try").count() == 2

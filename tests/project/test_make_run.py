@@ -56,7 +56,9 @@ def make_run(tmp_path, emulator, python: Path | str = sys.executable, stopped: l
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = run_environment(tmp_path, PORT=str(port), TIM_API_BASE_URL=emulator.url, **settings)
+    # emulator=None: make run starts its own, as on a newcomer's machine.
+    own = {} if emulator is None else {"TIM_API_BASE_URL": emulator.url}
+    env = run_environment(tmp_path, PORT=str(port), **own, **settings)
     out = tmp_path / "run.log"
     with open(out, "w") as log:
         run = subprocess.Popen([str(python), "-m", "config.run"], cwd=ROOT, env=env,
@@ -99,6 +101,28 @@ def test_make_run_listens_on_this_machine_only_and_shows_the_login_url_after_the
     assert stopped == [0] and "A process stopped" not in out.read_text(), out.read_text()[-2000:]
     assert not [p for p in Path("/proc").glob("[0-9]*") if _runs_from(p, tmp_path)], \
         "everything make run started has stopped"
+
+
+def test_make_run_shows_two_emulated_apps_the_staging_one_marked(tmp_path):
+    """A newcomer sees the header's app switcher: the app of the TIM_* settings and a staging
+    app, each its own SDKAppID on the emulator make run starts."""
+    with make_run(tmp_path, None, DJANGO_SUPERUSER_USERNAME="ada",
+                  DJANGO_SUPERUSER_PASSWORD="pw-ada-long-enough") as (port, _out):
+        site = f"http://127.0.0.1:{port}"
+        with requests.Session() as browser:
+            browser.get(f"{site}/login/", timeout=10)
+            browser.post(f"{site}/login/", timeout=10, data={
+                "username": "ada", "password": "pw-ada-long-enough",
+                "csrfmiddlewaretoken": browser.cookies["csrftoken"]})
+            home = browser.get(f"{site}/", timeout=10).text
+            assert 'data-testid="app-choice"' in home and "Main app" in home and "Staging" in home
+            browser.post(f"{site}/app/switch/", timeout=10, data={
+                "app": "staging", "next": "/", "csrfmiddlewaretoken": browser.cookies["csrftoken"]})
+            assert 'data-testid="staging-mark"' in browser.get(f"{site}/", timeout=10).text
+            # The staging app's own emulated app answers with its own key.
+            apps = requests.get("http://127.0.0.1:9180/emulator/state?sdkappid=1400000001",
+                                timeout=10)
+            assert apps.status_code == 200
 
 
 def test_a_taken_port_is_said_first_with_the_command_to_start_on_another(tmp_path, emulator):
