@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from pushclient.client import REGIONS
 
 from .audit import audit_record
-from .encryption import open_sealed, seal
+from .encryption import can_seal, open_sealed, seal
 from .errors import InvalidInput
 from .models import App
 from .roles import is_admin
@@ -202,6 +202,10 @@ def app_save(*, user, values: dict, secret_key: str | None = None,
             errors.setdefault("secret_key", [_(
                 "Paste the app's secret key from Tencent's console (it is stored encrypted "
                 "and never shown again)")])
+    if (secret_key or callback_token) and not can_seal():
+        errors.setdefault("secret_key", []).append(_(
+            "This install cannot keep an app's secrets: its operator sets APP_SECRETS_KEY "
+            "(docs/configuration.md) first"))
     if errors:
         raise InvalidInput(errors)
     creating = app is None

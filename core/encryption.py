@@ -36,6 +36,11 @@ def _fernet() -> MultiFernet:
             "comma-separated") from None
 
 
+def can_seal() -> bool:
+    """Whether this install can keep an app's secrets (production needs APP_SECRETS_KEY)."""
+    return bool(settings.APP_SECRETS_KEY.strip() or settings.DEVELOPMENT)
+
+
 def seal(value: str) -> str:
     return _fernet().encrypt(value.encode()).decode() if value else ""
 

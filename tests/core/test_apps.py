@@ -138,3 +138,32 @@ def test_an_admin_adds_an_app_on_the_page_and_its_secret_is_not_shown_back(clien
     assert answer.status_code == 200
     assert "lower-case letters" in answer.content.decode()
     assert App.objects.filter(sdkappid=1400000777).count() == 0
+
+
+def test_a_production_install_without_app_secrets_key_refuses_to_add_an_app_in_words(
+        admin_api, settings):
+    settings.DEVELOPMENT, settings.APP_SECRETS_KEY = False, ""
+    answer = post(admin_api, "/api/apps/", INTERNATIONAL)
+    assert answer.status_code == 400
+    assert "APP_SECRETS_KEY" in answer.json()["errors"]["secret_key"][-1]
+    assert not App.objects.filter(slug="shop-intl").exists()
+
+
+def test_secrets_sealed_under_an_older_key_open_after_a_new_key_is_put_in_front(admin_api,
+                                                                                 settings):
+    from cryptography.fernet import Fernet
+
+    from core import encryption
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings.APP_SECRETS_KEY = old
+    encryption.clear()
+    post(admin_api, "/api/apps/", INTERNATIONAL)
+    settings.APP_SECRETS_KEY = f"{new},{old}"
+    encryption.clear()
+    app = App.objects.get(slug="shop-intl")
+    assert chat_apps.connection(app).secret_key == SECRET
+    settings.APP_SECRETS_KEY = new  # the old key dropped too early: said, not a wrong key used
+    encryption.clear()
+    with pytest.raises(Exception, match="APP_SECRETS_KEY"):
+        chat_apps.connection(app)
+    encryption.clear()
