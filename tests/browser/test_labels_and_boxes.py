@@ -1,7 +1,9 @@
 """Labels as people read them, in a real browser, on the marketer's and the admin's pages (Django
 admin's included): in Chinese no ASCII colon after Chinese words ("账号 ID:" is a typo in
 Chinese, which writes "：", Django's label suffix included) and, on our pages, no ASCII bracket,
-comma or semicolon beside them.
+comma or semicolon beside them; and, in English and Chinese at 390 and 1280 px, every checkbox
+and radio button beside its label, centred on the label's first line, its words wrapping beside
+it rather than under it.
 
 The pages are visited once (a module fixture) and each page's findings are one test, so a
 failure names its page. Chinese needs a CJK font to be measured as people see it
@@ -24,7 +26,14 @@ from tests.browser.test_every_page import PAGE_NAMES, log_in, seed
 from tests.emulator_process import SDKAPPID, SECRET_KEY
 from tests.stack import require_service
 
-PHONE = 390
+PHONE, DESKTOP = 390, 1280
+# A box's middle may sit this far from the middle of its label's first line. A box on the
+# text's baseline rides 1.5 px high: Latin words hide it (their small letters sit low), square
+# Chinese characters, which fill the line, show it.
+MIDDLE_TOLERANCE = 1
+# Its words start this close to its right edge, and a line they wrap onto starts where they do,
+# not under the box.
+MAX_GAP = 16
 
 # Pages test_every_page does not visit: the marketer's forms with checkboxes and radio buttons,
 # and Django admin's.
@@ -78,6 +87,42 @@ BLOCK_TEXTS = """() => {
   return texts.map((text) => text.replace(/\\s+/g, ' ').trim()).filter(Boolean);
 }"""
 
+# JavaScript: each visible checkbox or radio button with a label (around it or beside it): how
+# far the middle of its label's first line is below the box's middle, how far the words start
+# right of the box, and how far left of that their leftmost line starts (a line wrapped under
+# the box).
+BOXES = """() => {
+  for (const details of document.querySelectorAll('details')) details.open = true;
+  const found = [];
+  for (const box of document.querySelectorAll('input[type=checkbox], input[type=radio]')) {
+    const at = box.getBoundingClientRect();
+    const label = box.labels && box.labels[0];
+    if (!label || !at.width || !at.height) continue;
+    const lines = [];
+    const walker = document.createTreeWalker(label, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      const start = node.textContent.search(/\\S/);
+      if (start < 0 || !node.parentElement.getClientRects().length) continue;
+      const range = document.createRange();
+      range.setStart(node, start);
+      range.setEnd(node, node.textContent.trimEnd().length);
+      lines.push(...[...range.getClientRects()].filter((rect) => rect.width > 0));
+    }
+    if (!lines.length) continue;
+    const first = lines[0];
+    found.push({
+      box: box.name + (box.value && box.value !== 'on' ? '=' + box.value : ''),
+      label: label.textContent.replace(/\\s+/g, ' ').trim().slice(0, 30),
+      below: Math.round(((first.top + first.bottom) - (at.top + at.bottom)) / 2 * 10) / 10,
+      gap: Math.round(first.left - at.right),
+      under: Math.round(first.left - Math.min(...lines.map((rect) => rect.left))),
+    });
+  }
+  return found;
+}"""
+
+
 def more_pages(paths: dict[str, str]) -> dict[str, str]:
     """The seed's marketer, and something on each page MORE_PAGES names."""
     from audience.models import AccountTag, KnownAccount
@@ -123,7 +168,7 @@ def _cjk_font() -> bool:
 
 @pytest.fixture(scope="module")
 def visits(browser, live_server, emulator_process, django_db_setup, django_db_blocker):
-    """{(role, language, width, page name): {"colons": [...], "ascii": [...]}}."""
+    """{(role, language, width, page name): {"colons": [...], "ascii": [...], "boxes": [...]}}."""
     require_service("a CJK font (fonts-noto-cjk)", _cjk_font())
     from campaigns.models import Workspace
     from core import tencent
@@ -139,7 +184,9 @@ def visits(browser, live_server, emulator_process, django_db_setup, django_db_bl
             paths = more_pages(seed())
             Workspace.objects.update_or_create(pk=1, defaults={"quiet_start": dt.time(22),
                                                                "quiet_end": dt.time(8)})
-            passes = [("marketer", "zh-hans", PHONE), ("admin", "zh-hans", PHONE)]
+            passes = [("marketer", "zh-hans", PHONE)] + [
+                ("admin", language, width) for language in ("en", "zh-hans")
+                for width in (PHONE, DESKTOP)]
             for role, language, width in passes:
                 username, pages = ("mia", MARKETER_PAGES) if role == "marketer" else (
                     "ada", ADMIN_PAGES)
@@ -152,11 +199,12 @@ def visits(browser, live_server, emulator_process, django_db_setup, django_db_bl
                 for name in pages:
                     answer = page.goto(live_server.url + paths[name])
                     assert answer.status == 200, (role, name, answer.status)
-                    texts = page.evaluate(BLOCK_TEXTS)
+                    texts = page.evaluate(BLOCK_TEXTS) if language != "en" else []
                     found[role, language, width, name] = {
                         "colons": sorted({t for t in texts if COLON_AFTER_CHINESE.search(t)}),
                         "ascii": sorted({t for t in texts if ASCII_BESIDE_CHINESE.search(t)
-                                         and not paths[name].startswith("/admin/")})}
+                                         and not paths[name].startswith("/admin/")}),
+                        "boxes": page.evaluate(BOXES)}
                 context.close()
         finally:
             tencent.clear()
@@ -190,3 +238,19 @@ def test_chinese_text_has_no_ascii_colon(visits, role, name):
                          + [("admin", n) for n in ADMIN_PAGES])
 def test_chinese_text_has_no_ascii_bracket_comma_or_semicolon(visits, role, name):
     assert visits[role, "zh-hans", PHONE, name]["ascii"] == []
+
+
+@pytest.mark.parametrize("name", ADMIN_PAGES)
+def test_every_box_sits_beside_its_label(visits, name):
+    askew = {(language, width): [box for box in visits["admin", language, width, name]["boxes"]
+                                 if abs(box["below"]) > MIDDLE_TOLERANCE
+                                 or not 0 <= box["gap"] <= MAX_GAP or box["under"] > 0]
+             for language in ("en", "zh-hans") for width in (PHONE, DESKTOP)}
+    assert {key: boxes for key, boxes in askew.items() if boxes} == {}
+
+
+def test_the_visit_met_boxes_on_the_forms_that_have_them(visits):
+    """The check above measured something: the weekdays, the zones and a confirmation."""
+    boxes = {box["box"].split("=")[0] for key, value in visits.items()
+             if key[1] == "zh-hans" for box in value["boxes"]}
+    assert {"weekdays", "zones", "confirm", "freq", "is_active"} <= boxes
