@@ -17,6 +17,7 @@ from core.errors import InvalidInput, Unavailable
 from core.pages import form_errors
 from core.payload_words import explain_words
 from core.roles import is_admin, is_audience_manager, role_required
+from core.text import words_list
 from pushclient import TencentError
 from pushclient.payload import MAX_ATTR_NAMES
 
@@ -56,7 +57,8 @@ def _page(request, *, upload=None, job_form=None, name_form=None, status=200):
         "upload": upload or AudienceUploadForm(),
         "job_form": job_form or AudienceJobForm(
             attr_names=names, initial={"segment": request.GET.get("segment")}),
-        "attr_names": names, "lookup": lookup, "profile": profile,
+        "attr_names": names, "attr_names_words": words_list(names), "lookup": lookup,
+        "profile": profile,
         "jobs": Job.objects.select_related("segment", "created_by")[:20],
         "segments": segment_summaries(), "tags": tag_sizes()}, status=status)
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "ninja",
     "core.apps.LoginLockoutsConfig",  # django-axes, with a name in words
     "core",
@@ -83,6 +84,9 @@ TEMPLATES = [{
         "core.current_app.app_context",
     ]},
 }]
+# Forms render their widgets with the templates above, so templates/ can word one in Chinese:
+# Django's password summary puts an ASCII colon after each label ("算法: pbkdf2_sha256").
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

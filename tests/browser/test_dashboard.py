@@ -122,7 +122,7 @@ def test_a_marketer_switches_the_dashboard_to_chinese(page, live_server):
     log_in(page, live_server)
     page.get_by_test_id("language").select_option("zh-hans")
     expect(page.get_by_text("今日推送额度")).to_be_visible()
-    expect(page.get_by_role("navigation").get_by_role("link", name="新建推送")).to_be_visible()
+    expect(page.get_by_role("navigation").get_by_role("link", name="新建推送任务")).to_be_visible()
     shoot(page, "home-zh")
 
 

@@ -42,7 +42,7 @@ WORDS = {
                 "confirm": "我明白：已排期的 3 次推送将被取消，且系列无法重新开始。",
                 "end": "结束系列", "ended": "已结束",
                 "flash_ended": "系列已结束：尚未发送的推送已取消。",
-                "save_template": "保存为模板", "start": "开始新推送",
+                "save_template": "保存为模板", "start": "开始新推送任务",
                 "audience": "其中任一标签：vip",
                 "flash_template": "已从模板创建新草稿，受众沿用模板：其中任一标签：vip。请核对受众并"
                                   "选择时间。",

@@ -28,7 +28,7 @@ WORDS = {
            "local_time": "Local time"},
     "zh-hans": {"submit": "提交审批", "waiting": "待审批", "draft": "草稿", "scheduled": "已排期",
                 "comment": "需要修改的内容", "send_back": "退回", "approve": "批准",
-                "home_waiting": "1 个推送等待审批：",
+                "home_waiting": "1 个推送任务等待审批：",
                 "sent_back": "被 abe 退回：Shorter title, please",
                 "repeat": "按规则重复", "weekly": "每周", "mon": "周一", "thu": "周四",
                 "first_day": "首日", "occurrences": "发送次数", "next_day": "顺延到下一个有余量的日子",

@@ -292,5 +292,5 @@ def test_the_approval_words_are_in_chinese_too(marketer, approver):
         words = [r["what"] for r in campaign_timeline(campaign)]
         campaign.refresh_from_db()
         reason = campaign.status_reason_text
-    assert "提交了推送审批" in words and "退回了推送：标题太长" in words
+    assert "将推送任务提交审批" in words and "退回了推送任务：标题太长" in words
     assert reason == "被 abe 退回：标题太长"
