@@ -27,7 +27,7 @@ from pathlib import Path
 import environ
 
 ROOT = Path(__file__).resolve().parent.parent
-EMULATOR_PORT = 9180
+EMULATOR_PORT = int(os.environ.get("EMULATOR_PORT") or 9180)
 
 
 def _bind_error(bind: str, port: int) -> OSError | None:
@@ -65,8 +65,9 @@ def emulator_port_problem() -> str:
     if error is None:
         return ""
     return (f"Port {EMULATOR_PORT}, where the emulator listens, is in use ({error.strerror}): "
-            "is another `make run` still running? Stop it first, or set TIM_API_BASE_URL to "
-            "an emulator that is already running.")
+            "is another `make run` still running? Stop it first, start on another port "
+            "(EMULATOR_PORT=9190 make run), or set TIM_API_BASE_URL to an emulator that is "
+            "already running.")
 
 
 @contextlib.contextmanager

@@ -106,7 +106,10 @@ def test_make_run_listens_on_this_machine_only_and_shows_the_login_url_after_the
 def test_make_run_shows_two_emulated_apps_the_staging_one_marked(tmp_path):
     """A newcomer sees the header's app switcher: the app of the TIM_* settings and a staging
     app, each its own SDKAppID on the emulator make run starts."""
-    with make_run(tmp_path, None, DJANGO_SUPERUSER_USERNAME="ada",
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        emulator_port = s.getsockname()[1]
+    with make_run(tmp_path, None, DJANGO_SUPERUSER_USERNAME="ada", EMULATOR_PORT=str(emulator_port),
                   DJANGO_SUPERUSER_PASSWORD="pw-ada-long-enough") as (port, _out):
         site = f"http://127.0.0.1:{port}"
         with requests.Session() as browser:
@@ -120,8 +123,8 @@ def test_make_run_shows_two_emulated_apps_the_staging_one_marked(tmp_path):
                 "app": "staging", "next": "/", "csrfmiddlewaretoken": browser.cookies["csrftoken"]})
             assert 'data-testid="staging-mark"' in browser.get(f"{site}/", timeout=10).text
             # The staging app's own emulated app answers with its own key.
-            apps = requests.get("http://127.0.0.1:9180/emulator/state?sdkappid=1400000001",
-                                timeout=10)
+            apps = requests.get(f"http://127.0.0.1:{emulator_port}/emulator/state",
+                                params={"sdkappid": 1400000001}, timeout=10)
             assert apps.status_code == 200
 
 
