@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.chat_apps import default_app
+from core.chat_apps import apps_for, default_app
 from core.audit import audit_record
 from core.errors import InvalidInput
 from core.text import unsafe_text_errors
@@ -48,6 +48,22 @@ def template_save(*, campaign: Campaign, user, name: str) -> MessageTemplate:
     audit_record(actor=user, verb="template.saved", subject=template, subject_type="template",
                  name=template.name)
     return template
+
+
+@transaction.atomic
+def template_copy_to_app(*, template: MessageTemplate, user, app) -> MessageTemplate:
+    """The template in another of the person's apps, under the same name (replacing that app's
+    template of the name, as saving does)."""
+    if not apps_for(user).filter(pk=app.pk).exists():
+        raise InvalidInput({"app": [_("You do not work in that app")]})
+    copy, _created = MessageTemplate.objects.update_or_create(
+        app=app, name=template.name, defaults={
+            "push": template.push, "content_by": authors_of(template), "updated_by": user},
+        create_defaults={"push": template.push, "content_by": authors_of(template),
+                         "created_by": user, "updated_by": user})
+    audit_record(actor=user, verb="template.saved", subject=copy, subject_type="template",
+                 name=copy.name)
+    return copy
 
 
 @transaction.atomic

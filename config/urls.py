@@ -56,6 +56,7 @@ urlpatterns = [
     path("templates/", library.template_list, name="template-list"),
     path("templates/<int:pk>/use/", library.template_use, name="template-use"),
     path("templates/<int:pk>/delete/", library.template_delete, name="template-delete"),
+    path("templates/<int:pk>/copy/", library.template_copy, name="template-copy"),
     path("campaigns/<int:pk>/repeat/", series.series_create, name="series-create"),
     path("series/", series.series_list, name="series-list"),
     path("series/<int:pk>/", series.series_detail, name="series-detail"),

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.current_app import in_my_apps
+from core.current_app import app_named, in_my_apps, make_current
 from core.errors import InvalidInput, TransitionRefused
 from core.pages import confirmed, flash_errors
 
@@ -56,6 +56,23 @@ def template_use(request, pk: int):
                                 "Check it and choose a time.")
                      % {"audience": audience_short(campaign.push.get("Condition"))})
     return redirect("campaign-edit", pk=campaign.pk)
+
+
+@marketer_required
+@require_POST
+def template_copy(request, pk: int):
+    template = in_my_apps(request, MessageTemplate.objects.select_related("app"), pk=pk)
+    try:
+        copy = library.template_copy_to_app(
+            template=template, user=request.user,
+            app=app_named(request, request.POST.get("app") or "-"))
+    except InvalidInput as exc:
+        flash_errors(request, exc)
+        return redirect("template-list")
+    make_current(request, copy.app)
+    messages.success(request, _("The template “%(name)s” is now in %(app)s too.")
+                     % {"name": copy.name, "app": copy.app.label})
+    return redirect("template-list")
 
 
 @marketer_required

@@ -168,3 +168,26 @@ def test_a_campaign_tried_on_staging_is_copied_to_production_as_a_draft(two_apps
     answer = client.post(f"/campaigns/{tried.pk}/copy-to-app/", {"app": "main"}, follow=True)
     assert "Copied to" in answer.content.decode()
     assert Campaign.objects.filter(app=main, name="Try").count() == 2
+
+
+def test_a_template_is_copied_to_another_app(two_apps, client, admin_user, marketer):
+    from campaigns import library
+    from campaigns.models import MessageTemplate
+    main, intl = two_apps
+    campaign = services.campaign_create(user=marketer, app=main, name="Weekly", push=PUSH)
+    template = library.template_save(campaign=campaign, user=marketer, name="Weekly")
+    client.force_login(admin_user)
+    assert 'data-testid="template-copy"' in client.get("/templates/").content.decode()
+    answer = client.post(f"/templates/{template.pk}/copy/", {"app": "intl"}, follow=True)
+    assert "is now in Shop International too" in answer.content.decode()
+    copy = MessageTemplate.objects.get(app=intl, name="Weekly")
+    assert copy.push == template.push
+    # The international app's template list holds it; the copy starts a campaign there.
+    assert "Weekly" in answer.content.decode()  # the list now shows the app it went to
+    draft = library.campaign_from_template(template=copy, user=admin_user)
+    assert draft.app == intl
+    # Nobody copies into an app they do not work in.
+    client.force_login(marketer)
+    answer = client.post(f"/templates/{template.pk}/copy/", {"app": "intl"}, follow=True)
+    assert MessageTemplate.objects.filter(name="Weekly").count() == 2
+    assert "among yours" in answer.content.decode()
