@@ -13,13 +13,14 @@ from django.db import InterfaceError, OperationalError
 from django.db.models.signals import post_delete, post_migrate, post_save
 from django.dispatch import receiver
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from campaigns.models import Campaign
 from core.chat_apps import app_of_sdkappid, connection
+from core.current_app import in_my_apps
 from core.models import App
 from core.roles import marketer_required
 from core.csv_export import csv_writer
@@ -139,7 +140,7 @@ def tencent_callback(request):
 
 @marketer_required
 def report_csv(request, pk: int):
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
     report = selectors.campaign_report(campaign)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="campaign-{pk}-report.csv"'
@@ -154,7 +155,7 @@ def report_csv(request, pk: int):
 
 @marketer_required
 def trace(request, pk: int):
-    campaign = get_object_or_404(Campaign, pk=pk)
+    campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
     account = request.GET.get("account", "")
     devices, errors = None, []
     try:

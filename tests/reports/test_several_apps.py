@@ -199,6 +199,29 @@ def test_the_receiver_does_not_ask_the_database_about_apps_on_every_request(two_
         assert post_in_process(token, sdkappid, events) == ["BEGIN", "INSERT", "COMMIT"]
 
 
+def test_a_person_of_one_app_gets_404_for_another_apps_report(two_apps, marketer, nadia,
+                                                               client):
+    main, intl = two_apps
+    ours = sent(marketer, main, "China sale", "T-ours")
+    theirs = sent(nadia, intl, "Global sale", "T-theirs")
+    as_nadia = api(client, nadia)
+    for path in (f"/api/campaigns/{ours.pk}/report/", f"/api/campaigns/{ours.pk}/report/csv/",
+                 f"/api/campaigns/{ours.pk}/trace/?account=mary"):
+        assert as_nadia(path).status_code == 404, path
+    assert as_nadia(f"/api/campaigns/{theirs.pk}/report/").status_code == 200
+    assert as_nadia(f"/api/campaigns/{theirs.pk}/report/csv/").status_code == 200
+    client.force_login(nadia)
+    assert client.get(f"/campaigns/{ours.pk}/report.csv").status_code == 404
+    assert client.get(f"/campaigns/{ours.pk}/trace/").status_code == 404
+    assert client.get(f"/campaigns/{theirs.pk}/report.csv").status_code == 200
+    assert client.get(f"/campaigns/{theirs.pk}/trace/").status_code == 200
+    # Mia, given no app, works in the default app: the international reports are not hers.
+    client.force_login(marketer)
+    assert client.get(f"/campaigns/{theirs.pk}/report.csv").status_code == 404
+    assert client.get(f"/campaigns/{ours.pk}/report.csv").status_code == 200
+    assert api(client, marketer)(f"/api/campaigns/{theirs.pk}/report/").status_code == 404
+
+
 def test_counters_from_before_apps_are_the_default_apps(marketer, client):
     campaign = sent(marketer, default_app(), "Old sale", "T-old")
     executor = MigrationExecutor(connection)
