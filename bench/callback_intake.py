@@ -148,11 +148,13 @@ def storage(accounts: int) -> dict:
     from django.conf import settings
     from django.db import connection
 
+    from core.chat_apps import default_app
     from pushclient.callbacks import parse_events
     from reports import dedupe, intake
     from reports.models import DeliveryCount, SeenEvent
 
     task = f"storage-{int(time.time())}"
+    app = default_app()
     client = redis.Redis.from_url(settings.REDIS_URL) if settings.REDIS_URL else None
     keys_before = client.dbsize() if client else 0
     started = time.monotonic()
@@ -162,7 +164,7 @@ def storage(accounts: int) -> dict:
         requests = min(50, -(-(accounts * 3 - start) // per_batch))
         for body in bodies(task, requests, offset=start // per_batch):
             events = parse_events(json.loads(body))[0]
-            intake.count_events(events=events)
+            intake.count_events(app=app, events=events)
     seconds = time.monotonic() - started
     out = {"accounts": accounts, "events": accounts * 3, "seconds_in_process": round(seconds),
            "delivery_count_rows_for_the_campaign": DeliveryCount.objects.filter(

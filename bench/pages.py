@@ -107,11 +107,12 @@ def seed(campaigns: int) -> dict:
                 continue
             sent_ids.append(c.pk)
             each = max(1, events_each // (len(VENDORS) * 3 + 2))
-            counters += [DeliveryCount(task_id=c.task_id, platform=p, stage=stage, event_type=1,
-                                       count=each, updated_at=c.send_at)
+            counters += [DeliveryCount(app_id=c.app_id, task_id=c.task_id, platform=p,
+                                       stage=stage, event_type=1, count=each,
+                                       updated_at=c.send_at)
                          for p in VENDORS for stage in (1, 2, 3)]
-            counters += [DeliveryCount(task_id=c.task_id, platform=p, stage=2, event_type=1,
-                                       err_code=code, err_info="lost", count=each,
+            counters += [DeliveryCount(app_id=c.app_id, task_id=c.task_id, platform=p, stage=2,
+                                       event_type=1, err_code=code, err_info="lost", count=each,
                                        updated_at=c.send_at)
                          for p, code in ((2, 20003), (3, 20005))]
             snapshots += [ReportSnapshot(campaign=c, kind=kind, fetched_at=c.send_at, data=data)
@@ -126,6 +127,7 @@ def seed(campaigns: int) -> dict:
 
     # The detail page's campaign: a sent one, with its share of the year's test sends.
     shown = sent_ids[len(sent_ids) // 2] if sent_ids else Campaign.objects.first().pk
+    app_id = Campaign.objects.get(pk=shown).app_id  # every campaign here is the default app's
     sends, counters = [], []
     for t in range(max(1, campaigns // 5)):
         campaign = shown if t % 50 == 0 else rng.choice(sent_ids or [shown])
@@ -135,7 +137,8 @@ def seed(campaigns: int) -> dict:
                               outcome="ok", reached=1, started_at=at, finished_at=at,
                               quota_day=quota_day_of(at),
                               results=[{"account": "phone1", "code": 0, "info": ""}]))
-        counters += [DeliveryCount(task_id=f"test-task-{t}", data_id=f"test:{campaign}",
+        counters += [DeliveryCount(app_id=app_id, task_id=f"test-task-{t}",
+                                   data_id=f"test:{campaign}",
                                    platform=VENDORS[t % len(VENDORS)], stage=stage,
                                    event_type=1, count=1, updated_at=at) for stage in (1, 2, 3)]
     TestSend.objects.bulk_create(sends, batch_size=BATCH)

@@ -7,17 +7,22 @@ import datetime as dt
 import io
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
 from campaigns.models import Campaign
 from core.api import ERRORS
 from core.csv_export import csv_writer
+from core.current_app import mine
 
 from . import selectors
 from .trace import campaign_trace
 
 router = Router(tags=["reports"])
+
+
+def _campaign(request, pk: int) -> Campaign:
+    """A campaign of one of the person's apps; anyone else's is 404, as if it did not exist."""
+    return mine(request, Campaign.objects.select_related("app"), pk=pk)
 
 
 class VendorOut(Schema):
@@ -84,7 +89,7 @@ class TraceOut(Schema):
 def campaign_report(request, pk: int):
     """audience → sent → delivered → clicked, per vendor; losses in words; test sends apart.
     Each figure is the larger of the callback counters and Tencent's latest statistics."""
-    return selectors.campaign_report(get_object_or_404(Campaign, pk=pk))
+    return selectors.campaign_report(_campaign(request, pk))
 
 
 CSV_RESPONSE = {"responses": {200: {"description": "The report as CSV", "content": {
@@ -94,7 +99,7 @@ CSV_RESPONSE = {"responses": {200: {"description": "The report as CSV", "content
 @router.get("/campaigns/{int:pk}/report/csv/", response={200: str, **ERRORS},
             operation_id="campaign_report_csv", openapi_extra=CSV_RESPONSE)
 def campaign_report_csv(request, pk: int):
-    report = selectors.campaign_report(get_object_or_404(Campaign, pk=pk))
+    report = selectors.campaign_report(_campaign(request, pk))
     out = io.StringIO()
     writer = csv_writer(out)
     writer.writerow(selectors.CSV_HEADER)
@@ -107,5 +112,5 @@ def campaign_report_csv(request, pk: int):
 def campaign_account_trace(request, pk: int, account: str = Query(..., max_length=200)):
     """Why didn't this user get it: the account's devices and each step (sent campaigns,
     within 7 days; Tencent answers once a second)."""
-    devices = campaign_trace(campaign=get_object_or_404(Campaign, pk=pk), account=account)
+    devices = campaign_trace(campaign=_campaign(request, pk), account=account)
     return {"account": account, "devices": devices}

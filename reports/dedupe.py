@@ -1,5 +1,6 @@
 """Which callback events are new: Tencent retries a callback it got no OK to, so the same
-event (TaskId, To_Account, PushPlatform, PushStage, EventType) can arrive more than once.
+event (TaskId, To_Account, PushPlatform, PushStage, EventType) can arrive more than once. An
+event is one app's: two apps' events with the same identity are two events.
 
 Keys live only as long as Tencent may retry (TIM_CALLBACK_DEDUPE_SECONDS): in Redis with a TTL
 when there is one (two script calls per request, memory bounded by the TTL), else in the
@@ -26,6 +27,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
+from core.models import App
 from pushclient.callbacks import Event
 
 from .models import SeenEvent
@@ -64,9 +66,12 @@ class Busy(Exception):
     """Another request is counting some of these events: they are not stored yet."""
 
 
-def event_key(event: Event) -> bytes:
-    """16 bytes of SHA-256 over the event's identity: short keys keep Redis small."""
-    raw = "\x1f".join(map(str, event.key)).encode("utf-8", "surrogatepass")
+def event_key(event: Event, app: App) -> bytes:
+    """16 bytes of SHA-256 over the event's identity and its app: short keys keep Redis small.
+    The default app's keys are those it had before apps, so the keys of events counted before
+    an upgrade still refuse Tencent's retries of them after it."""
+    identity = event.key if app.from_settings else (f"app:{app.pk}", *event.key)
+    raw = "\x1f".join(map(str, identity)).encode("utf-8", "surrogatepass")
     return hashlib.sha256(raw).digest()[:16]
 
 
@@ -87,17 +92,17 @@ def new_owner() -> int:
     return secrets.randbelow(2**62) + 2
 
 
-def _unique(events: list[Event]) -> dict[bytes, Event]:
+def _unique(events: list[Event], app: App) -> dict[bytes, Event]:
     unique: dict[bytes, Event] = {}
     for event in events:
-        unique.setdefault(event_key(event), event)
+        unique.setdefault(event_key(event, app), event)
     return unique
 
 
-def claim_new(events: list[Event], *, owner: int) -> list[Event]:
-    """The events seen for the first time, claimed for `owner`; repeats inside one request
-    count once too. Raises Busy when another request is still counting one of them."""
-    unique = _unique(events)
+def claim_new(events: list[Event], *, app: App, owner: int) -> list[Event]:
+    """The app's events seen for the first time, claimed for `owner`; repeats inside one
+    request count once too. Raises Busy when another request is still counting one of them."""
+    unique = _unique(events, app)
     if not unique:
         return []
     keys = list(unique)
@@ -105,21 +110,21 @@ def claim_new(events: list[Event], *, owner: int) -> list[Event]:
     return [unique[k] for k in keys if k in fresh]
 
 
-def confirm(events: list[Event], *, owner: int) -> None:
+def confirm(events: list[Event], *, app: App, owner: int) -> None:
     """The owner's counts are committed: its claims become counted keys."""
     if settings.REDIS_URL:
-        _script(CONFIRM)(keys=_redis_keys(events), args=[owner])
+        _script(CONFIRM)(keys=_redis_keys(events, app), args=[owner])
 
 
-def release(events: list[Event], *, owner: int) -> None:
+def release(events: list[Event], *, app: App, owner: int) -> None:
     """The owner's counts were not committed: forget its claims, so Tencent's retry counts
     them."""
     if settings.REDIS_URL:
-        _script(RELEASE)(keys=_redis_keys(events), args=[owner])
+        _script(RELEASE)(keys=_redis_keys(events, app), args=[owner])
 
 
-def _redis_keys(events: list[Event]) -> list[bytes]:
-    return [REDIS_PREFIX + k for k in _unique(events)]
+def _redis_keys(events: list[Event], app: App) -> list[bytes]:
+    return [REDIS_PREFIX + k for k in _unique(events, app)]
 
 
 def _claim_in_redis(keys: list[bytes], owner: int) -> set[bytes]:

@@ -6,13 +6,16 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from campaigns.models import Campaign
+from campaigns.models import Campaign, app_field
 
 
 class DeliveryCount(models.Model):
     """How many callback events of one kind a push task produced. A campaign that reaches a
-    million phones adds a few dozen of these rows, never a row per phone."""
+    million phones adds a few dozen of these rows, never a row per phone.
 
+    Counted for the app whose SdkAppid the callback named: two apps' task ids never mix."""
+
+    app = app_field()
     task_id = models.CharField(max_length=128)
     # Tencent passes a push's DataId through to its events; test sends carry "test:<campaign>".
     data_id = models.CharField(max_length=64, blank=True)
@@ -28,14 +31,15 @@ class DeliveryCount(models.Model):
         verbose_name = _("delivery count")
         verbose_name_plural = _("delivery counts")
         constraints = [models.UniqueConstraint(
-            fields=["task_id", "platform", "stage", "event_type", "err_code"],
-            name="one_delivery_count_per_kind")]
-        indexes = [models.Index(fields=["data_id"])]
+            fields=["app", "task_id", "platform", "stage", "event_type", "err_code"],
+            name="one_delivery_count_per_app_and_kind")]
+        indexes = [models.Index(fields=["app", "data_id"])]
 
 
 class SeenEvent(models.Model):
     """De-duplication keys when there is no Redis (`make run`): kept only as long as Tencent
-    may retry (TIM_CALLBACK_DEDUPE_SECONDS), then pruned (reports.tasks.prune_callback_keys)."""
+    may retry (TIM_CALLBACK_DEDUPE_SECONDS), then pruned (reports.tasks.prune_callback_keys).
+    The key is a hash of the event's identity and its app (reports.dedupe.event_key)."""
 
     key = models.CharField(max_length=32, primary_key=True)
     seen_at = models.DateTimeField(db_index=True)

@@ -88,8 +88,9 @@ def _counts(query):
 
 
 def campaign_report(campaign: Campaign) -> dict:
-    """The campaign's own funnel, and its test sends' apart."""
-    counts = DeliveryCount.objects.filter(task_id=campaign.task_id) if campaign.task_id else \
+    """The campaign's own funnel, and its test sends' apart, from its app's counters."""
+    counters = DeliveryCount.objects.filter(app_id=campaign.app_id)
+    counts = counters.filter(task_id=campaign.task_id) if campaign.task_id else \
         DeliveryCount.objects.none()
     statistics, loss = _latest(campaign, "statistics"), _latest(campaign, "loss")
     report = _funnel(_counts(counts), statistics.data if statistics else None,
@@ -97,7 +98,7 @@ def campaign_report(campaign: Campaign) -> dict:
     times = [t for t in (counts.aggregate(at=Max("updated_at"))["at"],
                          statistics.fetched_at if statistics else None,
                          loss.fetched_at if loss else None) if t]
-    tests = DeliveryCount.objects.filter(data_id=test_data_id(campaign))
+    tests = counters.filter(data_id=test_data_id(campaign))
     test_report = _funnel(_counts(tests), None, None)
     test_report["last_figure_at"] = tests.aggregate(at=Max("updated_at"))["at"]
     test_report.pop("audience")
@@ -109,13 +110,16 @@ def campaign_report(campaign: Campaign) -> dict:
 
 def report_summaries(campaigns) -> dict[int, dict]:
     """sent / delivered / clicked per campaign for a page of the list, in one query (callback
-    counters only; the detail page adds the polled figures)."""
-    by_task = {c.task_id: c.pk for c in campaigns if c.task_id}
+    counters only; the detail page adds the polled figures). Each campaign's from its app's."""
+    by_task = {(c.app_id, c.task_id): c.pk for c in campaigns if c.task_id}
     out = {pk: {"sent": 0, "delivered": 0, "clicked": 0} for pk in by_task.values()}
-    for row in (DeliveryCount.objects.filter(task_id__in=by_task, err_code=0)
-                .values("task_id", "stage").annotate(n=Sum("count")).order_by()):
-        if row["stage"] in STAGE_FIELDS:
-            out[by_task[row["task_id"]]][STAGE_FIELDS[row["stage"]]] += row["n"]
+    rows = (DeliveryCount.objects.filter(app_id__in={app for app, _t in by_task},
+                                         task_id__in={task for _a, task in by_task}, err_code=0)
+            .values("app_id", "task_id", "stage").annotate(n=Sum("count")).order_by())
+    for row in rows:
+        pk = by_task.get((row["app_id"], row["task_id"]))
+        if pk is not None and row["stage"] in STAGE_FIELDS:
+            out[pk][STAGE_FIELDS[row["stage"]]] += row["n"]
     return out
 
 

@@ -109,7 +109,7 @@ def test_report_csvs_keep_tencent_words_and_numbers_as_they_are(client, marketer
                    "EventType": 1})
     parsed, errors = callbacks.parse_events({"Events": events})
     assert errors == {}
-    intake.count_events(events=parsed)
+    intake.count_events(app=campaign.app, events=parsed)
     words = sorted(f"Tencent says: {info} (error {900 + i})" for i, info in enumerate(HOSTILE))
 
     client.force_login(marketer)

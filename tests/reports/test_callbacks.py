@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from campaigns import dispatch, services
 from campaigns.models import Campaign
+from core.chat_apps import default_app
 from pushclient import TimClient, callbacks
 from reports import dedupe
 from reports.models import DeliveryCount, SeenEvent
@@ -180,7 +181,7 @@ def test_de_duplication_keys_expire_with_tencents_retries(receiver, settings):
     counts()
     if settings.REDIS_URL:
         ttl = dedupe._redis().ttl(dedupe.REDIS_PREFIX + dedupe.event_key(
-            callbacks.parse_events({"Events": [event("kim")]})[0][0]))
+            callbacks.parse_events({"Events": [event("kim")]})[0][0], default_app()))
         assert 3500 < ttl <= 3600
     else:
         assert SeenEvent.objects.count() == 1

@@ -107,7 +107,7 @@ def test_test_sends_are_reported_apart(marketer, client_tim, tim):
                "PushPlatform": 3, "PushStage": 1, "EventType": 1},
               {"TaskId": "batch_1", "DataId": f"test:{campaign.pk}", "To_Account": "mia-phone",
                "PushPlatform": 3, "PushStage": 2, "EventType": 1}]
-    intake.count_events(events=callbacks.parse_events({"Events": events})[0])
+    intake.count_events(app=campaign.app, events=callbacks.parse_events({"Events": events})[0])
     report = campaign_report(campaign)
     assert (report["sent"], report["delivered"]) == (1, 0)
     assert (report["test_sends"]["sent"], report["test_sends"]["delivered"]) == (1, 1)
