@@ -1,5 +1,7 @@
 """Admin pages for the audience: attribute names, one account, segment uploads with a preview,
-a segment's accounts, jobs with live progress. Only the admin role reaches them."""
+a segment's accounts, jobs with live progress. Only the admin role reaches them. Each page is of
+the app the dashboard's header names (request.app), said under its title; a segment or job of
+another app, opened by its address, makes that app the current one."""
 
 from __future__ import annotations
 
@@ -9,9 +11,10 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -19,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from core import roles, tencent
 from core.csv_export import csv_lines
+from core.current_app import in_my_apps, mine
 from core.errors import Unavailable
 from core.payload_words import explain_words, violation_words, words_by_field
 from core.text import items_from_text, whole_number
@@ -55,6 +59,31 @@ class AdminRoleOnly:
         """For the custom views, which Django's own permission checks do not cover."""
         if not roles.is_admin(request.user):
             raise PermissionDenied
+
+    @staticmethod
+    def app_context(request) -> dict:
+        """Which app the page is of, under its title (admin/base.html's subtitle): worded when
+        shown, after the page's object may have made its app the current one."""
+        return {"subtitle": lazy(lambda: _("App: %(app)s") % {"app": request.app.label}, str)()}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(app=request.app)
+
+    def get_object(self, request, object_id, from_field=None):
+        """Of any of the person's apps, that app made the current one (core.current_app)."""
+        try:
+            return in_my_apps(request, self.model.objects.select_related("app"),
+                              pk=whole_number(str(object_id)) or 0)
+        except Http404:
+            return None
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**self.app_context(request),
+                                                 **(extra_context or {})})
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url, {
+            **self.app_context(request), **(extra_context or {})})
 
 
 def csv_download(rows, filename: str) -> StreamingHttpResponse:
@@ -124,12 +153,13 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
 
     def edit_view(self, request):
         self.require_admin(request)
-        current = attribute_names()
+        app = request.app
+        current = attribute_names(app)
         form = AttributeNamesForm(request.POST or None, current=current)
         warning = None
         if request.method == "POST" and "read_back" in request.POST:
             try:
-                services.attribute_names_pull(user=request.user)
+                services.attribute_names_pull(user=request.user, app=app)
                 messages.success(request, _("Read the attribute names back from Tencent."))
             except TencentError as exc:
                 messages.error(request, explain_words(exc.code, exc.info))
@@ -141,7 +171,7 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
             try:
                 if names:
                     services.attribute_names_update(
-                        user=request.user, names=names,
+                        user=request.user, names=names, app=app,
                         confirm_rename=form.cleaned_data["confirm_rename"])
                 messages.success(request, _("Attribute names saved on Tencent."))
                 return HttpResponseRedirect(request.path)
@@ -152,7 +182,8 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
             except TencentError as exc:
                 form.add_error(None, explain_words(exc.code, exc.info))
         return render(request, "admin/audience/attribute_names.html", {
-            **self.admin_site.each_context(request), "title": _("Attribute names"),
+            **self.admin_site.each_context(request), **self.app_context(request),
+            "title": _("Attribute names"),
             "form": form, "warning": warning, "opts": self.model._meta})
 
     def lookup_view(self, request):
@@ -163,14 +194,14 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
         op = request.POST.get("op") or request.GET.get("op") or "add_tags"
         op = op if op in LOOKUP_OPERATIONS else "add_tags"
         text = request.POST.get("values", "")
-        client = tencent.client().members
+        client = tencent.client(request.app).members
         if request.method == "POST" and account:
             values = items_from_text(text)
             name, _sep, value = text.partition("=")
             attrs = {name.strip(): value.strip()} if op == "set_attrs" else None
             try:
                 services.account_change(user=request.user, account=account, operation=op,
-                                        values=values, attrs=attrs)
+                                        values=values, attrs=attrs, app=request.app)
                 messages.success(request, LOOKUP_DONE[op] % {"account": account,
                                                               "values": text.strip()})
                 return HttpResponseRedirect(
@@ -189,8 +220,9 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
             except TencentError as exc:
                 messages.error(request, explain_words(exc.code, exc.info))
         return render(request, "admin/audience/lookup.html", {
-            **self.admin_site.each_context(request), "title": _("Look up an account"),
-            "account": account, "found": found, "attr_names": attribute_names().values(),
+            **self.admin_site.each_context(request), **self.app_context(request),
+            "title": _("Look up an account"), "account": account, "found": found,
+            "attr_names": attribute_names(request.app).values(),
             "operations": LOOKUP_OPERATIONS.items(), "op": op,
             "values": text if request.method == "POST" else "", "opts": self.model._meta})
 
@@ -245,7 +277,7 @@ class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
                 column = data["column"].strip() or None
                 segment = services.segment_from_form(
                     user=request.user, name=data["name"], uploaded=data["accounts_file"],
-                    pasted=data["pasted"], column=column)
+                    pasted=data["pasted"], column=column, app=request.app)
                 messages.success(request, segment_stored_words(segment))
                 return HttpResponseRedirect(
                     reverse("admin:audience_job_add") + f"?segment={segment.pk}")
@@ -256,7 +288,8 @@ class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
                     for problem in problems:
                         form.add_error(field if field in form.fields else None, problem)
         return render(request, "admin/audience/upload.html", {
-            **self.admin_site.each_context(request), "title": _("Upload a segment"),
+            **self.admin_site.each_context(request), **self.app_context(request),
+            "title": _("Upload a segment"),
             "form": form, "opts": self.model._meta})
 
     def preview_view(self, request):
@@ -275,7 +308,7 @@ class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
 
     def _segment(self, request, pk: int) -> Segment:
         self.require_admin(request)
-        return get_object_or_404(Segment, pk=pk)
+        return in_my_apps(request, Segment.objects.select_related("app"), pk=pk)
 
     def accounts_view(self, request, pk: int):
         segment = self._segment(request, pk)
@@ -285,7 +318,7 @@ class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
             accounts = accounts.filter(account__icontains=query)
         page = Paginator(accounts, 100).get_page(request.GET.get("page"))
         return render(request, "admin/audience/segment_accounts.html", {
-            **self.admin_site.each_context(request),
+            **self.admin_site.each_context(request), **self.app_context(request),
             "title": _("Accounts in %(segment)s") % {"segment": segment.name},
             "segment": segment, "page": page, "query": query, "opts": self.model._meta})
 
@@ -298,7 +331,8 @@ class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
 # --- jobs ------------------------------------------------------------------------------------
 
 class JobForm(forms.Form):
-    segment = forms.ModelChoiceField(label=gettext_lazy("Segment"), queryset=Segment.objects.all(),
+    segment = forms.ModelChoiceField(label=gettext_lazy("Segment"),
+                                     queryset=Segment.objects.none(),
                                      help_text=gettext_lazy("The accounts the job changes."))
     action = forms.ChoiceField(label=gettext_lazy("Action"), choices=Job.Action.choices)
     tags = forms.CharField(
@@ -312,6 +346,10 @@ class JobForm(forms.Form):
                                "them: one name a line. Names are the app's attribute names."))
     api = forms.ChoiceField(label=gettext_lazy("Tencent API"), choices=Job.Api.choices,
                             help_text=Job._meta.get_field("api").help_text)
+
+    def __init__(self, *args, app, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["segment"].queryset = Segment.objects.filter(app=app)  # the app's only
 
 
 @admin.register(Job)
@@ -334,7 +372,8 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
 
     def add_view(self, request, form_url="", extra_context=None):
         self.require_admin(request)
-        form = JobForm(request.POST or None, initial={"segment": request.GET.get("segment")})
+        form = JobForm(request.POST or None, app=request.app,
+                       initial={"segment": request.GET.get("segment")})
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             # Attribute names to remove are a list people type, read like every other; a value
@@ -359,27 +398,28 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
                     for problem in problems:
                         form.add_error(field if field in form.fields else None, problem)
         return render(request, "admin/audience/job_form.html", {
-            **self.admin_site.each_context(request), "title": _("Start a job"), "form": form,
-            "opts": self.model._meta})
+            **self.admin_site.each_context(request), **self.app_context(request),
+            "title": _("Start a job"), "form": form, "opts": self.model._meta})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         self.require_admin(request)
-        job = get_object_or_404(Job.objects.select_related("segment"),
-                                pk=whole_number(str(object_id)) or 0)
+        job = in_my_apps(request, Job.objects.select_related("segment", "app"),
+                         pk=whole_number(str(object_id)) or 0)
         attrs = [(name, value) for name, value in job.attrs.items()]
         return render(request, "admin/audience/job_progress.html", {
-            **self.admin_site.each_context(request), "title": str(job), "job": job,
+            **self.admin_site.each_context(request), **self.app_context(request),
+            "title": str(job), "job": job,
             "progress": job_progress(job), "attrs": attrs,
             "api_help": Job._meta.get_field("api").help_text,
             "failures": job.failures.all()[:50], "opts": self.model._meta})
 
     def progress_json(self, request, pk: int):
         self.require_admin(request)
-        return JsonResponse(job_progress(get_object_or_404(Job, pk=pk)))
+        return JsonResponse(job_progress(mine(request, Job.objects, pk=pk)))
 
     def failures_csv(self, request, pk: int):
         self.require_admin(request)
-        job = get_object_or_404(Job, pk=pk)
+        job = mine(request, Job.objects, pk=pk)
         rows = ((account, code, explain_words(code, info)) for account, code, info in
                 job.failures.values_list("account", "code", "info").iterator(chunk_size=2000))
         return csv_download([("account", "code", "reason"), *rows],
@@ -388,7 +428,7 @@ class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
     def control(self, request, pk: int, op: str):
         """Cancel a queued or running job, resume a cancelled one; anything else says why not."""
         self.require_admin(request)
-        job = get_object_or_404(Job, pk=pk)
+        job = in_my_apps(request, Job.objects.select_related("app"), pk=pk)
         if request.method == "POST":
             try:
                 if op == "cancel" and services.job_cancel(job=job, user=request.user):

@@ -1,4 +1,6 @@
-"""The audience part of the JSON API: attribute names, bulk jobs, and reach."""
+"""The audience part of the JSON API: an app's attribute names, bulk jobs, and reach. Each
+request names its app ("app" in a body, ?app= in a query; none: the default app, or the
+person's only one); a job of an app the person does not work in is not found."""
 
 from __future__ import annotations
 
@@ -7,9 +9,8 @@ import functools
 from typing import Any, Literal
 
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Status, Body, File, Form, Router, Schema
+from ninja import Status, Body, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from pydantic import ConfigDict, Field
 
@@ -18,6 +19,7 @@ from core.api import UNAVAILABLE_ERRORS
 from core.payload_words import explain_words, words_by_field
 from core.text import items_from_text, json_or_error
 from core.api import ErrorOut, admin_auth, error
+from core.current_app import app_named, mine
 from pushclient import TencentError
 from pushclient.payload import condition_violations
 
@@ -32,6 +34,7 @@ ApiFamily = Literal["all_member_push", "timpush"]
 
 
 ERRORS = {**API_ERRORS, 502: ErrorOut}
+APP_HELP = "The app's short name (GET /api/apps/); none: the default app, or your only one"
 
 
 class SegmentRef(Schema):
@@ -45,6 +48,7 @@ class SegmentRef(Schema):
 
 class JobOut(Schema):
     id: int
+    app: str = Field(description="The app's short name")
     action: Action
     api: ApiFamily
     status: str
@@ -62,6 +66,7 @@ class JobOut(Schema):
 
 class JobIn(Schema):
     model_config = ConfigDict(extra="forbid")
+    app: str | None = Field(None, max_length=40, description=APP_HELP)
     action: Action
     accounts: list[str] = Field(min_length=1, description="Account ids, one job for all")
     tags: list[str] | None = None
@@ -71,6 +76,7 @@ class JobIn(Schema):
 
 
 class ReachIn(Schema):
+    app: str | None = Field(None, max_length=40, description=APP_HELP)
     Condition: dict[str, Any] | None = None
 
 
@@ -81,7 +87,8 @@ class ReachOut(Schema):
 
 def job_json(job: Job, segment: Segment | None = None) -> dict:
     segment = segment or job.segment
-    body = {"id": job.pk, "action": job.action, "api": job.api, "status": job.status,
+    body = {"id": job.pk, "app": job.app.slug, "action": job.action, "api": job.api,
+            "status": job.status,
             "total": job.total, "done": job.done, "failed": job.failed, "calls": job.calls,
             "segment": {"id": segment.pk, "name": segment.name, "status": segment.status,
                         "bytes_read": segment.bytes_read, "bytes_total": segment.bytes_total,
@@ -92,31 +99,35 @@ def job_json(job: Job, segment: Segment | None = None) -> dict:
 
 
 @router.get("/attribute-names/", auth=admin_auth, response={200: dict[str, str], **ERRORS})
-def attr_names_read(request):
-    return attribute_names()
+def attr_names_read(request, app: str | None = Query(None, max_length=40, description=APP_HELP)):
+    """The app's attribute names by index (Tencent allows each app ten)."""
+    return attribute_names(app_named(request, app))
 
 
 @router.put("/attribute-names/", auth=admin_auth, response={200: dict[str, str], **ERRORS})
 def attr_names_update(request, body: Body[dict[str, Any]]):
-    """Set names by index, e.g. {"0": "sex", "1": "city"}; add "confirm_rename": true to
-    rename an index that already has a name."""
-    names = {k: v for k, v in body.items() if k != "confirm_rename"}
+    """Set an app's names by index, e.g. {"0": "sex", "1": "city"}; add "confirm_rename": true
+    to rename an index that already has a name, and "app": its short name for an app other
+    than the default one."""
+    names = {k: v for k, v in body.items() if k not in ("confirm_rename", "app")}
+    app = app_named(request, None if body.get("app") is None else str(body["app"]))
     try:
-        services.attribute_names_update(user=request.user, names=names,
+        services.attribute_names_update(user=request.user, names=names, app=app,
                                         confirm_rename=body.get("confirm_rename") is True)
     except RenameNeedsConfirmation as exc:
         return error(request, 409, str(exc))
     except TencentError as exc:
         return error(request, 502, _("Tencent refused the names: %(why)s (error %(code)s)")
                      % {"why": explain_words(exc.code, exc.info), "code": exc.code})
-    return attribute_names()
+    return attribute_names(app)
 
 
-def _start(request, *, action, tags, attrs, api, make_segment):
-    """A segment and the job on it, in one transaction: a refused job leaves no segment
-    behind."""
+def _start(request, *, app, action, tags, attrs, api, make_segment):
+    """A segment of the app and the job on it, in one transaction: a refused job leaves no
+    segment behind."""
+    app = app_named(request, app)
     with transaction.atomic():
-        segment = make_segment(user=request.user, name=f"API upload for {action}")
+        segment = make_segment(user=request.user, name=f"API upload for {action}", app=app)
         job = services.job_create(user=request.user, action=action, segment=segment,
                                   tags=tags, attrs=attrs, api=api)
     return Status(202, {**job_json(job, segment), "invalid_lines": segment.invalid_lines_words()})
@@ -125,8 +136,9 @@ def _start(request, *, action, tags, attrs, api, make_segment):
 @router.post("/audience/jobs/", auth=admin_auth,
              response={202: JobOut, **ERRORS, **UNAVAILABLE_ERRORS})
 def job_create(request, body: JobIn):
-    """Apply one action to the listed accounts, in calls of at most 100."""
-    return _start(request, action=body.action, tags=body.tags, attrs=body.attrs, api=body.api,
+    """Apply one action to the listed accounts of an app, in calls of at most 100."""
+    return _start(request, app=body.app, action=body.action, tags=body.tags, attrs=body.attrs,
+                  api=body.api,
                   make_segment=functools.partial(services.segment_import,
                                                  lines=iter(body.accounts)))
 
@@ -135,29 +147,33 @@ def job_create(request, body: JobIn):
              response={202: JobOut, **ERRORS, **UNAVAILABLE_ERRORS})
 def job_upload(request, action: Form[Action], accounts_file: File[UploadedFile],
                tags: Form[list[str]] = None, attrs: Form[str] = None,
-               column: Form[str] = None, api: Form[ApiFamily] = "all_member_push"):
+               column: Form[str] = None, api: Form[ApiFamily] = "all_member_push",
+               app: Form[str] = None):
     """The same with the accounts in a file: one per line, or CSV with `column` naming the
     column (by header or number) that holds them; `tags` as in the admin form, separated as
     core.text.LIST_SEPARATORS says (the field may be repeated); `attrs` is JSON text."""
     if attrs:
         attrs = json_or_error(attrs, field="attrs",
                               invalid=_('attrs must be JSON, e.g. {"city": "Shenzhen"}'))
-    return _start(request, action=action, tags=items_from_text(*(tags or [])), attrs=attrs, api=api,
+    return _start(request, app=app, action=action, tags=items_from_text(*(tags or [])),
+                  attrs=attrs, api=api,
                   make_segment=functools.partial(services.segment_upload, uploaded=accounts_file,
                                                  column=column or None))
 
 
 @router.get("/audience/jobs/{int:pk}/", auth=admin_auth, response={200: JobOut, **ERRORS})
 def job_read(request, pk: int):
-    return job_json(get_object_or_404(Job.objects.select_related("segment"), pk=pk))
+    return job_json(mine(request, Job.objects.select_related("segment", "app"), pk=pk))
 
 
 @router.post("/audience/reach/", response={200: ReachOut, **ERRORS})
 def reach(request, body: ReachIn):
-    """How many known accounts a Condition reaches (known: those this product tagged)."""
+    """How many of an app's known accounts a Condition reaches (known: those this product
+    tagged)."""
+    app = app_named(request, body.app)
     if body.Condition is not None:
         violations = condition_violations(body.Condition,
-                                          attr_names=attribute_names().values())
+                                          attr_names=attribute_names(app).values())
         if violations:
             raise AudienceInvalid(words_by_field(violations))
-    return audience_reach(body.Condition)
+    return audience_reach(body.Condition, app=app)

@@ -54,7 +54,7 @@ DASHBOARD_ACTIONS = [(Job.Action.ADD_TAGS, _("Add tags")),
 
 class AudienceJobForm(forms.Form):
     segment = forms.ModelChoiceField(
-        label=_("Segment"), queryset=Segment.objects.exclude(status=Segment.Status.FAILED),
+        label=_("Segment"), queryset=Segment.objects.none(),
         help_text=_("The accounts the job changes: a segment uploaded above."))
     action = forms.ChoiceField(label=_("Action"), choices=DASHBOARD_ACTIONS,
                                widget=forms.RadioSelect, initial=Job.Action.ADD_TAGS)
@@ -62,8 +62,11 @@ class AudienceJobForm(forms.Form):
     attribute = forms.ChoiceField(label=_("Attribute"), required=False)
     value = forms.CharField(label=_("Value"), required=False, max_length=200)
 
-    def __init__(self, *args, attr_names: list[str], **kwargs):
+    def __init__(self, *args, app, attr_names: list[str], **kwargs):
         super().__init__(*args, **kwargs)
+        # The app's segments only: another app's accounts are other people.
+        self.fields["segment"].queryset = Segment.objects.filter(app=app).exclude(
+            status=Segment.Status.FAILED)
         prefix = escape(settings.LOCAL_TIME_TAG_PREFIX)
         self.fields["tags"].help_text = mark_safe(_(
             "For adding or removing tags: up to 10, separated by commas, each at most 50 bytes "

@@ -1,6 +1,8 @@
 """Running a bulk job: its accounts become batches of at most 100, which crews on any number of
-hosts claim, send under the shared limiter, and mark done. A done batch is never sent again; a
-batch whose worker died is claimed again when its lease runs out.
+hosts claim, send under the shared limiter of the job's app, and mark done. A done batch is never
+sent again; a batch whose worker died is claimed again when its lease runs out. Each app has its
+own limiter and client (core/tencent.py), so two apps' jobs run side by side at each app's rate,
+and one app's refusals hold no other's.
 
 Only the HTTP work fans out: the calls run on sender threads that never touch the ORM, however
 many are in flight; a cutter thread cuts, the task's own thread claims, and one to
@@ -23,6 +25,7 @@ from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from core import tencent
+from core.chat_apps import connection as app_connection
 from pushclient import PayloadError, TencentError, backoff_seconds
 from pushclient.batching import chunks
 from pushclient.errors import ErrorKind
@@ -168,10 +171,11 @@ def _call(client, job: Job, accounts: list[str]):
     return api.remove_attrs({a: list(job.attrs) for a in accounts})
 
 
-def sender_client():
-    """The job owns retries (each try is a claim, recorded on the batch): its client makes one
-    attempt per call."""
-    return tencent.client().with_retries(0)
+def sender_client(app=None):
+    """The app's client (the default app's when None), waiting for the app's limiter. The job
+    owns retries (each try is a claim, recorded on the batch): its client makes one attempt per
+    call."""
+    return tencent.client(app).with_retries(0)
 
 
 def _send(client, job: Job, order: Order) -> Outcome:
@@ -238,7 +242,8 @@ def record(job: Job, outcomes: list[Outcome]) -> tuple[int, int]:
                 failed += len(order.accounts)
         batches_transition(JobBatch.objects.filter(pk__in=succeeded), to=JobBatch.Status.DONE,
                            error_code=None, error_info="")
-        mirror_apply(action=job.action, accounts=applied, tags=job.tags, attrs=job.attrs)
+        mirror_apply(action=job.action, accounts=applied, tags=job.tags, attrs=job.attrs,
+                     app=job.app)
         JobFailure.objects.bulk_create(failures)
     return done, failed
 
@@ -279,7 +284,7 @@ class Crew:
 
     def __init__(self, job_id: int, stop_at: float):
         self.job_id, self.stop_at = job_id, stop_at
-        self.rate = settings.TIM_CALLS_PER_SECOND
+        self.rate = settings.TIM_CALLS_PER_SECOND  # the job's app's, once run() has read it
         self.size = max(1, settings.AUDIENCE_MAX_IN_FLIGHT)  # sender threads
         self.senders: list[threading.Thread] = []
         self.recorders: list[threading.Thread] = []
@@ -362,8 +367,9 @@ class Crew:
     def run(self) -> None:
         """Hand out batches and pass their answers on until the job is finished here,
         cancelled, or out of time, while a cutter thread cuts the segment."""
-        self.job = Job.objects.get(pk=self.job_id)
-        self.client = sender_client()
+        self.job = Job.objects.select_related("app").get(pk=self.job_id)
+        self.client = sender_client(self.job.app)
+        self.rate = app_connection(self.job.app).calls_per_second
         self.senders = [threading.Thread(target=self._sender, daemon=True,
                                          name=f"job{self.job_id}-sender{i}")
                         for i in range(self.size)]

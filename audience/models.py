@@ -1,10 +1,15 @@
-"""The app's attribute names, segments of accounts, bulk tagging jobs, and the audience mirror."""
+"""Each app's attribute names, segments of accounts, bulk tagging jobs, and audience mirror.
+
+An audience is an app's (core.models.App): Tencent keeps tags, attributes and their names per
+SDKAppID, so the same account id in two apps is two people. A segment's accounts, upload and
+jobs, and a job's batches and failures, are of the segment's app."""
 
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from core.chat_apps import app_field
 from core.payload_words import explain_words
 
 from .rules import import_error_words, invalid_line_words
@@ -13,14 +18,18 @@ from .rules import import_error_words, invalid_line_words
 class AttributeName(models.Model):
     """One of the app's ten attribute slots ("0"–"9"), as last set on Tencent."""
 
-    index = models.PositiveSmallIntegerField(_("index"), unique=True)
-    name = models.CharField(_("name"), max_length=50, unique=True)
+    app = app_field(db_index=False)
+    index = models.PositiveSmallIntegerField(_("index"))
+    name = models.CharField(_("name"), max_length=50)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
         ordering = ["index"]
         verbose_name = _("attribute name")
         verbose_name_plural = _("attribute names")
+        constraints = [
+            models.UniqueConstraint(fields=["app", "index"], name="one_attribute_name_per_index"),
+            models.UniqueConstraint(fields=["app", "name"], name="attribute_names_differ")]
 
     def __str__(self):
         return f"{self.index}: {self.name}"
@@ -37,6 +46,7 @@ class Segment(models.Model):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Import failed")
 
+    app = app_field(db_index=False)
     name = models.CharField(_("name"), max_length=200)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.READY)
@@ -63,6 +73,7 @@ class Segment(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("segment")
         verbose_name_plural = _("segments")
+        indexes = [models.Index(fields=["app", "-created_at"])]
 
     def __str__(self):
         return ngettext("%(name)s (%(size)s account)", "%(name)s (%(size)s accounts)",
@@ -130,6 +141,7 @@ class Job(models.Model):
 
     ACTIVE = (Status.QUEUED, Status.RUNNING)
 
+    app = app_field(db_index=False)  # its segment's
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     api = models.CharField(
         _("Tencent API"), max_length=20, default=Api.ALL_MEMBER_PUSH, choices=Api.choices,
@@ -161,6 +173,7 @@ class Job(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("bulk job")
         verbose_name_plural = _("bulk jobs")
+        indexes = [models.Index(fields=["app", "-created_at"])]
 
     def __str__(self):
         return _("%(action)s on %(segment)s") % {"action": self.get_action_display(),
@@ -228,30 +241,36 @@ class JobFailure(models.Model):
 
 
 class KnownAccount(models.Model):
-    """The audience mirror: accounts this product has tagged or given attributes."""
+    """The audience mirror: accounts this product has tagged or given attributes, per app."""
 
-    account = models.CharField(_("account"), max_length=64, unique=True)
+    app = app_field(db_index=False)
+    account = models.CharField(_("account"), max_length=64)
 
     class Meta:
         verbose_name = _("known account")
         verbose_name_plural = _("known accounts")
+        constraints = [models.UniqueConstraint(fields=["app", "account"],
+                                               name="one_known_account_per_app")]
 
     def __str__(self):
         return self.account
 
 
 class AccountTag(models.Model):
+    app = app_field(db_index=False)
     account = models.CharField(max_length=64)
     tag = models.CharField(max_length=64)
 
     class Meta:
         verbose_name = _("account tag")
         verbose_name_plural = _("account tags")
-        constraints = [models.UniqueConstraint(fields=["account", "tag"], name="one_tag_row")]
-        indexes = [models.Index(fields=["tag", "account"])]
+        constraints = [models.UniqueConstraint(fields=["app", "account", "tag"],
+                                               name="one_tag_row")]
+        indexes = [models.Index(fields=["app", "tag", "account"])]
 
 
 class AccountAttr(models.Model):
+    app = app_field(db_index=False)
     account = models.CharField(max_length=64)
     name = models.CharField(max_length=50)
     value = models.CharField(max_length=64)
@@ -259,5 +278,6 @@ class AccountAttr(models.Model):
     class Meta:
         verbose_name = _("account attribute")
         verbose_name_plural = _("account attributes")
-        constraints = [models.UniqueConstraint(fields=["account", "name"], name="one_attr_row")]
-        indexes = [models.Index(fields=["name", "value"])]
+        constraints = [models.UniqueConstraint(fields=["app", "account", "name"],
+                                               name="one_attr_row")]
+        indexes = [models.Index(fields=["app", "name", "value"])]

@@ -1,5 +1,6 @@
-"""Reads of the audience: attribute names, how many known accounts a condition reaches, what
-the mirror holds on an account or a tag, and a job's progress."""
+"""Reads of an app's audience: its attribute names, how many of its known accounts a condition
+reaches, what its mirror holds on an account or a tag, and a job's progress. Every read is of
+one app (the default app's when none is named, as for one-app scripts)."""
 
 import logging
 
@@ -12,126 +13,143 @@ from django.utils.translation import ngettext
 
 from core import tencent
 from core.audit import status_words
-from core.models import AuditEvent
+from core.chat_apps import app_or_default
+from core.models import App, AuditEvent
 from pushclient import TencentError
 
 from .models import AccountAttr, AccountTag, AttributeName, Job, KnownAccount, Segment
 
 
-def attribute_names() -> dict[str, str]:
-    """{"0": "sex", …}, the names campaign conditions may use."""
-    return {str(a.index): a.name for a in AttributeName.objects.all()}
+def attribute_names(app: App | None = None) -> dict[str, str]:
+    """{"0": "sex", …}: the app's names, the ones its campaigns' conditions may use."""
+    return {str(a.index): a.name
+            for a in AttributeName.objects.filter(app=app_or_default(app))}
 
 
 NAMES_CACHE_KEY = "tencent-attr-names"
 NAMES_CACHE_SECONDS = 300
 
 
-def attribute_names_for_rules() -> list[str] | None:
-    """The names a condition may use: the synced list, or, while none is synced, the list read
-    from Tencent (im_get_attr_name) and cached. None when neither can be had."""
-    names = list(attribute_names().values())
+def attribute_names_for_rules(app: App | None = None) -> list[str] | None:
+    """The names a condition of the app may use: the synced list, or, while none is synced,
+    the list read from Tencent (im_get_attr_name) and cached. None when neither can be had."""
+    app = app_or_default(app)
+    names = list(attribute_names(app).values())
     if names:
         return names
-    cached = cache.get(NAMES_CACHE_KEY)
+    key = f"{NAMES_CACHE_KEY}:{app.pk}"
+    cached = cache.get(key)
     if cached is not None:
         return cached
     try:
-        names = list(tencent.client().members.get_attr_names().values())
+        names = list(tencent.client(app).members.get_attr_names().values())
     except TencentError as exc:
-        logging.getLogger(__name__).warning("could not read attribute names: %s", exc.code)
+        logging.getLogger(__name__).warning("could not read attribute names of app %s: %s",
+                                            app.slug, exc.code)
         return None
-    cache.set(NAMES_CACHE_KEY, names, NAMES_CACHE_SECONDS)
+    cache.set(key, names, NAMES_CACHE_SECONDS)
     return names
 
 
-def audience_reach(condition: dict | None) -> dict:
-    """Known accounts (those this product tagged or gave attributes) and how many match,
-    with the push's semantics: And-part and Or-part must both hold (spec §5)."""
-    known = KnownAccount.objects.values_list("account", flat=True)
-    return {"known": known.count(), "matching": _matching(condition).count()}
+def audience_reach(condition: dict | None, *, app: App | None = None) -> dict:
+    """The app's known accounts (those this product tagged or gave attributes) and how many
+    match, with the push's semantics: And-part and Or-part must both hold (spec §5)."""
+    app = app_or_default(app)
+    known = KnownAccount.objects.filter(app=app)
+    return {"known": known.count(), "matching": _matching(condition, app).count()}
 
 
-def audience_reach_total(conditions: list[dict | None]) -> int:
-    """The sum of each condition's matching accounts, in one query (a split's buckets)."""
+def audience_reach_total(conditions: list[dict | None], *, app: App | None = None) -> int:
+    """The sum of each condition's matching accounts of the app, in one query (a split's
+    buckets)."""
     if not conditions:
         return 0
-    counts = KnownAccount.objects.aggregate(**{
-        f"c{i}": Count("pk", filter=Q(pk__in=_matching(c).values("pk")))
+    app = app_or_default(app)
+    counts = KnownAccount.objects.filter(app=app).aggregate(**{
+        f"c{i}": Count("pk", filter=Q(pk__in=_matching(c, app).values("pk")))
         for i, c in enumerate(conditions)})
     return sum(counts.values())
 
 
-def _matching(condition: dict | None):
-    matching = KnownAccount.objects.values_list("account", flat=True)
+def _matching(condition: dict | None, app: App):
+    matching = KnownAccount.objects.filter(app=app).values_list("account", flat=True)
+    tags, attrs = AccountTag.objects.filter(app=app), AccountAttr.objects.filter(app=app)
     condition = condition or {}
     if condition.get("TagsAnd"):
-        tags = set(condition["TagsAnd"])
-        having_all = (AccountTag.objects.filter(tag__in=tags).values("account")
-                      .annotate(n=Count("tag")).filter(n=len(tags)).values("account"))
+        wanted = set(condition["TagsAnd"])
+        having_all = (tags.filter(tag__in=wanted).values("account")
+                      .annotate(n=Count("tag")).filter(n=len(wanted)).values("account"))
         matching = matching.filter(account__in=having_all)
     if condition.get("TagsOr"):
-        matching = matching.filter(account__in=AccountTag.objects.filter(
+        matching = matching.filter(account__in=tags.filter(
             tag__in=condition["TagsOr"]).values("account"))
     for name, value in (condition.get("AttrsAnd") or {}).items():
-        matching = matching.filter(account__in=AccountAttr.objects.filter(
+        matching = matching.filter(account__in=attrs.filter(
             name=name, value=value).values("account"))
     if condition.get("AttrsOr"):
         any_attr = Q()
         for name, value in condition["AttrsOr"].items():
             any_attr |= Q(name=name, value=value)
-        matching = matching.filter(account__in=AccountAttr.objects.filter(any_attr)
-                                   .values("account"))
+        matching = matching.filter(account__in=attrs.filter(any_attr).values("account"))
     return matching
 
 
-def zone_counts(*, attribute: str = "", tag_prefix: str = "",
-                condition: dict | None = None) -> dict[str, int]:
-    """How many known accounts (those a push `condition` selects, given one) hold each value of
-    a time-zone attribute, or each tag that starts with `tag_prefix` (the prefix removed): the
-    zones local-time delivery may offer. One grouped query."""
-    known = _matching(condition) if condition else KnownAccount.objects.values("account")
+def zone_counts(*, attribute: str = "", tag_prefix: str = "", condition: dict | None = None,
+                app: App | None = None) -> dict[str, int]:
+    """How many of the app's known accounts (those a push `condition` selects, given one) hold
+    each value of a time-zone attribute, or each tag that starts with `tag_prefix` (the prefix
+    removed): the zones local-time delivery may offer. One grouped query."""
+    app = app_or_default(app)
+    known = _matching(condition, app) if condition else \
+        KnownAccount.objects.filter(app=app).values("account")
     if attribute:
-        rows = (AccountAttr.objects.filter(name=attribute, account__in=known)
+        rows = (AccountAttr.objects.filter(app=app, name=attribute, account__in=known)
                 .values_list("value").annotate(n=Count("pk")).values_list("value", "n"))
         return dict(rows)
-    rows = (AccountTag.objects.filter(tag__startswith=tag_prefix, account__in=known)
+    rows = (AccountTag.objects.filter(app=app, tag__startswith=tag_prefix, account__in=known)
             .values_list("tag").annotate(n=Count("pk")).values_list("tag", "n"))
     return {tag[len(tag_prefix):]: n for tag, n in rows}
 
 
-def zone_missing_count(*, attribute: str = "", tag_prefix: str = "") -> int:
-    """Known accounts that hold no value of the time-zone attribute (no tag with the prefix):
-    no push condition can select them, as a condition only asks for values accounts hold."""
-    holders = AccountAttr.objects.filter(name=attribute) if attribute else \
-        AccountTag.objects.filter(tag__startswith=tag_prefix)
-    return KnownAccount.objects.exclude(account__in=holders.values("account")).count()
+def zone_missing_count(*, attribute: str = "", tag_prefix: str = "",
+                       app: App | None = None) -> int:
+    """The app's known accounts that hold no value of the time-zone attribute (no tag with the
+    prefix): no push condition can select them, as a condition only asks for values accounts
+    hold."""
+    app = app_or_default(app)
+    holders = AccountAttr.objects.filter(app=app, name=attribute) if attribute else \
+        AccountTag.objects.filter(app=app, tag__startswith=tag_prefix)
+    return KnownAccount.objects.filter(app=app).exclude(
+        account__in=holders.values("account")).count()
 
 
-def account_profile(account: str) -> dict:
-    """What the mirror holds on one account: whether this product ever tagged it or gave it
-    attributes, and the tags and attributes it last set."""
+def account_profile(account: str, *, app: App | None = None) -> dict:
+    """What the app's mirror holds on one account: whether this product ever tagged it or gave
+    it attributes, and the tags and attributes it last set."""
+    app = app_or_default(app)
     return {"account": account,
-            "known": KnownAccount.objects.filter(account=account).exists(),
-            "tags": list(AccountTag.objects.filter(account=account).order_by("tag")
+            "known": KnownAccount.objects.filter(app=app, account=account).exists(),
+            "tags": list(AccountTag.objects.filter(app=app, account=account).order_by("tag")
                          .values_list("tag", flat=True)),
-            "attrs": list(AccountAttr.objects.filter(account=account).order_by("name")
+            "attrs": list(AccountAttr.objects.filter(app=app, account=account).order_by("name")
                           .values_list("name", "value"))}
 
 
 TAGS_SHOWN = 200
 
 
-def tag_sizes(*, limit: int = TAGS_SHOWN) -> list[tuple[str, int]]:
-    """The tags the mirror holds, each with how many accounts hold it, the largest first."""
-    return list(AccountTag.objects.values_list("tag").annotate(n=Count("pk"))
-                .order_by("-n", "tag").values_list("tag", "n")[:limit])
+def tag_sizes(*, app: App | None = None, limit: int = TAGS_SHOWN) -> list[tuple[str, int]]:
+    """The tags the app's mirror holds, each with how many accounts hold it, the largest
+    first."""
+    return list(AccountTag.objects.filter(app=app_or_default(app)).values_list("tag")
+                .annotate(n=Count("pk")).order_by("-n", "tag").values_list("tag", "n")[:limit])
 
 
-def segment_summaries(*, limit: int = 20) -> list[dict]:
-    """The latest segments, each with the tags its finished jobs added: which tag reaches a
-    segment's accounts, for the campaign editor and the Audiences page."""
-    segments = list(Segment.objects.order_by("-created_at")[:limit])
+def segment_summaries(*, app: App | None = None, limit: int = 20) -> list[dict]:
+    """The app's latest segments, each with the tags its finished jobs added: which tag reaches
+    a segment's accounts, for the campaign editor and the Audiences page."""
+    segments = list(Segment.objects.filter(app=app_or_default(app))
+                    .order_by("-created_at")[:limit])
     tagged: dict[int, list[str]] = {s.pk: [] for s in segments}
     for segment_id, tags in Job.objects.filter(
             segment__in=segments, action=Job.Action.ADD_TAGS, status=Job.Status.DONE

@@ -1,4 +1,6 @@
-"""Writes to the audience: attribute names, segments, bulk jobs, and the local mirror.
+"""Writes to an app's audience: its attribute names, segments, bulk jobs, and its mirror.
+Each call is of one app (the default app's when none is named, as for one-app scripts); a job
+is its segment's app's.
 
 The rules of tags, attributes and accounts are pushclient's payload rules.
 """
@@ -21,7 +23,9 @@ from django.utils.translation import gettext as _
 
 from core import tencent
 from core.audit import audit_record
+from core.chat_apps import app_or_default
 from core.errors import InvalidInput as AudienceInvalid
+from core.models import App
 from core.payload_words import invalid_input, words_by_field
 from core.queue import enqueue, require_queue
 from core.text import items_from_text, whole_number
@@ -56,16 +60,20 @@ class RenameNeedsConfirmation(Exception):
 
 # --- attribute names ---------------------------------------------------------------------
 
-def attribute_names_update(*, user, names: dict, confirm_rename: bool = False) -> dict[str, str]:
-    """Set names on Tencent (which merges by index), then here; returns all names."""
-    current = {str(a.index): a.name for a in AttributeName.objects.all()}
+def attribute_names_update(*, user, names: dict, confirm_rename: bool = False,
+                           app: App | None = None) -> dict[str, str]:
+    """Set the app's names on Tencent (which merges by index), then here; returns all its
+    names. Each app has Tencent's ten of its own."""
+    app = app_or_default(app)
+    current = attribute_names(app)
     merged = {**current, **names} if isinstance(names, dict) else names
     violations = payload.attr_names_violations(merged)
     if violations:
         raise invalid_input(violations)
     renames = {i: (current[i], n) for i, n in names.items() if i in current and current[i] != n}
     if renames and not confirm_rename:
-        held = dict(AccountAttr.objects.filter(name__in=[old for old, _ in renames.values()])
+        held = dict(AccountAttr.objects.filter(app=app,
+                                               name__in=[old for old, _ in renames.values()])
                     .values_list("name").annotate(n=Count("pk")))
         parts = [_("index %(index)s from '%(old)s' to '%(new)s' (%(held)s accounts hold a "
                    "value)") % {"index": i, "old": old, "new": new,
@@ -75,37 +83,44 @@ def attribute_names_update(*, user, names: dict, confirm_rename: bool = False) -
             "Renaming %(renames)s changes the meaning of values already stored on users: "
             "Tencent keeps values by index. Confirm the rename to go ahead.")
             % {"renames": "; ".join(parts)})
-    tencent.client().members.set_attr_names(names)
+    tencent.client(app).members.set_attr_names(names)
     with transaction.atomic():
         for index, name in names.items():
-            AttributeName.objects.update_or_create(index=int(index), defaults={"name": name})
+            AttributeName.objects.update_or_create(app=app, index=int(index),
+                                                   defaults={"name": name})
         for old, new in renames.values():
-            AccountAttr.objects.filter(name=old).update(name=new)
+            AccountAttr.objects.filter(app=app, name=old).update(name=new)
         audit_record(actor=user, verb="attribute_names.set", subject_type="attribute_names",
-                     names=", ".join(f"{i}={n}" for i, n in sorted(names.items())))
+                     names=", ".join(f"{i}={n}" for i, n in sorted(names.items())),
+                     app=app.slug)
     return merged
 
 
-def attribute_names_pull(*, user=None) -> dict[str, str]:
-    """Read the names back from Tencent and keep them here."""
-    names = tencent.client().members.get_attr_names()
+def attribute_names_pull(*, user=None, app: App | None = None) -> dict[str, str]:
+    """Read the app's names back from Tencent and keep them here."""
+    app = app_or_default(app)
+    names = tencent.client(app).members.get_attr_names()
     with transaction.atomic():
-        AttributeName.objects.exclude(index__in=[int(i) for i in names]).delete()
+        AttributeName.objects.filter(app=app).exclude(
+            index__in=[int(i) for i in names]).delete()
         for index, name in names.items():
-            AttributeName.objects.update_or_create(index=int(index), defaults={"name": name})
+            AttributeName.objects.update_or_create(app=app, index=int(index),
+                                                   defaults={"name": name})
         audit_record(actor=user, verb="attribute_names.read_back",
                      subject_type="attribute_names",
-                     names=", ".join(f"{i}={n}" for i, n in sorted(names.items())))
+                     names=", ".join(f"{i}={n}" for i, n in sorted(names.items())),
+                     app=app.slug)
     return names
 
 
 # --- one account -------------------------------------------------------------------------
 
 def account_change(*, user, account: str, operation: str, values: list[str],
-                   attrs: dict | None = None) -> None:
-    """Change one account on Tencent (`values` are tags or attribute names; `attrs` the
-    attributes to set), then keep the change in the mirror and the trail together."""
-    client = tencent.client().members
+                   attrs: dict | None = None, app: App | None = None) -> None:
+    """Change one account of the app on Tencent (`values` are tags or attribute names; `attrs`
+    the attributes to set), then keep the change in the app's mirror and the trail together."""
+    app = app_or_default(app)
+    client = tencent.client(app).members
     if operation == Job.Action.ADD_TAGS:
         client.add_tags({account: values})
     elif operation == Job.Action.REMOVE_TAGS:
@@ -113,18 +128,18 @@ def account_change(*, user, account: str, operation: str, values: list[str],
     elif operation == Job.Action.REMOVE_ALL_TAGS:
         client.remove_all_tags([account])
     elif operation == Job.Action.SET_ATTRS:
-        client.set_attrs({account: attrs}, attr_names=attribute_names().values())
+        client.set_attrs({account: attrs}, attr_names=attribute_names(app).values())
     elif operation == Job.Action.REMOVE_ATTRS:
         client.remove_attrs({account: values})
     else:
         raise ValueError(f"unknown operation {operation!r}")
     attrs = attrs if operation == Job.Action.SET_ATTRS else dict.fromkeys(values)
     with transaction.atomic():
-        mirror_apply(action=operation, accounts=[account], tags=values, attrs=attrs)
+        mirror_apply(action=operation, accounts=[account], tags=values, attrs=attrs, app=app)
         audit_record(actor=user, verb="account.changed", subject_type="account",
                      account=account, operation=operation,
                      values=", ".join(f"{n}={v}" for n, v in attrs.items())
-                     if operation == Job.Action.SET_ATTRS else ", ".join(values))
+                     if operation == Job.Action.SET_ATTRS else ", ".join(values), app=app.slug)
 
 
 # --- segments -----------------------------------------------------------------------------
@@ -278,10 +293,12 @@ def _segment_name(name: str) -> str:
 
 
 def segment_import(*, user, name: str, lines: Iterable[str], column: str | None = None,
-                   text: bool = False) -> Segment:
-    """Import a list in this process, all or nothing: pasted `text`, an API list, a small file."""
+                   text: bool = False, app: App | None = None) -> Segment:
+    """Import a list of the app's accounts in this process, all or nothing: pasted `text`, an
+    API list, a small file."""
     with transaction.atomic():
-        segment = Segment.objects.create(name=_segment_name(name), created_by=user)
+        segment = Segment.objects.create(app=app_or_default(app), name=_segment_name(name),
+                                         created_by=user)
         _segment_fill(segment, lines, column, text=text)
     segment.refresh_from_db()
     return segment
@@ -323,18 +340,22 @@ def _segment_fill(segment: Segment, lines: Iterable[str], column: str | None,
         invalid_count=invalid_count)
 
 
-def segment_upload(*, user, name: str, uploaded, column: str | None = None) -> Segment:
-    """A file: a small one is imported at once; a large one is stored here and imported by a
-    worker, because a 1,000,000-line file takes longer than a web request may last. The first
-    chunk is checked now, so a file that is not UTF-8 or lacks the column is refused at once."""
+def segment_upload(*, user, name: str, uploaded, column: str | None = None,
+                   app: App | None = None) -> Segment:
+    """A file of the app's accounts: a small one is imported at once; a large one is stored
+    here and imported by a worker, because a 1,000,000-line file takes longer than a web request
+    may last. The first chunk is checked now, so a file that is not UTF-8 or lacks the column
+    is refused at once."""
     lines = upload_lines(uploaded)
     if uploaded.size <= settings.AUDIENCE_INLINE_IMPORT_BYTES:
-        return segment_import(user=user, name=name, lines=lines, column=column, text=True)
+        return segment_import(user=user, name=name, lines=lines, column=column, text=True,
+                              app=app)
     name = _segment_name(name)
     require_queue()  # a worker imports it: with the queue down, store nothing and say so
     with transaction.atomic():
         segment = Segment.objects.create(
-            name=name, created_by=user, status=Segment.Status.IMPORTING, column=column or "",
+            app=app_or_default(app), name=name, created_by=user,
+            status=Segment.Status.IMPORTING, column=column or "",
             bytes_total=uploaded.size, progress_at=timezone.now())
         uploaded.seek(0)  # an in-memory upload's chunks() ignores the chunk size
         for seq, data in enumerate(iter(lambda: uploaded.read(UPLOAD_CHUNK_BYTES), b"")):
@@ -463,11 +484,12 @@ def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[st
 
 def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
                api: str = "all_member_push") -> Job:
+    """A job on `segment`, of the segment's app: its attribute names, its calls, its mirror."""
     tags = tags if tags is not None else []
     if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
         tags = list(dict.fromkeys(tags))  # "vip, vip" is one tag: sent once, counted once
     attrs = attrs if attrs is not None else {}
-    errors = _job_input_errors(action, tags, attrs, attribute_names().values())
+    errors = _job_input_errors(action, tags, attrs, attribute_names(segment.app).values())
     if api not in ("all_member_push", "timpush"):
         errors["api"] = ["api must be all_member_push or timpush"]
     if segment.status == Segment.Status.FAILED:
@@ -482,8 +504,9 @@ def job_create(*, user, action: str, segment: Segment, tags=None, attrs=None,
     elif action != Job.Action.SET_ATTRS:
         attrs = {}
     with transaction.atomic():
-        job = Job.objects.create(action=action, segment=segment, tags=tags, attrs=attrs, api=api,
-                                 total=segment.size, created_by=user)
+        job = Job.objects.create(app_id=segment.app_id, action=action, segment=segment,
+                                 tags=tags, attrs=attrs, api=api, total=segment.size,
+                                 created_by=user)
         audit_record(actor=user, verb="job.created", subject=job, action=action,
                      segment=segment.name, accounts=segment.size)
         # robust: committed by then; should the queue have gone down since require_queue(),
@@ -532,10 +555,11 @@ def pasted_lines(text: str) -> Iterator[str]:
             yield from items_from_text(line) or [line]
 
 
-def segment_from_form(*, user, name: str, uploaded, pasted: str, column) -> Segment:
-    """A segment from a form (the Audiences page, Django admin): its file, else the accounts
-    pasted into it."""
+def segment_from_form(*, user, name: str, uploaded, pasted: str, column,
+                      app: App | None = None) -> Segment:
+    """A segment of the app from a form (the Audiences page, Django admin): its file, else the
+    accounts pasted into it."""
     if uploaded:
-        return segment_upload(user=user, name=name, uploaded=uploaded, column=column)
+        return segment_upload(user=user, name=name, uploaded=uploaded, column=column, app=app)
     return segment_import(user=user, name=name, lines=pasted_lines(pasted), column=column,
-                          text=True)
+                          text=True, app=app)

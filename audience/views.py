@@ -1,6 +1,7 @@
 """The dashboard's Audiences page: audience managers (and admins) upload segments, start jobs
-that tag them or set an attribute, follow the jobs, and look an account up in the mirror. The
-same services as the API and Django admin do the work."""
+that tag them or set an attribute, follow the jobs, and look an account up in the mirror, all of
+the app the header names (request.app). The same services as the API and Django admin do the
+work."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import functools
 
 from django.contrib import messages
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.current_app import in_my_apps, mine
 from core.errors import InvalidInput, Unavailable
 from core.pages import form_errors
 from core.payload_words import explain_words
@@ -46,21 +48,22 @@ def _free_attribute_index(names: dict[str, str]) -> str | None:
 
 
 def _page(request, *, upload=None, job_form=None, name_form=None, status=200):
+    app = request.app
     lookup = AccountLookupForm(request.GET if "account" in request.GET else None)
-    profile = account_profile(lookup.cleaned_data["account"].strip()) \
+    profile = account_profile(lookup.cleaned_data["account"].strip(), app=app) \
         if lookup.is_bound and lookup.is_valid() else None
-    current = attribute_names()
+    current = attribute_names(app)
     names = list(current.values())
     may_name = is_admin(request.user) and _free_attribute_index(current) is not None
     return render(request, "audience/audiences.html", {
         "name_form": (name_form or AttributeNameForm()) if may_name else None,
         "upload": upload or AudienceUploadForm(),
         "job_form": job_form or AudienceJobForm(
-            attr_names=names, initial={"segment": request.GET.get("segment")}),
+            app=app, attr_names=names, initial={"segment": request.GET.get("segment")}),
         "attr_names": names, "attr_names_words": words_list(names), "lookup": lookup,
         "profile": profile,
-        "jobs": Job.objects.select_related("segment", "created_by")[:20],
-        "segments": segment_summaries(), "tags": tag_sizes()}, status=status)
+        "jobs": Job.objects.filter(app=app).select_related("segment", "created_by")[:20],
+        "segments": segment_summaries(app=app), "tags": tag_sizes(app=app)}, status=status)
 
 
 @audience_manager_required
@@ -78,7 +81,7 @@ def segment_upload(request):
         try:
             segment = services.segment_from_form(
                 user=request.user, name=data["name"], uploaded=data["accounts_file"],
-                pasted=data["pasted"], column=column)
+                pasted=data["pasted"], column=column, app=request.app)
         except Unavailable as exc:
             form.add_error(None, str(exc))
         except InvalidInput as exc:
@@ -92,7 +95,8 @@ def segment_upload(request):
 @audience_manager_required  # first: without the role, 403 whatever the method
 @posted_from_the_page
 def job_start(request):
-    form = AudienceJobForm(request.POST, attr_names=list(attribute_names().values()))
+    form = AudienceJobForm(request.POST, app=request.app,
+                           attr_names=list(attribute_names(request.app).values()))
     if form.is_valid():
         try:
             job = services.job_create(user=request.user, segment=form.cleaned_data["segment"],
@@ -111,14 +115,15 @@ def job_start(request):
 def attribute_name_add(request):
     """Name the next free attribute index (Tencent allows ten), as Django admin's page does."""
     form = AttributeNameForm(request.POST)
-    index = _free_attribute_index(attribute_names())
+    index = _free_attribute_index(attribute_names(request.app))
     if form.is_valid() and index is None:
         form.add_error(None, _("The app already has its %(n)d attribute names; an admin renames "
                                "one on the admin site.") % {"n": MAX_ATTR_NAMES})
     elif form.is_valid():
         name = form.cleaned_data["name"].strip()
         try:
-            services.attribute_names_update(user=request.user, names={index: name})
+            services.attribute_names_update(user=request.user, names={index: name},
+                                            app=request.app)
         except InvalidInput as exc:
             for problems in exc.errors.values():
                 for problem in problems:
@@ -134,7 +139,7 @@ def attribute_name_add(request):
 
 @audience_manager_required
 def job_detail(request, pk: int):
-    job = get_object_or_404(Job.objects.select_related("segment", "created_by"), pk=pk)
+    job = in_my_apps(request, Job.objects.select_related("segment", "created_by", "app"), pk=pk)
     return render(request, "audience/job.html", {
         "job": job, "progress": job_progress(job),
         "failures": job.failures.all()[:50]})
@@ -142,13 +147,13 @@ def job_detail(request, pk: int):
 
 @audience_manager_required
 def job_progress_json(request, pk: int):
-    return JsonResponse(job_progress(get_object_or_404(Job, pk=pk)))
+    return JsonResponse(job_progress(mine(request, Job.objects, pk=pk)))
 
 
 @require_POST
 @audience_manager_required
 def job_cancel(request, pk: int):
-    job = get_object_or_404(Job, pk=pk)
+    job = in_my_apps(request, Job.objects.select_related("app"), pk=pk)
     if services.job_cancel(job=job, user=request.user):
         messages.success(request, _("The job is cancelled. Batches already sent stay done."))
     else:

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from audience.selectors import attribute_names
 from core.errors import InvalidInput
 from core.payload_words import field_words
 from core.text import items_from_text, json_or_error
@@ -110,8 +111,10 @@ class CampaignForm(forms.Form):
                                     choices=[("refuse", _("Refuse the time")),
                                              ("move", _("Move it to when quiet hours end"))])
 
-    def __init__(self, *args, attr_names: dict[str, str] | None = None, **kwargs):
+    def __init__(self, *args, app, **kwargs):
+        """`app`: the campaign's app, whose attribute names the audience may use."""
         super().__init__(*args, **kwargs)
+        self.app = app
         if approval_required():
             # Approval covers the time: a campaign is booked when approved, never sent at once.
             self.fields["schedule"].choices = [
@@ -120,7 +123,7 @@ class CampaignForm(forms.Form):
             self.fields["schedule"].help_text = _(
                 "Approval is on: the time is part of what an approver approves, and the "
                 "campaign is booked at it once approved.")
-        self.attr_names = attr_names or {}
+        self.attr_names = attribute_names(app)
         names = [("", "—")] + [(n, n) for n in self.attr_names.values()]
         for i in range(ATTR_ROWS):
             self.fields[f"attr_name_{i}"] = forms.ChoiceField(label=_("Attribute"), choices=names,
@@ -206,7 +209,7 @@ class CampaignForm(forms.Form):
         if data.get("from_account"):
             push["From_Account"] = data["from_account"]
         self.push = push
-        self.add_rule_errors(push_errors(push))
+        self.add_rule_errors(push_errors(push, self.app))
         data["send_at"] = self._send_at(data)
         return data
 

@@ -22,6 +22,7 @@ from audience.selectors import (attribute_names, audience_reach, audience_reach_
                                 zone_counts, zone_missing_count)
 from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
+from core.models import App
 from core.text import words_list
 from core.times import is_zone, local_to_aware
 
@@ -37,29 +38,34 @@ BY_ATTRIBUTE, BY_TAGS = "attr", "tags"
 NAMED_WRONG_VALUES = 10
 
 
-def zone_values(*, by: str, key: str, push: dict | None = None) -> dict[str, int]:
-    """Every value the accounts hold, a zone or not, with how many known accounts hold it;
-    given a campaign's push, only the values held in its audience, counted there (a zone
+def zone_values(*, by: str, key: str, push: dict | None = None,
+                app: App | None = None) -> dict[str, int]:
+    """Every value the app's accounts hold, a zone or not, with how many known accounts hold
+    it; given a campaign's push, only the values held in its audience, counted there (a zone
     none of the audience is in would cost a push that reaches nobody)."""
     condition = (push or {}).get("Condition") or None
     other_kind = "Tags" if by == BY_ATTRIBUTE else "Attrs"
     if condition and any(k.startswith(other_kind) for k in condition):
         condition = None  # an audience the split refuses in words: nothing to narrow to
     if by == BY_ATTRIBUTE:
-        return zone_counts(attribute=key, condition=condition) if key else {}
-    return zone_counts(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX, condition=condition)
+        return zone_counts(attribute=key, condition=condition, app=app) if key else {}
+    return zone_counts(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX, condition=condition, app=app)
 
 
-def offered_zones(*, by: str, key: str, push: dict | None = None) -> dict[str, int]:
-    """Real IANA zones that hold known accounts (of the campaign's audience, given its push),
-    with how many accounts each holds."""
-    return {zone: n for zone, n in sorted(zone_values(by=by, key=key, push=push).items())
+def offered_zones(*, by: str, key: str, push: dict | None = None,
+                  app: App | None = None) -> dict[str, int]:
+    """Real IANA zones that hold the app's known accounts (of the campaign's audience, given
+    its push), with how many accounts each holds."""
+    return {zone: n for zone, n in sorted(zone_values(by=by, key=key, push=push,
+                                                      app=app).items())
             if is_zone(zone)}
 
 
-def wrong_zone_values(*, by: str, key: str, push: dict | None = None) -> dict[str, int]:
+def wrong_zone_values(*, by: str, key: str, push: dict | None = None,
+                      app: App | None = None) -> dict[str, int]:
     """Values that are not IANA zones ("Berlin", "GMT+8"), the most held first."""
-    wrong = [(v, n) for v, n in zone_values(by=by, key=key, push=push).items() if not is_zone(v)]
+    wrong = [(v, n) for v, n in zone_values(by=by, key=key, push=push, app=app).items()
+             if not is_zone(v)]
     return dict(sorted(wrong, key=lambda item: (-item[1], item[0])))
 
 
@@ -68,12 +74,13 @@ def matched_words(*, by: str, key: str, value: str) -> str:
     return f"{key}={value}" if by == BY_ATTRIBUTE else settings.LOCAL_TIME_TAG_PREFIX + value
 
 
-def no_push_words(*, by: str, key: str, push: dict | None = None) -> list[str]:
+def no_push_words(*, by: str, key: str, push: dict | None = None,
+                  app: App | None = None) -> list[str]:
     """One sentence per value that is not a zone; for an audience of everyone, one for the
-    known accounts with no zone and one for the accounts this product has never seen."""
+    app's known accounts with no zone and one for the accounts this product has never seen."""
     if by == BY_ATTRIBUTE and not key:
         return []
-    wrong = wrong_zone_values(by=by, key=key, push=push)
+    wrong = wrong_zone_values(by=by, key=key, push=push, app=app)
     lines = []
     for value, n in list(wrong.items())[:NAMED_WRONG_VALUES]:
         what = matched_words(by=by, key=key, value=value)
@@ -92,8 +99,8 @@ def no_push_words(*, by: str, key: str, push: dict | None = None) -> list[str]:
         return lines  # who in the audience gets no push: the reach line says how many
     # An audience of everyone: the known accounts with no zone, then the accounts never seen.
     prefix = settings.LOCAL_TIME_TAG_PREFIX
-    missing = zone_missing_count(attribute=key) if by == BY_ATTRIBUTE else \
-        zone_missing_count(tag_prefix=prefix)
+    missing = zone_missing_count(attribute=key, app=app) if by == BY_ATTRIBUTE else \
+        zone_missing_count(tag_prefix=prefix, app=app)
     words = {"n": intcomma(missing), "prefix": prefix, "name": key}
     if missing and by == BY_ATTRIBUTE:
         lines.append(ngettext(
@@ -119,7 +126,7 @@ def no_push_words(*, by: str, key: str, push: dict | None = None) -> list[str]:
 
 
 def split_buckets(*, by: str, key: str, zones: list[str], default_zone: str = "",
-                  push: dict | None = None) -> list[tuple[str, str]]:
+                  push: dict | None = None, app: App | None = None) -> list[tuple[str, str]]:
     """(the zone whose hour a push goes at, the value its condition matches), one per push.
 
     With a default zone, each value that is not a zone gets a push of its own at the default
@@ -134,7 +141,7 @@ def split_buckets(*, by: str, key: str, zones: list[str], default_zone: str = ""
     buckets = [(zone, zone) for zone in sorted(set(zones))]
     if default_zone:
         buckets += [(default_zone, value)
-                    for value in wrong_zone_values(by=by, key=key, push=push)]
+                    for value in wrong_zone_values(by=by, key=key, push=push, app=app)]
     return buckets
 
 
@@ -191,11 +198,12 @@ def cost_words(cost: dict) -> str:
 
 def split_reach(*, campaign: Campaign, by: str, key: str,
                 buckets: list[tuple[str, str]]) -> dict:
-    """Known accounts in the campaign's audience, and how many the buckets' pushes reach (an
-    account holding two zone values counts in both)."""
-    audience = audience_reach((campaign.push or {}).get("Condition"))["matching"]
+    """The app's known accounts in the campaign's audience, and how many the buckets' pushes
+    reach (an account holding two zone values counts in both)."""
+    audience = audience_reach((campaign.push or {}).get("Condition"),
+                              app=campaign.app)["matching"]
     reached = audience_reach_total([_bucket_push(campaign.push, by=by, key=key, zone=value)
-                                    ["Condition"] for _zone, value in buckets])
+                                    ["Condition"] for _zone, value in buckets], app=campaign.app)
     return {"audience": audience, "reached": reached}
 
 
@@ -240,7 +248,7 @@ def source_errors(campaign: Campaign, *, by: str, key: str) -> dict[str, list[st
     errors: dict[str, list[str]] = {}
     condition = campaign.push.get("Condition") or {}
     if by == BY_ATTRIBUTE:
-        if key not in attribute_names().values():
+        if key not in attribute_names(campaign.app).values():
             errors["attribute"] = [_("Choose one of the app's attribute names")]
         elif any(k.startswith("Tags") for k in condition):
             errors["by"] = [_("This campaign targets tags, and Tencent refuses tags and attributes "
@@ -268,7 +276,7 @@ def _split_errors(campaign: Campaign, *, by: str, key: str, hour, zones, day,
     if not zones:
         errors["zones"] = [_("Choose at least one time zone")]
     elif not errors:
-        offered = offered_zones(by=by, key=key, push=campaign.push)
+        offered = offered_zones(by=by, key=key, push=campaign.push, app=campaign.app)
         unknown = [z for z in zones if z not in offered]
         if unknown:
             errors["zones"] = [_("No known account of the campaign's audience is in %(zones)s; "
@@ -287,7 +295,7 @@ def _checked_split(campaign: Campaign, *, day, hour, by: str, key: str, zones: l
     if errors:
         raise InvalidInput(errors)
     buckets = split_buckets(by=by, key=key, zones=zones, default_zone=default_zone,
-                            push=campaign.push)
+                            push=campaign.push, app=campaign.app)
     moments = bucket_moments(day=day, hour=hour, zones=[zone for zone, _value in buckets])
     passed = passed_zones(moments)
     if passed:  # every zone it is too late for at once, not one refusal at a time
@@ -317,7 +325,7 @@ def campaign_split_by_zone(*, campaign: Campaign, user, day: dt.date, hour: int,
     for zone, value in sorted(buckets, key=lambda b: (moments[b[0]], b[0], b[0] != b[1], b[1])):
         moment = moments[zone]
         push = _bucket_push(campaign.push, by=by, key=key, zone=value)
-        problems = push_errors(push)
+        problems = push_errors(push, campaign.app)
         if problems:
             raise InvalidInput(problems)
         matched = "" if value == zone else matched_words(by=by, key=key, value=value)
@@ -391,7 +399,8 @@ def local_plan_view(campaign: Campaign) -> dict | None:
         return None
     plan = plan_arguments(campaign.local_plan)
     buckets = split_buckets(by=plan["by"], key=plan["key"], zones=plan["zones"],
-                            default_zone=plan["default_zone"], push=campaign.push)
+                            default_zone=plan["default_zone"], push=campaign.push,
+                            app=campaign.app)
     words = ngettext("To be sent on %(day)s at %(hour)02d:00 local time in each account's "
                      "zone: %(n)d push.",
                      "To be sent on %(day)s at %(hour)02d:00 local time in each account's "
@@ -406,11 +415,11 @@ def local_plan_view(campaign: Campaign) -> dict | None:
     pushes = [{"zone": zone, "matched": "" if value == zone else matched_words(
                    by=plan["by"], key=plan["key"], value=value),
                "local": f"{moments[zone].astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}",
-               "quota_day": quota_day_of(moments[zone])}
+               "quota_day": quota_day_of(moments[zone], campaign.app)}
               for zone, value in sorted(buckets, key=lambda b: (moments[b[0]], b[0], b[1]))]
     cost = split_cost(day=plan["day"], hour=plan["hour"], zones=plan["zones"],
                       default_zone=plan["default_zone"],
-                      wrong_values=len(buckets) - len(plan["zones"]))
+                      wrong_values=len(buckets) - len(plan["zones"]), app=campaign.app)
     reach = split_reach(campaign=campaign, by=plan["by"], key=plan["key"], buckets=buckets)
     return {"words": words, "pushes": pushes, "cost_words": cost_words(cost),
             "reach_words": reach_words(reach)}

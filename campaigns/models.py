@@ -7,16 +7,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.chat_apps import default_app_id
+from core.chat_apps import app_field
 from core.models import App
 
 from .reasons import reason_words
-
-
-def app_field():
-    """The app a row belongs to; rows made with none (one-app scripts) are the default app's."""
-    return models.ForeignKey(App, on_delete=models.PROTECT, related_name="+",
-                             default=default_app_id, verbose_name=_("app"))
 
 
 class Campaign(models.Model):

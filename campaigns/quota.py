@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_record
-from core.chat_apps import default_app
+from core.chat_apps import app_or_default
 from core.errors import InvalidInput
 from core.models import App
 
@@ -29,14 +29,9 @@ MAX_DAILY_LIMIT = 1_000_000
 TEST_SEND_USED = (Attempt.Outcome.IN_FLIGHT, Attempt.Outcome.OK, Attempt.Outcome.UNKNOWN)
 
 
-def _app(app: App | None) -> App:
-    """Callers that name no app (one-app scripts, the API without "app") mean the default."""
-    return app if app is not None else default_app()
-
-
 def quota_zone(app: App | None = None) -> ZoneInfo:
     """The default app's is PUSH_QUOTA_TIMEZONE, like the rest of its TIM_* connection."""
-    app = _app(app)
+    app = app_or_default(app)
     return ZoneInfo(settings.PUSH_QUOTA_TIMEZONE if app.from_settings else app.quota_timezone)
 
 
@@ -51,14 +46,15 @@ def quota_day_bounds(day: dt.date, app: App | None = None) -> tuple[dt.datetime,
 
 
 def next_quota_day_start(moment: dt.datetime, app: App | None = None) -> dt.datetime:
-    app = _app(app)
+    app = app_or_default(app)
     return quota_day_bounds(quota_day_of(moment, app), app)[1]
 
 
 def quota_limit(app: App | None = None) -> int:
     """Pushes the app's quota day allows: what an admin set last, else PUSH_DAILY_QUOTA. Read
     from the database on every use, so every worker on every host sees a change at once."""
-    limit = App.objects.filter(pk=_app(app).pk).values_list("daily_limit", flat=True).first()
+    limit = App.objects.filter(pk=app_or_default(app).pk).values_list(
+        "daily_limit", flat=True).first()
     return settings.PUSH_DAILY_QUOTA if limit is None else limit
 
 
@@ -70,7 +66,7 @@ def quota_limit_set(*, user, limit, app: App | None = None) -> int:
         raise InvalidInput({"limit": [_(
             "The daily limit must be a whole number of pushes from 1 to %(max)d")
             % {"max": MAX_DAILY_LIMIT}]})
-    app = _app(app)
+    app = app_or_default(app)
     before = quota_limit(app)
     App.objects.filter(pk=app.pk).update(daily_limit=limit)
     app.daily_limit = limit
@@ -81,7 +77,7 @@ def quota_limit_set(*, user, limit, app: App | None = None) -> int:
 
 def test_sends_of(first: dt.date, last: dt.date, app: App | None = None) -> dict[dt.date, int]:
     """Test sends each of the app's quota days made (counted apart from campaigns' pushes)."""
-    return dict(TestSend.objects.filter(campaign__app=_app(app), quota_day__gte=first,
+    return dict(TestSend.objects.filter(campaign__app=app_or_default(app), quota_day__gte=first,
                                         quota_day__lte=last, outcome__in=TEST_SEND_USED)
                 .values_list("quota_day").annotate(n=Count("pk")).values_list("quota_day", "n"))
 
@@ -90,7 +86,7 @@ def quota_used_by_day(first: dt.date, last: dt.date,
                       app: App | None = None) -> dict[dt.date, int]:
     """Pushes each of the app's quota days used: the attempt ledger, plus test sends when
     PUSH_TEST_SENDS_USE_QUOTA says Tencent counts them (spec §3.5 [UNCERTAIN])."""
-    app = _app(app)
+    app = app_or_default(app)
     used = dict(Attempt.objects.filter(campaign__app=app, quota_day__gte=first,
                                        quota_day__lte=last, counts_quota=True)
                 .values_list("quota_day").annotate(n=Count("pk")).values_list("quota_day", "n"))
@@ -105,7 +101,7 @@ def quota_used(day: dt.date, app: App | None = None) -> int:
 
 
 def quota_booked(day: dt.date, *, exclude_id: int | None = None, app: App | None = None) -> int:
-    app = _app(app)
+    app = app_or_default(app)
     start, end = quota_day_bounds(day, app)
     booked = Campaign.objects.filter(app=app, status=Campaign.Status.SCHEDULED,
                                      due_at__gte=start, due_at__lt=end)
@@ -122,7 +118,7 @@ def pushes_left_on(day: dt.date, *, exclude_id: int | None = None, count_booked:
     """Room left on the app's quota day for one more booking (every booking but `exclude_id`
     counted), or, with count_booked=False, for one more send now (the dispatcher's check: a
     due campaign is itself one of the bookings)."""
-    app = _app(app)
+    app = app_or_default(app)
     booked = quota_booked(day, exclude_id=exclude_id, app=app) if count_booked else 0
     return pushes_left(quota_used(day, app), booked, quota_limit(app))
 
@@ -130,14 +126,14 @@ def pushes_left_on(day: dt.date, *, exclude_id: int | None = None, count_booked:
 def quota_day_lock(day: dt.date, app: App | None = None) -> None:
     """Hold the app's day row until the caller's transaction ends: bookings into one day queue
     up, so counting what remains and writing the booking happen as one step."""
-    app = _app(app)
+    app = app_or_default(app)
     QuotaDay.objects.get_or_create(app=app, day=day)
     QuotaDay.objects.select_for_update().get(app=app, day=day)
 
 
 def quota_summary(day: dt.date | None = None, app: App | None = None) -> dict:
     """An app's quota day as the API and the pages show it (today's by default)."""
-    app = _app(app)
+    app = app_or_default(app)
     day = day or quota_day_of(timezone.now(), app)
     used, booked, limit = quota_used(day, app), quota_booked(day, app=app), quota_limit(app)
     return {"app": app.slug, "day": day.isoformat(), "limit": limit, "used": used,

@@ -107,7 +107,7 @@ def series_create(*, campaign: Campaign, user, rrule: str, starts_on: dt.date,
                                       "repeated on a rule"))
         require_may_choose_times(user, campaign)
     zone = zone_or_error(tz)
-    errors = {**push_errors(campaign.push), **unsafe_text_errors(name, "name"),
+    errors = {**push_errors(campaign.push, campaign.app), **unsafe_text_errors(name, "name"),
               **rule_errors(rrule=rrule, starts_on=starts_on, local_time=local_time)}
     if full_day not in Series.FullDay.values:
         errors["full_day"] = [_("Choose what happens on a full day: skip it or move to the next day")]

@@ -240,13 +240,15 @@ def campaign_summary(campaign: Campaign) -> dict:
     push = campaign.push or {}
     condition = push.get("Condition")
     moment = campaign.due_at or campaign.send_at
-    reach = audience_reach(condition) if condition else None
+    reach = audience_reach(condition, app=campaign.app) if condition else None
     if campaign.status == Status.SPLIT:
         # A split parent reaches its buckets' accounts, not everyone its condition names:
         # accounts without a valid zone get no push.
-        reach = {"known": audience_reach(None)["known"], "matching": audience_reach_total(
+        reach = {"known": audience_reach(None, app=campaign.app)["known"],
+                 "matching": audience_reach_total(
             [(push or {}).get("Condition") for push in
-             campaign.buckets.exclude(status=Status.CANCELLED).values_list("push", flat=True)])}
+             campaign.buckets.exclude(status=Status.CANCELLED).values_list("push", flat=True)],
+            app=campaign.app)}
     return {
         "text": message_text(push),
         "elements": [str(ELEMENT_WORDS.get(e.get("MsgType"), e.get("MsgType")))

@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 
 from audience.selectors import attribute_names_for_rules
 from core.audit import audit_record
-from core.chat_apps import apps_for, default_app
+from core.chat_apps import app_or_default, apps_for
+from core.models import App
 from core.errors import InvalidInput, TransitionRefused
 from core.text import unsafe_text_errors
 from core.times import aware_or_error, zone_or_error
@@ -36,9 +37,10 @@ PUSH_FIELDS = ("MsgBody", "Condition", "OfflinePushInfo", "MsgLifeTime", "From_A
 Status = Campaign.Status
 UNSET = object()
 
-def push_rule_violations(push) -> list[Violation]:
+def push_rule_violations(push, app: App | None = None) -> list[Violation]:
     """Every rule the push breaks, each with its rule id: Tencent's documented rules
-    (pushclient) checked against the app's attribute names, then the product's own."""
+    (pushclient) checked against the app's attribute names (the default app's when none is
+    named), then the product's own."""
     if not isinstance(push, dict):
         return [Violation("push", "push.not_object", code=90001)]
     violations = [Violation(key, "push.unknown_field", {"key": key, "fields": PUSH_FIELDS})
@@ -46,7 +48,7 @@ def push_rule_violations(push) -> list[Violation]:
     condition = push.get("Condition")
     attr_names = None
     if isinstance(condition, dict) and any(k in condition for k in ATTR_KEYS):
-        attr_names = attribute_names_for_rules()
+        attr_names = attribute_names_for_rules(app)
         if attr_names is None:
             violations.append(Violation("Condition", "attrs.names_unreadable"))
             attr_names = ()
@@ -54,15 +56,16 @@ def push_rule_violations(push) -> list[Violation]:
     return violations + push_product_violations(push)
 
 
-def push_errors(push) -> dict[str, list[str]]:
+def push_errors(push, app: App | None = None) -> dict[str, list[str]]:
     """{wire path: [words]}, the shape forms and the JSON API show."""
-    return unsafe_text_errors(push, "") or words_by_field(push_rule_violations(push), push)
+    return unsafe_text_errors(push, "") or words_by_field(push_rule_violations(push, app), push)
 
 
-def _check_push(push, name_errors: dict[str, list[str]]) -> None:
-    """Raises InvalidInput for a bad name (`name_errors`) or any broken rule of the push."""
+def _check_push(push, name_errors: dict[str, list[str]], app: App) -> None:
+    """Raises InvalidInput for a bad name (`name_errors`) or any broken rule of the app's
+    push."""
     unsafe = unsafe_text_errors(push, "") if push is not None else {}
-    violations = push_rule_violations(push) if push is not None and not unsafe else []
+    violations = push_rule_violations(push, app) if push is not None and not unsafe else []
     if name_errors or unsafe or violations:
         raise invalid_input(violations, push=push, errors={**name_errors, **unsafe})
 
@@ -156,14 +159,15 @@ def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None 
                     quiet_hours: str = Campaign.QuietHours.REFUSE,
                     content_by=(), app=None) -> Campaign:
     """A new campaign of `app` (the default app when none is named)."""
+    app = app_or_default(app)
     name_errors = {**_name_errors(name), **_quiet_hours_errors(quiet_hours)}
-    _check_push(push, name_errors)
+    _check_push(push, name_errors, app)
     zone = zone_or_error(settings.TIME_ZONE if tz is None else tz)
     now = timezone.now()
     if send_at is not None:
         send_at = _check_send_at(send_at, now=now)
     campaign = Campaign.objects.create(
-        app=app or default_app(), name=name.strip(), created_by=user, allow_late=allow_late, timezone=zone.key,
+        app=app, name=name.strip(), created_by=user, allow_late=allow_late, timezone=zone.key,
         push=_stored_push(push), msg_random=secrets.randbelow(2**32), quiet_hours=quiet_hours,
         content_by=sorted(set(content_by)))
     audit_record(actor=user, verb="campaign.created", subject=campaign)
@@ -186,7 +190,7 @@ def campaign_update(*, campaign: Campaign, user, name: str | None = None,
         raise _refused(campaign, _("edited"))
     name_errors = {**(_name_errors(name) if name is not None else {}),
                    **(_quiet_hours_errors(quiet_hours) if quiet_hours is not None else {})}
-    _check_push(push, name_errors)
+    _check_push(push, name_errors, campaign.app)
     now = timezone.now()
     if tz is not None:
         campaign.timezone = zone_or_error(tz).key

@@ -13,8 +13,9 @@ import dataclasses
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pushclient.client import REGIONS
 
@@ -66,6 +67,18 @@ def default_app_id() -> int:
     that do not yet have the columns later migrations add."""
     pk = App.objects.filter(from_settings=True).values_list("pk", flat=True).first()
     return pk if pk is not None else default_app().pk
+
+
+def app_or_default(app: App | None) -> App:
+    """Callers that name no app (one-app scripts, the API without "app") mean the default."""
+    return app if app is not None else default_app()
+
+
+def app_field(**options):
+    """The app a row belongs to; rows made with none (one-app scripts) are the default app's.
+    `db_index=False` where an index or constraint leading with the app covers it already."""
+    return models.ForeignKey(App, on_delete=models.PROTECT, related_name="+",
+                             default=default_app_id, verbose_name=gettext_lazy("app"), **options)
 
 
 def connection(app: App | None = None) -> Connection:

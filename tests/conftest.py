@@ -1,4 +1,5 @@
 import pytest
+import requests
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
 from pushclient import TimClient
@@ -76,6 +77,25 @@ def tim(settings, emulator):
     tencent.clear()
     yield emulator
     tencent.clear()
+
+
+OTHER_SDKAPPID = 1400000777
+OTHER_KEY = "the-international-apps-own-secret-key-0001"
+
+
+@pytest.fixture
+def two_apps(tim, admin_user):
+    """The default app (TIM_* settings) and an international one ("intl"), each emulated on its
+    own by the one emulator (POST /emulator/apps), emptied."""
+    from core.chat_apps import app_save, default_app
+    answer = requests.post(f"{tim.url}/emulator/apps", json={
+        "sdkappid": OTHER_SDKAPPID, "secret_key": OTHER_KEY}, timeout=10)
+    assert answer.status_code in (200, 201, 409), answer.text  # 409: added by an earlier test
+    tim.post("reset", sdkappid=OTHER_SDKAPPID)
+    other = app_save(user=admin_user, values={
+        "name": "Shop International", "slug": "intl", "sdkappid": OTHER_SDKAPPID,
+        "base_url": tim.url}, secret_key=OTHER_KEY)
+    return default_app(), other
 
 
 def make_user(username, *groups, **extra):

@@ -61,9 +61,9 @@ class EmulatorProcess:
         return requests.get(f"{self.url}/emulator/state", timeout=10,
                             params={"sdkappid": sdkappid} if sdkappid else None).json()
 
-    def calls(self, since: float = 0.0) -> list[dict]:
-        return requests.get(f"{self.url}/emulator/calls", params={"since": since},
-                            timeout=30).json()["calls"]
+    def calls(self, since: float = 0.0, *, sdkappid: int | None = None) -> list[dict]:
+        return requests.get(f"{self.url}/emulator/calls", timeout=30, params={
+            "since": since, **({"sdkappid": sdkappid} if sdkappid else {})}).json()["calls"]
 
 
 def busiest_second(calls: list[dict]) -> int:

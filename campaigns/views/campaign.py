@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from audience.selectors import attribute_names, audience_reach, segment_summaries, tag_sizes
+from audience.selectors import audience_reach, segment_summaries, tag_sizes
 from core.current_app import app_named, in_my_apps, make_current
 from core import roles
 from core.roles import marketer_required, role_required
@@ -85,6 +85,7 @@ def campaign_list(request):
 
 
 def _editor_context(form, campaign=None) -> dict:
+    app = form.app
     return {"form": form, "campaign": campaign,
             "element_fields": ELEMENT_FIELDS,
             "element_choices": [(t, str(ELEMENT_WORDS[t])) for t in ELEMENT_FIELDS],
@@ -96,8 +97,9 @@ def _editor_context(form, campaign=None) -> dict:
             "max_form_bytes": settings.DATA_UPLOAD_MAX_MEMORY_SIZE or "",
             "too_big_words": too_big_words("%(size)s"),
             "quiet_hours": quiet_hours_words(),
-            # The audience picker: which tags and segments exist, and how many accounts each.
-            "known_tags": tag_sizes(), "known_segments": segment_summaries()}
+            # The audience picker: which of the app's tags and segments exist, and how many
+            # accounts each.
+            "known_tags": tag_sizes(app=app), "known_segments": segment_summaries(app=app)}
 
 
 def _save(request, form, campaign=None):
@@ -130,7 +132,7 @@ def campaign_create(request):
             initial.update(schedule="at", send_at_local=f"{day.isoformat()}T09:00")
         except InvalidInput as exc:
             flash_errors(request, exc)
-    form = CampaignForm(request.POST or None, attr_names=attribute_names(), initial=initial)
+    form = CampaignForm(request.POST or None, app=request.app, initial=initial)
     if request.method == "POST" and form.is_valid():
         campaign = _save(request, form)
         if campaign:
@@ -145,7 +147,7 @@ def campaign_edit(request, pk: int):
     if campaign.status not in Campaign.EDITABLE:
         messages.error(request, _("Only drafts and scheduled campaigns can be edited."))
         return redirect("campaign-detail", pk=pk)
-    form = CampaignForm(request.POST or None, attr_names=attribute_names(),
+    form = CampaignForm(request.POST or None, app=campaign.app,
                         initial=CampaignForm.initial_from(campaign))
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,13 +165,14 @@ def campaign_edit(request, pk: int):
 @require_POST
 def campaign_preview(request):
     """The exact request body and the rules' verdict, for the editor's live preview."""
-    form = CampaignForm(request.POST, attr_names=attribute_names())
+    form = CampaignForm(request.POST, app=request.app)
     form.is_valid()
     push = form.push
     condition_ok = not any(k.startswith("Condition") for k in form.rule_errors)
     # Without a condition the push goes to every user of the app, known to us or not: there
     # is no count to show (it used to say "About 0 of 0").
-    reach = audience_reach(push["Condition"]) if push.get("Condition") and condition_ok \
+    reach = audience_reach(push["Condition"], app=request.app) \
+        if push.get("Condition") and condition_ok \
         else None
     return JsonResponse({"request": {"MsgRandom": "<chosen when saved>", **push}, "reach": reach,
                          "everyone": not push.get("Condition"),

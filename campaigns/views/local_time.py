@@ -50,12 +50,13 @@ def _local_time_preview(campaign: Campaign, *, by: str, key: str, day: dt.date, 
                         zones: list[str], default_zone: str) -> dict:
     """The cost and reach a split would have, before anything is saved; an hour the clocks
     skip raises InvalidInput in the editor's words."""
-    wrong = local_time.wrong_zone_values(by=by, key=key, push=campaign.push)
+    app = campaign.app
+    wrong = local_time.wrong_zone_values(by=by, key=key, push=campaign.push, app=app)
     cost = local_time.split_cost(day=day, hour=hour, zones=zones, default_zone=default_zone,
-                                 wrong_values=len(wrong), app=campaign.app)
+                                 wrong_values=len(wrong), app=app)
     reach = local_time.split_reach(campaign=campaign, by=by, key=key, buckets=(
         local_time.split_buckets(by=by, key=key, zones=zones, default_zone=default_zone,
-                                 push=campaign.push)))
+                                 push=campaign.push, app=app)))
     return {**cost, "words": local_time.cost_words(cost), **reach,
             "reach_words": local_time.reach_words(reach)}
 
@@ -73,9 +74,9 @@ def local_time_split(request, pk: int):
             else _("Only a draft (an approved campaign, when approval is on) can be delivered at "
                    "each user's local time"))
         return redirect("campaign-detail", pk=pk)
-    names = list(attribute_names().values())
+    names = list(attribute_names(campaign.app).values())
     by, key = _zone_source(request, names, campaign)
-    zones = local_time.offered_zones(by=by, key=key, push=campaign.push)
+    zones = local_time.offered_zones(by=by, key=key, push=campaign.push, app=campaign.app)
     tomorrow = timezone.localdate() + dt.timedelta(days=1)
     plan = local_time.plan_arguments(campaign.local_plan) if planning and campaign.local_plan \
         else {"day": tomorrow, "hour": 9, "zones": list(zones)}
@@ -122,7 +123,8 @@ def local_time_split(request, pk: int):
         "campaign": campaign, "form": form, "cost_words": preview["words"],
         "reach_words": "" if refused else preview["reach_words"],
         "source_errors": [] if form.is_bound else refused,
-        "no_push": local_time.no_push_words(by=by, key=key, push=campaign.push), "by": by,
+        "no_push": local_time.no_push_words(by=by, key=key, push=campaign.push,
+                                            app=campaign.app), "by": by,
         "key": key, "planning": planning})
 
 
@@ -130,9 +132,9 @@ def local_time_split(request, pk: int):
 def local_time_cost(request, pk: int):
     """The split's cost and reach for the page, before anything is saved."""
     campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
-    names = list(attribute_names().values())
+    names = list(attribute_names(campaign.app).values())
     by, key = _zone_source(request, names, campaign)
-    offered = local_time.offered_zones(by=by, key=key, push=campaign.push)
+    offered = local_time.offered_zones(by=by, key=key, push=campaign.push, app=campaign.app)
     try:  # without a day or an hour: tomorrow at 09:00, as the page starts
         day = parse_day(request.GET["day"], field="day") if "day" in request.GET else \
             timezone.localdate() + dt.timedelta(days=1)

@@ -64,7 +64,7 @@ def test_an_account_change_keeps_the_mirror_and_the_trail_only_once_tencent_took
     assert sorted(AccountTag.objects.values_list("tag", flat=True)) == ["sz", "vip"]
     [event] = AuditEvent.objects.filter(verb="account.changed")
     assert (event.actor, event.params) == (admin_user, {
-        "account": "mary", "operation": "add_tags", "values": "vip, sz"})
+        "account": "mary", "operation": "add_tags", "values": "vip, sz", "app": "main"})
 
 
 def test_an_upload_becomes_a_job_with_progress_and_a_failure_file(client, admin_user, tim):

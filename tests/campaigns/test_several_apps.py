@@ -3,35 +3,24 @@ HTTP: each app's pushes are spaced and counted apart, two apps push in the same 
 with a wrong key fails alone, and people see only their apps' campaigns."""
 
 import json
+import re
 
 import pytest
-import requests
 
+from audience.mirror import mirror_apply
+from audience.models import AttributeName
 from campaigns import dispatch, services
 from campaigns.models import Campaign
 from campaigns.quota import quota_summary
-from core.chat_apps import app_save, default_app
+from core.chat_apps import app_save
 from core.models import App
-from tests.conftest import TEXT, make_user
+from tests.campaigns.test_local_time import a_day_ahead
+from tests.campaigns.test_local_time_plan import plan_form
+from tests.conftest import OTHER_SDKAPPID, TEXT, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the dispatcher's threads read commits
 
-OTHER_SDKAPPID = 1400000777
-OTHER_KEY = "the-international-apps-own-secret-key-0001"
 PUSH = {"MsgBody": TEXT, "OfflinePushInfo": {"Title": "Sale", "Desc": "50% off"}}
-
-
-@pytest.fixture
-def two_apps(tim, admin_user):
-    """The default app (TIM_* settings) and an international one, each emulated on its own."""
-    answer = requests.post(f"{tim.url}/emulator/apps", json={
-        "sdkappid": OTHER_SDKAPPID, "secret_key": OTHER_KEY}, timeout=10)
-    assert answer.status_code in (200, 201, 409), answer.text  # 409: added by an earlier test
-    tim.post("reset", sdkappid=OTHER_SDKAPPID)
-    other = app_save(user=admin_user, values={
-        "name": "Shop International", "slug": "intl", "sdkappid": OTHER_SDKAPPID,
-        "base_url": tim.url}, secret_key=OTHER_KEY)
-    return default_app(), other
 
 
 def due_now(user, app, name) -> Campaign:
@@ -191,3 +180,30 @@ def test_a_template_is_copied_to_another_app(two_apps, client, admin_user, marke
     answer = client.post(f"/templates/{template.pk}/copy/", {"app": "intl"}, follow=True)
     assert MessageTemplate.objects.filter(name="Weekly").count() == 2
     assert "among yours" in answer.content.decode()
+
+
+def test_a_local_time_plan_is_counted_on_its_apps_days_from_its_apps_audience(
+        two_apps, client, admin_user, settings):
+    """With approval on, the draft's page words its plan's cost with its own app's limit, and
+    offers the zones its own app's accounts are in."""
+    settings.CAMPAIGN_APPROVAL = True
+    settings.CAMPAIGN_APPROVAL_NEEDS_TEST = False
+    main, intl = two_apps
+    app_save(user=admin_user, app=intl, values={"daily_limit": 7})
+    AttributeName.objects.create(app=intl, index=0, name="tz")
+    mirror_apply(action="set_attrs", accounts=["w1"], tags=[], attrs={"tz": "America/Lima"},
+                 app=intl)
+    mirror_apply(action="set_attrs", accounts=["u1"], tags=[], attrs={"tz": "Asia/Tokyo"},
+                 app=main)
+    nadia = make_user("nadia", "Marketers")
+    intl.people.add(nadia)
+    client.force_login(nadia)
+    campaign = services.campaign_create(user=nadia, app=intl, name="Morning", push=PUSH)
+    form = client.get(f"/campaigns/{campaign.pk}/local-time/").content.decode()
+    assert re.findall(r'name="zones" value="([^"]+)"', form) == ["America/Lima"]
+    day = a_day_ahead()
+    saved = client.post(f"/campaigns/{campaign.pk}/local-time/", plan_form(
+        day, zones=["America/Lima"]))
+    assert saved.status_code == 302, saved.content.decode()
+    detail = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert f"1 zone = 1 of {day.isoformat()}&#x27;s 7 pushes (7 left)" in detail
