@@ -79,7 +79,9 @@ def dispatch_due_campaigns(*, run_seconds: float | None = None) -> int:
     Beat starts one of these every second; only one holds the dispatcher role at a time (on
     the default app's gate row, with the scheduler's heartbeat), and the others return at once.
     It polls for due work every DISPATCH_POLL_SECONDS and gives each app with due campaigns a
-    thread (at most DISPATCH_APPS_AT_ONCE), which sends that app's campaigns through its gate.
+    thread (at most DISPATCH_APPS_AT_ONCE), which sends that app's campaigns through its gate
+    until none is due. The pool makes threads only as apps need them: its bound must stay above
+    the apps due at once, or the ones beyond wait for a whole queue to end.
     """
     run_seconds = settings.DISPATCH_RUN_SECONDS if run_seconds is None else run_seconds
     home = gate_of(default_app())

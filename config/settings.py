@@ -260,9 +260,13 @@ PUSH_RETRY_UNKNOWN_OUTCOME = env.bool("PUSH_RETRY_UNKNOWN_OUTCOME", default=Fals
 PUSH_LEASE_SECONDS = env.float("PUSH_LEASE_SECONDS", default=TIM_READ_TIMEOUT_SECONDS + 10)
 DISPATCH_POLL_SECONDS = env.float("DISPATCH_POLL_SECONDS", default=0.1)
 DISPATCH_RUN_SECONDS = env.float("DISPATCH_RUN_SECONDS", default=30)
-# Apps whose campaigns the dispatcher sends side by side (a thread and a database connection
-# each); more apps with work due at once wait for a free one.
-DISPATCH_APPS_AT_ONCE = env.int("DISPATCH_APPS_AT_ONCE", default=16)
+# Apps whose campaigns the dispatcher sends side by side: a thread and a database connection
+# each, made only for apps with campaigns due. An app's thread stays for its whole queue, so an
+# app beyond this waits for another app's queue to end (100 pushes: 100 s and more), not for a
+# second: it is a bound on connections, kept above the apps a team runs (BENCHMARKS.md, "Several
+# apps"). At 64 a compose deployment holds at most about 92 connections (web 3, campaign worker
+# 4 + 64, audience crews 4 x 5): within PostgreSQL's default 100.
+DISPATCH_APPS_AT_ONCE = env.int("DISPATCH_APPS_AT_ONCE", default=64)
 
 # Delivery reports (reports/): Tencent's result callback and the statistics poller (spec §3.5).
 # The callback token set in Tencent's console; with one, every callback must carry a valid Sign

@@ -4,8 +4,10 @@ with a wrong key fails alone, and people see only their apps' campaigns."""
 
 import json
 import re
+import time
 
 import pytest
+import requests
 
 from audience.mirror import mirror_apply
 from audience.models import AttributeName
@@ -45,6 +47,31 @@ def test_two_apps_push_in_the_same_second_each_spaced_on_its_own(two_apps, marke
     # ...and the two apps side by side, not one after the other.
     assert abs(ours[0] - theirs[0]) < 1.0 and abs(ours[-1] - theirs[-1]) < 1.0
     assert quota_summary(app=main)["used"] == 3 and quota_summary(app=intl)["used"] == 3
+
+
+def test_twenty_apps_due_at_once_all_push_in_the_first_second(tim, marketer, admin_user):
+    # An app's turn lasts as long as its queue (here 3 pushes, over 2 s): with fewer threads
+    # than apps due (16, the old DISPATCH_APPS_AT_ONCE), the apps beyond waited for whole
+    # queues, at 09:00 with 100 campaigns each for minutes (bench/several_apps.py).
+    apps = {}
+    for i in range(20):
+        sdkappid, key = 1400000800 + i, f"app-{i}-own-secret-key-0001"
+        answer = requests.post(f"{tim.url}/emulator/apps", json={
+            "sdkappid": sdkappid, "secret_key": key}, timeout=10)
+        assert answer.status_code in (200, 409), answer.text
+        tim.post("reset", sdkappid=sdkappid)
+        apps[sdkappid] = app_save(user=admin_user, secret_key=key, values={
+            "name": f"Shop {i}", "slug": f"shop-{i}", "sdkappid": sdkappid, "base_url": tim.url})
+    for app in apps.values():
+        for j in range(3):
+            due_now(marketer, app, f"{app.slug} {j}")
+    started = time.time()
+    dispatch.dispatch_due_campaigns(run_seconds=2.5)
+    firsts = {apps[sdkappid].slug: (pushes(tim, sdkappid) or [None])[0] for sdkappid in apps}
+    # Before any app's queue of 3 (over 2 s) has ended: none waited for another's.
+    late = {slug: at and round(at - started, 2) for slug, at in firsts.items()
+            if at is None or at - started > 1.9}
+    assert not late, f"apps whose first push came late or never: {late}"
 
 
 def test_an_app_with_a_wrong_key_fails_alone(two_apps, marketer, admin_user, tim):

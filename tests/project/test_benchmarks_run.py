@@ -33,6 +33,7 @@ TINY = {
                                    "WEB_CONCURRENCY": "1"}),
     "bench.tester_sends": (["2", "1"], {}),
     "bench.team_booking": (["1"], {}),
+    "bench.several_apps": (["--apps", "3", "--campaigns", "3"], {}),
 }
 
 
@@ -91,6 +92,12 @@ def figures_of(module: str, output: str) -> None:
         assert figures["storage"]["counted"] == 300
     elif module == "bench.tester_sends":
         assert figures["test_sends"] == 2 and figures["codes"] == [0]
+    elif module == "bench.several_apps":
+        # Each app's 3 pushes, more than 1 s apart, none refused; every app started.
+        assert figures["pushes"] == 9 and figures["apps_finished"] == 3
+        assert figures["refused_90024"] == 0 and figures["min_gap_seconds"] > 1.0
+        assert set(figures["by_latency"]) == {"20_ms", "150_ms"}
+        assert figures["first_push_spread_seconds"] < 3.0
     else:
         raise AssertionError(f"no figures known for {module}")
 
