@@ -42,7 +42,7 @@ class AudienceUploadForm(SegmentUploadForm):
             "Only for a CSV: the name of the column that holds the account ids (e.g. "
             "<code>user_id</code>), or its number counted from 0."))
         self.fields["pasted"].help_text = _("Instead of a file: one account id per line, or several "
-                                            "separated by ，；、")
+                                            "separated by , ，；、")
 
 
 # The three actions the dashboard offers: what a marketer's audience needs. Django admin keeps

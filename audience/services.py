@@ -544,12 +544,12 @@ def upload_lines(uploaded) -> Iterator[str]:
     return text_lines(uploaded.chunks(64 * 1024))
 
 
-def pasted_lines(text: str) -> Iterator[str]:
-    """Pasted accounts, one a line; a line typed as a list ("u1，u2；u3、u4") gives each item a
-    line of its own, as every typed list is read (core.text). A line with an ASCII comma stays
-    whole: it is CSV, for the column and header checks."""
+def pasted_lines(text: str, *, csv: bool = False) -> Iterator[str]:
+    """Pasted accounts are a typed list: one a line, or several on a line separated as every
+    typed list is ("u1, u2，u3；u4、u5", core.text). Only with a CSV column chosen do lines stay
+    whole, for the column and header checks."""
     for line in text.splitlines():
-        if "," in line:
+        if csv:
             yield line
         else:
             yield from items_from_text(line) or [line]
@@ -561,5 +561,5 @@ def segment_from_form(*, user, name: str, uploaded, pasted: str, column,
     accounts pasted into it."""
     if uploaded:
         return segment_upload(user=user, name=name, uploaded=uploaded, column=column, app=app)
-    return segment_import(user=user, name=name, lines=pasted_lines(pasted), column=column,
-                          text=True, app=app)
+    return segment_import(user=user, name=name, lines=pasted_lines(pasted, csv=column not in (
+        None, "")), column=column, text=True, app=app)

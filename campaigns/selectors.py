@@ -310,9 +310,12 @@ def split_progress_words(buckets: list[Campaign]) -> str:
              "booked": counts[Campaign.Status.SCHEDULED] + counts[Campaign.Status.SENDING]}
     words["other"] = n - words["sent"] - words["booked"]
     if words["other"]:
-        return gettext("%(sent)d of %(n)d pushes sent so far; %(booked)d booked; %(other)d not sent "
-                 "(see each push).") % words
-    return gettext("%(sent)d of %(n)d pushes sent so far; %(booked)d booked.") % words
+        return ngettext("%(sent)d of %(n)d push sent so far; %(booked)d booked; %(other)d not "
+                        "sent (see each push).",
+                        "%(sent)d of %(n)d pushes sent so far; %(booked)d booked; %(other)d not "
+                        "sent (see each push).", n) % words
+    return ngettext("%(sent)d of %(n)d push sent so far; %(booked)d booked.",
+                    "%(sent)d of %(n)d pushes sent so far; %(booked)d booked.", n) % words
 
 
 def waiting_for_approval_context(user, app: App) -> dict:

@@ -278,3 +278,15 @@ def test_only_admins_may_name_attributes(manager):
     assert "Name an attribute" not in text(manager.get("/audiences/"))
     assert manager.post("/audiences/attribute-names/", {"name": "tz"}).status_code == 403
     assert not AttributeName.objects.exists()
+
+
+def test_pasted_accounts_with_ascii_commas_are_each_an_account_too(manager):
+    """A list typed with plain commas, on one line or after a line of one account, is a list:
+    never a CSV prompt, never one account "acc2, acc3"."""
+    answer = manager.post("/audiences/segments/", {"name": "commas",
+                                                   "pasted": "acc1\nacc2, acc3\nacc4,acc5"},
+                          follow=True)
+    assert "several columns" not in answer.content.decode()
+    segment = Segment.objects.get(name="commas")
+    assert sorted(segment.accounts.values_list("account", flat=True)) == [
+        "acc1", "acc2", "acc3", "acc4", "acc5"]

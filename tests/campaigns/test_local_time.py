@@ -491,3 +491,10 @@ def test_by_tags_everyone_hears_who_has_no_zone_tag_and_that_unseen_accounts_get
     # an audience of tags: who gets no push is counted in the reach line, not here
     vip = draft(marketer, {"MsgBody": TEXT, "Condition": {"TagsOr": ["tz:Asia/Tokyo", "vip"]}})
     assert "never tagged" not in page_of(client, vip, by="tags")
+
+
+def test_a_split_into_one_push_says_push_not_pushes():
+    from campaigns.models import Campaign
+    from campaigns.selectors import split_progress_words
+    one = [Campaign(status=Campaign.Status.SCHEDULED)]
+    assert split_progress_words(one) == "0 of 1 push sent so far; 1 booked."
