@@ -1,25 +1,11 @@
 """The audience belongs to an app: every attribute name, segment, job and mirror row there is
-goes to the default app (the one the TIM_* settings describe, made here if the campaigns'
-migration has not made it yet); names, known accounts and mirror rows are unique per app."""
+goes to the default app (the one the TIM_* settings describe, made by core/0006_apps.py);
+names, known accounts and mirror rows are unique per app."""
 
 import core.chat_apps
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
-
-
-def make_default_app(apps, schema_editor):
-    """The app of every existing row, as campaigns/0020_apps.py makes it (a migration keeps a
-    copy of its own: the two may run in either order)."""
-    App = apps.get_model("core", "App")
-    if not App.objects.filter(from_settings=True).exists():
-        App.objects.create(
-            from_settings=True, slug="main", name=settings.TIM_APP_NAME,
-            sdkappid=settings.TIM_SDKAPPID, region=settings.TIM_REGION,
-            admin_identifier=settings.TIM_ADMIN_IDENTIFIER,
-            quota_timezone=settings.PUSH_QUOTA_TIMEZONE,
-            calls_per_second=settings.TIM_CALLS_PER_SECOND,
-            batch_calls_per_second=settings.TIM_BATCH_CALLS_PER_SECOND)
 
 
 class Migration(migrations.Migration):
@@ -31,7 +17,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(make_default_app, migrations.RunPython.noop),
         migrations.RemoveConstraint(
             model_name='accountattr',
             name='one_attr_row',

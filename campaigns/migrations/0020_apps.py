@@ -6,19 +6,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def make_default_app(apps, schema_editor):
-    """The app of every existing row: the one the TIM_* settings describe (core.chat_apps)."""
-    App = apps.get_model("core", "App")
-    if not App.objects.filter(from_settings=True).exists():
-        App.objects.create(
-            from_settings=True, slug="main", name=settings.TIM_APP_NAME,
-            sdkappid=settings.TIM_SDKAPPID, region=settings.TIM_REGION,
-            admin_identifier=settings.TIM_ADMIN_IDENTIFIER,
-            quota_timezone=settings.PUSH_QUOTA_TIMEZONE,
-            calls_per_second=settings.TIM_CALLS_PER_SECOND,
-            batch_calls_per_second=settings.TIM_BATCH_CALLS_PER_SECOND)
-
-
 def gate_and_limit_to_default_app(apps, schema_editor):
     App = apps.get_model("core", "App")
     default = App.objects.get(from_settings=True)
@@ -40,7 +27,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(make_default_app, migrations.RunPython.noop),
         migrations.RemoveConstraint(
             model_name='testgroup',
             name='one_test_group_name_per_owner',

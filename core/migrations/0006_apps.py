@@ -4,6 +4,20 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def make_default_app(apps, schema_editor):
+    """The app the TIM_* settings describe (core.chat_apps.default_app), made with the table, so
+    every app's migration that moves existing rows to it finds it."""
+    App = apps.get_model("core", "App")
+    if not App.objects.filter(from_settings=True).exists():
+        App.objects.create(
+            from_settings=True, slug="main", name=settings.TIM_APP_NAME,
+            sdkappid=settings.TIM_SDKAPPID, region=settings.TIM_REGION,
+            admin_identifier=settings.TIM_ADMIN_IDENTIFIER,
+            quota_timezone=settings.PUSH_QUOTA_TIMEZONE,
+            calls_per_second=settings.TIM_CALLS_PER_SECOND,
+            batch_calls_per_second=settings.TIM_BATCH_CALLS_PER_SECOND)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -40,4 +54,5 @@ class Migration(migrations.Migration):
                 'ordering': ['-from_settings', 'name'],
             },
         ),
+        migrations.RunPython(make_default_app, migrations.RunPython.noop),
     ]
