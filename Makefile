@@ -31,11 +31,12 @@ run: install
 	$(BIN)/python -m config.run
 
 # The tests run on two workers (pytest-xdist), each with a database, Redis databases and a VAR_DIR
-# of its own (tests/devenv.py). `--dist load` hands each worker tests in collection order, so each
-# keeps pytest-django's order: tests that flush the database (transaction=True) after those that
-# need its migrated rows (the roles' permissions). PYTEST_WORKERS=0: one process.
+# of its own (tests/devenv.py). `--dist loadgroup` hands each worker tests in collection order, so
+# each keeps pytest-django's order: tests that flush the database (transaction=True) after those
+# that need its migrated rows (the roles' permissions); a module marked xdist_group runs whole on
+# one worker, its module fixture made once. PYTEST_WORKERS=0: one process.
 PYTEST_WORKERS ?= 2
-PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist load
+PYTEST := $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 # With services set (CI: PostgreSQL and Redis), the tests whose behaviour depends on the database
 # or the broker kind run once more on `make run`'s defaults, SQLite and the SQLite broker, as on

@@ -5,7 +5,8 @@ The database is the source of truth and the only coordinator, so the rules hold 
 number of workers on any number of hosts, and nothing is lost when Redis restarts:
 
 - each app has one PushGate row; a push starts only after a conditional UPDATE takes its lease
-  and finds the app's previous push's answer more than PUSH_MIN_INTERVAL_SECONDS old;
+  and the app's previous push's answer is more than PUSH_MIN_INTERVAL_SECONDS old (the lease
+  is taken up to CLAIM_AHEAD_SECONDS before, so that the push leaves as the gate opens);
 - one dispatcher at a time (its role is on the default app's gate row) runs each app with due
   work in a thread of its own, so one app's slow answer or outage never holds another's;
 - every time the gate compares or writes is the database's clock, never a host's, so a worker
@@ -77,21 +78,23 @@ def dispatch_due_campaigns(*, run_seconds: float | None = None) -> int:
     """Send due campaigns for up to `run_seconds`; returns how many were sent.
 
     Beat starts one of these every second; only one holds the dispatcher role at a time (on
-    the default app's gate row, with the scheduler's heartbeat), and the others return at once.
-    It polls for due work every DISPATCH_POLL_SECONDS and gives each app with due campaigns a
-    thread (at most DISPATCH_APPS_AT_ONCE), which sends that app's campaigns through its gate
-    until none is due. The pool makes threads only as apps need them: its bound must stay above
-    the apps due at once, or the ones beyond wait for a whole queue to end.
+    the default app's gate row, with the scheduler's heartbeat). A tick that finds the role
+    ending within HANDOVER_SECONDS waits for it and takes over as it ends, so the apps' queues
+    go on without a pause at each hand-over; other ticks return at once. The holder polls for
+    due work every DISPATCH_POLL_SECONDS and gives each app with due campaigns a thread (at
+    most DISPATCH_APPS_AT_ONCE), which sends that app's campaigns through its gate until none
+    is due. The pool makes threads only as apps need them: its bound must stay above the apps
+    due at once, or the ones beyond wait for a whole queue to end.
     """
     run_seconds = settings.DISPATCH_RUN_SECONDS if run_seconds is None else run_seconds
     home = gate_of(default_app())
-    now = db_now()
-    role_until = now + _seconds(ROLE_SECONDS)
-    free = Q(dispatcher_until__isnull=True) | Q(dispatcher_until__lt=now)
-    if not PushGate.objects.filter(free, pk=home.pk).update(dispatcher_until=role_until,
-                                                            last_tick_at=now):
+    taken = _take_role(home, run_seconds)
+    if taken is None:
         return 0
+    now, role_until = taken
     stop_at = time.monotonic() + run_seconds
+    # The role is never renewed past the run's end: that is how the next tick knows to wait.
+    run_ends = now + _seconds(run_seconds)
     sent = 0
     running: dict[int, Future] = {}
     reap_stuck_test_sends(now=now)  # beside the pushes' own sweep, once a tick
@@ -103,7 +106,7 @@ def dispatch_due_campaigns(*, run_seconds: float | None = None) -> int:
         try:
             while time.monotonic() < stop_at:
                 now = db_now()
-                renewed = now + _seconds(ROLE_SECONDS)
+                renewed = min(now + _seconds(ROLE_SECONDS), run_ends)
                 if not PushGate.objects.filter(pk=home.pk, dispatcher_until=role_until).update(
                         dispatcher_until=renewed, last_tick_at=now):
                     break  # another dispatcher took over while this one was held up
@@ -122,6 +125,28 @@ def dispatch_due_campaigns(*, run_seconds: float | None = None) -> int:
                 dispatcher_until=None)
             sent += sum(turn.result() for turn in running.values())
     return sent
+
+
+# Longer than beat's one second between ticks, so one tick always arrives in time to wait.
+HANDOVER_SECONDS = 1.5
+HANDOVER_POLL_SECONDS = 0.02
+
+
+def _take_role(home: PushGate, run_seconds: float) -> tuple[dt.datetime, dt.datetime] | None:
+    """The dispatcher role, on the database's clock: when it was taken and until when, or None
+    when another dispatcher holds it beyond the next tick."""
+    while True:
+        now = db_now()
+        until = now + _seconds(min(ROLE_SECONDS, run_seconds))
+        free = Q(dispatcher_until__isnull=True) | Q(dispatcher_until__lt=now)
+        if PushGate.objects.filter(free, pk=home.pk).update(dispatcher_until=until,
+                                                            last_tick_at=now):
+            return now, until
+        held_until = PushGate.objects.filter(pk=home.pk).values_list(
+            "dispatcher_until", flat=True).first()
+        if held_until is not None and held_until - now > _seconds(HANDOVER_SECONDS):
+            return None
+        time.sleep(HANDOVER_POLL_SECONDS)
 
 
 class InlinePool:
@@ -161,6 +186,10 @@ def _app_turn(app_id: int, stop_at: float, *, own_connection: bool) -> int:
 
 
 NOTHING_DUE = -1.0
+# A campaign is claimed this long before its app's gate opens: the claim's queries and commit
+# (tens of milliseconds, hundreds with many apps sharing the processor) then happen while the
+# gate is shut, and the push leaves as it opens. Far below the lease, which covers the wait.
+CLAIM_AHEAD_SECONDS = 0.5
 
 
 def dispatch_next(app: App, *, now: dt.datetime) -> float | None:
@@ -170,28 +199,39 @@ def dispatch_next(app: App, *, now: dt.datetime) -> float | None:
                 .order_by("due_at", "id").first())
     if campaign is None:
         return NOTHING_DUE
+    campaign.app = app
     gate = gate_of(app)
     if gate.lease_until and gate.lease_until >= now:
         return settings.DISPATCH_POLL_SECONDS  # a push of this app is in flight elsewhere
-    if gate.next_allowed_at and gate.next_allowed_at >= now:
-        return (gate.next_allowed_at - now).total_seconds() + 0.001
-    attempt = _claim(campaign, gate, now)
-    if attempt is None:
+    if gate.next_allowed_at and gate.next_allowed_at - now >= _seconds(CLAIM_AHEAD_SECONDS):
+        return (gate.next_allowed_at - now).total_seconds() - CLAIM_AHEAD_SECONDS + 0.001
+    claimed = _claim(campaign, gate, now)
+    if claimed is None:
         return 0.0
+    attempt, opens_at = claimed
+    if opens_at is not None:
+        # Both times are the database's: a host's clock, ahead or behind, cannot shorten this.
+        time.sleep(max(0.0, (opens_at - db_now()).total_seconds() + 0.001))
     _send(attempt, gate)
     return None
 
 
 @transaction.atomic
-def _claim(campaign: Campaign, gate: PushGate, now: dt.datetime) -> Attempt | None:
+def _claim(campaign: Campaign, gate: PushGate,
+           now: dt.datetime) -> tuple[Attempt, dt.datetime | None] | None:
+    """The gate's lease and the campaign, for a push once the gate opens (its previous push's
+    answer more than PUSH_MIN_INTERVAL_SECONDS old): the attempt, and when the gate opens."""
     lease_free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    spaced = Q(next_allowed_at__isnull=True) | Q(next_allowed_at__lt=now)
+    opens_soon = Q(next_allowed_at__isnull=True) | Q(
+        next_allowed_at__lt=now + _seconds(CLAIM_AHEAD_SECONDS))
     gates = PushGate.objects.filter(pk=gate.pk)
-    if not gates.filter(lease_free, spaced).update(
+    if not gates.filter(lease_free, opens_soon).update(
             lease_until=now + _seconds(settings.PUSH_LEASE_SECONDS), attempt=None):
         return None
+    # Read under the lease: only its holder moves it.
+    opens_at = gates.values_list("next_allowed_at", flat=True).get()
     app = campaign.app
-    day = quota_day_of(now, app)
+    day = quota_day_of(max(now, opens_at or now), app)
     # Test sends that use the quota count under the day's lock too; taken before the
     # campaign's row, in the order bookings take them.
     quota_day_lock(day, app)
@@ -199,6 +239,7 @@ def _claim(campaign: Campaign, gate: PushGate, now: dt.datetime) -> Attempt | No
         transaction.set_rollback(True)
         return None
     campaign.refresh_from_db()
+    campaign.app = app
     if not campaign.allow_late and now - campaign.due_at > _seconds(
             settings.PUSH_ALLOWED_LATENESS_SECONDS):
         _settle(campaign, Status.FAILED, "missed", late=_late_words(now - campaign.due_at))
@@ -211,7 +252,7 @@ def _claim(campaign: Campaign, gate: PushGate, now: dt.datetime) -> Attempt | No
     attempt = Attempt.objects.create(campaign=campaign, msg_random=campaign.msg_random,
                                      started_at=now, quota_day=day)
     gates.update(attempt=attempt)
-    return attempt
+    return attempt, opens_at
 
 
 def _late_words(delta: dt.timedelta) -> str:

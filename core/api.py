@@ -5,12 +5,15 @@ generated from the same schemas that validate requests."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.functional import cached_property
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
 from django.utils.translation import gettext_lazy
@@ -87,7 +90,24 @@ class TokenAuth(APIKeyHeader):
 marketer_auth = TokenAuth(roles.is_marketer)
 admin_auth = TokenAuth(roles.is_admin)
 
-api = NinjaAPI(
+class SchemaOnceAPI(NinjaAPI):
+    """Builds the OpenAPI document once per prefix and language, not on every request: building
+    it walks every operation and schema (about 0.4 s), and the routes never change once loaded."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        key = (path_prefix, get_language())
+        if key not in self._built_schemas:
+            self._built_schemas[key] = super().get_openapi_schema(path_prefix=path_prefix)
+        return copy.deepcopy(self._built_schemas[key])  # a caller may change its copy
+
+    @cached_property
+    def _built_schemas(self) -> dict:
+        return {}
+
+
+api = SchemaOnceAPI(
     title="Push campaigns API", version="2", urls_namespace="api",
     description="Compose and schedule Tencent Cloud Chat push campaigns and manage the "
                 "audience. Every error answers {\"error\", \"errors\": {field: [rules]}}.",

@@ -245,7 +245,9 @@ def _cases(check_name: str) -> list:
     return cases
 
 
-pytestmark = pytest.mark.usefixtures("crawl")
+# One test worker runs this module (make test: --dist loadgroup), so its module fixture is
+# made once, not once on each worker.
+pytestmark = [pytest.mark.usefixtures("crawl"), pytest.mark.xdist_group("every_page")]
 
 
 @pytest.mark.parametrize("name", _cases("axe-desktop"))

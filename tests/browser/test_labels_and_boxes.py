@@ -26,6 +26,10 @@ from tests.browser.test_every_page import PAGE_NAMES, log_in, seed
 from tests.emulator_process import SDKAPPID, SECRET_KEY
 from tests.stack import require_service
 
+# One test worker runs this module (make test: --dist loadgroup), so its module fixture is
+# made once, not once on each worker.
+pytestmark = pytest.mark.xdist_group("labels_and_boxes")
+
 PHONE, DESKTOP = 390, 1280
 # A box's middle may sit this far from the middle of its label's first line. A box on the
 # text's baseline rides 1.5 px high: Latin words hide it (their small letters sit low), square

@@ -43,10 +43,6 @@ WORDS = {
 FIELD_KEY = re.compile(r"\b(weekdays|ends|by|zones|starts_on|month_day)\s*[:：]")
 
 
-
-
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_a_broken_rule_is_worded_beside_its_field(browser, live_server, language, width):
@@ -86,6 +82,28 @@ def test_a_ten_megabyte_message_is_refused_in_the_editor_and_stays(browser, live
     assert text.evaluate("(el) => el.value.length") == 10_000_000
     assert not Campaign.objects.exists()
     no_sideways_scroll(page)
+    page.context.close()
+
+
+def test_a_late_preview_answer_does_not_take_the_size_rule_away(browser, live_server):
+    """The preview asked for after the name was typed answers after the 10 MB paste (a busy
+    server): the editor keeps the size rule, as the newest state of the form says."""
+    _user, page = signed_in(browser, live_server, width=1280, language="en")
+    held = []
+    page.route("**/campaigns/preview/", lambda route: held.append(route))
+    page.goto(f"{live_server.url}/campaigns/new/")
+    with page.expect_request("**/campaigns/preview/"):
+        page.locator("input[name=name]").fill("Huge")
+    text = page.locator('[data-path="MsgBody[0].MsgContent.Text"]:not(ul)')
+    text.evaluate("""(el) => { el.value = 'x'.repeat(10000000);
+                               el.dispatchEvent(new Event('input', { bubbles: true })); }""")
+    too_big = page.get_by_test_id("too-big")
+    expect(too_big).to_contain_text(WORDS["en"]["too_big"], timeout=60000)
+    with page.expect_response("**/campaigns/preview/"):
+        for route in held:
+            route.continue_()
+    page.evaluate("() => new Promise((done) => setTimeout(done, 300))")  # its answer handled
+    expect(too_big).to_contain_text(WORDS["en"]["too_big"])
     page.context.close()
 
 

@@ -10,6 +10,10 @@ from pathlib import Path
 
 import pytest
 
+# One test worker runs this module (make test: --dist loadgroup), so its module fixture is
+# made once, not once on each worker.
+pytestmark = pytest.mark.xdist_group("translations")
+
 ROOT = Path(__file__).resolve().parents[2]
 LOCALE = Path("locale") / "zh_Hans" / "LC_MESSAGES"
 # The command `make messages` runs (docs/development.md), so the check and people run the same.

@@ -13,6 +13,10 @@ from tests.conftest import TEXT
 from tests.emulator_process import SDKAPPID, SECRET_KEY, EmulatorProcess
 from tests.pushclient.test_emulator_callbacks import Receiver
 
+# One test worker runs this module (make test: --dist loadgroup), so its module fixture is
+# made once, not once on each worker.
+pytestmark = pytest.mark.xdist_group("emulator_apps")
+
 OTHER = 1400000002
 OTHER_KEY = "a-key-of-the-second-app-only"
 

@@ -329,15 +329,18 @@
   }
 
   let timer = null;
+  let latest = 0;  // the newest refresh: an older preview's late answer must not undo it
   function refresh() {
     clearTimeout(timer);
     timer = setTimeout(async () => {
+      const mine = ++latest;
       const big = tooBig();
       if (big) { showTooBig(big); return; }
       const answer = await fetch(form.dataset.previewUrl, { method: "POST", body: new FormData(form),
         headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" });
-      if (!answer.ok) return;
+      if (!answer.ok || mine !== latest) return;
       const data = await answer.json();
+      if (mine !== latest) return;
       document.getElementById("request-json").textContent = JSON.stringify(data.request, null, 2);
       showErrors(data.problems || []);
       preview(data.request);

@@ -1,0 +1,55 @@
+"""Beat starts a dispatcher every second and each runs for DISPATCH_RUN_SECONDS: the tick that
+arrives as a run ends takes over at once, so an app's queue goes on at its one push a second
+with no pause at the hand-over (50 apps x 100 campaigns: bench/several_apps.py)."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from campaigns import dispatch, services
+from campaigns.models import Campaign, PushGate
+from core.chat_apps import default_app
+from tests.conftest import TEXT
+
+pytestmark = pytest.mark.django_db(transaction=True)  # two dispatchers, each its connection
+
+
+def test_the_tick_that_arrives_as_a_run_ends_takes_over_without_a_pause(tim, marketer):
+    for i in range(4):
+        campaign = services.campaign_create(user=marketer, name=f"c{i}", push={"MsgBody": TEXT})
+        services.campaign_send_now(campaign=campaign, user=marketer)
+    first_sent = []
+
+    def first_run():
+        try:
+            first_sent.append(dispatch.dispatch_due_campaigns(run_seconds=1.6))
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=first_run)
+    first.start()
+    time.sleep(0.8)  # beat's next tick, 0.8 s before the first run ends
+    second_sent = dispatch.dispatch_due_campaigns(run_seconds=3.0)
+    first.join()
+    # The second tick waited for the role instead of leaving the rest to a later tick.
+    assert first_sent[0] >= 1 and second_sent >= 1 and first_sent[0] + second_sent == 4
+    assert not Campaign.objects.exclude(status=Campaign.Status.SENT).exists()
+    arrivals = sorted(p["received_at"] for p in tim.state()["pushes"])
+    gaps = [round(b - a, 3) for a, b in zip(arrivals, arrivals[1:])]
+    # More than 1 s apart (the gate), and never the second or so a wait for the next tick costs.
+    assert all(1.0 < gap < 1.5 for gap in gaps), gaps
+    assert PushGate.objects.get(app=default_app()).dispatcher_until is None  # released
+
+
+def test_a_tick_that_arrives_early_in_a_run_returns_at_once(tim):
+    holder = threading.Thread(target=lambda: (dispatch.dispatch_due_campaigns(run_seconds=3.0),
+                                              connection.close()))
+    holder.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    assert dispatch.dispatch_due_campaigns(run_seconds=3.0) == 0
+    waited = time.monotonic() - started
+    holder.join()
+    assert waited < 2.0, waited  # not the 2.7 s left of the run: it holds no worker that long
