@@ -231,8 +231,9 @@ class AttributeNameAdmin(AdminRoleOnly, admin.ModelAdmin):
 
 @admin.register(Segment)
 class SegmentAdmin(AdminRoleOnly, admin.ModelAdmin):
-    list_display = ("name", "status", "size", "duplicates", "invalid_count", "created_by",
-                    "created_at", "accounts_link")
+    list_display = ("name", "app", "status", "size", "duplicates", "invalid_count",
+                    "created_by", "created_at", "accounts_link")
+    list_filter = ("app",)
     fields = ("name", "status", "size", "accounts_link", "lines_read", "duplicates",
               "invalid_count", "invalid_lines_text", "import_error", "column", "bytes_total",
               "bytes_read", "created_by", "created_at")
@@ -354,8 +355,9 @@ class JobForm(forms.Form):
 
 @admin.register(Job)
 class JobAdmin(AdminRoleOnly, admin.ModelAdmin):
-    list_display = ("id", "action", "segment", "status", "total", "done", "failed", "created_at")
-    list_filter = ("status", "action")
+    list_display = ("id", "app", "action", "segment", "status", "total", "done", "failed",
+                    "created_at")
+    list_filter = ("app", "status", "action")
     list_select_related = ("segment",)
 
     def get_urls(self):

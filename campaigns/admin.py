@@ -33,8 +33,9 @@ class AttemptInline(ReadOnlyInline):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ("name", "status", "send_at", "due_at", "sent_at", "created_by", "task_id")
-    list_filter = ("status", "send_at", "allow_late")
+    list_display = ("name", "app", "status", "send_at", "due_at", "sent_at", "created_by",
+                    "task_id")
+    list_filter = ("app", "status", "send_at", "allow_late")
     search_fields = ("name", "task_id")
     date_hierarchy = "send_at"
     list_select_related = ("created_by",)
@@ -70,7 +71,7 @@ class CampaignAdmin(admin.ModelAdmin):
 class AttemptAdmin(admin.ModelAdmin):
     list_display = ("campaign", "started_at", "outcome", "error_code", "quota_day",
                     "counts_quota", "task_id")
-    list_filter = ("outcome", "quota_day", "counts_quota", "error_code")
+    list_filter = ("campaign__app", "outcome", "quota_day", "counts_quota", "error_code")
     search_fields = ("campaign__name", "task_id")
     list_select_related = ("campaign",)
     show_full_result_count = False

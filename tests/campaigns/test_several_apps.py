@@ -234,3 +234,14 @@ def test_a_local_time_plan_is_counted_on_its_apps_days_from_its_apps_audience(
     assert saved.status_code == 302, saved.content.decode()
     detail = client.get(f"/campaigns/{campaign.pk}/").content.decode()
     assert f"1 zone = 1 of {day.isoformat()}&#x27;s 7 pushes (7 left)" in detail
+
+
+def test_django_admin_lists_campaigns_by_app(two_apps, client, marketer):
+    main, intl = two_apps
+    services.campaign_create(user=marketer, app=main, name="Ours", push=PUSH)
+    services.campaign_create(user=marketer, app=intl, name="Theirs", push=PUSH)
+    # A superuser: this module's database is emptied between tests, the roles' rights with it.
+    client.force_login(make_user("root", is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/campaigns/campaign/?app__id__exact={intl.pk}").content.decode()
+    assert "Theirs" in page and "Ours" not in page
+    assert "Shop International" in page  # the app column and the filter name it
