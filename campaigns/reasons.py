@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from core.audit import fill
 from core.payload_words import explain_words as explain
@@ -42,7 +43,9 @@ REASONS = {
                                "be submitted again"),
     # Worded for the split itself, true before and after the buckets are sent (the buckets'
     # card says how many were sent).
-    "split_by_zone": _("Split by time zone into {zones} pushes, each at {hour}:00 local time"),
+    "split_by_zone": ngettext_lazy(
+        "Split by time zone into {zones} push, at {hour}:00 local time",
+        "Split by time zone into {zones} pushes, each at {hour}:00 local time", "zones"),
 }
 
 # Reasons that are one answer of Tencent's, worded by its table of meanings.

@@ -4,6 +4,7 @@ login and role change is one AuditEvent, written in the same transaction as the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 from django.contrib.auth import get_user_model
@@ -13,6 +14,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from .models import AuditEvent
 from .roles import role_words
@@ -24,16 +26,20 @@ VERBS = {
     "campaign.edited": _("edited the campaign"),
     "campaign.rescheduled": _("moved the send time to {when}"),
     "campaign.status": _("status {from_status} → {to_status}"),
-    "job.created": _("started a job: {action} on {segment} ({accounts} accounts)"),
+    "job.created": ngettext_lazy("started a job: {action} on {segment} ({accounts} account)",
+                                 "started a job: {action} on {segment} ({accounts} accounts)",
+                                 "accounts"),
     "campaign.test_sent": _("sent a test (accounts: {accounts}; Tencent accepted: {reached})"),
     "quota.limit_set": _("set the daily push limit: {before} → {after}"),
     "job.status": _("status {from_status} → {to_status}"),
     "job.cancelled": _("cancelled the job"),
     "job.resumed": _("resumed the job"),
     "segment.status": _("status {from_status} → {to_status}"),
-    "campaign.test_unanswered": _("a test send to {accounts} accounts got no answer (its "
-                                  "request stopped during the call): whether it went out is "
-                                  "unknown"),
+    "campaign.test_unanswered": ngettext_lazy(
+        "a test send to {accounts} account got no answer (its request stopped during the "
+        "call): whether it went out is unknown",
+        "a test send to {accounts} accounts got no answer (its request stopped during the "
+        "call): whether it went out is unknown", "accounts"),
     "account.changed": _("{operation} on account {account}: {values}"),
     "attribute_names.set": _("set attribute names: {names}"),
     "attribute_names.read_back": _("read attribute names back from Tencent: {names}"),
@@ -49,14 +55,23 @@ VERBS = {
     "series.created": _("created the recurring series: {rule}"),
     "series.edited": _("edited the recurring series (future occurrences): {rule}"),
     "series.ended": _("ended the recurring series"),
-    "campaign.split": _("split the campaign into {zones} time-zone pushes at {hour}:00 local time"),
-    "campaign.local_time_planned": _("planned it for {hour}:00 local time on {day}, one push per "
-                                     "time zone ({pushes} pushes), to be booked when approved"),
+    "campaign.split": ngettext_lazy(
+        "split the campaign into {zones} time-zone push at {hour}:00 local time",
+        "split the campaign into {zones} time-zone pushes at {hour}:00 local time", "zones"),
+    "campaign.local_time_planned": ngettext_lazy(
+        "planned it for {hour}:00 local time on {day}, one push per time zone ({pushes} push), "
+        "to be booked when approved",
+        "planned it for {hour}:00 local time on {day}, one push per time zone ({pushes} "
+        "pushes), to be booked when approved", "pushes"),
     "campaign.submitted": _("submitted the campaign for approval"),
     "campaign.approved": _("approved the campaign"),
     "campaign.sent_back": _("sent the campaign back: {comment}"),
-    "test_group.saved": _("saved the test group {name} ({accounts} accounts)"),
-    "test_group.deleted": _("deleted the test group {name} ({accounts} accounts)"),
+    "test_group.saved": ngettext_lazy("saved the test group {name} ({accounts} account)",
+                                      "saved the test group {name} ({accounts} accounts)",
+                                      "accounts"),
+    "test_group.deleted": ngettext_lazy("deleted the test group {name} ({accounts} account)",
+                                        "deleted the test group {name} ({accounts} accounts)",
+                                        "accounts"),
     # Several apps: secrets are named among the fields changed, never with their values.
     "app.created": _("added the app ({fields})"),
     "app.changed": _("changed the app: {fields}"),
@@ -88,9 +103,31 @@ class _Blank(dict):
         return ""
 
 
+class _WrittenCount(int):
+    """A count stored as text ("1,200", in rows older than the one trail): a number to choose
+    the singular or plural by, shown as it was written."""
+
+    def __new__(cls, text: str):
+        count = super().__new__(cls, int(text.replace(",", "")))
+        count.text = text
+        return count
+
+    def __format__(self, spec: str) -> str:
+        return self.text
+
+
+WRITTEN_COUNT = re.compile(r"\d{1,3}(,\d{3})+|\d+")
+
+
 def fill(template, params: dict) -> str:
-    """A stored code's words with its parameters; a parameter it lacks is left blank."""
-    return str(template).format_map(_Blank(params))
+    """A stored code's words with its parameters; a parameter it lacks is left blank. Words
+    with a count (ngettext_lazy, keyed by the count's name) take its singular or plural."""
+    params = {key: _WrittenCount(value) if isinstance(value, str) and WRITTEN_COUNT.fullmatch(
+        value) else value for key, value in params.items()}
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return str(template).format_map(_Blank(params))
 
 
 def _roles_text(groups: list[str]) -> str:

@@ -233,7 +233,7 @@ def test_the_audit_log_speaks_words_not_codes(client, admin_user):
     html = client.get("/audit/").content.decode()
     assert "add_tags" not in html and "remove_all_tags" not in html
     assert "{&#x27;" not in html and "{'" not in html
-    assert "started a job: Add tags on spring (1 accounts)" in html
+    assert "started a job: Add tags on spring (1 account)" in html
     assert "set attribute names: 0=sex" in html
     assert "started a job: Remove tags on autumn (1,200 accounts)" in html
     assert "Remove all tags on account mary" in html

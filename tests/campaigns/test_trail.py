@@ -71,3 +71,18 @@ def test_tokens_made_anywhere_are_in_the_audit_log_under_their_filter(client, ma
     client.force_login(admin)
     page = client.get("/audit/", {"kind": "token"}).content.decode()
     assert page.count("created an API token") == 2 and "nightly" in page
+
+
+@pytest.mark.parametrize("count, english", [
+    (1, "split the campaign into 1 time-zone push at 9:00 local time"),
+    (3, "split the campaign into 3 time-zone pushes at 9:00 local time")])
+def test_a_count_in_the_trail_takes_its_singular_or_plural(count, english):
+    """Not "split into 1 time-zone pushes"; Chinese has one form for both."""
+    from campaigns.reasons import reason_words
+    event = AuditEvent(verb="campaign.split", params={"zones": count, "hour": 9})
+    assert audit_words(event) == english
+    with translation.override("zh-hans"):
+        assert audit_words(event) == f"将推送任务拆分为 {count} 个时区推送，当地时间 9:00 发送"
+    assert reason_words("split_by_zone", {"zones": count, "hour": 9}) == (
+        "Split by time zone into 1 push, at 9:00 local time" if count == 1 else
+        "Split by time zone into 3 pushes, each at 9:00 local time")
