@@ -122,6 +122,8 @@ class AttributeNameForm(forms.Form):
     name = forms.CharField(label=_("New attribute name"), max_length=64)
 
     def __init__(self, *args, **kwargs):
+        # Ids of its own: the Audiences page also holds the upload form's "name".
+        kwargs.setdefault("auto_id", "id_attribute_%s")
         super().__init__(*args, **kwargs)
         self.fields["name"].help_text = mark_safe(_(
             "For time zones, e.g. <code>tz</code>: then set it to an IANA zone such as "

@@ -267,7 +267,7 @@ def test_an_admin_names_a_time_zone_attribute_on_the_page_and_sets_it(client, ti
     assert list(AttributeName.objects.values_list("index", "name")) == [(0, "tz")]
     answer = client.post("/audiences/attribute-names/", {"name": "tz"})
     assert answer.status_code == 400
-    assert "Index 1: index 0 already has the name “tz”" in field_errors(answer, "name")
+    assert "Index 1: index 0 already has the name “tz”" in field_errors(answer, "attribute_name")
     upload(client)
     job = run(start(client, Segment.objects.get(), action="set_attrs", attribute="tz",
                     value="Asia/Tokyo"))
@@ -290,3 +290,14 @@ def test_pasted_accounts_with_ascii_commas_are_each_an_account_too(manager):
     segment = Segment.objects.get(name="commas")
     assert sorted(segment.accounts.values_list("account", flat=True)) == [
         "acc1", "acc2", "acc3", "acc4", "acc5"]
+
+
+def test_the_audiences_page_has_each_id_once(client, admin_user):
+    """Two forms with a "name" field: each label must lead to its own field."""
+    import collections
+    import re
+    client.force_login(admin_user)
+    html = client.get("/audiences/").content.decode()
+    ids = collections.Counter(re.findall(r'\bid="([^"]+)"', html))
+    assert [i for i, n in ids.items() if n > 1] == []
+    assert 'for="id_attribute_name"' in html and 'id="id_attribute_name"' in html
