@@ -5,7 +5,9 @@ app than the page shows."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpResponseRedirect
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http import Http404, HttpResponseRedirect, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404
 from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -17,13 +19,32 @@ from .errors import InvalidInput
 from .models import App
 
 SESSION_KEY = "app"
+# Every form a page posts carries the app the page showed (added by app.js from <body data-app>).
+PAGE_APP_FIELD = "page_app"
 
 
 def _current(request) -> App | None:
     if not request.user.is_authenticated:
         return None
-    return (app_for(request.user, request.session.get(SESSION_KEY))
+    return (_page_app(request) or app_for(request.user, request.session.get(SESSION_KEY))
             or app_for(request.user, None) or apps_for(request.user).first())
+
+
+def _page_app(request) -> App | None:
+    """A form works in the app its page showed, even when another tab has switched the session
+    to another app since: a campaign composed under "Staging" is never saved into production."""
+    if request.method != "POST":
+        return None
+    try:
+        slug = request.POST.get(PAGE_APP_FIELD)
+    except (SuspiciousOperation, MultiPartParserError, UnreadablePostError, BadRequest):
+        return None  # the view reads the same body and answers its fault in words
+    if not slug:
+        return None
+    app = app_for(request.user, slug)
+    if app is None:
+        raise Http404  # not (or no longer) one of theirs: as if it did not exist
+    return app
 
 
 def current_app(get_response):

@@ -57,3 +57,29 @@ def test_a_marketer_of_one_app_sees_its_name_and_no_switcher(browser, live_serve
     expect(page.get_by_test_id("app-switch")).to_contain_text("Other brand")
     expect(page.get_by_test_id("app-choice")).to_have_count(0)
     no_sideways_scroll(page)
+
+
+def test_a_campaign_composed_under_staging_stays_in_staging_when_another_tab_switches(
+        browser, live_server):
+    """A newcomer's two tabs: the editor opened under Staging, production chosen in the other
+    tab, then Save in the first: the campaign is staging's, and the page says so."""
+    from campaigns.models import Campaign
+    admin, page = signed_in(browser, live_server, width=1280, language="en",
+                            username="ada", role="Admins", is_staff=True)
+    staging = app_save(user=admin, values={"name": "Shop staging", "slug": "shop-staging",
+                                           "sdkappid": 1400000555, "region": "singapore",
+                                           "staging": True}, secret_key="k" * 40)
+    page.goto(f"{live_server.url}/campaigns/new/")
+    page.get_by_test_id("app-choice").select_option("shop-staging")
+    expect(page.get_by_test_id("staging-mark")).to_be_visible()
+    page.goto(f"{live_server.url}/campaigns/new/")
+    page.locator("input[name=name]").fill("Tried on staging")
+    page.locator('[data-path="MsgBody[0].MsgContent.Text"]:not(ul)').fill("Hello")
+    other_tab = page.context.new_page()
+    other_tab.goto(f"{live_server.url}/")
+    other_tab.get_by_test_id("app-choice").select_option(default_app().slug)
+    expect(other_tab.get_by_test_id("staging-mark")).to_have_count(0)
+    page.get_by_test_id("save").click()
+    expect(page.get_by_test_id("staging-mark")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("Tried on staging")
+    assert Campaign.objects.get(name="Tried on staging").app == staging

@@ -245,3 +245,25 @@ def test_django_admin_lists_campaigns_by_app(two_apps, client, marketer):
     page = client.get(f"/admin/campaigns/campaign/?app__id__exact={intl.pk}").content.decode()
     assert "Theirs" in page and "Ours" not in page
     assert "Shop International" in page  # the app column and the filter name it
+
+
+def test_a_form_works_in_the_app_its_page_showed_whatever_another_tab_switched_to(
+        two_apps, client, marketer):
+    """Composed under "Staging" while another tab switched to production: saved in staging,
+    not pushed to every production user (found by a newcomer)."""
+    from tests.campaigns.test_pages import editor_post
+    main, intl = two_apps
+    main.people.add(marketer)
+    intl.people.add(marketer)
+    client.force_login(marketer)
+    client.post("/app/switch/", {"app": "intl"})
+    assert 'data-app="intl"' in client.get("/campaigns/new/").content.decode()
+    client.post("/app/switch/", {"app": main.slug})  # the other tab
+    answer = client.post("/campaigns/new/", editor_post(page_app="intl"))
+    assert answer.status_code == 302, answer.content.decode()[:500]
+    assert Campaign.objects.get(name="Weekend").app == intl
+    # A page of an app that is no longer theirs changes nothing.
+    intl.people.remove(marketer)
+    assert client.post("/campaigns/new/", editor_post(name="Late", page_app="intl")) \
+        .status_code == 404
+    assert not Campaign.objects.filter(name="Late").exists()

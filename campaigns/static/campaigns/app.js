@@ -1,4 +1,16 @@
 // Small page behaviours, kept out of the HTML so the Content-Security-Policy allows no inline script.
+// Every form says which app its page showed: the server works in that app, whatever another tab
+// has switched to since (core/current_app.py).
+if (document.body.dataset.app) {
+  document.querySelectorAll('form[method="post" i]').forEach((form) => {
+    if (form.elements.page_app) return;
+    const field = document.createElement("input");
+    field.type = "hidden";
+    field.name = "page_app";
+    field.value = document.body.dataset.app;
+    form.appendChild(field);
+  });
+}
 document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
   select.addEventListener("change", () => select.form.submit());
 });
