@@ -173,6 +173,11 @@ def _check(values: dict, *, app: App | None) -> dict[str, list[str]]:
             r"^https?://[^\s/]+(:\d+)?/?$", values["base_url"]):
         refuse("base_url", _("The API address is a scheme and host, such as "
                              "https://adminapisgp.im.qcloud.com"))
+    if ("region" in values or "base_url" in values) and values.get(
+            "region", getattr(app, "region", "")) and values.get(
+            "base_url", getattr(app, "base_url", "")):
+        refuse("base_url", _("Give the region or the API address, not both: leave this empty "
+                             "to use the region's address"))
     if "admin_identifier" in values and not (values["admin_identifier"] or "").strip():
         refuse("admin_identifier", _("Name the app's admin account (the console's App admin)"))
     if values.get("daily_limit") is not None:
@@ -223,9 +228,11 @@ def app_save(*, user, values: dict, secret_key: str | None = None,
         raise InvalidInput(errors)
     creating = app is None
     app = app or App()
+    # The trail names what changed, not every field a form sends back as it was.
+    changed = sorted(field for field, value in values.items()
+                     if creating or getattr(app, field) != value)
     for field, value in values.items():
         setattr(app, field, value)
-    changed = sorted(values)
     if secret_key:
         app.secret_key_sealed = seal(secret_key)
         changed.append("secret_key")
@@ -233,8 +240,9 @@ def app_save(*, user, values: dict, secret_key: str | None = None,
         app.callback_token_sealed = seal(callback_token)
         changed.append("callback_token")
     app.save()
-    audit_record(actor=user, verb="app.created" if creating else "app.changed", subject=app,
-                 fields=", ".join(changed))
+    if creating or changed:
+        audit_record(actor=user, verb="app.created" if creating else "app.changed",
+                     subject=app, fields=", ".join(changed))
     return app
 
 

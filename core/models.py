@@ -117,3 +117,11 @@ class App(models.Model):
         """Its name; the app made from the settings without TIM_APP_NAME reads "Main app" in
         the reader's language."""
         return self.name or _("Main app")
+
+    @property
+    def choice_label(self) -> str:
+        """Its name in a list of apps, a staging app marked, unless its name already says so
+        ("Staging", not "Staging · staging")."""
+        label, mark = str(self.label), str(_("staging"))
+        return f"{label} · {mark}" if self.staging and mark.lower() not in label.lower() \
+            else label

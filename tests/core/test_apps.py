@@ -167,3 +167,24 @@ def test_secrets_sealed_under_an_older_key_open_after_a_new_key_is_put_in_front(
     with pytest.raises(Exception, match="APP_SECRETS_KEY"):
         chat_apps.connection(app)
     encryption.clear()
+
+
+def test_a_region_and_an_api_address_together_are_refused(admin_api):
+    """Which would be used? Neither is kept: the admin gives one."""
+    answer = post(admin_api, "/api/apps/", {**INTERNATIONAL, "region": "singapore",
+                                            "base_url": "http://127.0.0.1:9191"})
+    assert answer.status_code == 400
+    assert "not both" in answer.json()["errors"]["base_url"][0]
+    assert not App.objects.filter(slug="shop-intl").exists()
+
+
+def test_the_trail_names_only_what_changed_on_an_app(admin_user):
+    app = chat_apps.app_save(user=admin_user, values={
+        "name": "Shop", "slug": "shop", "sdkappid": 1400000321, "region": "singapore"},
+        secret_key="k" * 40)
+    chat_apps.app_save(user=admin_user, app=app, values={
+        "name": "Shop", "slug": "shop", "sdkappid": 1400000321, "region": "singapore",
+        "daily_limit": 50})
+    chat_apps.app_save(user=admin_user, app=app, values={"name": "Shop"})  # nothing new
+    changes = [audit_words(e) for e in AuditEvent.objects.filter(verb="app.changed")]
+    assert changes == ["changed the app: daily_limit"]
