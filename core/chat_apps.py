@@ -198,11 +198,10 @@ def _check(values: dict, *, app: App | None) -> dict[str, list[str]]:
     return errors
 
 
-@transaction.atomic
-def app_save(*, user, values: dict, secret_key: str | None = None,
-             callback_token: str | None = None, app: App | None = None) -> App:
-    """Add an app, or change one. Secrets are written, never read back: None keeps the stored
-    one. Audited without the secrets' values."""
+def app_errors(*, values: dict, app: App | None = None, secret_key: str | None = None,
+               callback_token: str | None = None) -> dict[str, list[str]]:
+    """Every rule an app's values break, by field: app_save's check, and the form's, so a
+    form with a field of the wrong type still says every other rule at once."""
     editable = EDITABLE_FROM_SETTINGS if app is not None and app.from_settings else EDITABLE
     unknown = set(values) - set(editable)
     errors = {field: [_("This app takes this from the TIM_* settings; change it there")]
@@ -224,6 +223,16 @@ def app_save(*, user, values: dict, secret_key: str | None = None,
         errors.setdefault("secret_key", []).append(_(
             "This install cannot keep an app's secrets: its operator sets APP_SECRETS_KEY "
             "(docs/configuration.md) first"))
+    return errors
+
+
+@transaction.atomic
+def app_save(*, user, values: dict, secret_key: str | None = None,
+             callback_token: str | None = None, app: App | None = None) -> App:
+    """Add an app, or change one. Secrets are written, never read back: None keeps the stored
+    one. Audited without the secrets' values."""
+    errors = app_errors(values=values, app=app, secret_key=secret_key,
+                        callback_token=callback_token)
     if errors:
         raise InvalidInput(errors)
     creating = app is None

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pushclient.client import REGIONS
 
-from .chat_apps import EDITABLE, EDITABLE_FROM_SETTINGS
+from .chat_apps import EDITABLE, EDITABLE_FROM_SETTINGS, app_errors
 from .zones import ZoneField
 
 
@@ -65,6 +65,17 @@ class AppForm(forms.Form):
         """What the admin set, for app_save: every field shown, but empty ones on a new app
         take their defaults."""
         data = self.cleaned_data
-        return {name: data[name] for name in EDITABLE if name in self.fields
+        return {name: data[name] for name in EDITABLE if name in self.fields and name in data
                 and (self.app is not None or name == "daily_limit"
                      or data[name] not in (None, ""))}
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:  # a field of the wrong type: the app's other rules are said too
+            for field, messages in app_errors(
+                    values=self.values(), app=self.app, secret_key=data.get("secret_key"),
+                    callback_token=data.get("callback_token") or None).items():
+                if field in self.fields and field not in self.errors:
+                    for message in messages:
+                        self.add_error(field, message)
+        return data

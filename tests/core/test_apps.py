@@ -188,3 +188,18 @@ def test_the_trail_names_only_what_changed_on_an_app(admin_user):
     chat_apps.app_save(user=admin_user, app=app, values={"name": "Shop"})  # nothing new
     changes = [audit_words(e) for e in AuditEvent.objects.filter(verb="app.changed")]
     assert changes == ["changed the app: daily_limit"]
+
+
+def test_the_add_app_form_says_every_broken_rule_at_once(client, admin_user):
+    """Letters in the SDKAppID used to hide the empty name and the taken short name until
+    they were fixed (found by a newcomer)."""
+    client.force_login(admin_user)
+    answer = client.post("/apps/", {"name": "", "slug": "main", "sdkappid": "abc",
+                                    "region": "singapore", "secret_key": "k" * 40,
+                                    "quota_timezone": "Asia/Shanghai"})
+    html = answer.content.decode()
+    assert answer.status_code == 200
+    assert "Enter a whole number" in html  # the SDKAppID's own type
+    assert "This field is required" in html  # the name
+    assert "Another app already has this short name" in html
+    assert App.objects.count() == 1
