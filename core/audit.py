@@ -166,7 +166,7 @@ def audit_words(event: AuditEvent) -> str:
 AUDIT_KINDS = {"campaign": _("Campaigns"), "job": _("Bulk jobs"),
                "attribute_names": _("Attribute names"), "account": _("Accounts"),
                "token": _("API tokens"), "user": _("Sign-ins and roles"),
-               "quota": _("Daily quota")}
+               "quota": _("Daily quota"), "app": _("Apps")}
 
 
 def audit_events(*, actor: str = "", kind: str = "", since: dt.date | None = None,
@@ -194,7 +194,7 @@ def _subject(event: AuditEvent) -> str:
         return gettext("Bulk job #%(id)s") % {"id": event.subject_id}
     if event.subject_type == "segment" and event.subject_id:
         return gettext("Segment #%(id)s") % {"id": event.subject_id}
-    if event.subject_type in ("campaign", "user", "token") and event.subject_label:
+    if event.subject_type in ("campaign", "user", "token", "app") and event.subject_label:
         return event.subject_label
     return str(kind)
 

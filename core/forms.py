@@ -56,6 +56,11 @@ class AppForm(forms.Form):
         self.app = app
         self.fields["people"].queryset = get_user_model().objects.filter(
             is_active=True).order_by("username")
+        if app is None or not app.from_settings:
+            self.fields["people"].help_text = _(
+                "Who works in this app (admins work in every app). A person given any app "
+                "works only in the apps given to them: to keep the default app as well, give "
+                "them that one too.")
         if app is not None and app.from_settings:
             for name in set(EDITABLE) - set(EDITABLE_FROM_SETTINGS) | {"secret_key",
                                                                        "callback_token"}:

@@ -203,3 +203,19 @@ def test_the_add_app_form_says_every_broken_rule_at_once(client, admin_user):
     assert "This field is required" in html  # the name
     assert "Another app already has this short name" in html
     assert App.objects.count() == 1
+
+
+def test_the_audit_page_names_the_app_and_filters_by_apps(client, admin_user):
+    chat_apps.app_save(user=admin_user, values={
+        "name": "Shop Global", "slug": "shop", "sdkappid": 1400000321, "region": "singapore"},
+        secret_key="k" * 40)
+    client.force_login(admin_user)
+    html = client.get("/audit/?kind=app").content.decode()
+    assert "Shop Global" in html and 'value="app" selected' in html
+    assert "added the app" in html
+
+
+def test_giving_someone_an_app_says_it_takes_the_default_one_away(client, admin_user):
+    client.force_login(admin_user)
+    assert "to keep the default app as well, give them that one too" in client.get(
+        "/apps/").content.decode()
