@@ -119,12 +119,16 @@ def local_time_split(request, pk: int):
     # Zones read from where this audience cannot be split: said first, with no reach to claim.
     refused = [m for ms in local_time.source_errors(campaign, by=by, key=key).values()
                for m in ms]
+    no_push = local_time.no_push_words(by=by, key=key, push=campaign.push, app=campaign.app)
     return render(request, "campaigns/local_time.html", {
         "campaign": campaign, "form": form, "cost_words": preview["words"],
         "reach_words": "" if refused else preview["reach_words"],
         "source_errors": [] if form.is_bound else refused,
-        "no_push": local_time.no_push_words(by=by, key=key, push=campaign.push,
-                                            app=campaign.app), "by": by,
+        "no_push": no_push, "by": by,
+        # The default zone takes in values that are not zones, never accounts with no zone:
+        # offered only when there are such values.
+        "wrong_values": bool(no_push) and bool(local_time.wrong_zone_values(
+            by=by, key=key, push=campaign.push, app=campaign.app)),
         "key": key, "planning": planning})
 
 

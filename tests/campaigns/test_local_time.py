@@ -350,6 +350,22 @@ def test_the_page_names_the_accounts_whose_zone_is_not_a_time_zone_and_does_not_
         in by_tags
 
 
+def test_the_default_zone_is_offered_only_when_some_value_is_not_a_time_zone(client, marketer):
+    """It takes in tz=Berlin and the like, never accounts with no zone: offered beside "1 known
+    account has no time zone" alone, it read as a way to reach them (found walking the page)."""
+    mirror()
+    KnownAccount.objects.create(account="nozone")
+    parent = draft(marketer)
+    client.force_login(marketer)
+    page = page_of(client, parent)
+    assert "1 known account has no time zone" in page
+    assert 'name="default_zone"' not in page
+    mirror(WRONG)
+    page = page_of(client, parent)
+    assert "3 accounts have tz=Berlin, which is not a time zone" in page
+    assert 'name="default_zone"' in page
+
+
 def test_the_cost_and_reach_count_the_default_zone_s_pushes_for_the_wrong_values(
         client, marketer):
     mirror_with_wrong_zones()
