@@ -35,6 +35,12 @@ def words_list(items) -> str:
         str(item) for item in items)
 
 
+def in_brackets(detail) -> str:
+    """A detail after the words before it: " (22:00–08:00)" in English, "（22:00–08:00）" in
+    Chinese."""
+    return pgettext("a detail in brackets after words", " (%(detail)s)") % {"detail": detail}
+
+
 def ascii_digits(text) -> bool:
     """Whether `text` is one or more of 0-9. str.isdigit() also takes "²" and "٣", which
     int() refuses or reads as another number: every id or count typed into a form, a query

@@ -12,6 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .errors import InvalidInput
+from .text import in_brackets
 
 # Years a person can plan in; outside them PostgreSQL and Python's date arithmetic break.
 FIRST_YEAR, LAST_YEAR = 2000, 2999
@@ -160,5 +161,5 @@ def time_in_zone(moment: dt.datetime, zone=None, *, long: bool = False) -> str:
     label = "" if str(zone) == timezone.get_current_timezone_name() else zone_label(moment, zone)
     if long:
         words = formats.date_format(local, "DATETIME_FORMAT")
-        return f"{words} ({label})" if label else words
+        return words + in_brackets(label) if label else words
     return f"{local:%Y-%m-%d %H:%M} {label}" if label else f"{local:%Y-%m-%d %H:%M}"

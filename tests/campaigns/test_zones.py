@@ -202,6 +202,18 @@ def test_a_campaign_shows_its_time_in_its_own_zone(client, marketer):
     assert "8:57 a.m." in date_format(when, "DATETIME_FORMAT")
 
 
+def test_in_chinese_a_campaign_s_zone_is_in_full_width_brackets(client, marketer):
+    """"2026年12月6日 03:00 (JST, UTC+09:00)" put ASCII brackets in a Chinese sentence."""
+    Preference.objects.create(user=marketer, language="zh-hans", timezone="Asia/Shanghai")
+    when = dt.datetime.combine((timezone.now() + dt.timedelta(days=3)).date(), dt.time(3),
+                               tzinfo=ZoneInfo("Asia/Tokyo"))
+    campaign = services.campaign_create(user=marketer, name="x", push={"MsgBody": TEXT},
+                                        send_at=when, tz="Asia/Tokyo")
+    client.force_login(marketer)
+    page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert f"{when:%Y}年{when.month}月{when.day}日 03:00（JST, UTC+09:00）" in page
+
+
 def test_times_on_the_tokens_page_carry_their_zone(client, marketer):
     """The tokens page, like every page with times, names the viewer's zone once."""
     token_create(user=marketer, name="ci")
