@@ -12,6 +12,7 @@ waits on another when every app's first push comes within a second or so of the 
 whatever the others do.
 
     python -m bench.several_apps [--apps 50] [--campaigns 100] [--latency-ms 20,150]
+                                 [--dispatchers 1]
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ def log(text: str) -> None:
 
 
 def main(apps: int = 50, campaigns: int = 100, latencies: tuple[int, ...] = (20, 150),
-         lead: float = 3.0, timeout: float | None = None,
-         concurrency: str = "2") -> dict:
+         lead: float = 3.0, timeout: float | None = None, dispatchers: int = 1,
+         concurrency: str | None = None) -> dict:
     tmp = temp_dir()
     setup_django(tmp)
     from tests.emulator_process import EmulatorProcess
@@ -46,13 +47,15 @@ def main(apps: int = 50, campaigns: int = 100, latencies: tuple[int, ...] = (20,
     emulator = EmulatorProcess(str(tmp / "emulator.sqlite3")).start()
     try:
         return run(emulator, apps=apps, campaigns=campaigns, latencies=latencies, lead=lead,
-                   timeout=timeout, concurrency=concurrency)
+                   timeout=timeout, dispatchers=dispatchers,
+                   # A process for each share's dispatcher, and one for its next at a hand-over.
+                   concurrency=concurrency or str(2 * dispatchers))
     finally:
         emulator.stop()
 
 
 def run(emulator, *, apps: int, campaigns: int, latencies: tuple[int, ...], lead: float,
-        timeout: float | None, concurrency: str) -> dict:
+        timeout: float | None, dispatchers: int, concurrency: str) -> dict:
     from django.conf import settings
     from django.contrib.auth.models import User
     from django.utils import timezone
@@ -73,7 +76,8 @@ def run(emulator, *, apps: int, campaigns: int, latencies: tuple[int, ...], lead
             "name": f"Bench app {i}", "slug": f"bench-{i}", "sdkappid": sdkappid,
             "base_url": emulator.url})
         ours.append((app, sdkappid, latency))
-    stack = Stack(settings.VAR_DIR, emulator.url, DISPATCH_POLL_SECONDS=0.1)  # the production default
+    stack = Stack(settings.VAR_DIR, emulator.url, DISPATCHERS=dispatchers,
+                  DISPATCH_POLL_SECONDS=0.1)  # the production default
     stack.purge()
     worker = stack.worker("campaigns", concurrency=concurrency, queues="celery")
     stack.beat("beat")
@@ -116,6 +120,7 @@ def run(emulator, *, apps: int, campaigns: int, latencies: tuple[int, ...], lead
                for app, sdkappid, latency in ours]
     result = report(per_app, apps=apps, campaigns=campaigns, latencies=latencies,
                     waited=ended - due.timestamp(), apps_at_once=settings.DISPATCH_APPS_AT_ONCE)
+    result["dispatchers"], result["worker_concurrency"] = dispatchers, int(concurrency)
     # The campaign worker's processor time, over every push: what one dispatcher process
     # spends a push (its threads share one interpreter lock, so one core at most).
     result["worker_cpu_ms_per_push"] = round(1000 * cpu[0] / max(1, result["pushes"]), 1)
@@ -250,12 +255,15 @@ def arguments(argv: list[str]) -> dict:
                         help="from the morning's coming to the due instant")
     parser.add_argument("--timeout-seconds", type=float, default=None,
                         help="how long after the due instant to wait for every push")
-    parser.add_argument("--concurrency", default="2", help="the campaign worker's processes")
+    parser.add_argument("--dispatchers", type=int, default=1,
+                        help="DISPATCHERS: shares of the apps, each sent by a process of its own")
+    parser.add_argument("--concurrency", default=None,
+                        help="the campaign worker's processes (default: twice --dispatchers)")
     args = parser.parse_args(argv)
     return {"apps": args.apps, "campaigns": args.campaigns,
             "latencies": tuple(int(v) for v in args.latency_ms.split(",")),
             "lead": args.lead_seconds, "timeout": args.timeout_seconds,
-            "concurrency": args.concurrency}
+            "dispatchers": args.dispatchers, "concurrency": args.concurrency}
 
 
 if __name__ == "__main__":

@@ -7,8 +7,10 @@ number of workers on any number of hosts, and nothing is lost when Redis restart
 - each app has one PushGate row; a push starts only after a conditional UPDATE takes its lease
   and the app's previous push's answer is more than PUSH_MIN_INTERVAL_SECONDS old (the lease
   is taken up to CLAIM_AHEAD_SECONDS before, so that the push leaves as the gate opens);
-- one dispatcher at a time (its role is on the default app's gate row) runs each app with due
-  work in a thread of its own, so one app's slow answer or outage never holds another's;
+- the apps are shared out among DISPATCHERS dispatchers (an app's id modulo DISPATCHERS), each
+  in a worker process of its own; one at a time holds a share's role, and it runs each app
+  with due work in a thread of its own, so one app's slow answer or outage never holds
+  another's;
 - every time the gate compares or writes is the database's clock, never a host's, so a worker
   whose clock runs ahead or behind cannot shorten the spacing;
 - a campaign is claimed with a conditional UPDATE (scheduled -> sending), so a second
@@ -28,14 +30,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from core import tencent
-from core.chat_apps import default_app
 from core.models import App
 from pushclient import PayloadError, TencentError, backoff_seconds
 from pushclient.errors import TRANSPORT_CONNECTION, TRANSPORT_TIMEOUT, ErrorKind
 
-from .models import Attempt, Campaign, PushGate
+from .models import Attempt, Campaign, DispatcherRole, PushGate
 from .quiet import quiet_hours_end
 from .quota import (next_quota_day_start, pushes_left_on, quota_day_lock, quota_day_of,
                     quota_zone)
@@ -69,26 +71,39 @@ def gate_of(app: App) -> PushGate:
     return PushGate.objects.get_or_create(app=app)[0]
 
 
-def due_app_ids(now: dt.datetime) -> set[int]:
-    return set(Campaign.objects.filter(status=Status.SCHEDULED, due_at__lte=now)
-               .values_list("app_id", flat=True).distinct())
+def last_tick() -> dt.datetime | None:
+    """The scheduler's heartbeat: the oldest of the shares' last ticks, None until each share
+    has ticked, so one share's silence shows."""
+    ticks = dict(DispatcherRole.objects.filter(share__lt=settings.DISPATCHERS)
+                 .values_list("share", "last_tick_at"))
+    if len(ticks) < settings.DISPATCHERS or None in ticks.values():
+        return None
+    return min(ticks.values())
 
 
-def dispatch_due_campaigns(*, run_seconds: float | None = None) -> int:
-    """Send due campaigns for up to `run_seconds`; returns how many were sent.
+def due_app_ids(now: dt.datetime, share: int = 0) -> set[int]:
+    """Apps of the share with campaigns due: an app's id modulo DISPATCHERS is its share."""
+    due = (Campaign.objects.filter(status=Status.SCHEDULED, due_at__lte=now)
+           .values_list("app_id", flat=True).distinct())
+    return {app_id for app_id in due if app_id % settings.DISPATCHERS == share}
 
-    Beat starts one of these every second; only one holds the dispatcher role at a time (on
-    the default app's gate row, with the scheduler's heartbeat). A tick that finds the role
-    ending within HANDOVER_SECONDS waits for it and takes over as it ends, so the apps' queues
-    go on without a pause at each hand-over; other ticks return at once. The holder polls for
-    due work every DISPATCH_POLL_SECONDS and gives each app with due campaigns a thread (at
-    most DISPATCH_APPS_AT_ONCE), which sends that app's campaigns through its gate until none
-    is due. The pool makes threads only as apps need them: its bound must stay above the apps
-    due at once, or the ones beyond wait for a whole queue to end.
+
+def dispatch_due_campaigns(share: int = 0, *, run_seconds: float | None = None) -> int:
+    """Send the share's due campaigns for up to `run_seconds`; returns how many were sent.
+
+    Beat starts one of these for each share of the apps every second; only one holds a share's
+    role at a time (its DispatcherRole row, with the scheduler's heartbeat), so the shares run
+    in as many worker processes, side by side. A tick that finds the role ending within
+    HANDOVER_SECONDS waits for it and takes over as it ends, so the apps' queues go on without
+    a pause at each hand-over; other ticks return at once. The holder polls for due work every
+    DISPATCH_POLL_SECONDS and gives each app with due campaigns a thread (at most
+    DISPATCH_APPS_AT_ONCE), which sends that app's campaigns through its gate until none is
+    due. The pool makes threads only as apps need them: its bound must stay above the apps due
+    at once, or the ones beyond wait for a whole queue to end.
     """
     run_seconds = settings.DISPATCH_RUN_SECONDS if run_seconds is None else run_seconds
-    home = gate_of(default_app())
-    taken = _take_role(home, run_seconds)
+    role = DispatcherRole.objects.get_or_create(share=share)[0]
+    taken = _take_role(role, run_seconds)
     if taken is None:
         return 0
     now, role_until = taken
@@ -97,7 +112,9 @@ def dispatch_due_campaigns(*, run_seconds: float | None = None) -> int:
     run_ends = now + _seconds(run_seconds)
     sent = 0
     running: dict[int, Future] = {}
-    reap_stuck_test_sends(now=now)  # beside the pushes' own sweep, once a tick
+    roles = DispatcherRole.objects.filter(share=share)
+    if share == 0:  # the sweeps, beside the pushes' own, once a tick: by one share for all
+        reap_stuck_test_sends(now=now)
     # Called inside a transaction (a caller's atomic block), this connection's rows are
     # invisible to any other: the apps' turns then run here, one after another.
     pool = InlinePool() if connection.in_atomic_block else ThreadPoolExecutor(
@@ -107,22 +124,22 @@ def dispatch_due_campaigns(*, run_seconds: float | None = None) -> int:
             while time.monotonic() < stop_at:
                 now = db_now()
                 renewed = min(now + _seconds(ROLE_SECONDS), run_ends)
-                if not PushGate.objects.filter(pk=home.pk, dispatcher_until=role_until).update(
-                        dispatcher_until=renewed, last_tick_at=now):
+                if not roles.filter(held_until=role_until).update(held_until=renewed,
+                                                                  last_tick_at=now):
                     break  # another dispatcher took over while this one was held up
                 role_until = renewed
-                reap_abandoned_attempts(now=now)
+                if share == 0:
+                    reap_abandoned_attempts(now=now)
                 for app_id, turn in list(running.items()):
                     if turn.done():
                         sent += running.pop(app_id).result()
-                for app_id in due_app_ids(now) - set(running):
+                for app_id in due_app_ids(now, share) - set(running):
                     running[app_id] = pool.submit(_app_turn, app_id, stop_at,
                                                   own_connection=not isinstance(pool, InlinePool))
                 time.sleep(max(0.0, min(settings.DISPATCH_POLL_SECONDS,
                                         stop_at - time.monotonic())))
         finally:
-            PushGate.objects.filter(pk=home.pk, dispatcher_until=role_until).update(
-                dispatcher_until=None)
+            roles.filter(held_until=role_until).update(held_until=None)
             sent += sum(turn.result() for turn in running.values())
     return sent
 
@@ -132,18 +149,18 @@ HANDOVER_SECONDS = 1.5
 HANDOVER_POLL_SECONDS = 0.02
 
 
-def _take_role(home: PushGate, run_seconds: float) -> tuple[dt.datetime, dt.datetime] | None:
-    """The dispatcher role, on the database's clock: when it was taken and until when, or None
-    when another dispatcher holds it beyond the next tick."""
+def _take_role(role: DispatcherRole,
+               run_seconds: float) -> tuple[dt.datetime, dt.datetime] | None:
+    """The share's dispatcher role, on the database's clock: when it was taken and until when,
+    or None when another dispatcher holds it beyond the next tick."""
+    roles = DispatcherRole.objects.filter(share=role.share)
     while True:
         now = db_now()
         until = now + _seconds(min(ROLE_SECONDS, run_seconds))
-        free = Q(dispatcher_until__isnull=True) | Q(dispatcher_until__lt=now)
-        if PushGate.objects.filter(free, pk=home.pk).update(dispatcher_until=until,
-                                                            last_tick_at=now):
+        free = Q(held_until__isnull=True) | Q(held_until__lt=now)
+        if roles.filter(free).update(held_until=until, last_tick_at=now):
             return now, until
-        held_until = PushGate.objects.filter(pk=home.pk).values_list(
-            "dispatcher_until", flat=True).first()
+        held_until = roles.values_list("held_until", flat=True).first()
         if held_until is not None and held_until - now > _seconds(HANDOVER_SECONDS):
             return None
         time.sleep(HANDOVER_POLL_SECONDS)
@@ -170,13 +187,11 @@ def _app_turn(app_id: int, stop_at: float, *, own_connection: bool) -> int:
     try:
         app = App.objects.get(pk=app_id)
         while time.monotonic() < stop_at:
-            wait = dispatch_next(app, now=db_now())
+            pushed, wait = dispatch_next(app, now=db_now())
+            sent += pushed
             if wait is None:
-                sent += 1
-            elif wait == NOTHING_DUE:
                 break
-            else:
-                time.sleep(max(0.0, min(wait, stop_at - time.monotonic())))
+            time.sleep(max(0.0, min(wait, stop_at - time.monotonic())))
     except Exception:
         log.exception("dispatching app %s", app_id)  # the next tick tries it again
     finally:
@@ -185,42 +200,42 @@ def _app_turn(app_id: int, stop_at: float, *, own_connection: bool) -> int:
     return sent
 
 
-NOTHING_DUE = -1.0
 # A campaign is claimed this long before its app's gate opens: the claim's queries and commit
 # (tens of milliseconds, hundreds with many apps sharing the processor) then happen while the
 # gate is shut, and the push leaves as it opens. Far below the lease, which covers the wait.
 CLAIM_AHEAD_SECONDS = 0.5
 
 
-def dispatch_next(app: App, *, now: dt.datetime) -> float | None:
-    """Try the app's earliest due campaign. None if a push was made, NOTHING_DUE, or seconds
-    worth waiting."""
+def dispatch_next(app: App, *, now: dt.datetime) -> tuple[bool, float | None]:
+    """Try the app's earliest due campaign: whether a push was made, and the seconds until
+    another try is worth its queries (None: nothing is due)."""
+    gate = gate_of(app)
+    if gate.lease_until and gate.lease_until >= now:
+        return False, settings.DISPATCH_POLL_SECONDS  # a push of this app is in flight elsewhere
+    if gate.next_allowed_at and gate.next_allowed_at - now >= _seconds(CLAIM_AHEAD_SECONDS):
+        return False, (gate.next_allowed_at - now).total_seconds() - CLAIM_AHEAD_SECONDS + 0.001
     campaign = (Campaign.objects.filter(app=app, status=Status.SCHEDULED, due_at__lte=now)
                 .order_by("due_at", "id").first())
     if campaign is None:
-        return NOTHING_DUE
+        return False, None
     campaign.app = app
-    gate = gate_of(app)
-    if gate.lease_until and gate.lease_until >= now:
-        return settings.DISPATCH_POLL_SECONDS  # a push of this app is in flight elsewhere
-    if gate.next_allowed_at and gate.next_allowed_at - now >= _seconds(CLAIM_AHEAD_SECONDS):
-        return (gate.next_allowed_at - now).total_seconds() - CLAIM_AHEAD_SECONDS + 0.001
     claimed = _claim(campaign, gate, now)
     if claimed is None:
-        return 0.0
-    attempt, opens_at = claimed
-    if opens_at is not None:
-        # Both times are the database's: a host's clock, ahead or behind, cannot shorten this.
-        time.sleep(max(0.0, (opens_at - db_now()).total_seconds() + 0.001))
+        return False, 0.0
+    attempt, opens_in = claimed
+    # Counted on the database's clock: a host's clock, ahead or behind, cannot shorten this.
+    time.sleep(max(0.0, opens_in - time.monotonic()))
     _send(attempt, gate)
-    return None
+    # Its gate opens PUSH_MIN_INTERVAL_SECONDS after the answer: the next claim, ahead of that.
+    return True, settings.PUSH_MIN_INTERVAL_SECONDS - CLAIM_AHEAD_SECONDS
 
 
 @transaction.atomic
 def _claim(campaign: Campaign, gate: PushGate,
-           now: dt.datetime) -> tuple[Attempt, dt.datetime | None] | None:
+           now: dt.datetime) -> tuple[Attempt, float] | None:
     """The gate's lease and the campaign, for a push once the gate opens (its previous push's
-    answer more than PUSH_MIN_INTERVAL_SECONDS old): the attempt, and when the gate opens."""
+    answer more than PUSH_MIN_INTERVAL_SECONDS old): the attempt, and the moment (this host's
+    monotonic clock) the gate opens."""
     lease_free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
     opens_soon = Q(next_allowed_at__isnull=True) | Q(
         next_allowed_at__lt=now + _seconds(CLAIM_AHEAD_SECONDS))
@@ -228,8 +243,10 @@ def _claim(campaign: Campaign, gate: PushGate,
     if not gates.filter(lease_free, opens_soon).update(
             lease_until=now + _seconds(settings.PUSH_LEASE_SECONDS), attempt=None):
         return None
-    # Read under the lease: only its holder moves it.
-    opens_at = gates.values_list("next_allowed_at", flat=True).get()
+    # Read under the lease (only its holder moves it), with the database's time of reading.
+    opens_at, read_at = gates.values_list("next_allowed_at", Now()).get()
+    opens_in = time.monotonic() + (max(0.0, (opens_at - read_at).total_seconds()) + 0.001
+                                   if opens_at else 0.0)
     app = campaign.app
     day = quota_day_of(max(now, opens_at or now), app)
     # Test sends that use the quota count under the day's lock too; taken before the
@@ -252,7 +269,7 @@ def _claim(campaign: Campaign, gate: PushGate,
     attempt = Attempt.objects.create(campaign=campaign, msg_random=campaign.msg_random,
                                      started_at=now, quota_day=day)
     gates.update(attempt=attempt)
-    return attempt, opens_at
+    return attempt, opens_in
 
 
 def _late_words(delta: dt.timedelta) -> str:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .dispatch import db_now
-from .models import PushGate
+from .dispatch import db_now, last_tick
 
 # Beat starts a dispatcher tick every second and a running dispatcher renews it every poll:
 # a minute of silence means no beat or no worker is taking the ticks.
@@ -15,7 +14,6 @@ SCHEDULER_STALE_AFTER = dt.timedelta(minutes=1)
 def scheduler_ok() -> tuple[bool, dict]:
     """Ticks are written on the database's clock, so they are compared with it, not with this
     host's."""
-    last_tick = (PushGate.objects.filter(app__from_settings=True)
-                 .values_list("last_tick_at", flat=True).first())
-    fresh = last_tick is not None and db_now() - last_tick <= SCHEDULER_STALE_AFTER
-    return fresh, {"scheduler_last_tick": last_tick.isoformat() if last_tick else None}
+    tick = last_tick()
+    fresh = tick is not None and db_now() - tick <= SCHEDULER_STALE_AFTER
+    return fresh, {"scheduler_last_tick": tick.isoformat() if tick else None}

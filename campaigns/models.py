@@ -164,12 +164,20 @@ class PushGate(models.Model):
     attempt = models.ForeignKey(Attempt, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
     next_allowed_at = models.DateTimeField(null=True, blank=True)
-    dispatcher_until = models.DateTimeField(null=True, blank=True)
-    last_tick_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("push gate")
         verbose_name_plural = _("push gate")
+
+
+class DispatcherRole(models.Model):
+    """One per share of the apps (an app's id modulo DISPATCHERS): the dispatcher sending that
+    share's campaigns holds it until `held_until`, renewing it on the database's clock, so one
+    worker process at a time sends a share. Its last tick is the scheduler's heartbeat."""
+
+    share = models.PositiveSmallIntegerField(primary_key=True)
+    held_until = models.DateTimeField(null=True, blank=True)
+    last_tick_at = models.DateTimeField(null=True, blank=True)
 
 
 class TestGroup(models.Model):

@@ -127,8 +127,10 @@ def quota_day_lock(day: dt.date, app: App | None = None) -> None:
     """Hold the app's day row until the caller's transaction ends: bookings into one day queue
     up, so counting what remains and writing the booking happen as one step."""
     app = app_or_default(app)
-    QuotaDay.objects.get_or_create(app=app, day=day)
-    QuotaDay.objects.select_for_update().get(app=app, day=day)
+    days = QuotaDay.objects.select_for_update().filter(app=app, day=day)
+    if not days.exists():  # the day's first booking makes its row (one query after that)
+        QuotaDay.objects.get_or_create(app=app, day=day)
+        days.get()
 
 
 def quota_summary(day: dt.date | None = None, app: App | None = None) -> dict:

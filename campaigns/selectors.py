@@ -20,7 +20,8 @@ from core.audit import audit_rows, status_words
 from core.models import App, AuditEvent
 from core.payload_words import ELEMENT_WORDS, PATH_WORDS
 
-from .models import Attempt, Campaign, PushGate, Workspace
+from . import dispatch
+from .models import Attempt, Campaign, Workspace
 from .local_time import local_plan_view
 from .permissions import approvable_by
 from .reasons import reason_words
@@ -42,9 +43,7 @@ SCHEDULER_SILENT_AFTER = dt.timedelta(seconds=15)
 
 def home_overview(app: App) -> dict:
     now = timezone.now()
-    # The scheduler's heartbeat is on the default app's gate (campaigns/dispatch.py).
-    last_tick = (PushGate.objects.filter(app__from_settings=True)
-                 .values_list("last_tick_at", flat=True).first())
+    last_tick = dispatch.last_tick()
     campaigns = Campaign.objects.filter(app=app)
     # Three small indexed counts beat one aggregate that reads every campaign.
     counts = {

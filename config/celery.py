@@ -11,8 +11,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.beat_schedule = {
-    "dispatch-due-campaigns": {"task": "campaigns.tasks.dispatch_due_campaigns",
-                               "schedule": 1.0, "options": {"expires": 5}},
     "resume-stalled-audience-jobs": {"task": "audience.tasks.resume_stalled_jobs",
                                      "schedule": 10.0, "options": {"expires": 10}},
     "prune-callback-keys": {"task": "reports.tasks.prune_callback_keys",
@@ -30,6 +28,16 @@ def default_broker() -> bool:
     """Whether this is the default run's broker (no REDIS_URL): kombu's SQLAlchemy transport on a
     SQLite file (config/broker.py)."""
     return app.conf.broker_url.startswith("sqlite:")
+
+
+@app.on_after_configure.connect
+def dispatch_every_share_every_second(sender, **kwargs):
+    """A dispatcher tick a second for each share of the apps (settings.DISPATCHERS)."""
+    from django.conf import settings
+    for share in range(settings.DISPATCHERS):
+        sender.add_periodic_task(1.0, sender.signature(
+            "campaigns.tasks.dispatch_due_campaigns", args=(share,)),
+            name=f"dispatch-due-campaigns-{share}", expires=5)
 
 
 @app.on_after_configure.connect

@@ -267,6 +267,12 @@ DISPATCH_RUN_SECONDS = env.float("DISPATCH_RUN_SECONDS", default=30)
 # apps"). At 64 a compose deployment holds at most about 92 connections (web 3, campaign worker
 # 4 + 64, audience crews 4 x 5): within PostgreSQL's default 100.
 DISPATCH_APPS_AT_ONCE = env.int("DISPATCH_APPS_AT_ONCE", default=64)
+# Dispatchers sending side by side, each for its share of the apps (an app's id modulo this),
+# each in a campaign worker process of its own: a dispatcher's threads share one processor, so
+# past about 25 apps pushing at once one is not enough (BENCHMARKS.md, "Several apps"). The
+# campaign worker's concurrency must be at least twice this plus one: at a hand-over a share's
+# next dispatcher waits in a second process, and sends and reports need one.
+DISPATCHERS = env.int("DISPATCHERS", default=1)
 
 # Delivery reports (reports/): Tencent's result callback and the statistics poller (spec §3.5).
 # The callback token set in Tencent's console; with one, every callback must carry a valid Sign

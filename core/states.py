@@ -52,7 +52,8 @@ class StateMachine:
         An instance is updated in memory too."""
         allowed = self.sources(to, from_)
         pk = getattr(subject, "pk", subject)
-        with transaction.atomic():
+        # No savepoint inside a caller's transaction: a failed query fails that one anyway.
+        with transaction.atomic(savepoint=False):
             before = (self.model.objects.select_for_update().filter(pk=pk)
                       .values_list(self.field, flat=True).first())
             query = self.model.objects.filter(pk=pk, **{f"{self.field}__in": allowed})

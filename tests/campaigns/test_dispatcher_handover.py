@@ -9,8 +9,7 @@ import pytest
 from django.db import connection
 
 from campaigns import dispatch, services
-from campaigns.models import Campaign, PushGate
-from core.chat_apps import default_app
+from campaigns.models import Campaign, DispatcherRole
 from tests.conftest import TEXT
 
 pytestmark = pytest.mark.django_db(transaction=True)  # two dispatchers, each its connection
@@ -40,7 +39,7 @@ def test_the_tick_that_arrives_as_a_run_ends_takes_over_without_a_pause(tim, mar
     gaps = [round(b - a, 3) for a, b in zip(arrivals, arrivals[1:])]
     # More than 1 s apart (the gate), and never the second or so a wait for the next tick costs.
     assert all(1.0 < gap < 1.5 for gap in gaps), gaps
-    assert PushGate.objects.get(app=default_app()).dispatcher_until is None  # released
+    assert DispatcherRole.objects.get(share=0).held_until is None  # released
 
 
 def test_a_tick_that_arrives_early_in_a_run_returns_at_once(tim):

@@ -4,10 +4,12 @@ with a wrong key fails alone, and people see only their apps' campaigns."""
 
 import json
 import re
+import threading
 import time
 
 import pytest
 import requests
+from django.db import connection
 
 from audience.mirror import mirror_apply
 from audience.models import AttributeName
@@ -47,6 +49,40 @@ def test_two_apps_push_in_the_same_second_each_spaced_on_its_own(two_apps, marke
     # ...and the two apps side by side, not one after the other.
     assert abs(ours[0] - theirs[0]) < 1.0 and abs(ours[-1] - theirs[-1]) < 1.0
     assert quota_summary(app=main)["used"] == 3 and quota_summary(app=intl)["used"] == 3
+
+
+def test_each_share_of_the_apps_has_a_dispatcher_of_its_own(two_apps, marketer, tim, settings):
+    main, intl = two_apps
+    # The two apps in two shares whatever their ids: a share is the id modulo DISPATCHERS, and
+    # ids that differ by less than it differ modulo it.
+    settings.DISPATCHERS = abs(intl.pk - main.pk) + 1
+    for i in range(2):
+        due_now(marketer, main, f"main {i}")
+        due_now(marketer, intl, f"intl {i}")
+    sent = {}
+
+    def dispatcher(app):
+        try:
+            sent[app.slug] = dispatch.dispatch_due_campaigns(
+                app.pk % settings.DISPATCHERS, run_seconds=2.5)
+        finally:
+            connection.close()
+
+    # Side by side, as two worker processes take two shares' ticks.
+    threads = [threading.Thread(target=dispatcher, args=(app,)) for app in (main, intl)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sent == {main.slug: 2, intl.slug: 2}  # each its own share's campaigns, no other's
+    ours, theirs = pushes(tim), pushes(tim, OTHER_SDKAPPID)
+    assert len(ours) == 2 and len(theirs) == 2 and abs(ours[0] - theirs[0]) < 1.0
+    for times in (ours, theirs):
+        assert times[1] - times[0] > 1.0
+    # A share's tick sends nothing of another share's, whatever is due there.
+    due_now(marketer, intl, "intl later")
+    assert dispatch.dispatch_due_campaigns(main.pk % settings.DISPATCHERS, run_seconds=0.3) == 0
+    assert Campaign.objects.get(name="intl later").status == Campaign.Status.SCHEDULED
 
 
 def test_twenty_apps_due_at_once_all_push_in_the_first_second(tim, marketer, admin_user):

@@ -159,3 +159,27 @@ def test_a_limit_an_admin_changes_reaches_running_workers_without_a_restart(mark
     wait_for(lambda: statuses(more) == ["sent"], timeout=30, message="sent under the new limit")
     assert len(emulator.state()["pushes"]) == 4
     assert running.processes["worker1"].poll() is None, "the same worker, never restarted"
+
+
+def test_two_shares_of_the_apps_are_sent_by_two_dispatchers_side_by_side(marketer, two_apps,
+                                                                       emulator, stack):
+    """DISPATCHERS=2 as a busy deployment sets it: beat ticks each share, the prefork worker
+    runs the two shares' dispatchers in two processes, and both apps push in the same second."""
+    from campaigns.models import DispatcherRole
+    from tests.conftest import OTHER_SDKAPPID
+    main, intl = two_apps
+    shares = abs(intl.pk - main.pk) + 1  # ids differing by less than it: two shares
+    at = timezone.now() + dt.timedelta(seconds=3)
+    ids = [services.campaign_create(user=marketer, app=app, name=f"{app.slug} {i}",
+                                    push={"MsgBody": TEXT}, send_at=at).pk
+           for app in (main, intl) for i in range(3)]
+    running = stack(workers=0, DISPATCHERS=shares)
+    running.worker("campaigns", concurrency="4", queues="celery")
+    wait_for(lambda: statuses(ids) == ["sent"] * 6, timeout=60, message="6 sent")
+    ours = [p["received_at"] for p in emulator.state()["pushes"]]
+    theirs = [p["received_at"] for p in emulator.state(sdkappid=OTHER_SDKAPPID)["pushes"]]
+    assert len(ours) == 3 and len(theirs) == 3 and abs(ours[0] - theirs[0]) < 1.0
+    assert min(push_gaps(emulator.state()["pushes"])) > 1.0
+    ticked = DispatcherRole.objects.filter(last_tick_at__isnull=False)
+    assert {main.pk % shares, intl.pk % shares} <= set(ticked.values_list("share", flat=True))
+    assert "Traceback" not in running.full_logs()

@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 from kombu import Connection
 
-from campaigns.models import PushGate
+from campaigns.models import DispatcherRole
 from config.broker import SQLiteTransport, sqlite_transport_options
 from config.celery import create_queues, drop_delivered
 from tests.stack import Stack, wait_for
@@ -112,7 +112,7 @@ def test_workers_and_the_scheduler_started_at_once_on_a_new_broker_all_run(tmp_p
                      stack.worker("campaigns-2", concurrency="1", queues="celery"),
                      stack.beat("beat")]
         # beat's dispatch tick, run by a worker, is the scheduler's heartbeat (/healthz).
-        wait_for(lambda: PushGate.objects.filter(last_tick_at__gt=started).exists(), timeout=40,
+        wait_for(lambda: DispatcherRole.objects.filter(last_tick_at__gt=started).exists(), timeout=40,
                  message="a dispatch tick sent by beat through the broker and run by a worker")
         time.sleep(2)
         assert [p.poll() for p in processes] == [None] * len(processes), stack.logs()

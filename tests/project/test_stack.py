@@ -8,13 +8,12 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def ticked(seconds_ago: float) -> None:
+def ticked(seconds_ago: float, share: int = 0) -> None:
     from django.utils import timezone
 
-    from campaigns.models import PushGate
-    from core.chat_apps import default_app
-    PushGate.objects.update_or_create(
-        app=default_app(),
+    from campaigns.models import DispatcherRole
+    DispatcherRole.objects.update_or_create(
+        share=share,
         defaults={"last_tick_at": timezone.now() - dt.timedelta(seconds=seconds_ago)})
 
 
@@ -35,6 +34,17 @@ def test_healthz_is_503_when_the_scheduler_has_not_ticked_for_a_minute(client):
     answer = client.get("/healthz")
     assert answer.status_code == 503
     assert answer.json()["scheduler"] == "down" and answer.json()["database"] == "ok"
+
+
+@pytest.mark.django_db
+def test_healthz_is_503_when_one_share_of_the_apps_has_no_dispatcher(client, settings):
+    settings.DISPATCHERS = 2
+    ticked(1, share=0)
+    assert client.get("/healthz").json()["scheduler"] == "down"  # share 1 never ticked
+    ticked(61, share=1)
+    assert client.get("/healthz").json()["scheduler"] == "down"
+    ticked(1, share=1)
+    assert client.get("/healthz").json()["scheduler"] == "ok"
 
 
 @pytest.mark.django_db
