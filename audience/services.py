@@ -28,7 +28,7 @@ from core.errors import InvalidInput as AudienceInvalid
 from core.models import App
 from core.payload_words import invalid_input, words_by_field
 from core.queue import enqueue, require_queue
-from core.text import items_from_text, whole_number
+from core.text import clauses, items_from_text, whole_number
 from pushclient import payload
 
 from .mirror import mirror_apply
@@ -82,7 +82,7 @@ def attribute_names_update(*, user, names: dict, confirm_rename: bool = False,
         raise RenameNeedsConfirmation(_(
             "Renaming %(renames)s changes the meaning of values already stored on users: "
             "Tencent keeps values by index. Confirm the rename to go ahead.")
-            % {"renames": "; ".join(parts)})
+            % {"renames": clauses(parts)})
     tencent.client(app).members.set_attr_names(names)
     with transaction.atomic():
         for index, name in names.items():

@@ -23,7 +23,7 @@ from audience.selectors import (attribute_names, audience_reach, audience_reach_
 from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
 from core.models import App
-from core.text import words_list
+from core.text import clauses, words_list
 from core.times import is_zone, local_to_aware
 
 from .models import Campaign
@@ -182,12 +182,14 @@ def split_cost(*, day: dt.date, hour: int, zones: list[str], default_zone: str =
 
 def cost_words(cost: dict) -> str:
     """"7 zones = 7 of the day's 100 pushes", per quota day the buckets fall on."""
-    parts = "; ".join(_("%(n)d of %(day)s's %(limit)d pushes (%(left)d left)")
-                      % {"n": d["pushes"], "day": d["day"], "limit": cost["limit"],
-                         "left": d["remaining"]} for d in cost["days"]) or "0"
-    words = {"zones": cost["zones"], "wrong": cost.get("wrong", 0), "parts": parts}
     if cost.get("passed"):
         return cost["passed"]
+    if not cost["days"]:  # was "0 zones = 0"
+        return _("No time zone is chosen: nothing would be booked.")
+    parts = clauses(_("%(n)d of %(day)s's %(limit)d pushes (%(left)d left)")
+                    % {"n": d["pushes"], "day": d["day"], "limit": cost["limit"],
+                       "left": d["remaining"]} for d in cost["days"])
+    words = {"zones": cost["zones"], "wrong": cost.get("wrong", 0), "parts": parts}
     if words["wrong"]:
         return ngettext("%(zones)d zone and %(wrong)d values that are not time zones = "
                         "%(parts)s", "%(zones)d zones and %(wrong)d values that are not time "

@@ -35,6 +35,13 @@ def words_list(items) -> str:
         str(item) for item in items)
 
 
+def clauses(items) -> str:
+    """Clauses of one sentence, with the reader's semicolon ("; " in English, "；" in Chinese,
+    where an ASCII one reads as a typo)."""
+    return pgettext("separator between the clauses of a sentence", "; ").join(
+        str(item) for item in items)
+
+
 def in_brackets(detail) -> str:
     """A detail after the words before it: " (22:00–08:00)" in English, "（22:00–08:00）" in
     Chinese."""

@@ -5,7 +5,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from audience.models import AccountAttr, AccountTag, AttributeName, KnownAccount
 from campaigns import dispatch, local_time, selectors, services
@@ -93,6 +93,16 @@ def test_the_cost_is_one_push_per_zone_on_the_quota_day_each_lands_on():
     assert local_time.cost_words(cost) == (
         "4 zones = 3 of 2026-12-08's 100 pushes (100 left); "
         "1 of 2026-12-09's 100 pushes (100 left)")
+    with translation.override("zh-hans"):  # was "（剩余 100 次）; 占用": an ASCII semicolon
+        assert local_time.cost_words(cost) == (
+            "4 个时区 = 占用 2026-12-08 的 100 次推送中的 3 次（剩余 100 次）；"
+            "占用 2026-12-09 的 100 次推送中的 1 次（剩余 100 次）")
+
+
+def test_with_no_zone_chosen_the_cost_says_nothing_would_be_booked():
+    """An app with no zone data read "0 zones = 0"."""
+    cost = local_time.split_cost(day=dt.date(2026, 12, 8), hour=9, zones=[])
+    assert local_time.cost_words(cost) == "No time zone is chosen: nothing would be booked."
 
 
 def test_a_split_books_one_child_per_zone_at_its_local_hour_and_the_calendar_shows_each(
