@@ -199,6 +199,10 @@ def offline_push_words(push: dict) -> list[tuple[str, str]]:
     if info.get("PushFlag") == 1:
         return [(str(_("All platforms")), str(_("Off: people see the message only in the app")))]
     text = push_text(push)
+    if not text:  # §7.1: custom data alone, with no push text, gets no offline push at all
+        return [(str(_("All platforms")), str(_(
+            "None: the message has no push text (custom data alone), so Tencent sends no "
+            "notification, title or not")))]
     apns, android = info.get("ApnsInfo") or {}, info.get("AndroidInfo") or {}
     ios = " — ".join(p for p in (apns.get("Title") or info.get("Title", ""),
                                  apns.get("SubTitle", ""), text) if p)

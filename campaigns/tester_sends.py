@@ -138,14 +138,13 @@ def test_push_of(campaign: Campaign) -> dict:
         raise InvalidInput({"OfflinePushInfo.PushFlag": [_(
             "This campaign turns offline push off, so a test send would show nothing on a "
             "phone: turn offline push on in the editor first")]})
-    if text := push_text(campaign.push):  # the campaign's own Desc when it sets one
-        info["Desc"] = text
-    if not (info.get("Title") or info.get("Desc")):
+    text = push_text(campaign.push)  # the campaign's own Desc when it sets one
+    if not text:  # §7.1: then the real push shows no notification, whatever its title
         raise InvalidInput({"OfflinePushInfo": [_(
-            "This campaign has no text to show in a notification (no message text, offline "
-            "push title or text), so a test send would show nothing on a phone: add some in "
-            "the editor first")]})
-    return info
+            "This campaign has no push text (no message text, offline push text or custom "
+            "data's push text), so its push shows no notification and a test send would show "
+            "nothing on a phone: add some in the editor first")]})
+    return {**info, "Desc": text}
 
 
 def _recipients(*, accounts, group_id, app) -> tuple[list[str], TestGroup | None]:

@@ -127,13 +127,22 @@ def test_a_campaign_without_offline_text_is_tested_with_the_text_its_push_shows(
 
 
 def test_a_campaign_whose_phones_would_show_nothing_is_not_tested(api, marketer, tim):
+    """Spec §7.1: custom data alone, with neither its Desc nor OfflinePushInfo.Desc, gets no
+    offline push, a title or not. The summary said such a campaign showed its title on iOS and
+    Android, and the test send showed it."""
     silent = [{"MsgType": "TIMCustomElem", "MsgContent": {"Data": "{\"refresh\": 1}"}}]
-    answer = send_test(api, campaign_of(marketer, {"MsgBody": silent}), {"accounts": ["mary"]})
-    assert answer.status_code == 400
-    assert answer.json()["errors"]["OfflinePushInfo"] == [
-        "This campaign has no text to show in a notification (no message text, offline push "
-        "title or text), so a test send would show nothing on a phone: add some in the editor "
-        "first"]
+    api.force_login(marketer)
+    for push in ({"MsgBody": silent}, {"MsgBody": silent, "OfflinePushInfo": {"Title": "Sale"}}):
+        campaign = campaign_of(marketer, push)
+        answer = send_test(api, campaign, {"accounts": ["mary"]})
+        assert answer.status_code == 400
+        assert answer.json()["errors"]["OfflinePushInfo"] == [
+            "This campaign has no push text (no message text, offline push text or custom "
+            "data's push text), so its push shows no notification and a test send would show "
+            "nothing on a phone: add some in the editor first"]
+        page = api.get(f"/campaigns/{campaign.pk}/").content.decode()
+        assert "<dt>Offline push, All platforms</dt><dd>None: the message has no push text " \
+               "(custom data alone), so Tencent sends no notification, title or not</dd>" in page
     off = campaign_of(marketer, {"MsgBody": TEXT, "OfflinePushInfo": {**OFFLINE, "PushFlag": 1}})
     answer = send_test(api, off, {"accounts": ["mary"]})
     assert "OfflinePushInfo.PushFlag" in answer.json()["errors"]
