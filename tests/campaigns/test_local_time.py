@@ -432,6 +432,8 @@ def test_the_parent_shows_each_bucket_at_its_own_local_time_and_says_sent_only_o
     for zone in ZONES:
         assert f"{day.isoformat()} 09:00 {zone}" in detail
     assert "At each time zone’s local time: see its pushes below." in detail
+    # not the author's zone as if it were the campaign's ("Time zone: Beijing, Shanghai")
+    assert 'data-testid="campaign-zone"' not in detail
     assert "Not scheduled" not in detail
     assert "Sent as" not in detail
     assert "0 of 4 pushes sent so far; 4 booked." in detail

@@ -69,6 +69,7 @@ def test_a_marketer_plans_it_on_the_draft_and_the_approval_books_one_push_per_zo
     detail = mia.get(f"/campaigns/{campaign.pk}/").content.decode()
     summary = detail.split('data-testid="send-at"', 1)[1].split("</dd>", 1)[0]
     assert sentence in summary
+    assert 'data-testid="campaign-zone"' not in detail  # each push is in its own zone
     # the form opens on the plan, to change it
     form = mia.get(f"/campaigns/{campaign.pk}/local-time/").content.decode()
     assert f'value="{day.isoformat()}"' in form
