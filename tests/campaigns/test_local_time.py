@@ -376,6 +376,23 @@ def test_the_default_zone_is_offered_only_when_some_value_is_not_a_time_zone(cli
     assert 'name="default_zone"' in page
 
 
+def test_with_no_zone_known_the_page_says_where_zones_are_set_and_books_nothing(client,
+                                                                               marketer):
+    """An app without zone data offered "Book one push per time zone" under "0 zones = 0", and
+    no word of where a zone comes from (found walking the page on a second app)."""
+    KnownAccount.objects.create(account="nozone")
+    parent = draft(marketer)
+    client.force_login(marketer)
+    for source in ("tags", "attr"):
+        page = page_of(client, parent, by=source)
+        assert "Accounts get a time zone on the Audiences page, where an audience manager tags " \
+               "them (tz:Asia/Tokyo) or sets a time-zone attribute." in page
+        assert 'data-testid="split"' not in page
+        assert "No time zone is chosen: nothing would be booked." in page
+    mirror()
+    assert 'data-testid="split"' in page_of(client, parent)
+
+
 def test_the_cost_and_reach_count_the_default_zone_s_pushes_for_the_wrong_values(
         client, marketer):
     mirror_with_wrong_zones()
