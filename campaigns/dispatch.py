@@ -6,7 +6,8 @@ number of workers on any number of hosts, and nothing is lost when Redis restart
 
 - each app has one PushGate row; a push starts only after a conditional UPDATE takes its lease
   and the app's previous push's answer is more than PUSH_MIN_INTERVAL_SECONDS old (the lease
-  is taken up to CLAIM_AHEAD_SECONDS before, so that the push leaves as the gate opens);
+  and the campaign are taken up to CLAIM_AHEAD_SECONDS before the gate opens and the campaign
+  is due, so that the push leaves as it may, on time);
 - the apps are shared out among DISPATCHERS dispatchers (an app's id modulo DISPATCHERS), each
   in a worker process of its own; one at a time holds a share's role, and it runs each app
   with due work in a thread of its own, so one app's slow answer or outage never holds
@@ -133,7 +134,8 @@ def dispatch_due_campaigns(share: int = 0, *, run_seconds: float | None = None) 
                 for app_id, turn in list(running.items()):
                     if turn.done():
                         sent += running.pop(app_id).result()
-                for app_id in due_app_ids(now, share) - set(running):
+                due_soon = now + _seconds(CLAIM_AHEAD_SECONDS)  # claimed ahead of their time
+                for app_id in due_app_ids(due_soon, share) - set(running):
                     running[app_id] = pool.submit(_app_turn, app_id, stop_at,
                                                   own_connection=not isinstance(pool, InlinePool))
                 time.sleep(max(0.0, min(settings.DISPATCH_POLL_SECONDS,
@@ -200,9 +202,10 @@ def _app_turn(app_id: int, stop_at: float, *, own_connection: bool) -> int:
     return sent
 
 
-# A campaign is claimed this long before its app's gate opens: the claim's queries and commit
-# (tens of milliseconds, hundreds with many apps sharing the processor) then happen while the
-# gate is shut, and the push leaves as it opens. Far below the lease, which covers the wait.
+# A campaign is claimed this long before its app's gate opens or its time comes, whichever is
+# later: the claim's queries and commit (tens of milliseconds, hundreds with many apps sharing
+# the processor) then happen while the gate is shut, and the push leaves as it opens, on time.
+# Far below the lease, which covers the wait.
 CLAIM_AHEAD_SECONDS = 0.5
 
 
@@ -214,7 +217,8 @@ def dispatch_next(app: App, *, now: dt.datetime) -> tuple[bool, float | None]:
         return False, settings.DISPATCH_POLL_SECONDS  # a push of this app is in flight elsewhere
     if gate.next_allowed_at and gate.next_allowed_at - now >= _seconds(CLAIM_AHEAD_SECONDS):
         return False, (gate.next_allowed_at - now).total_seconds() - CLAIM_AHEAD_SECONDS + 0.001
-    campaign = (Campaign.objects.filter(app=app, status=Status.SCHEDULED, due_at__lte=now)
+    campaign = (Campaign.objects.filter(app=app, status=Status.SCHEDULED,
+                                        due_at__lte=now + _seconds(CLAIM_AHEAD_SECONDS))
                 .order_by("due_at", "id").first())
     if campaign is None:
         return False, None
@@ -222,9 +226,9 @@ def dispatch_next(app: App, *, now: dt.datetime) -> tuple[bool, float | None]:
     claimed = _claim(campaign, gate, now)
     if claimed is None:
         return False, 0.0
-    attempt, opens_in = claimed
+    attempt, leaves_in = claimed
     # Counted on the database's clock: a host's clock, ahead or behind, cannot shorten this.
-    time.sleep(max(0.0, opens_in - time.monotonic()))
+    time.sleep(max(0.0, leaves_in - time.monotonic()))
     _send(attempt, gate)
     # Its gate opens PUSH_MIN_INTERVAL_SECONDS after the answer: the next claim, ahead of that.
     return True, settings.PUSH_MIN_INTERVAL_SECONDS - CLAIM_AHEAD_SECONDS
@@ -234,29 +238,32 @@ def dispatch_next(app: App, *, now: dt.datetime) -> tuple[bool, float | None]:
 def _claim(campaign: Campaign, gate: PushGate,
            now: dt.datetime) -> tuple[Attempt, float] | None:
     """The gate's lease and the campaign, for a push once the gate opens (its previous push's
-    answer more than PUSH_MIN_INTERVAL_SECONDS old): the attempt, and the moment (this host's
-    monotonic clock) the gate opens."""
+    answer more than PUSH_MIN_INTERVAL_SECONDS old) and the campaign is due: the attempt, and
+    the moment (this host's monotonic clock) the push may leave."""
+    soon = now + _seconds(CLAIM_AHEAD_SECONDS)
     lease_free = Q(lease_until__isnull=True) | Q(lease_until__lt=now)
-    opens_soon = Q(next_allowed_at__isnull=True) | Q(
-        next_allowed_at__lt=now + _seconds(CLAIM_AHEAD_SECONDS))
+    opens_soon = Q(next_allowed_at__isnull=True) | Q(next_allowed_at__lt=soon)
     gates = PushGate.objects.filter(pk=gate.pk)
     if not gates.filter(lease_free, opens_soon).update(
             lease_until=now + _seconds(settings.PUSH_LEASE_SECONDS), attempt=None):
         return None
     # Read under the lease (only its holder moves it), with the database's time of reading.
     opens_at, read_at = gates.values_list("next_allowed_at", Now()).get()
-    opens_in = time.monotonic() + (max(0.0, (opens_at - read_at).total_seconds()) + 0.001
-                                   if opens_at else 0.0)
+    read = time.monotonic()
     app = campaign.app
-    day = quota_day_of(max(now, opens_at or now), app)
+    # The push leaves as the gate opens, not before the campaign's time.
+    leaves_at = max(opens_at or campaign.due_at, campaign.due_at)
+    day = quota_day_of(max(now, leaves_at), app)
     # Test sends that use the quota count under the day's lock too; taken before the
     # campaign's row, in the order bookings take them.
     quota_day_lock(day, app)
-    if not campaign_transition(campaign, to=Status.SENDING, where=Q(due_at__lte=now)):
-        transaction.set_rollback(True)
+    if not campaign_transition(campaign, to=Status.SENDING,
+                               where=Q(due_at__lte=soon, due_at=campaign.due_at)):
+        transaction.set_rollback(True)  # sent, cancelled or moved since it was read
         return None
     campaign.refresh_from_db()
     campaign.app = app
+    leaves_in = read + max(0.0, (leaves_at - read_at).total_seconds()) + 0.001
     if not campaign.allow_late and now - campaign.due_at > _seconds(
             settings.PUSH_ALLOWED_LATENESS_SECONDS):
         _settle(campaign, Status.FAILED, "missed", late=_late_words(now - campaign.due_at))
@@ -269,7 +276,7 @@ def _claim(campaign: Campaign, gate: PushGate,
     attempt = Attempt.objects.create(campaign=campaign, msg_random=campaign.msg_random,
                                      started_at=now, quota_day=day)
     gates.update(attempt=attempt)
-    return attempt, opens_in
+    return attempt, leaves_in
 
 
 def _late_words(delta: dt.timedelta) -> str:
