@@ -179,6 +179,10 @@ class DispatcherRole(models.Model):
     held_until = models.DateTimeField(null=True, blank=True)
     last_tick_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("dispatcher role")
+        verbose_name_plural = _("dispatcher roles")
+
 
 class TestGroup(models.Model):
     """A person's named list of accounts (colleagues' phones) to send test pushes to."""

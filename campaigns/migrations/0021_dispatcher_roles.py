@@ -17,6 +17,10 @@ class Migration(migrations.Migration):
                 ('held_until', models.DateTimeField(blank=True, null=True)),
                 ('last_tick_at', models.DateTimeField(blank=True, null=True)),
             ],
+            options={
+                'verbose_name': 'dispatcher role',
+                'verbose_name_plural': 'dispatcher roles',
+            },
         ),
         migrations.RemoveField(
             model_name='pushgate',
