@@ -30,7 +30,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.harness import setup_django, temp_dir
+from bench.harness import setup_django, summary, temp_dir
 
 CEILING = 100 * 100
 LATENCIES = [20, 150, 300]
@@ -102,7 +102,7 @@ def cell(deployment: str, latency_ms: int, accounts: int = 300_000, faults: bool
     from django.contrib.auth.models import User
 
     from audience import services
-    from audience.models import Job, JobBatch
+    from audience.models import JobBatch
     from tests.emulator_process import EmulatorProcess, busiest_second
     from tests.stack import Stack, wait_for
 
@@ -128,8 +128,10 @@ def cell(deployment: str, latency_ms: int, accounts: int = 300_000, faults: bool
         permits_before = permits_granted()
         created = time.time()
         job = services.job_create(user=user, action="add_tags", segment=segment, tags=["bench"])
-        wait_for(lambda: Job.objects.get(pk=job.pk).status in ("done", "failed"),
-                 timeout=max(600, accounts / 500), interval=1, message="the job")
+        # While it runs, an admin watches it: the job's page and the progress it polls.
+        watched = {"page": [], "progress": []}
+        wait_for(lambda: watch(job, watched) in ("done", "failed"),
+                 timeout=max(600, accounts / 500), interval=2, message="the job")
         peaks = [max(process_tree_peaks(p.pid)) for p in processes]
         load_after = os.getloadavg()[0]
         permits = permits_granted() - permits_before
@@ -155,11 +157,33 @@ def cell(deployment: str, latency_ms: int, accounts: int = 300_000, faults: bool
         "job_seconds": round(job.finished_at.timestamp() - created, 1),
         "worker_peak_rss_mb": round(max(peaks), 1),
         "segment_import_s": round(import_seconds, 1),
+        # Server time of the job's page and of its progress answer while the job ran.
+        **{f"job_{part}_ms": {k: round(v * 1000, 1) for k, v in summary(times).items()
+                              if k in ("median", "p95", "max")}
+           for part, times in watched.items() if times},
         # Calls the emulator received in each second of the job: where the time went.
         "per_second": per_second(calls, first),
         # Other work on this host (1-minute load average) as the job started and ended.
         "load": [round(load_before, 1), round(load_after, 1)],
     }
+
+
+def watch(job, watched: dict) -> str:
+    """Open the job's page and its progress answer as an admin does; the job's status."""
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from audience.models import Job
+    client = Client()
+    client.force_login(User.objects.get_or_create(
+        username="bench-admin", defaults={"is_superuser": True, "is_staff": True})[0])
+    for part, url in (("page", f"/audiences/jobs/{job.pk}/"),
+                      ("progress", f"/audiences/jobs/{job.pk}/progress.json")):
+        started = time.monotonic()
+        answer = client.get(url, HTTP_HOST="127.0.0.1")
+        watched[part].append(time.monotonic() - started)
+        assert answer.status_code == 200, (url, answer.status_code)
+    return Job.objects.get(pk=job.pk).status
 
 
 def run_cell(spec: dict) -> dict:
