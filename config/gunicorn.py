@@ -6,6 +6,9 @@ import os
 from config.logformat import FORMATTERS
 
 workers = int(os.environ.get("WEB_CONCURRENCY", "3"))
+# A sync worker that reads a segment's upload (up to AUDIENCE_MAX_UPLOAD_BYTES, hundreds of MB)
+# from a person's uplink is busy for minutes: at gunicorn's default 30 s it was killed mid-upload.
+timeout = 600
 # On SIGTERM, requests in flight get this long to finish (compose's stop_grace_period is 30 s).
 graceful_timeout = 25
 accesslog = "-"

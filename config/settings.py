@@ -229,7 +229,8 @@ AUDIENCE_MAX_RECORDERS = env.int("AUDIENCE_MAX_RECORDERS", default=3)
 AUDIENCE_BATCH_TRIES = env.int("AUDIENCE_BATCH_TRIES", default=5)
 AUDIENCE_RETRY_BASE_SECONDS = env.float("AUDIENCE_RETRY_BASE_SECONDS", default=1.0)
 AUDIENCE_BATCH_LEASE_SECONDS = env.float("AUDIENCE_BATCH_LEASE_SECONDS", default=60)
-AUDIENCE_MAX_UPLOAD_BYTES = env.int("AUDIENCE_MAX_UPLOAD_BYTES", default=100 * 1024 * 1024)
+# Room for 10,000,000 accounts of up to 50 characters (ids of 14 make a 143 MB file).
+AUDIENCE_MAX_UPLOAD_BYTES = env.int("AUDIENCE_MAX_UPLOAD_BYTES", default=512 * 1024 * 1024)
 # Larger files are stored by the web request and imported by a worker, with progress.
 AUDIENCE_INLINE_IMPORT_BYTES = env.int("AUDIENCE_INLINE_IMPORT_BYTES", default=1024 * 1024)
 TIM_READ_TIMEOUT_SECONDS = env.float("TIM_READ_TIMEOUT_SECONDS", default=10.0)
