@@ -98,6 +98,8 @@ class Campaign(models.Model):
             models.Index(fields=["app", "-created_at"]),
             models.Index(fields=["app", "send_at"]),
             models.Index(fields=["app", "status", "-updated_at"]),
+            # A calendar month of every status: (app, status, due_at) cannot skip to the month.
+            models.Index(fields=["app", "due_at"]),
         ]
 
     def __str__(self):

@@ -8,8 +8,8 @@ from collections import Counter
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count
-from django.db.models.functions import TruncDate
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 from django.utils.translation import ngettext
 from django.utils.translation import gettext_lazy as _
@@ -114,18 +114,28 @@ def calendar_month(year: int, month: int, app: App) -> dict:
                   .values_list("day").annotate(n=Count("pk")).values_list("day", "n"))
     limit = quota_limit(app)
     today = quota_day_of(timezone.now(), app)
+    # Each day shows its first three campaigns and how many more: the database ranks a month's
+    # thousands of campaigns and sends back three a day, each with its day's count.
     names: dict[dt.date, list[Campaign]] = {}
+    on_day: dict[dt.date, int] = {}
+    its_day = TruncDate("due_at", tzinfo=zone)
     for campaign in (campaigns.exclude(status__in=(Status.DRAFT, Status.CANCELLED))
+                     .annotate(day=its_day,
+                               rank=Window(RowNumber(), partition_by=its_day,
+                                           order_by=(F("due_at").asc(), F("id").asc())),
+                               on_day=Window(Count("pk"), partition_by=its_day))
+                     .filter(rank__lte=3)
                      .only("id", "name", "status", "due_at").order_by("due_at", "id")):
-        names.setdefault(campaign.due_at.astimezone(zone).date(), []).append(campaign)
+        names.setdefault(campaign.day, []).append(campaign)
+        on_day[campaign.day] = campaign.on_day
     weeks = []
     for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
         row = []
         for day in week:
             u, b = used.get(day, 0), booked.get(day, 0)
             row.append({"date": day, "in_month": day.month == month, "used": u, "booked": b,
-                        "campaigns": names.get(day, [])[:3],
-                        "more": max(0, len(names.get(day, [])) - 3),
+                        "campaigns": names.get(day, []),
+                        "more": on_day.get(day, 0) - len(names.get(day, [])),
                         "remaining": pushes_left(u, b, limit), "full": not pushes_left(u, b, limit),
                         "past": day < today, "today": day == today,
                         "share": min(100, round(100 * (u + b) / limit)) if limit else 100})
