@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -51,6 +51,7 @@ __all__ = ["AudienceInvalid"]
 INVALID_LINES_KEPT = 100
 log = logging.getLogger(__name__)
 INSERT_CHUNK = 5000
+ANALYZE_AFTER_ACCOUNTS = 50_000  # an import this large refreshes the planner's statistics
 UPLOAD_CHUNK_BYTES = 1024 * 1024
 
 
@@ -331,6 +332,13 @@ def _segment_fill(segment: Segment, lines: Iterable[str], column: str | None,
             progress()
     SegmentAccount.objects.bulk_create(chunk, ignore_conflicts=True)
     size = segment.accounts.count()
+    if size >= ANALYZE_AFTER_ACCOUNTS and connection.vendor == "postgresql":
+        # A bulk job cuts its batches from these rows at once. With the table's statistics
+        # from before the import (or none: autovacuum not round yet, or off), PostgreSQL read
+        # every remaining account of a 10,000,000-account segment to cut each 5,000 (2 s a
+        # cut, the job at a third of Tencent's ceiling). Sampling the table takes a second.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(SegmentAccount._meta.db_table)}")
     if size == 0:
         if invalid:
             raise ImportRefused("accounts", "segment.no_valid_account", line=invalid[0])
