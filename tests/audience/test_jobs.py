@@ -299,8 +299,9 @@ def test_many_calls_in_flight_hold_few_database_connections_and_every_answer_is_
     assert (j.status, j.done, j.failed) == ("done", 4_800 - 120, 120)
     assert sorted(j.failures.values_list("account", "code")) == [(a, 70107) for a in unknown]
     calls = [c for c in tim.calls() if c["command"] == "add_tag"]
-    # Many calls were in flight at once: the first 20 arrived within one call's latency.
-    assert calls[19]["received_at"] - calls[0]["received_at"] < 0.3
+    # Many calls were in flight at once: the first 20 arrived within two calls' latency (one
+    # after another they take 20 x 0.3 s = 6 s; a loaded CI machine starts threads late).
+    assert calls[19]["received_at"] - calls[0]["received_at"] < 0.6
     codes = [c["code"] for c in calls]
     assert (codes.count(91000), codes.count(502), codes.count(0)) == (4, 2, 48)
     # One retry owner: every call is one try recorded on its batch, and counted on the job.
