@@ -103,8 +103,8 @@ def dispatch_due_campaigns(share: int = 0, *, run_seconds: float | None = None) 
     at once, or the ones beyond wait for a whole queue to end.
     """
     run_seconds = settings.DISPATCH_RUN_SECONDS if run_seconds is None else run_seconds
-    role = DispatcherRole.objects.get_or_create(share=share)[0]
-    taken = _take_role(role, run_seconds)
+    DispatcherRole.objects.get_or_create(share=share)
+    taken = _take_role(share, run_seconds)
     if taken is None:
         return 0
     now, role_until = taken
@@ -151,11 +151,10 @@ HANDOVER_SECONDS = 1.5
 HANDOVER_POLL_SECONDS = 0.02
 
 
-def _take_role(role: DispatcherRole,
-               run_seconds: float) -> tuple[dt.datetime, dt.datetime] | None:
+def _take_role(share: int, run_seconds: float) -> tuple[dt.datetime, dt.datetime] | None:
     """The share's dispatcher role, on the database's clock: when it was taken and until when,
     or None when another dispatcher holds it beyond the next tick."""
-    roles = DispatcherRole.objects.filter(share=role.share)
+    roles = DispatcherRole.objects.filter(share=share)
     while True:
         now = db_now()
         until = now + _seconds(min(ROLE_SECONDS, run_seconds))
