@@ -305,6 +305,11 @@ RECURRING_HORIZON_DAYS = env.int("RECURRING_HORIZON_DAYS", default=30)
 RECURRING_NEXT_DAY_SEARCH_DAYS = env.int("RECURRING_NEXT_DAY_SEARCH_DAYS", default=14)
 # Local-time delivery by tags: a user in Asia/Tokyo carries the tag "tz:Asia/Tokyo".
 LOCAL_TIME_TAG_PREFIX = env.str("LOCAL_TIME_TAG_PREFIX", default="tz:")
+# A/B tests: every known account carries one bucket tag, EXPERIMENT_BUCKET_PREFIX and a number
+# below EXPERIMENT_BUCKETS drawn from a hash of its id ("ab:0" ... "ab:9"); variants go to
+# buckets. Changing either after buckets were assigned moves accounts between buckets.
+EXPERIMENT_BUCKET_PREFIX = env.str("EXPERIMENT_BUCKET_PREFIX", default="ab:")
+EXPERIMENT_BUCKETS = env.int("EXPERIMENT_BUCKETS", default=10)
 
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOG_FORMAT = env.str("LOG_FORMAT", default="plain")  # "json": one JSON object a line
