@@ -4,7 +4,9 @@ Each account the emulator knows has one device, on a platform drawn from its id.
 each recipient's fate is drawn from (TaskId, account): sent, reached and clicked in the shares
 the config sets, or lost with one of the reasons Tencent's pages name. The draw is a hash, not
 a random number, so statistics, loss, trace and the callbacks all tell the same story without
-storing a row per device.
+storing a row per device. A reached device clicks with `device_clicked_share`, or with its
+tag's true click rate when the config's `clicked_share_by_tag` lists one of its account's tags
+(an A/B test's variants, each sent to its own bucket tag, then differ by a known rate).
 
 When `callback_url` is set, a sender thread posts signed `Push.AllMemberPush` callbacks in
 batches of at most 100 events, stage by stage (sent, then delivered, then clicked), retrying a
@@ -20,6 +22,7 @@ import queue
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -74,6 +77,15 @@ def fate(task_id: str, account: str, *, reached_share: float, clicked_share: flo
     loss = LOSS_REASONS[int(reason * len(LOSS_REASONS))]
     sent = loss[2] > callbacks.SENT
     return Fate(account, platform, sent, False, False, loss)
+
+
+def fates_of(task_id: str, accounts: list[str], *, reached_share: float, clicked_share: float,
+          clicked_share_of: Mapping[str, float] | None = None) -> list[Fate]:
+    """Every recipient's fate; `clicked_share_of` holds the accounts whose tag sets their own
+    click rate (EmulatorState.tag_clicked_shares), the rest click with `clicked_share`."""
+    own = clicked_share_of or {}
+    return [fate(task_id, a, reached_share=reached_share,
+                 clicked_share=own.get(a, clicked_share)) for a in accounts]
 
 
 def events_of(task: dict, item: Fate, stage: int, now: int) -> dict | None:
@@ -148,14 +160,16 @@ class CallbackSender:
         self._generation = 0
         threading.Thread(target=self._run, daemon=True, name="callbacks").start()
 
-    def enqueue(self, task: dict, accounts: list[str]) -> None:
+    def enqueue(self, task: dict, fates: list[Fate]) -> None:
         """Where to post and with which token are taken now: a later config change (a test's
-        reset) does not send this push's callbacks elsewhere."""
+        reset) does not send this push's callbacks elsewhere. The fates are the ones its
+        statistics were counted from, so a config change (click rates, reached share) before
+        the callbacks go out cannot make them tell another story."""
         config = self.state.config
-        if config.callback_url and accounts:
+        if config.callback_url and fates:
             self._queue.put(({**task, "url": config.callback_url,
                               "token": config.callback_token,
-                              "generation": self._generation}, accounts))
+                              "generation": self._generation}, fates))
 
     def clear(self) -> None:
         """Drop callbacks not yet started, stop the one going out, start the figures afresh
@@ -174,18 +188,16 @@ class CallbackSender:
 
     def _run(self) -> None:
         while True:
-            task, accounts = self._queue.get()
+            task, fates = self._queue.get()
             try:
-                self._deliver(task, accounts)
+                self._deliver(task, fates)
             except Exception:  # one bad push must not stop the thread
                 log.exception("callbacks for %s failed", task["task_id"])
             finally:
                 self._queue.task_done()
 
-    def _deliver(self, task: dict, accounts: list[str]) -> None:
+    def _deliver(self, task: dict, fates: list[Fate]) -> None:
         config = self.state.config
-        fates = [fate(task["task_id"], a, reached_share=config.device_reached_share,
-                      clicked_share=config.device_clicked_share) for a in accounts]
         size = max(1, min(callbacks.MAX_EVENTS, int(config.callback_batch_size)))
         for stage in (callbacks.SENT, callbacks.DELIVERED, callbacks.CLICKED):
             now = int(time.time())

@@ -343,6 +343,9 @@ class Handler(BaseHTTPRequestHandler):
         if action == "reset":
             state.reset()
         elif action == "config":
+            if not _click_shares_ok(body.get("clicked_share_by_tag", {})):
+                return self._send(400, {"error": "clicked_share_by_tag maps tags to shares "
+                                                 "from 0 to 1"})
             _update(state.config, body)
         elif action == "clock":
             # Tests move the clock past a one-second window (spacing, dedupe, rate) or a day
@@ -376,6 +379,13 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError as exc:
             return self._send(409, {"error": str(exc)})
         self._send(200, {"apps": sorted(self.server.states)})
+
+
+def _click_shares_ok(shares) -> bool:
+    """A tag's true click rate is a share: a wrong one would skew every figure silently."""
+    return isinstance(shares, dict) and all(
+        isinstance(tag, str) and isinstance(share, (int, float)) and not isinstance(share, bool)
+        and 0 <= share <= 1 for tag, share in shares.items())
 
 
 def _update(target, values: dict) -> None:
