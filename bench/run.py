@@ -5,7 +5,7 @@ import sys
 
 BENCHMARKS = ["bench.campaign_timing", "bench.pages", "bench.upload_memory",
               "bench.audience_matrix", "bench.callback_intake", "bench.tester_sends",
-              "bench.team_booking", "bench.several_apps"]
+              "bench.team_booking", "bench.several_apps", "bench.experiments"]
 
 if __name__ == "__main__":
     # Each in its own process: each sets up Django against its own fresh database.

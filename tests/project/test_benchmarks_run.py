@@ -34,6 +34,8 @@ TINY = {
     "bench.tester_sends": (["2", "1"], {}),
     "bench.team_booking": (["1"], {}),
     "bench.several_apps": (["--apps", "3", "--campaigns", "3", "--dispatchers", "2"], {}),
+    "bench.experiments": (["--runs", "5", "--accounts-per-variant", "300", "--min-sample", "100"],
+                          {}),
 }
 
 
@@ -98,6 +100,14 @@ def figures_of(module: str, output: str) -> None:
         assert figures["refused_90024"] == 0 and figures["min_gap_seconds"] > 1.0
         assert set(figures["by_latency"]) == {"20_ms", "150_ms"}
         assert figures["first_push_spread_seconds"] < 3.0 and figures["dispatchers"] == 2
+    elif module == "bench.experiments":
+        # Both scenarios, every run decided at each level: each push reached its 300 accounts.
+        assert set(figures["scenarios"]) == {"5% vs 6%", "5% vs 5%"}
+        for scenario in figures["scenarios"].values():
+            assert scenario["reached_per_run"] == [300]
+            for outcome in scenario["by_significance"].values():
+                assert sum(o["count"] for o in outcome.values()) == 5
+                assert outcome["too_few"]["count"] == 0
     else:
         raise AssertionError(f"no figures known for {module}")
 
