@@ -359,6 +359,9 @@ class Handler(BaseHTTPRequestHandler):
             state.import_accounts(list(body.get("registration_ids", [])), registration_ids=True)
         elif action == "reach":
             return self._send(200, {"reach": state.reach(body.get("Condition"))})
+        elif action == "recipients":
+            # Who a Condition selects, by name: tests check who a push reached and who not.
+            return self._send(200, {"accounts": sorted(state.recipients(body.get("Condition")))})
         else:
             return self._send(404, {"error": f"unknown action {action}"})
         self._send(200, {"config": {k: v for k, v in asdict(state.config).items()
@@ -372,6 +375,9 @@ class Handler(BaseHTTPRequestHandler):
                 and isinstance(secret_key, str) and secret_key):
             return self._send(400, {"error": "sdkappid (a positive integer) and secret_key "
                                              "(a string) are required"})
+        if not _click_shares_ok(body.get("clicked_share_by_tag", {})):
+            return self._send(400, {"error": "clicked_share_by_tag maps tags to shares from 0 "
+                                             "to 1"})
         config = self.server.app_config(sdkappid, secret_key)
         _update(config, body)
         try:

@@ -215,3 +215,6 @@ def test_a_click_rate_that_is_not_a_share_is_refused(emulator, shares):
                            json={"clicked_share_by_tag": shares}, timeout=10)
     assert answer.status_code == 400
     assert emulator.state()["config"]["clicked_share_by_tag"] == {}
+    added = requests.post(f"{emulator.url}/emulator/apps", timeout=10, json={
+        "sdkappid": 1400000999, "secret_key": "k", "clicked_share_by_tag": shares})
+    assert added.status_code == 400, "nor does a new app start with it"
