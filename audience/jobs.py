@@ -30,6 +30,7 @@ from pushclient import PayloadError, TencentError, backoff_seconds
 from pushclient.batching import chunks
 from pushclient.errors import ErrorKind
 
+from .buckets import bucket_job_after, bucket_of, bucket_tag
 from .models import Job, JobBatch, JobFailure, Segment, SegmentAccount
 from .mirror import mirror_apply
 from .states import batches_transition, job_transition
@@ -166,6 +167,9 @@ def _call(client, job: Job, accounts: list[str]):
         return api.remove_tags({a: job.tags for a in accounts})
     if action == Job.Action.REMOVE_ALL_TAGS:
         return api.remove_all_tags(accounts)
+    if action == Job.Action.ASSIGN_BUCKETS:
+        # add_tag takes a tag list per account: each its own bucket, the calls of tagging.
+        return api.add_tags({a: [bucket_tag(bucket_of(a))] for a in accounts})
     if action == Job.Action.SET_ATTRS:
         return api.set_attrs({a: job.attrs for a in accounts})
     return api.remove_attrs({a: list(job.attrs) for a in accounts})
@@ -496,8 +500,10 @@ def job_finish_if_complete(job_id: int) -> None:
     failed = JobFailure.objects.filter(job_id=job_id).count()
     calls = JobBatch.objects.filter(job_id=job_id).aggregate(calls=Sum("tries"))["calls"] or 0
     status = Job.Status.FAILED if job.total and failed == job.total else Job.Status.DONE
-    job_transition(job_id, to=status, from_=[Job.Status.RUNNING], finished_at=timezone.now(),
-                   failed=failed, done=job.total - failed, calls=calls)
+    if job_transition(job_id, to=status, from_=[Job.Status.RUNNING], finished_at=timezone.now(),
+                      failed=failed, done=job.total - failed, calls=calls):
+        # Only the call that made the move: two crews finishing the job start one bucket job.
+        bucket_job_after(job)
 
 
 def stalled_jobs(*, silent_for: float = 30.0) -> list[int]:

@@ -8,6 +8,7 @@ from django.db import connection
 from core.chat_apps import app_or_default
 from core.models import App
 
+from .buckets import bucket_of, bucket_tag
 from .models import AccountAttr, AccountTag, Job, KnownAccount
 
 
@@ -17,11 +18,14 @@ def mirror_apply(*, action: str, accounts: list[str], tags: list[str], attrs: di
     if not accounts:
         return
     app_id = app_or_default(app).pk
-    if action in (Job.Action.ADD_TAGS, Job.Action.SET_ATTRS):
+    if action in (Job.Action.ADD_TAGS, Job.Action.SET_ATTRS, Job.Action.ASSIGN_BUCKETS):
         _insert_rows(KnownAccount, app_id, ["account"], [(a,) for a in accounts])
     if action == Job.Action.ADD_TAGS:
         _insert_rows(AccountTag, app_id, ["account", "tag"],
                      [(a, t) for a in accounts for t in tags])
+    elif action == Job.Action.ASSIGN_BUCKETS:  # each account its own tag, as the job sent it
+        _insert_rows(AccountTag, app_id, ["account", "tag"],
+                     [(a, bucket_tag(bucket_of(a))) for a in accounts])
     elif action == Job.Action.REMOVE_TAGS:
         _delete_rows(AccountTag, app_id, account=accounts, tag=tags)
     elif action == Job.Action.REMOVE_ALL_TAGS:

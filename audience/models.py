@@ -126,6 +126,8 @@ class Job(models.Model):
         REMOVE_ALL_TAGS = "remove_all_tags", _("Remove all tags")
         SET_ATTRS = "set_attrs", _("Set attributes")
         REMOVE_ATTRS = "remove_attrs", _("Remove attributes")
+        # Each account its own bucket tag (audience.buckets): one add_tag call per 100.
+        ASSIGN_BUCKETS = "assign_buckets", _("Assign A/B buckets")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting to start")

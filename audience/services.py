@@ -460,6 +460,11 @@ def resume_stalled_imports(*, silent_for: float = 60.0) -> list[int]:
 # --- jobs ---------------------------------------------------------------------------------
 
 def _job_input_errors(action: str, tags, attrs, attr_names) -> dict[str, list[str]]:
+    if action == Job.Action.ASSIGN_BUCKETS:
+        # Its accounts are the app's known ones without a bucket, chosen when it starts.
+        return {"action": [_("Buckets are assigned to the app's known accounts, not to a "
+                             "segment: use Assign buckets on the Audiences page or "
+                             "POST /api/audience/buckets/.")]}
     if action not in Job.Action.values:
         return {"action": [f"action must be one of {', '.join(Job.Action.values)}"]}
     if action in (Job.Action.ADD_TAGS, Job.Action.REMOVE_TAGS):
