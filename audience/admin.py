@@ -335,7 +335,9 @@ class JobForm(forms.Form):
     segment = forms.ModelChoiceField(label=gettext_lazy("Segment"),
                                      queryset=Segment.objects.none(),
                                      help_text=gettext_lazy("The accounts the job changes."))
-    action = forms.ChoiceField(label=gettext_lazy("Action"), choices=Job.Action.choices)
+    # Buckets go to the app's known accounts, not to a segment (the Audiences page, the API).
+    action = forms.ChoiceField(label=gettext_lazy("Action"), choices=[
+        choice for choice in Job.Action.choices if choice[0] != Job.Action.ASSIGN_BUCKETS])
     tags = forms.CharField(
         label=gettext_lazy("Tags"), required=False,
         help_text=gettext_lazy("For adding or removing tags: at most 10, separated by commas "

@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from ninja import Status, Body, File, Form, Query, Router, Schema
@@ -24,12 +25,17 @@ from pushclient import TencentError
 from pushclient.payload import condition_violations
 
 from . import services
+from .buckets import accounts_without_bucket, bucket_job_active, bucket_sizes, buckets_assign
+from .buckets import buckets_assign_words
 from .models import Job, Segment
 from .selectors import attribute_names, audience_reach
 from .services import AudienceInvalid, RenameNeedsConfirmation
 
 router = Router(tags=["audience"])
 Action = Literal["add_tags", "remove_tags", "remove_all_tags", "set_attrs", "remove_attrs"]
+# A job's action as read back: bucket jobs are started by POST /audience/buckets/ only.
+JobAction = Literal["add_tags", "remove_tags", "remove_all_tags", "set_attrs", "remove_attrs",
+                    "assign_buckets"]
 ApiFamily = Literal["all_member_push", "timpush"]
 
 
@@ -49,7 +55,7 @@ class SegmentRef(Schema):
 class JobOut(Schema):
     id: int
     app: str = Field(description="The app's short name")
-    action: Action
+    action: JobAction
     api: ApiFamily
     status: str
     total: int
@@ -73,6 +79,28 @@ class JobIn(Schema):
     attrs: dict[str, Any] | list[str] | None = Field(
         None, description="set_attrs: {name: value}; remove_attrs: [name, ...]")
     api: ApiFamily = "all_member_push"
+
+
+class BucketSize(Schema):
+    bucket: int
+    tag: str = Field(description="The bucket's tag, e.g. ab:3")
+    accounts: int = Field(description="Known accounts carrying the tag")
+
+
+class BucketsOut(Schema):
+    app: str = Field(description="The app's short name")
+    prefix: str = Field(description="EXPERIMENT_BUCKET_PREFIX: a bucket's tag is the prefix "
+                                    "and its number")
+    count: int = Field(description="EXPERIMENT_BUCKETS: buckets 0 to count - 1")
+    sizes: list[BucketSize]
+    without_bucket: int = Field(description="Known accounts that carry no bucket tag yet")
+    active_job: int | None = Field(description="The bucket job under way, if any "
+                                               "(GET /api/audience/jobs/{id}/)")
+
+
+class BucketsIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    app: str | None = Field(None, max_length=40, description=APP_HELP)
 
 
 class ReachIn(Schema):
@@ -164,6 +192,35 @@ def job_upload(request, action: Form[Action], accounts_file: File[UploadedFile],
 @router.get("/audience/jobs/{int:pk}/", auth=admin_auth, response={200: JobOut, **ERRORS})
 def job_read(request, pk: int):
     return job_json(mine(request, Job.objects.select_related("segment", "app"), pk=pk))
+
+
+@router.get("/audience/buckets/", auth=admin_auth, response={200: BucketsOut, **ERRORS})
+def buckets_read(request, app: str | None = Query(None, max_length=40, description=APP_HELP)):
+    """The app's A/B buckets: each bucket's known accounts (from what this product tagged),
+    how many known accounts have none yet, and the bucket job under way."""
+    app = app_named(request, app)
+    active = bucket_job_active(app)
+    return {"app": app.slug, "prefix": settings.EXPERIMENT_BUCKET_PREFIX,
+            "count": settings.EXPERIMENT_BUCKETS,
+            "sizes": [{"bucket": n, "tag": f"{settings.EXPERIMENT_BUCKET_PREFIX}{n}",
+                       "accounts": size} for n, size in bucket_sizes(app).items()],
+            "without_bucket": accounts_without_bucket(app),
+            "active_job": active.pk if active else None}
+
+
+@router.post("/audience/buckets/", auth=admin_auth,
+             response={202: JobOut, **ERRORS, **UNAVAILABLE_ERRORS})
+def buckets_start(request, body: BucketsIn):
+    """Start a job that gives each known account of the app without a bucket tag its own
+    (the tag its account id draws), 100 accounts a call at the jobs' rate; follow it with
+    GET /api/audience/jobs/{id}/. The body is {} for the default app (or your only one), or
+    {"app": its short name}. 409 when every known account has a bucket, or while another
+    bucket job of the app is under way."""
+    app = app_named(request, body.app)
+    job = buckets_assign(user=request.user, app=app)
+    if job is None:
+        return error(request, 409, buckets_assign_words(None))
+    return Status(202, job_json(job))
 
 
 @router.post("/audience/reach/", response={200: ReachOut, **ERRORS})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.current_app import in_my_apps, mine
-from core.errors import InvalidInput, Unavailable
+from core.errors import InvalidInput, TransitionRefused, Unavailable
 from core.pages import form_errors
 from core.payload_words import explain_words
 from core.roles import is_admin, is_audience_manager, role_required
@@ -24,6 +25,8 @@ from pushclient import TencentError
 from pushclient.payload import MAX_ATTR_NAMES
 
 from . import services
+from .buckets import (accounts_without_bucket, bucket_job_active, bucket_sizes, bucket_tag,
+                      buckets_assign, buckets_assign_words)
 from .forms import AccountLookupForm, AttributeNameForm, AudienceJobForm, AudienceUploadForm
 from .models import Job
 from .selectors import (account_profile, attribute_names, job_progress, segment_stored_words,
@@ -63,12 +66,47 @@ def _page(request, *, upload=None, job_form=None, name_form=None, status=200):
         "attr_names": names, "attr_names_words": words_list(names), "lookup": lookup,
         "profile": profile,
         "jobs": Job.objects.filter(app=app).select_related("segment", "created_by")[:20],
-        "segments": segment_summaries(app=app), "tags": tag_sizes(app=app)}, status=status)
+        "segments": segment_summaries(app=app), "tags": tag_sizes(app=app),
+        "buckets": _buckets(app)}, status=status)
+
+
+def _buckets(app) -> dict:
+    """The "A/B buckets" section: each bucket's tag, known accounts and share of the bucketed
+    ones, the accounts still without one, and the bucket job under way, if any."""
+    sizes = bucket_sizes(app)
+    bucketed = sum(sizes.values())
+    return {"prefix": settings.EXPERIMENT_BUCKET_PREFIX, "count": len(sizes),
+            "sizes": [{"tag": bucket_tag(n), "accounts": size,
+                       "share": round(100 * size / bucketed, 1) if bucketed else 0}
+                      for n, size in sizes.items()],
+            "bucketed": bucketed, "without": accounts_without_bucket(app),
+            "active": bucket_job_active(app)}
 
 
 @audience_manager_required
 def audiences(request):
+    if request.method == "POST":  # the one form that posts to the page itself
+        return _assign_buckets(request)
     return _page(request)
+
+
+def _assign_buckets(request):
+    """Assign buckets, as any job on this page is started (audience managers and admins): to
+    the job's page once started; otherwise back to the section with the reason (nothing to
+    assign, a bucket job under way, the queue down)."""
+    back = f"{reverse('audiences')}#buckets"
+    if "assign_buckets" not in request.POST:
+        return redirect(back)
+    try:
+        job = buckets_assign(user=request.user, app=request.app)
+    except (TransitionRefused, Unavailable) as exc:
+        messages.warning(request, str(exc))
+        return redirect(back)
+    if job is None:
+        messages.info(request, buckets_assign_words(None))
+        return redirect(back)
+    messages.success(request, buckets_assign_words(job))
+    return redirect("audience-job", pk=job.pk)
 
 
 @audience_manager_required  # first: without the role, 403 whatever the method
@@ -142,6 +180,7 @@ def job_detail(request, pk: int):
     job = in_my_apps(request, Job.objects.select_related("segment", "created_by", "app"), pk=pk)
     return render(request, "audience/job.html", {
         "job": job, "progress": job_progress(job),
+        "bucket_range": f"{bucket_tag(0)} … {bucket_tag(settings.EXPERIMENT_BUCKETS - 1)}",
         "failures": job.failures.all()[:50]})
 
 
