@@ -97,9 +97,9 @@ def run(emulator, client, *, runs: int, per_variant: int, significances: tuple[f
                                 significances=significances, min_sample=min_sample)
         scenarios[name]["seconds"] = round(time.monotonic() - began, 1)
         for level, outcome in scenarios[name]["by_significance"].items():
-            log(f"{name} at {level}: better {outcome['better']['share']:.3f} "
-                f"{outcome['better']['interval_95']}, no winner "
-                f"{outcome['no_winner']['share']:.3f} {outcome['no_winner']['interval_95']}")
+            log(f"{name} at {level}: " + ", ".join(
+                f"{key} {o['share']:.3f} {o['interval_95']}" for key, o in outcome.items()
+                if o["count"]))
     return {"runs": runs, "accounts_per_variant": per_variant, "min_sample": min_sample,
             "significances": list(significances), "scenarios": scenarios,
             "seconds": round(time.monotonic() - started, 1),
@@ -127,8 +127,8 @@ def collect(emulator, client, runs: int) -> list[tuple[Arm, Arm]]:
 def tally(figures: list[tuple[Arm, Arm]], *, rate_a: float, rate_b: float,
           significances: tuple[float, ...], min_sample: int) -> dict:
     """Per significance level: the share of runs picking the better variant (B when its
-    true rate is higher), the worse one, none, or too few to decide, each with a 95 % Wilson
-    interval on that share."""
+    true rate is higher), the worse one, a winner where the true rates are equal (a false
+    winner), none, or too few to decide, each with a 95 % Wilson interval on that share."""
     better = 1 if rate_b > rate_a else 0 if rate_a > rate_b else None
     out = {}
     for level in significances:
@@ -139,10 +139,13 @@ def tally(figures: list[tuple[Arm, Arm]], *, rate_a: float, rate_b: float,
                 outcomes["too_few"] += 1
             elif decision.winner is None:
                 outcomes["no_winner"] += 1
+            elif better is None:
+                outcomes["false_winner"] += 1
             else:
                 outcomes["better" if decision.winner == better else "worse"] += 1
         out[str(level)] = {key: share(outcomes[key], len(figures))
-                           for key in ("better", "no_winner", "worse", "too_few")}
+                           for key in ("better", "no_winner", "worse", "false_winner",
+                                       "too_few")}
     reached = [sum(arms[i].reached for arms in figures) for i in (0, 1)]
     clicks = [sum(arms[i].clicks for arms in figures) for i in (0, 1)]
     return {"true_rates": [rate_a, rate_b], "better_variant": "AB"[better] if better is not None
