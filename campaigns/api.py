@@ -28,7 +28,7 @@ from core.security import authenticate_serially, lockout_response
 
 router = Router(tags=["campaigns"])
 StatusName = Literal["draft", "scheduled", "sending", "sent", "failed", "cancelled", "needs_review",
-                     "recalled", "split", "pending_approval", "approved"]
+                     "recalled", "split", "pending_approval", "approved", "ab_test", "held"]
 PUSH_HELP = ("The im_push body without MsgRandom: MsgBody, and optionally Condition, "
              "OfflinePushInfo, MsgLifeTime, From_Account (Tencent's field names).")
 SEND_AT_HELP = "ISO 8601 with an offset, e.g. 2026-11-23T09:30:00+08:00"
@@ -187,7 +187,7 @@ def campaign_json(campaign: Campaign, *, with_attempts: bool = True) -> dict:
     return data
 
 
-def _send_at(value: str | None):
+def send_at_of(value: str | None):
     return None if value is None else parse_iso_aware(value, field="send_at")
 
 
@@ -238,7 +238,7 @@ CAMPAIGN_NEXT = ("campaign_read", "campaign_update", "campaign_schedule", "campa
 def campaign_create(request, body: CampaignIn):
     campaign = services.campaign_create(
         user=request.user, app=app_named(request, body.app), name=body.name, push=body.push,
-        send_at=_send_at(body.send_at), tz=body.timezone, allow_late=body.allow_late)
+        send_at=send_at_of(body.send_at), tz=body.timezone, allow_late=body.allow_late)
     return Status(201, campaign_json(campaign))
 
 
@@ -253,7 +253,7 @@ def campaign_read(request, pk: int):
 def campaign_update(request, pk: int, body: CampaignPatch):
     """Change any of the fields; with send_at, book it too. All or nothing."""
     given = body.model_dump(exclude_unset=True)
-    send_at = _send_at(given.get("send_at"))
+    send_at = send_at_of(given.get("send_at"))
     campaign = services.campaign_update(
         campaign=mine(request, Campaign.objects.select_related("app"), pk=pk), user=request.user,
         name=given.get("name"), push=given.get("push"), allow_late=given.get("allow_late"),
@@ -265,7 +265,7 @@ def campaign_update(request, pk: int, body: CampaignPatch):
              operation_id="campaign_schedule")
 def campaign_schedule(request, pk: int, body: ScheduleIn):
     campaign = services.campaign_schedule(campaign=mine(request, Campaign.objects.select_related("app"), pk=pk),
-                                          user=request.user, send_at=_send_at(body.send_at))
+                                          user=request.user, send_at=send_at_of(body.send_at))
     return campaign_json(campaign)
 
 
@@ -371,5 +371,6 @@ def quota_set(request, body: QuotaIn):
     app = app_named(request, body.app)
     quota_limit_set(user=request.user, limit=body.limit, app=app)
     return quota_summary(app=app)
+
 
 

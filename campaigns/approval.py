@@ -13,8 +13,9 @@ from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
 from core.text import unsafe_text_errors
 
+from .experiments import experiment_book
 from .local_time import campaign_split_by_zone, plan_arguments
-from .models import Campaign
+from .models import Campaign, Experiment
 from .permissions import require_approver, require_may_approve
 from .services import campaign_schedule
 from .states import approval_required, campaign_transition
@@ -70,6 +71,18 @@ def campaign_approve(*, campaign: Campaign, user) -> str:
             raise TransitionRefused(_("Only a campaign waiting for approval can be approved or "
                                       "sent back"))
         audit_record(actor=user, verb="campaign.approved", subject=campaign)
+        experiment = Experiment.objects.filter(campaign=campaign,
+                                               status=Experiment.Status.PLANNED).first()
+        if experiment is not None:
+            try:
+                experiment_book(experiment=experiment, user=user)
+            except (InvalidInput, TransitionRefused) as exc:
+                problems = exc.errors.values() if isinstance(exc, InvalidInput) else [[str(exc)]]
+                raise TransitionRefused(_(
+                    "Not approved: its A/B test cannot be booked as it stands (%(problem)s). "
+                    "Send it back, saying what should change.") % {
+                    "problem": " ".join(str(m) for ms in problems for m in ms)}) from None
+            return ""
         if campaign.local_plan:
             try:
                 campaign_split_by_zone(campaign=campaign, user=user,

@@ -11,8 +11,10 @@ class CampaignsConfig(AppConfig):
         from core.health import add_check
 
         from .health import scheduler_ok
+        from .experiments import describe_experiment_event
         from .selectors import describe_campaign_event
 
         add_check("scheduler", scheduler_ok)
         add_describer(("campaign.status", "series.created", "series.edited"),
                       describe_campaign_event)
+        add_describer(("experiment.status", "experiment.decided"), describe_experiment_event)

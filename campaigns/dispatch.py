@@ -288,8 +288,11 @@ def _send(attempt: Attempt, gate: PushGate) -> None:
     error: Exception | None = None
     task_id = ""
     try:
-        result = tencent.client(campaign.app).push_request(
-            {**campaign.push, "MsgRandom": attempt.msg_random}, retries=0)
+        client = tencent.client(campaign.app)
+        # An A/B test's winner goes through timpush/push, the one that takes TagsNot.
+        sender = client.timpush if campaign.endpoint == Campaign.Endpoint.TIMPUSH else client
+        result = sender.push_request({**campaign.push, "MsgRandom": attempt.msg_random},
+                                     retries=0)
         task_id = result.task_id
     except (PayloadError, TencentError) as exc:
         error = exc

@@ -471,3 +471,64 @@ class LocalTimeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["attribute"].choices = [(n, n) for n in attribute_names]
         self.fields["zones"].choices = [(z, f"{z} ({n})") for z, n in (zones or {}).items()]
+
+
+SIGNIFICANCE_CHOICES = [("0.05", _("95 % confidence (p < 0.05)")),
+                        ("0.02", _("98 % confidence (p < 0.02)")),
+                        ("0.01", _("99 % confidence (p < 0.01)"))]
+
+
+class ExperimentForm(forms.Form):
+    """An A/B test of the campaign's message: variant A is the campaign's own message (a field
+    filled in replaces the campaign's), B to D what the marketer writes; a variant counts when
+    it is A or B, or any of its fields is filled in."""
+
+    send_at_local = LocalDateTimeField(label=_("Send the variants at"), widget=DateTimeInput(),
+                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+    buckets_per_variant = forms.TypedChoiceField(label=_("Buckets per variant"), coerce=int,
+                                                 initial=1)
+    wait_hours = forms.DecimalField(label=_("Decide after (hours)"), min_value=0, max_value=168,
+                                    decimal_places=2, initial=2)
+    significance = forms.ChoiceField(label=_("A winner needs"), choices=SIGNIFICANCE_CHOICES,
+                                     initial="0.02")
+    min_sample = forms.IntegerField(label=_("At least this many accounts reached per variant"),
+                                    min_value=1, initial=1000)
+    no_winner = forms.ChoiceField(label=_("When no variant wins"), widget=forms.RadioSelect,
+                                  initial="stop", choices=[
+                                      ("first", _("Send variant A to everyone else")),
+                                      ("best", _("Send the best so far to everyone else")),
+                                      ("stop", _("Send nothing more"))])
+    route = forms.ChoiceField(label=_("The winner goes to"), widget=forms.RadioSelect,
+                              initial="tags_not", choices=[
+                                  ("tags_not", _("Everyone else in the audience (timpush/push "
+                                                 "with TagsNot)")),
+                                  ("buckets", _("The buckets no variant used (im_push)"))])
+
+    def __init__(self, *args, bucket_count: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["buckets_per_variant"].choices = [
+            (n, str(n)) for n in range(1, max(1, (bucket_count - 1) // 2) + 1)]
+        for label in "ABCD":
+            for name, field in (("title", forms.CharField(label=_("Title"), max_length=2000)),
+                                ("text", forms.CharField(label=_("Text"), max_length=2000,
+                                                         widget=forms.Textarea(attrs={"rows": 2}))),
+                                ("image", forms.URLField(label=_("Picture (https)"),
+                                                         max_length=2000, assume_scheme="https")),
+                                ("ext", forms.CharField(label=_("Custom data"), max_length=2000))):
+                field.required = False
+                self.fields[f"{label}_{name}"] = field
+
+    def variant_fields(self):
+        """[(label, [bound fields])] for the template."""
+        return [(label, [self[f"{label}_{name}"] for name in ("title", "text", "image", "ext")])
+                for label in "ABCD"]
+
+    def variants(self, bucket_count: int) -> list[dict]:
+        """The variants as the service takes them, each with its consecutive buckets."""
+        data, per = self.cleaned_data, self.cleaned_data["buckets_per_variant"]
+        chosen = [label for label in "ABCD" if label in "AB" or any(
+            data.get(f"{label}_{name}") for name in ("title", "text", "image", "ext"))]
+        return [{"buckets": list(range(i * per, min((i + 1) * per, bucket_count))),
+                 **{name: data.get(f"{label}_{name}") or ""
+                    for name in ("title", "text", "image", "ext")}}
+                for i, label in enumerate(chosen)]

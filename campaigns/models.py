@@ -28,6 +28,12 @@ class Campaign(models.Model):
         # Approval (CAMPAIGN_APPROVAL=1): submitted by a marketer, approved by an approver.
         PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
         APPROVED = "approved", _("Approved")
+        # An A/B test (campaigns/experiments.py): a parent sent as one push per variant, then
+        # the winner's; never sent itself.
+        AB_TEST = "ab_test", _("A/B test")
+        # An A/B test's winner push: booked (it counts in its quota day) but not sent until
+        # the test's result says what it sends, or that it is not sent.
+        HELD = "held", _("Waiting for the test's result")
 
     # An edit of a campaign waiting for or past approval returns it to draft (campaign_update).
     EDITABLE = (Status.DRAFT, Status.SCHEDULED, Status.PENDING_APPROVAL, Status.APPROVED)
@@ -79,6 +85,23 @@ class Campaign(models.Model):
     # the split form's values), shown to the approver and carried out by the approval.
     local_plan = models.JSONField(default=dict, blank=True)
 
+    # An A/B test's push: its variant's letter ("A"-"D"), or "winner".
+    variant = models.CharField(max_length=8, blank=True)
+
+    class Endpoint(models.TextChoices):
+        IM_PUSH = "im_push", "v4/all_member_push/im_push"
+        # Only an A/B test's winner: timpush/push takes TagsNot (spec §3.1), im_push does not.
+        TIMPUSH = "timpush", "v4/timpush/push"
+
+    endpoint = models.CharField(max_length=8, choices=Endpoint.choices, default=Endpoint.IM_PUSH)
+    # A held push that leaves some accounts out with TagsNot of one tag (campaigns/held.py):
+    # {"tag": the exclusion tag, "tags": [...]} or {"tag": …, "attr": name, "values": [...]},
+    # the known accounts holding any of those, to be given the tag before it goes; and the bulk
+    # job that gives it.
+    exclude_marked = models.JSONField(default=dict, blank=True)
+    marking_job = models.ForeignKey("audience.Job", null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+
     class QuietHours(models.TextChoices):
         REFUSE = "refuse", _("Refuse the time")
         MOVE = "move", _("Move it to when quiet hours end")
@@ -108,6 +131,58 @@ class Campaign(models.Model):
     @property
     def status_reason_text(self) -> str:
         return reason_words(self.status_reason, self.status_params)
+
+
+class Experiment(models.Model):
+    """An A/B test of a campaign's message (campaigns/experiments.py): 2-4 variants, each sent
+    to its own buckets of accounts (audience.buckets) at the campaign's time; after `wait`
+    the click rates are compared (reports/experiments.py) and the winner is sent to the rest
+    of the campaign's audience, or the no-winner policy applies."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")  # on a draft, booked when approved
+        TESTING = "testing", _("Testing")  # variants booked or sent, the winner's push held
+        WINNER_BOOKED = "winner_booked", _("Winner booked")
+        STOPPED = "stopped", _("Stopped: no winner")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class NoWinner(models.TextChoices):
+        FIRST = "first", _("Send variant A")
+        BEST = "best", _("Send the best so far")
+        STOP = "stop", _("Send nothing more")
+
+    class Route(models.TextChoices):
+        # timpush/push with TagsNot of one tag every test account carries: the rest of the
+        # audience, accounts this product never saw included.
+        TAGS_NOT = "tags_not", _("Everyone else in the audience (timpush/push, TagsNot)")
+        # im_push to the buckets no variant used: accounts without a bucket are left out.
+        BUCKETS = "buckets", _("The other buckets (im_push)")
+
+    campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE,
+                                    related_name="experiment")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
+    # [{"label": "A", "buckets": [0, 1], "title": "", "text": "", "image": "", "ext": ""}]:
+    # a blank field keeps the campaign's own (campaigns.experiments.variant_push).
+    variants = models.JSONField(default=list)
+    wait_minutes = models.PositiveIntegerField(default=120)
+    significance = models.FloatField(default=0.02)
+    min_sample = models.PositiveIntegerField(default=1000)
+    no_winner = models.CharField(max_length=8, choices=NoWinner.choices,
+                                 default=NoWinner.STOP)
+    route = models.CharField(max_length=10, choices=Route.choices, default=Route.TAGS_NOT)
+    # The decision: {"reason", "winner" (a label or ""), "p_value", "arms": [...], "sent":
+    # label or ""}; figures as they were when it was made.
+    decision = models.JSONField(default=dict, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("A/B test")
+        verbose_name_plural = _("A/B tests")
+
+    def __str__(self):
+        return str(self.campaign)
 
 
 class Attempt(models.Model):

@@ -26,6 +26,8 @@ from .models import Attempt, Campaign, QuotaDay, TestSend
 
 MAX_DAILY_LIMIT = 1_000_000
 # A test send that Tencent refused did not happen; one in flight or unanswered may have.
+# A campaign booked into its due day: scheduled, or an A/B test's winner held for its result.
+BOOKED = (Campaign.Status.SCHEDULED, Campaign.Status.HELD)
 TEST_SEND_USED = (Attempt.Outcome.IN_FLIGHT, Attempt.Outcome.OK, Attempt.Outcome.UNKNOWN)
 
 
@@ -103,8 +105,8 @@ def quota_used(day: dt.date, app: App | None = None) -> int:
 def quota_booked(day: dt.date, *, exclude_id: int | None = None, app: App | None = None) -> int:
     app = app_or_default(app)
     start, end = quota_day_bounds(day, app)
-    booked = Campaign.objects.filter(app=app, status=Campaign.Status.SCHEDULED,
-                                     due_at__gte=start, due_at__lt=end)
+    booked = Campaign.objects.filter(app=app, status__in=BOOKED, due_at__gte=start,
+                                     due_at__lt=end)
     return booked.exclude(pk=exclude_id).count() if exclude_id else booked.count()
 
 

@@ -46,6 +46,14 @@ REASONS = {
     "split_by_zone": ngettext_lazy(
         "Split by time zone into {zones} push, at {hour}:00 local time",
         "Split by time zone into {zones} pushes, each at {hour}:00 local time", "zones"),
+    # A/B tests (campaigns/experiments.py)
+    "ab_test": ngettext_lazy("An A/B test of {variants} variant: see its pushes and result below",
+                             "An A/B test of {variants} variants: see its pushes and result "
+                             "below", "variants"),
+    "ab_winner": _("The A/B test decided: its winner goes now"),
+    "marked": _("The accounts it leaves out carry the tag {tag}: it goes now"),
+    "ab_no_winner": _("Not sent: no variant of the A/B test won, and its rule says send nothing "
+                      "more"),
 }
 
 # Reasons that are one answer of Tencent's, worded by its table of meanings.

@@ -28,6 +28,7 @@ from .reasons import reason_words
 from .recurring import rule_text
 from .states import approval_required
 from .quota import (
+    BOOKED,
     quota_day_bounds,
     quota_day_of,
     pushes_left,
@@ -109,7 +110,7 @@ def calendar_month(year: int, month: int, app: App) -> dict:
     used = quota_used_by_day(first, last, app)
     zone = quota_zone(app)
     campaigns = Campaign.objects.filter(app=app, due_at__gte=start, due_at__lt=end)
-    booked = dict(campaigns.filter(status=Status.SCHEDULED)
+    booked = dict(campaigns.filter(status__in=BOOKED)
                   .annotate(day=TruncDate("due_at", tzinfo=zone))
                   .values_list("day").annotate(n=Count("pk")).values_list("day", "n"))
     limit = quota_limit(app)
@@ -300,7 +301,9 @@ def split_and_approval_context(campaign: Campaign) -> dict:
     into the viewer's zone) and quota day, and how many were sent; or, with approval on, the
     buckets a draft's local-time plan asks for."""
     buckets = []
-    for bucket in campaign.buckets.order_by("due_at", "bucket_zone", "bucket_value"):
+    # An A/B test's pushes are children too: the test's own panel shows them (reports).
+    for bucket in campaign.buckets.filter(variant="").order_by("due_at", "bucket_zone",
+                                                                "bucket_value"):
         moment = bucket.due_at or bucket.send_at
         local = moment.astimezone(ZoneInfo(bucket.bucket_zone)) if moment else None
         bucket.local_due = f"{local:%Y-%m-%d %H:%M} {bucket.bucket_zone}" if local else "—"

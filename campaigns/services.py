@@ -89,7 +89,7 @@ def _stored_push(push: dict) -> dict:
     return {key: push[key] for key in PUSH_FIELDS if push.get(key) not in (None, {}, "")}
 
 
-def _check_send_at(send_at, *, now: dt.datetime) -> dt.datetime:
+def checked_send_at(send_at, *, now: dt.datetime) -> dt.datetime:
     send_at = aware_or_error(send_at, field="send_at")
     if send_at < now - dt.timedelta(seconds=settings.PUSH_SCHEDULE_SKEW_SECONDS):
         raise InvalidInput({"send_at": [_(
@@ -104,7 +104,7 @@ def _check_send_at(send_at, *, now: dt.datetime) -> dt.datetime:
 
 def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
           from_=None, reason: str = "", params: dict | None = None, quiet: bool = True,
-          **changes) -> None:
+          to: str = Status.SCHEDULED, **changes) -> None:
     """Book the campaign to go at `at`, into its quota day, under that day's lock; a time in
     the workspace's quiet hours is refused or moved, as the campaign's author chose. A
     person's booking (no `from_`) needs approval first when approval is on."""
@@ -124,7 +124,7 @@ def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
             "%(day)s is full: %(limit)d pushes are used or booked and none remain; choose "
             "another day") % {"day": day.isoformat(), "limit": quota_limit(app)}]})
     moving = campaign.status == Status.SCHEDULED
-    if not campaign_transition(campaign, to=Status.SCHEDULED, actor=user, from_=from_,
+    if not campaign_transition(campaign, to=to, actor=user, from_=from_,
                                reason=reason, params=params, due_at=at, **changes):
         raise _refused(campaign, _("scheduled"))
     if moving:  # "Scheduled → Scheduled" alone does not say what changed
@@ -135,11 +135,12 @@ def _book(campaign: Campaign, *, user, at: dt.datetime, now: dt.datetime,
 
 
 def campaign_book(campaign: Campaign, *, user, at: dt.datetime, from_, reason: str = "",
-                  params: dict | None = None, **changes) -> None:
-    """The one booking door for series occurrences and time-zone buckets (call inside a
-    transaction): the same quota formula and per-day lock as every other booking."""
+                  params: dict | None = None, to: str = Status.SCHEDULED, **changes) -> None:
+    """The one booking door for series occurrences, time-zone buckets and A/B tests' pushes
+    (call inside a transaction): the same quota formula and per-day lock as every other
+    booking. `to=held`: an A/B test's winner, booked but sent only once the test decides."""
     _book(campaign, user=user, at=at, now=timezone.now(), from_=from_, reason=reason,
-          params=params, **changes)
+          params=params, to=to, **changes)
 
 
 def _refused(campaign: Campaign, action: str) -> TransitionRefused:
@@ -165,7 +166,7 @@ def campaign_create(*, user, name: str, push: dict, send_at: dt.datetime | None 
     zone = zone_or_error(settings.TIME_ZONE if tz is None else tz)
     now = timezone.now()
     if send_at is not None:
-        send_at = _check_send_at(send_at, now=now)
+        send_at = checked_send_at(send_at, now=now)
     campaign = Campaign.objects.create(
         app=app, name=name.strip(), created_by=user, allow_late=allow_late, timezone=zone.key,
         push=_stored_push(push), msg_random=secrets.randbelow(2**32), quiet_hours=quiet_hours,
@@ -195,7 +196,7 @@ def campaign_update(*, campaign: Campaign, user, name: str | None = None,
     if tz is not None:
         campaign.timezone = zone_or_error(tz).key
     if send_at is not UNSET and send_at is not None:
-        send_at = _check_send_at(send_at, now=now)
+        send_at = checked_send_at(send_at, now=now)
     if name is not None:
         campaign.name = name.strip()
     if push is not None:
@@ -224,7 +225,7 @@ def campaign_update(*, campaign: Campaign, user, name: str | None = None,
 @transaction.atomic
 def campaign_schedule(*, campaign: Campaign, user, send_at: dt.datetime) -> Campaign:
     now = timezone.now()
-    send_at = _check_send_at(send_at, now=now)
+    send_at = checked_send_at(send_at, now=now)
     _book(campaign, user=user, at=send_at, now=now, send_at=send_at)
     return campaign
 

@@ -11,7 +11,7 @@ from django.db.models.functions import Now
 
 from core.states import StateMachine
 
-from .models import Attempt, Campaign, TestSend
+from .models import Attempt, Campaign, Experiment, TestSend
 
 Status = Campaign.Status
 Outcome = Attempt.Outcome
@@ -20,18 +20,23 @@ Outcome = Attempt.Outcome
 ALLOWED_FROM: dict[str, frozenset[str]] = {
     # booked by a person, retried or moved by the sender, or sent again after review
     Status.SCHEDULED: frozenset({Status.DRAFT, Status.SCHEDULED, Status.SENDING,
-                                 Status.NEEDS_REVIEW, Status.APPROVED}),
+                                 Status.NEEDS_REVIEW, Status.APPROVED, Status.HELD}),
     Status.SENDING: frozenset({Status.SCHEDULED}),
     # Tencent's answer, or an operator's confirmation after review
     Status.SENT: frozenset({Status.SENDING, Status.NEEDS_REVIEW}),
     Status.FAILED: frozenset({Status.SENDING}),
     Status.NEEDS_REVIEW: frozenset({Status.SENDING}),
     Status.CANCELLED: frozenset({Status.DRAFT, Status.SCHEDULED, Status.SPLIT,
-                                 Status.PENDING_APPROVAL, Status.APPROVED}),
+                                 Status.PENDING_APPROVAL, Status.APPROVED, Status.AB_TEST,
+                                 Status.HELD}),
     # Tencent recalled the push (timpush/revoke) within its 24 h
     Status.RECALLED: frozenset({Status.SENT}),
     # Working as a team (issue 14): a parent split into time-zone buckets is never sent itself.
     Status.SPLIT: frozenset({Status.DRAFT, Status.APPROVED}),
+    # An A/B test (campaigns/experiments.py): the parent is never sent itself; its winner's
+    # push is booked held until the test's result, then scheduled or cancelled.
+    Status.AB_TEST: frozenset({Status.DRAFT, Status.APPROVED}),
+    Status.HELD: frozenset({Status.DRAFT}),
     # Approval (campaigns/approval.py): submitted, then approved or sent back; an edit of a
     # campaign waiting, approved or booked after approval returns it to draft.
     Status.PENDING_APPROVAL: frozenset({Status.DRAFT}),
@@ -39,6 +44,15 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     Status.DRAFT: frozenset({Status.PENDING_APPROVAL, Status.APPROVED, Status.SCHEDULED}),
 }
 MACHINE = StateMachine(Campaign, ALLOWED_FROM, verb="campaign.status")
+ExperimentStatus = Experiment.Status
+EXPERIMENT_ALLOWED_FROM: dict[str, frozenset[str]] = {
+    ExperimentStatus.TESTING: frozenset({ExperimentStatus.PLANNED}),
+    ExperimentStatus.WINNER_BOOKED: frozenset({ExperimentStatus.TESTING}),
+    ExperimentStatus.STOPPED: frozenset({ExperimentStatus.TESTING}),
+    ExperimentStatus.CANCELLED: frozenset({ExperimentStatus.PLANNED, ExperimentStatus.TESTING}),
+}
+# An A/B test's moves are audited on its campaign's timeline.
+EXPERIMENT = StateMachine(Experiment, EXPERIMENT_ALLOWED_FROM, verb="experiment.status")
 # A push attempt or a test send is created in flight; Tencent's answer, or the sweep that gives
 # up waiting for one (dispatch.reap_abandoned_attempts, tester_sends.reap_stuck_test_sends), ends
 # it. An answer that comes after the sweep still counts: it says what happened.

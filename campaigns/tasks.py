@@ -1,8 +1,8 @@
-"""Celery tasks: thin doors into the dispatcher."""
+"""Celery tasks: thin doors into the dispatcher, series and held pushes."""
 
 from celery import shared_task
 
-from . import dispatch, recurring
+from . import dispatch, held, recurring
 
 
 @shared_task(name="campaigns.tasks.dispatch_due_campaigns", acks_late=False)
@@ -14,3 +14,8 @@ def dispatch_due_campaigns(share: int = 0) -> int:
 @shared_task(name="campaigns.tasks.book_recurring_ahead")
 def book_recurring_ahead() -> int:
     return recurring.series_book_all_ahead()
+
+
+@shared_task(name="campaigns.tasks.release_held_pushes", acks_late=False)
+def release_held_pushes() -> int:
+    return held.release_held_pushes()

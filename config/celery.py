@@ -17,6 +17,12 @@ app.conf.beat_schedule = {
                             "schedule": 60.0, "options": {"expires": 60}},
     "poll-delivery-reports": {"task": "reports.tasks.poll_delivery_reports",
                               "schedule": 60.0, "options": {"expires": 60}},
+    # A/B tests decide when their wait is over; held pushes go once the accounts they leave
+    # out are marked: each within 10 s.
+    "decide-experiments": {"task": "reports.tasks.decide_experiments",
+                           "schedule": 10.0, "options": {"expires": 10}},
+    "release-held-pushes": {"task": "campaigns.tasks.release_held_pushes",
+                            "schedule": 10.0, "options": {"expires": 10}},
     # Recurring series keep their occurrences booked RECURRING_HORIZON_DAYS ahead.
     "book-recurring-ahead": {"task": "campaigns.tasks.book_recurring_ahead",
                              "schedule": 3600.0, "options": {"expires": 600}},

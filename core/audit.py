@@ -64,6 +64,15 @@ VERBS = {
         "planned it for {hour}:00 local time on {day}, one push per time zone ({pushes} "
         "pushes), to be booked when approved", "pushes"),
     "campaign.submitted": _("submitted the campaign for approval"),
+    # A/B tests (campaigns/experiments.py), on their campaign's timeline.
+    "experiment.planned": ngettext_lazy(
+        "planned an A/B test of {variants} variant, to be booked when approved",
+        "planned an A/B test of {variants} variants, to be booked when approved", "variants"),
+    "experiment.booked": ngettext_lazy(
+        "booked an A/B test: {variants} variant and the winner's push",
+        "booked an A/B test: {variants} variants and the winner's push", "variants"),
+    "experiment.status": _("A/B test: {from_status} → {to_status}"),
+    "experiment.decided": _("the A/B test's result: {words}"),
     "campaign.approved": _("approved the campaign"),
     "campaign.sent_back": _("sent the campaign back: {comment}"),
     "test_group.saved": ngettext_lazy("saved the test group {name} ({accounts} account)",

@@ -96,6 +96,9 @@ class BatchResult:
     failed: list[AccountError] = field(default_factory=list)
 
 
+# im_push and timpush/push: paced by the product's push gate (one a second, spec §2.1, §3.1),
+# never by the per-call limiter.
+PUSH_COMMANDS = frozenset({"im_push", "push"})
 # The calls a bulk job makes, 100 a second, under both API families' names.
 PER_ACCOUNT_WRITES = frozenset(prefix + command for prefix in ("im_", "") for command in (
     "set_attr", "remove_attr", "add_tag", "remove_tag", "remove_all_tags", "clear_all_tags"))
@@ -110,7 +113,7 @@ class TimClient:
         throttle: Callable[[str], object] | None = None,
     ):
         """`throttle`, if given, is called with the command's name before every request, each
-        retry included, except im_push (which has its own gate), and blocks until the shared
+        retry included, except the pushes (im_push, timpush/push: they have their own gate), and blocks until the shared
         rate limit of that command allows the call."""
         self.sdkappid = int(sdkappid)
         self.admin_identifier = admin_identifier
@@ -179,7 +182,7 @@ class TimClient:
             "POST", f"{self.base_url}/v4/{service}/{command}", params=params, json=dict(body)))
         # The permit is taken last, once the request is built: the less time between permit and
         # sending, the less a busy host can bunch calls into one of Tencent's seconds.
-        if self.throttle and command != "im_push":
+        if self.throttle and command not in PUSH_COMMANDS:
             self.throttle(command)
         started = time.monotonic()
         # Exceptions from requests quote the URL, which holds the UserSig: none is chained.
@@ -364,6 +367,11 @@ class TimPushApi(AllMemberPushApi):
             del body["MsgBody"]
         if online_only is not None:
             body["OnlineOnlyFlag"] = int(online_only)
+        return self.push_request(body, attr_names=attr_names, retries=retries)
+
+    def push_request(self, body: Mapping, *, attr_names=None,
+                     retries: int | None = None) -> PushResult:
+        """Send a whole timpush/push body (MsgRandom included) as it is, after its rules."""
         payload.raise_if_any(payload.timpush_push_violations(body, attr_names=attr_names))
         data = self._client.call(self.service, "push", body, retries=retries)
         return PushResult(task_id=str(data.get("TaskId", "")), msg_random=body["MsgRandom"])

@@ -31,3 +31,16 @@ def share(part, whole):
         return f"{100 * part / whole:.0f}%" if whole else ""
     except TypeError:
         return ""
+
+
+@register.inclusion_tag("reports/_experiment.html", takes_context=True)
+def experiment_panel(context, campaign):
+    """An A/B test's plan, its pushes, live figures and decision, on its campaign's page."""
+    from campaigns.models import Experiment
+
+    from .. import experiments
+    experiment = Experiment.objects.filter(campaign=campaign).first()
+    if experiment is None:
+        return {"experiment": None}
+    return {"experiment": experiment, "campaign": campaign, "offers": context.get("offers", {}),
+            "csrf_token": context.get("csrf_token"), **experiments.panel(experiment)}
