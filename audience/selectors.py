@@ -94,11 +94,12 @@ def _matching(condition: dict | None, app: App):
     return matching
 
 
-def zone_counts(*, attribute: str = "", tag_prefix: str = "", condition: dict | None = None,
-                app: App | None = None) -> dict[str, int]:
+def value_counts(*, attribute: str = "", tag_prefix: str = "", condition: dict | None = None,
+                 app: App | None = None) -> dict[str, int]:
     """How many of the app's known accounts (those a push `condition` selects, given one) hold
-    each value of a time-zone attribute, or each tag that starts with `tag_prefix` (the prefix
-    removed): the zones local-time delivery may offer. One grouped query."""
+    each value of an attribute, or each tag that starts with `tag_prefix` (the prefix removed):
+    the zones local-time delivery may offer, the languages a campaign may have versions in.
+    One grouped query."""
     app = app_or_default(app)
     known = _matching(condition, app) if condition else \
         KnownAccount.objects.filter(app=app).values("account")
@@ -111,11 +112,10 @@ def zone_counts(*, attribute: str = "", tag_prefix: str = "", condition: dict | 
     return {tag[len(tag_prefix):]: n for tag, n in rows}
 
 
-def zone_missing_count(*, attribute: str = "", tag_prefix: str = "",
-                       app: App | None = None) -> int:
-    """The app's known accounts that hold no value of the time-zone attribute (no tag with the
-    prefix): no push condition can select them, as a condition only asks for values accounts
-    hold."""
+def missing_value_count(*, attribute: str = "", tag_prefix: str = "",
+                        app: App | None = None) -> int:
+    """The app's known accounts that hold no value of the attribute (no tag with the prefix):
+    no push condition can select them, as a condition only asks for values accounts hold."""
     app = app_or_default(app)
     holders = AccountAttr.objects.filter(app=app, name=attribute) if attribute else \
         AccountTag.objects.filter(app=app, tag__startswith=tag_prefix)

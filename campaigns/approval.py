@@ -14,6 +14,7 @@ from core.errors import InvalidInput, TransitionRefused
 from core.text import unsafe_text_errors
 
 from .experiments import experiment_book
+from .languages import languages_book
 from .local_time import campaign_split_by_zone, plan_arguments
 from .models import Campaign, Experiment
 from .permissions import require_approver, require_may_approve
@@ -81,6 +82,16 @@ def campaign_approve(*, campaign: Campaign, user) -> str:
                 raise TransitionRefused(_(
                     "Not approved: its A/B test cannot be booked as it stands (%(problem)s). "
                     "Send it back, saying what should change.") % {
+                    "problem": " ".join(str(m) for ms in problems for m in ms)}) from None
+            return ""
+        if campaign.language_plan:
+            try:
+                languages_book(campaign=campaign, user=user)
+            except (InvalidInput, TransitionRefused) as exc:
+                problems = exc.errors.values() if isinstance(exc, InvalidInput) else [[str(exc)]]
+                raise TransitionRefused(_(
+                    "Not approved: its language versions cannot be booked as they stand "
+                    "(%(problem)s). Send it back, saying what should change.") % {
                     "problem": " ".join(str(m) for ms in problems for m in ms)}) from None
             return ""
         if campaign.local_plan:

@@ -18,14 +18,13 @@ are left out, as the page says before anything is booked."""
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import secrets
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import transaction
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -41,11 +40,12 @@ from .permissions import contributor_ids, require_may_choose_times, require_may_
 from .quota import pushes_left_on, quota_day_of, quota_limit
 from .services import campaign_book, checked_send_at, push_errors
 from .states import EXPERIMENT, approval_required, campaign_transition
+from .versions import (MESSAGE_FIELDS, day_words, message_field_errors, normal_message,
+                       with_message)
 
 Status = Campaign.Status
 LABELS = "ABCD"
 MIN_VARIANTS, MAX_VARIANTS = 2, 4
-MESSAGE_FIELDS = ("title", "text", "image", "ext")
 # The statistics poller first asks 5 minutes after a push (REPORT_POLL_AFTER_SECONDS): a
 # shorter wait would decide on callbacks alone.
 MIN_WAIT_MINUTES, MAX_WAIT_MINUTES = 10, 7 * 24 * 60
@@ -61,29 +61,6 @@ def exclusion_tag(experiment: Experiment) -> str:
 
 
 # --- the pushes --------------------------------------------------------------------------
-
-def with_message(push: dict, variant: dict) -> dict:
-    """The campaign's push with the variant's title, text, picture and custom data; a blank
-    field keeps the campaign's own. The text is the offline push's and every text element's,
-    so the notification and the message in the app say the same."""
-    push = copy.deepcopy(push)
-    info = dict(push.get("OfflinePushInfo") or {})
-    if variant.get("title"):
-        info["Title"] = variant["title"]
-    if variant.get("text"):
-        info["Desc"] = variant["text"]
-        for element in push.get("MsgBody") or []:
-            if isinstance(element, dict) and element.get("MsgType") == "TIMTextElem" and \
-                    isinstance(element.get("MsgContent"), dict):
-                element["MsgContent"]["Text"] = variant["text"]
-    if variant.get("image"):
-        info["ApnsInfo"] = {**(info.get("ApnsInfo") or {}), "Image": variant["image"]}
-    if variant.get("ext"):
-        info["Ext"] = variant["ext"]
-    if info:
-        push["OfflinePushInfo"] = info
-    return push
-
 
 def _with_buckets(condition: dict | None, buckets: list[int]) -> dict:
     """The audience narrowed to the buckets: one bucket is one more required tag; several are
@@ -121,10 +98,6 @@ def winner_push(experiment: Experiment, variant: dict) -> dict:
 
 # --- the plan, checked -------------------------------------------------------------------
 
-def _is_text(value, max_length: int) -> bool:
-    return isinstance(value, str) and len(value) <= max_length
-
-
 def _variant_errors(i: int, variant, seen: set[int]) -> dict[str, list[str]]:
     field = f"variants[{i}]"
     label = LABELS[i] if i < len(LABELS) else str(i + 1)
@@ -146,11 +119,8 @@ def _variant_errors(i: int, variant, seen: set[int]) -> dict[str, list[str]]:
                 "Variant %(label)s uses bucket %(buckets)s, which another variant uses: each "
                 "bucket goes to one variant") % {"label": label, "buckets": words_list(again)}]
         seen.update(buckets)
-    for name in MESSAGE_FIELDS:
-        if not _is_text(variant.get(name, ""), 2000):
-            errors[f"{field}.{name}"] = [_("Variant %(label)s: %(field)s must be text of at "
-                                           "most 2,000 characters") % {"label": label,
-                                                                      "field": name}]
+    errors.update(message_field_errors(field, _("Variant %(label)s") % {"label": label},
+                                       variant))
     unknown = sorted(set(variant) - {"label", "buckets", *MESSAGE_FIELDS})
     if unknown:
         errors[field] = [_("Variant %(label)s has fields this product does not know: "
@@ -220,17 +190,11 @@ def plan_errors(campaign: Campaign, *, variants, wait_minutes, significance, min
 
 
 def _normal_variants(variants: list[dict]) -> list[dict]:
-    return [{"label": LABELS[i], "buckets": sorted(set(v["buckets"])),
-             **{name: (v.get(name) or "").strip() for name in MESSAGE_FIELDS}}
+    return [{"label": LABELS[i], "buckets": sorted(set(v["buckets"])), **normal_message(v)}
             for i, v in enumerate(variants)]
 
 
 # --- cost and reach, before anything is saved --------------------------------------------
-
-def _day_words(day: dt.date) -> str:
-    return _("%(weekday)s %(day)s") % {"weekday": dateformat.format(day, "l"),
-                                       "day": day.isoformat()}
-
 
 def experiment_cost(campaign: Campaign, *, variants: int, send_at: dt.datetime,
                     wait_minutes: int) -> dict:
@@ -250,20 +214,20 @@ def experiment_cost(campaign: Campaign, *, variants: int, send_at: dt.datetime,
 def cost_words(cost: dict) -> str:
     """"3 variants + the winner = 4 of Tuesday 2026-12-08's 100 pushes (57 left)"."""
     parts = clauses(_("%(n)d of %(day)s's %(limit)d pushes (%(left)d left)") % {
-        "n": d["pushes"], "day": _day_words(d["day"]), "limit": cost["limit"],
+        "n": d["pushes"], "day": day_words(d["day"]), "limit": cost["limit"],
         "left": d["remaining"]} for d in cost["days"])
     return ngettext("%(variants)d variant + the winner = %(parts)s",
                     "%(variants)d variants + the winner = %(parts)s", cost["variants"]) % {
         "variants": cost["variants"], "parts": parts}
 
 
-def full_day_words(cost: dict) -> str:
+def fullday_words(cost: dict) -> str:
     """Words for the first day without room for its pushes, or ""."""
     for d in cost["days"]:
         if d["remaining"] < d["pushes"]:
             return _("%(day)s has %(left)d of its %(limit)d pushes left and the test needs "
                      "%(n)d there: choose another time, or test fewer variants") % {
-                "day": _day_words(d["day"]), "left": d["remaining"], "limit": cost["limit"],
+                "day": day_words(d["day"]), "left": d["remaining"], "limit": cost["limit"],
                 "n": d["pushes"]}
     return ""
 
@@ -366,7 +330,7 @@ def experiment_book(*, experiment: Experiment, user) -> list[Campaign]:
                         no_winner=experiment.no_winner, route=experiment.route, send_at=send_at)
     cost = experiment_cost(campaign, variants=len(variants), send_at=send_at,
                            wait_minutes=experiment.wait_minutes)
-    full = full_day_words(cost)
+    full = fullday_words(cost)
     if full:  # said for the whole test at once, before any push is booked
         raise InvalidInput({"send_at": [full]})
     authors = sorted(contributor_ids(campaign))

@@ -473,9 +473,14 @@ class LocalTimeForm(forms.Form):
         self.fields["zones"].choices = [(z, f"{z} ({n})") for z, n in (zones or {}).items()]
 
 
-SIGNIFICANCE_CHOICES = [("0.05", _("95 % confidence (p < 0.05)")),
-                        ("0.02", _("98 % confidence (p < 0.02)")),
-                        ("0.01", _("99 % confidence (p < 0.01)"))]
+# Each label is shown as it is, never %-formatted: xgettext must not read "% c" as a format.
+SIGNIFICANCE_CHOICES = [
+    # xgettext:no-python-format
+    ("0.05", _("95 % confidence (p < 0.05)")),
+    # xgettext:no-python-format
+    ("0.02", _("98 % confidence (p < 0.02)")),
+    # xgettext:no-python-format
+    ("0.01", _("99 % confidence (p < 0.01)"))]
 
 
 class ExperimentForm(forms.Form):
@@ -532,3 +537,49 @@ class ExperimentForm(forms.Form):
                  **{name: data.get(f"{label}_{name}") or ""
                     for name in ("title", "text", "image", "ext")}}
                 for i, label in enumerate(chosen)]
+
+
+LANGUAGE_ROWS = 5
+
+
+class LanguagesForm(forms.Form):
+    """Versions of the campaign's message per language, read from an attribute or tags; the
+    campaign's own message is the default version for everyone else."""
+
+    by = forms.ChoiceField(label=_("Users' language is in"), widget=forms.RadioSelect,
+                           choices=[("tags", _("Tags (lang:zh-Hans)")),
+                                    ("attr", _("An attribute"))], initial="tags")
+    attribute = forms.ChoiceField(label=_("Attribute"), required=False)
+    send_at_local = LocalDateTimeField(label=_("Send the versions at"), widget=DateTimeInput(),
+                                       input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
+    default = forms.ChoiceField(label=_("Everyone else"), widget=forms.RadioSelect,
+                                initial="tags_not", choices=[
+                                    ("tags_not", _("gets the campaign's own message (timpush/push "
+                                                   "with TagsNot)")),
+                                    ("none", _("gets nothing"))])
+
+    def __init__(self, *args, attribute_names=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attribute"].choices = [("", "—")] + [(n, n) for n in attribute_names]
+        for i in range(LANGUAGE_ROWS):
+            for name, field in (
+                    ("language", forms.CharField(label=_("Language"), max_length=35)),
+                    ("title", forms.CharField(label=_("Title"), max_length=2000)),
+                    ("text", forms.CharField(label=_("Text"), max_length=2000,
+                                             widget=forms.Textarea(attrs={"rows": 2}))),
+                    ("image", forms.URLField(label=_("Picture (https)"), max_length=2000,
+                                             assume_scheme="https")),
+                    ("ext", forms.CharField(label=_("Custom data"), max_length=2000))):
+                field.required = False
+                self.fields[f"v{i}_{name}"] = field
+
+    def version_rows(self):
+        return [[self[f"v{i}_{name}"] for name in ("language", "title", "text", "image", "ext")]
+                for i in range(LANGUAGE_ROWS)]
+
+    def versions(self) -> list[dict]:
+        """The rows with a language, as the service takes them."""
+        data = self.cleaned_data
+        return [{name: (data.get(f"v{i}_{name}") or "").strip()
+                 for name in ("language", "title", "text", "image", "ext")}
+                for i in range(LANGUAGE_ROWS) if (data.get(f"v{i}_language") or "").strip()]

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from audience.selectors import (attribute_names, audience_reach, audience_reach_total,
-                                zone_counts, zone_missing_count)
+                                missing_value_count, value_counts)
 from core.audit import audit_record
 from core.errors import InvalidInput, TransitionRefused
 from core.models import App
@@ -48,8 +48,8 @@ def zone_values(*, by: str, key: str, push: dict | None = None,
     if condition and any(k.startswith(other_kind) for k in condition):
         condition = None  # an audience the split refuses in words: nothing to narrow to
     if by == BY_ATTRIBUTE:
-        return zone_counts(attribute=key, condition=condition, app=app) if key else {}
-    return zone_counts(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX, condition=condition, app=app)
+        return value_counts(attribute=key, condition=condition, app=app) if key else {}
+    return value_counts(tag_prefix=settings.LOCAL_TIME_TAG_PREFIX, condition=condition, app=app)
 
 
 def offered_zones(*, by: str, key: str, push: dict | None = None,
@@ -99,8 +99,8 @@ def no_push_words(*, by: str, key: str, push: dict | None = None,
         return lines  # who in the audience gets no push: the reach line says how many
     # An audience of everyone: the known accounts with no zone, then the accounts never seen.
     prefix = settings.LOCAL_TIME_TAG_PREFIX
-    missing = zone_missing_count(attribute=key, app=app) if by == BY_ATTRIBUTE else \
-        zone_missing_count(tag_prefix=prefix, app=app)
+    missing = missing_value_count(attribute=key, app=app) if by == BY_ATTRIBUTE else \
+        missing_value_count(tag_prefix=prefix, app=app)
     words = {"n": intcomma(missing), "prefix": prefix, "name": key}
     if missing and by == BY_ATTRIBUTE:
         lines.append(ngettext(

@@ -33,7 +33,10 @@ class Campaign(models.Model):
         AB_TEST = "ab_test", _("A/B test")
         # An A/B test's winner push: booked (it counts in its quota day) but not sent until
         # the test's result says what it sends, or that it is not sent.
-        HELD = "held", _("Waiting for the test's result")
+        HELD = "held", _("Booked, waiting to be released")
+        # One campaign, several languages (campaigns/languages.py): a parent sent as one push
+        # per language version and one for everyone else; never sent itself.
+        BY_LANGUAGE = "by_language", _("One push per language")
 
     # An edit of a campaign waiting for or past approval returns it to draft (campaign_update).
     EDITABLE = (Status.DRAFT, Status.SCHEDULED, Status.PENDING_APPROVAL, Status.APPROVED)
@@ -87,6 +90,11 @@ class Campaign(models.Model):
 
     # An A/B test's push: its variant's letter ("A"-"D"), or "winner".
     variant = models.CharField(max_length=8, blank=True)
+    # A language version's push: its language ("zh-Hans"), or "*" for everyone else's.
+    language = models.CharField(max_length=35, blank=True)
+    # With approval on, the language versions a draft asks for (languages.plan_arguments),
+    # shown to the approver and booked by the approval.
+    language_plan = models.JSONField(default=dict, blank=True)
 
     class Endpoint(models.TextChoices):
         IM_PUSH = "im_push", "v4/all_member_push/im_push"

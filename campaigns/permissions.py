@@ -32,7 +32,8 @@ from .states import APPROVED_VERSIONS, approval_required
 # The audit verbs that give a person a hand in a campaign's version (a local-time plan is its
 # send times).
 CONTRIBUTING = ("campaign.created", "campaign.edited", "campaign.submitted",
-                "campaign.local_time_planned", "experiment.planned")
+                "campaign.local_time_planned", "experiment.planned",
+                "campaign.languages_planned")
 
 
 def contributor_ids(campaign) -> set[int]:
@@ -102,6 +103,9 @@ def campaign_offers(user, campaign) -> dict[str, bool]:
         # An A/B test is set up on a draft; with approval on it is a plan its approval books.
         "ab_test": whole and status == Status.DRAFT,
         "cancel_ab_test": status == Status.AB_TEST and undoes,
+        # Language versions are set on a draft too (a plan its approval books, with approval).
+        "languages": whole and status == Status.DRAFT,
+        "cancel_languages": status == Status.BY_LANGUAGE and undoes,
         "cancel_split": status == Status.SPLIT and undoes
         and campaign.buckets.filter(status=Status.SCHEDULED).exists(),
         # Approved while its day was full: anyone books it at the time the approval covered.

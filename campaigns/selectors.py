@@ -301,9 +301,9 @@ def split_and_approval_context(campaign: Campaign) -> dict:
     into the viewer's zone) and quota day, and how many were sent; or, with approval on, the
     buckets a draft's local-time plan asks for."""
     buckets = []
-    # An A/B test's pushes are children too: the test's own panel shows them (reports).
-    for bucket in campaign.buckets.filter(variant="").order_by("due_at", "bucket_zone",
-                                                                "bucket_value"):
+    # An A/B test's pushes and language versions are children too: their own panels show them.
+    for bucket in campaign.buckets.filter(variant="", language="").order_by(
+            "due_at", "bucket_zone", "bucket_value"):
         moment = bucket.due_at or bucket.send_at
         local = moment.astimezone(ZoneInfo(bucket.bucket_zone)) if moment else None
         bucket.local_due = f"{local:%Y-%m-%d %H:%M} {bucket.bucket_zone}" if local else "—"

@@ -28,7 +28,7 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     Status.NEEDS_REVIEW: frozenset({Status.SENDING}),
     Status.CANCELLED: frozenset({Status.DRAFT, Status.SCHEDULED, Status.SPLIT,
                                  Status.PENDING_APPROVAL, Status.APPROVED, Status.AB_TEST,
-                                 Status.HELD}),
+                                 Status.HELD, Status.BY_LANGUAGE}),
     # Tencent recalled the push (timpush/revoke) within its 24 h
     Status.RECALLED: frozenset({Status.SENT}),
     # Working as a team (issue 14): a parent split into time-zone buckets is never sent itself.
@@ -37,6 +37,8 @@ ALLOWED_FROM: dict[str, frozenset[str]] = {
     # push is booked held until the test's result, then scheduled or cancelled.
     Status.AB_TEST: frozenset({Status.DRAFT, Status.APPROVED}),
     Status.HELD: frozenset({Status.DRAFT}),
+    # One push per language version (campaigns/languages.py); the parent is never sent itself.
+    Status.BY_LANGUAGE: frozenset({Status.DRAFT, Status.APPROVED}),
     # Approval (campaigns/approval.py): submitted, then approved or sent back; an edit of a
     # campaign waiting, approved or booked after approval returns it to draft.
     Status.PENDING_APPROVAL: frozenset({Status.DRAFT}),

@@ -305,6 +305,8 @@ RECURRING_HORIZON_DAYS = env.int("RECURRING_HORIZON_DAYS", default=30)
 RECURRING_NEXT_DAY_SEARCH_DAYS = env.int("RECURRING_NEXT_DAY_SEARCH_DAYS", default=14)
 # Local-time delivery by tags: a user in Asia/Tokyo carries the tag "tz:Asia/Tokyo".
 LOCAL_TIME_TAG_PREFIX = env.str("LOCAL_TIME_TAG_PREFIX", default="tz:")
+# Language versions by tags: a user who reads Simplified Chinese carries the tag "lang:zh-Hans".
+LANGUAGE_TAG_PREFIX = env.str("LANGUAGE_TAG_PREFIX", default="lang:")
 # A/B tests: every known account carries one bucket tag, EXPERIMENT_BUCKET_PREFIX and a number
 # below EXPERIMENT_BUCKETS drawn from a hash of its id ("ab:0" ... "ab:9"); variants go to
 # buckets. Changing either after buckets were assigned moves accounts between buckets.

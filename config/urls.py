@@ -9,7 +9,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from audience import views as audience_views
 from audience.api import router as audience_api
-from campaigns.views import approval, experiments, library, local_time, series
+from campaigns.views import approval, experiments, languages, library, local_time, series
 from campaigns.views import campaign as views
 from core import health
 from core import views as core_views
@@ -69,6 +69,9 @@ urlpatterns = [
     path("campaigns/<int:pk>/ab-test/", experiments.experiment_setup, name="ab-test"),
     path("campaigns/<int:pk>/ab-test/cancel/", experiments.experiment_cancel,
          name="ab-test-cancel"),
+    path("campaigns/<int:pk>/languages/", languages.languages_setup, name="languages"),
+    path("campaigns/<int:pk>/languages/cancel/", languages.languages_cancel,
+         name="languages-cancel"),
     path("campaigns/<int:pk>/submit/", approval.approval_submit, name="approval-submit"),
     path("campaigns/<int:pk>/approve/", approval.approval_approve, name="approval-approve"),
     path("campaigns/<int:pk>/send-back/", approval.approval_send_back,

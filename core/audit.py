@@ -72,6 +72,7 @@ VERBS = {
         "booked an A/B test: {variants} variant and the winner's push",
         "booked an A/B test: {variants} variants and the winner's push", "variants"),
     "experiment.status": _("A/B test: {from_status} → {to_status}"),
+    "campaign.languages_planned": _("set versions in {languages}"),
     "experiment.decided": _("the A/B test's result: {words}"),
     "campaign.approved": _("approved the campaign"),
     "campaign.sent_back": _("sent the campaign back: {comment}"),

@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictInt
 
 from campaigns import experiments as campaign_experiments
+from campaigns import languages
 from campaigns.api import SEND_AT_HELP, Strict, send_at_of
 from campaigns.models import Campaign, Experiment
 from core.api import ERRORS, error
@@ -231,3 +232,84 @@ def campaign_ab_test_read(request, pk: int):
                                                 "high")} for arm in live["arms"]]
         data["p_value"] = live["p_value"]
     return data
+
+
+# --- one campaign, several languages -------------------------------------------------------
+
+class VersionIn(Strict):
+    language: str = Field(max_length=35, description="A language tag: zh-Hans, en, pt-BR")
+    title: str = Field("", max_length=2000, description="The push's title in that language; "
+                       "empty: the campaign's own")
+    text: str = Field("", max_length=2000, description="The push text and the message's text")
+    image: str = Field("", max_length=2000, description="An https picture (iOS)")
+    ext: str = Field("", max_length=2000, description="Custom data")
+
+
+class LanguagesIn(Strict):
+    by: Literal["tags", "attr"] = Field("tags", description="tags: accounts carry "
+                                        "LANGUAGE_TAG_PREFIX + the language (lang:zh-Hans); "
+                                        "attr: an attribute holds the language")
+    attribute: str = Field("", max_length=50, description="With by=attr, the attribute's name")
+    versions: list[VersionIn] = Field(description="1 to 10 versions, one per language")
+    default: Literal["tags_not", "none"] = Field(
+        "tags_not", description="tags_not: everyone else gets the campaign's own message "
+        "(timpush/push, TagsNot); none: nobody else gets a push")
+    send_at: str | None = Field(None, description=SEND_AT_HELP + "; absent: the campaign's "
+                                "send time")
+
+
+class LanguagePushOut(Schema):
+    language: str = Field(description='A version\'s language, or "*" for everyone else')
+    campaign: int
+    status: str
+    sent: int
+    delivered: int
+    clicked: int
+
+
+class LanguagesOut(Schema):
+    campaign: int
+    status: str
+    plan: dict[str, Any]
+    cost: str
+    pushes: list[LanguagePushOut]
+
+
+def _languages_json(campaign: Campaign) -> dict:
+    pushes = list(campaign.buckets.exclude(language="").order_by("language"))
+    figures = selectors.report_summaries(pushes)
+    plan = languages.plan_view(campaign)
+    return {"campaign": campaign.pk, "status": campaign.status, "plan": campaign.language_plan,
+            "cost": plan["cost_words"] if plan else "",
+            "pushes": [{"language": p.language, "campaign": p.pk, "status": p.status,
+                        **(figures.get(p.pk) or {"sent": 0, "delivered": 0, "clicked": 0})}
+                       for p in pushes]}
+
+
+@router.post("/campaigns/{int:pk}/languages/", response={201: LanguagesOut, **ERRORS},
+             operation_id="campaign_languages")
+def campaign_languages(request, pk: int, body: LanguagesIn):
+    """Send a draft as one push per language and, for everyone else, its own message: booked
+    at once (every push or none), or, with approval on, kept on the draft until approved."""
+    campaign = languages.languages_plan(
+        campaign=_campaign(request, pk), user=request.user, by=body.by, key=body.attribute,
+        versions=body.model_dump()["versions"], default=body.default,
+        send_at=send_at_of(body.send_at))
+    return Status(201, _languages_json(campaign))
+
+
+@router.get("/campaigns/{int:pk}/languages/", response={200: LanguagesOut, **ERRORS},
+            operation_id="campaign_languages_read")
+def campaign_languages_read(request, pk: int):
+    """The language versions: the plan, its cost, and each language's push with its figures."""
+    campaign = _campaign(request, pk)
+    if not campaign.language_plan:
+        return error(request, 404, _("This campaign has no language versions"))
+    return _languages_json(campaign)
+
+
+@router.post("/campaigns/{int:pk}/languages/cancel/", response={200: LanguagesOut, **ERRORS},
+             operation_id="campaign_languages_cancel")
+def campaign_languages_cancel(request, pk: int):
+    campaign = languages.languages_cancel(campaign=_campaign(request, pk), user=request.user)
+    return _languages_json(campaign)

@@ -44,3 +44,22 @@ def experiment_panel(context, campaign):
         return {"experiment": None}
     return {"experiment": experiment, "campaign": campaign, "offers": context.get("offers", {}),
             "csrf_token": context.get("csrf_token"), **experiments.panel(experiment)}
+
+
+@register.inclusion_tag("reports/_languages.html", takes_context=True)
+def language_panel(context, campaign):
+    """A campaign's language versions: the plan on a draft (each version's message and the
+    cost), or each language's push with its figures once booked."""
+    from campaigns import languages
+    from campaigns.models import Campaign
+    pushes = list(campaign.buckets.exclude(language="").order_by("language"))
+    plan = languages.plan_view(campaign) if campaign.status in (
+        Campaign.Status.DRAFT, Campaign.Status.PENDING_APPROVAL, Campaign.Status.APPROVED) \
+        else None
+    if not pushes and not plan:
+        return {"shown": False}
+    figures = selectors.report_summaries(pushes)
+    return {"shown": True, "campaign": campaign, "plan": plan, "offers": context.get("offers", {}),
+            "csrf_token": context.get("csrf_token"),
+            "pushes": [{"push": p, "figures": figures.get(p.pk) or dict.fromkeys(
+                ("sent", "delivered", "clicked"), 0)} for p in pushes]}

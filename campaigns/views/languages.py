@@ -1,0 +1,135 @@
+"""One campaign, several languages: the page that sets the versions up on a draft (their cost
+and reach before saving), and cancelling them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from audience.selectors import attribute_names
+from core.current_app import in_my_apps
+from core.errors import InvalidInput, NotPermitted, TransitionRefused
+from core.pages import confirmed, form_errors
+from core.roles import marketer_required
+from core.times import local_to_aware
+
+from .. import languages
+from ..forms import LANGUAGE_ROWS, LanguagesForm
+from ..models import Campaign
+from ..permissions import campaign_offers
+from ..states import approval_required
+from ..versions import with_message
+
+SERVICE_FIELDS = {"send_at": "send_at_local", "attribute": "attribute", "by": "by",
+                  "default": "default"}
+
+
+def _initial(campaign: Campaign) -> dict:
+    zone = ZoneInfo(campaign.timezone)
+    when = campaign.send_at or (timezone.now() + dt.timedelta(days=1)).replace(
+        hour=2, minute=0, second=0, microsecond=0)
+    initial = {"send_at_local": when.astimezone(zone).replace(tzinfo=None)}
+    plan = campaign.language_plan
+    if plan:
+        initial.update({"by": plan["by"], "attribute": plan["key"], "default": plan["default"]})
+        for i, version in enumerate(plan["versions"][:LANGUAGE_ROWS]):
+            initial.update({f"v{i}_{name}": value for name, value in version.items()})
+    else:
+        initial.update({"v0_language": "zh-Hans", "v1_language": "en"})
+    return initial
+
+
+def _refusal_on_form(form: LanguagesForm, exc: InvalidInput) -> None:
+    errors: dict[str, list[str]] = {}
+    for field, words in exc.errors.items():
+        target = SERVICE_FIELDS.get(field, "__all__")
+        if field.startswith("versions["):
+            row = field[len("versions["):].split("]")[0]
+            name = field.split(".", 1)[1] if "." in field else "language"
+            target = f"v{row}_{name}"
+        errors.setdefault(target, []).extend(words)
+    form_errors(form, InvalidInput(errors))
+
+
+@marketer_required
+def languages_setup(request, pk: int):
+    campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
+    if not campaign_offers(request.user, campaign)["languages"]:
+        messages.error(request, _("Language versions are set up on a draft campaign: edit the "
+                                  "campaign to return it to draft first"))
+        return redirect("campaign-detail", pk=pk)
+    names = list(attribute_names(campaign.app).values())
+    form = LanguagesForm(request.POST or None, initial=_initial(campaign),
+                         attribute_names=names)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            send_at = local_to_aware(data["send_at_local"], ZoneInfo(campaign.timezone),
+                                     field="send_at")
+            languages.languages_plan(campaign=campaign, user=request.user, by=data["by"],
+                                     key=data["attribute"], versions=form.versions(),
+                                     default=data["default"], send_at=send_at)
+        except InvalidInput as exc:
+            _refusal_on_form(form, exc)
+        except (TransitionRefused, NotPermitted) as exc:
+            messages.error(request, str(exc))
+            return redirect("campaign-detail", pk=pk)
+        else:
+            messages.success(request, _(
+                "Language versions saved on the draft. Submit it for approval: approving it "
+                "books one push per language.") if approval_required() else _(
+                "Booked: one push per language, at the time chosen."))
+            return redirect("campaign-detail", pk=pk)
+    values = form.data if form.is_bound else {**{n: f.initial for n, f in form.fields.items()},
+                                              **form.initial}
+    by = values.get("by") or "tags"
+    key = values.get("attribute") or ""
+    chosen = [(values.get(f"v{i}_language") or "").strip() for i in range(LANGUAGE_ROWS)]
+    chosen = [c for c in chosen if c]
+    previews = [{"language": c, **_preview(campaign, values, i)}
+                for i, c in enumerate(chosen)]
+    cost_words = full = ""
+    try:
+        local = form.fields["send_at_local"].to_python(values.get("send_at_local"))
+        if local is not None:
+            cost = languages.languages_cost(
+                campaign, versions=len(chosen), default=values.get("default") or "tags_not",
+                send_at=local_to_aware(local, ZoneInfo(campaign.timezone), field="send_at"))
+            cost_words, full = languages.cost_words(cost), languages.full_words(cost)
+    except (ValidationError, InvalidInput):
+        pass  # a time that cannot be read: the form's error says so
+    return render(request, "campaigns/languages.html", {
+        "campaign": campaign, "form": form, "planning": approval_required(),
+        "offered": languages.language_counts(campaign, by=by, key=key),
+        "cost_words": cost_words, "full_words": full, "previews": previews,
+        "reach_lines": languages.reach_words(campaign, by=by, key=key, languages=chosen,
+                                             default=values.get("default") or "tags_not")})
+
+
+def _preview(campaign: Campaign, values, row: int) -> dict:
+    push = with_message(campaign.push, {name: values.get(f"v{row}_{name}") or ""
+                                        for name in ("title", "text", "image", "ext")})
+    info = push.get("OfflinePushInfo") or {}
+    return {"title": info.get("Title", ""), "text": info.get("Desc", "")}
+
+
+@marketer_required
+@require_POST
+def languages_cancel(request, pk: int):
+    campaign = in_my_apps(request, Campaign.objects.select_related("app"), pk=pk)
+    if not confirmed(request, _("Tick the box to confirm; nothing was cancelled.")):
+        return redirect("campaign-detail", pk=pk)
+    try:
+        languages.languages_cancel(campaign=campaign, user=request.user)
+    except (TransitionRefused, NotPermitted) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Cancelled, with every language push not yet sent."))
+    return redirect("campaign-detail", pk=pk)
