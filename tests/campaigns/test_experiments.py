@@ -381,3 +381,17 @@ def test_a_bad_form_says_what_is_wrong_and_books_nothing(client, marketer, tim):
     page = answer.content.decode()
     assert "Variant B: " in page and "https" in page
     assert not Experiment.objects.exists()
+
+
+def test_one_variant_is_recalled_on_its_own(marketer, tim, tim_client):
+    from campaigns.recall import campaign_recall
+    bucketed(tim, tim_client)
+    experiment = plan(draft(marketer), marketer)
+    pushes = experiments.pushes_of(experiment)
+    send_due([pushes["A"], pushes["B"]])
+    tim.advance_clock(1.1)  # revoke answers once a second (§3.3)
+    campaign_recall(campaign=Campaign.objects.get(pk=pushes["B"].pk), user=marketer,
+                    offline_push_info={"Title": "Sorry", "Desc": "Wrong price"})
+    assert {v: Campaign.objects.get(pk=c.pk).status for v, c in pushes.items()} == {
+        "A": "sent", "B": "recalled", "winner": "held"}
+    assert tim.state()["revoked"] == [Campaign.objects.get(pk=pushes["B"].pk).task_id]
