@@ -28,7 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from audience.buckets import bucket_sizes, bucket_tag
+from audience.buckets import bucket_tag
+from audience.selectors import value_counts
 from core.audit import audit_record, status_words
 from core.errors import InvalidInput, TransitionRefused
 from core.models import AuditEvent
@@ -38,10 +39,10 @@ from . import held
 from .models import Campaign, Experiment
 from .permissions import contributor_ids, require_may_choose_times, require_may_undo
 from .quota import pushes_left_on, quota_day_of, quota_limit
-from .services import campaign_book, checked_send_at, push_errors
+from .services import campaign_book
 from .states import EXPERIMENT, approval_required, campaign_transition
 from .versions import (MESSAGE_FIELDS, day_words, message_field_errors, normal_message,
-                       with_message)
+                       send_time_errors, version_push_errors, with_message)
 
 Status = Campaign.Status
 LABELS = "ABCD"
@@ -161,14 +162,13 @@ def plan_errors(campaign: Campaign, *, variants, wait_minutes, significance, min
                                  "cannot go to several buckets with im_push: send it with "
                                  "TagsNot")]
         for i, variant in enumerate(variants):
-            problems = push_errors(variant_push(campaign, variant), campaign.app)
-            if problems:
-                errors[f"variants[{i}]"] = [_("Variant %(label)s: %(problem)s") % {
-                    "label": LABELS[i], "problem": m} for ms in problems.values() for m in ms]
+            errors.update(version_push_errors(
+                f"variants[{i}]", _("Variant %(label)s") % {"label": LABELS[i]},
+                variant_push(campaign, variant), campaign.app))
     if isinstance(wait_minutes, bool) or not isinstance(wait_minutes, int) or \
             not MIN_WAIT_MINUTES <= wait_minutes <= MAX_WAIT_MINUTES:
-        errors["wait_minutes"] = [_("The wait before deciding must be a whole number of minutes "
-                                    "from %(min)d to %(max)d (7 days)")
+        errors["wait_minutes"] = [_("The wait before deciding must be from 10 minutes to 7 days "
+                                    "(a whole number of minutes from %(min)d to %(max)d)")
                                   % {"min": MIN_WAIT_MINUTES, "max": MAX_WAIT_MINUTES}]
     low, high = SIGNIFICANCE_RANGE
     if isinstance(significance, bool) or not isinstance(significance, (int, float)) or \
@@ -221,7 +221,7 @@ def cost_words(cost: dict) -> str:
         "variants": cost["variants"], "parts": parts}
 
 
-def fullday_words(cost: dict) -> str:
+def full_day_words(cost: dict) -> str:
     """Words for the first day without room for its pushes, or ""."""
     for d in cost["days"]:
         if d["remaining"] < d["pushes"]:
@@ -233,27 +233,34 @@ def fullday_words(cost: dict) -> str:
 
 
 def reach_words(campaign: Campaign, *, variants: list[dict], route: str) -> list[str]:
-    """Who the pushes reach, in words: each variant's known accounts, and who the winner
-    leaves out."""
-    sizes = bucket_sizes(campaign.app)
-    lines = [ngettext("Variant %(label)s: bucket %(buckets)s, %(n)s known account.",
-                      "Variant %(label)s: buckets %(buckets)s, %(n)s known accounts.",
-                      len(v["buckets"]))
-             % {"label": LABELS[i], "buckets": words_list(sorted(v["buckets"])),
-                "n": intcomma(sum(sizes.get(b, 0) for b in v["buckets"]))}
-             for i, v in enumerate(variants)]
+    """Who the pushes reach, in words: each variant's known accounts in the campaign's
+    audience, and who the winner leaves out."""
+    sizes = audience_bucket_sizes(campaign)
+    lines = []
+    for i, variant in enumerate(variants):
+        n = sum(sizes.get(b, 0) for b in variant["buckets"])
+        lines.append(ngettext("Variant %(label)s (%(buckets)s): %(n)s known account.",
+                              "Variant %(label)s (%(buckets)s): %(n)s known accounts.", n)
+                     % {"label": LABELS[i], "n": intcomma(n), "buckets": words_list(
+                         bucket_tag(b) for b in sorted(variant["buckets"]))})
     if route == Experiment.Route.BUCKETS:
         left = untested_buckets(variants)
-        known = sum(sizes.get(b, 0) for b in left)
-        lines.append(_("The winner goes with im_push to buckets %(buckets)s (%(n)s known "
-                       "accounts). Accounts without a bucket tag, including every account this "
-                       "product has never tagged, get no winner.") % {
-            "buckets": words_list(left), "n": intcomma(known)})
+        lines.append(_("The winner goes to the buckets no variant used (%(buckets)s): %(n)s "
+                       "known accounts. Accounts without a bucket, including every account "
+                       "this product has never tagged, get no winner.") % {
+            "buckets": words_list(bucket_tag(b) for b in left),
+            "n": intcomma(sum(sizes.get(b, 0) for b in left))})
     else:
-        lines.append(_("The winner goes with timpush/push to everyone else in the audience, "
-                       "accounts this product has never seen included; the test accounts are "
-                       "marked with one tag first and left out by it (TagsNot)."))
+        lines.append(_("The winner goes to everyone else in the audience, accounts this product "
+                       "has never seen included; the test accounts are left out."))
     return lines
+
+
+def audience_bucket_sizes(campaign: Campaign) -> dict[int, int]:
+    """{bucket: the campaign's audience's known accounts in it}."""
+    counts = value_counts(tag_prefix=settings.EXPERIMENT_BUCKET_PREFIX,
+                          condition=campaign.push.get("Condition") or None, app=campaign.app)
+    return {int(value): n for value, n in counts.items() if value.isascii() and value.isdigit()}
 
 
 # --- booking ------------------------------------------------------------------------------
@@ -263,13 +270,7 @@ def _checked(campaign: Campaign, *, variants, wait_minutes, significance, min_sa
     errors = plan_errors(campaign, variants=variants, wait_minutes=wait_minutes,
                          significance=significance, min_sample=min_sample,
                          no_winner=no_winner, route=route)
-    if not isinstance(send_at, dt.datetime) or send_at.tzinfo is None:
-        errors["send_at"] = [_("Choose when the variants are sent")]
-    else:
-        try:
-            checked_send_at(send_at, now=timezone.now())
-        except InvalidInput as exc:
-            errors.update(exc.errors)
+    errors.update(send_time_errors(send_at, campaign.timezone))
     if errors:
         raise InvalidInput(errors)
     return _normal_variants(variants)
@@ -304,10 +305,11 @@ def experiment_plan(*, campaign: Campaign, user, variants, wait_minutes: int = 1
                                      "decision": {}, "decided_at": None})
     campaign.send_at = send_at
     campaign.save(update_fields=["send_at", "updated_at"])
-    audit_record(actor=user, verb="experiment.planned", subject=campaign,
-                 variants=len(variants))
     if not approval_required():
         experiment_book(experiment=experiment, user=user)
+    else:  # the planner's hand in the campaign: they do not approve it (permissions)
+        audit_record(actor=user, verb="experiment.planned", subject=campaign,
+                     variants=len(variants))
     return experiment
 
 
@@ -330,7 +332,7 @@ def experiment_book(*, experiment: Experiment, user) -> list[Campaign]:
                         no_winner=experiment.no_winner, route=experiment.route, send_at=send_at)
     cost = experiment_cost(campaign, variants=len(variants), send_at=send_at,
                            wait_minutes=experiment.wait_minutes)
-    full = fullday_words(cost)
+    full = full_day_words(cost)
     if full:  # said for the whole test at once, before any push is booked
         raise InvalidInput({"send_at": [full]})
     authors = sorted(contributor_ids(campaign))

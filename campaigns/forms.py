@@ -505,9 +505,10 @@ class ExperimentForm(forms.Form):
                                       ("stop", _("Send nothing more"))])
     route = forms.ChoiceField(label=_("The winner goes to"), widget=forms.RadioSelect,
                               initial="tags_not", choices=[
-                                  ("tags_not", _("Everyone else in the audience (timpush/push "
-                                                 "with TagsNot)")),
-                                  ("buckets", _("The buckets no variant used (im_push)"))])
+                                  ("tags_not", _("Everyone else in the audience, accounts "
+                                                 "this product has never seen included")),
+                                  ("buckets", _("Only the buckets no variant used (for an app "
+                                                "without the push service's timpush/push)"))])
 
     def __init__(self, *args, bucket_count: int, **kwargs):
         super().__init__(*args, **kwargs)
@@ -528,15 +529,22 @@ class ExperimentForm(forms.Form):
         return [(label, [self[f"{label}_{name}"] for name in ("title", "text", "image", "ext")])
                 for label in "ABCD"]
 
-    def variants(self, bucket_count: int) -> list[dict]:
+    def chosen_labels(self, data=None) -> list[str]:
+        """The variants tested: A and B, and C or D when a field of theirs is filled in (read
+        from the cleaned data, or, for a preview of a form not yet valid, the raw data)."""
+        data = self.cleaned_data if data is None else data
+        return [label for label in "ABCD" if label in "AB" or any(
+            (data.get(f"{label}_{name}") or "").strip()
+            for name in ("title", "text", "image", "ext"))]
+
+    def variants(self, bucket_count: int, data=None, per: int | None = None) -> list[dict]:
         """The variants as the service takes them, each with its consecutive buckets."""
-        data, per = self.cleaned_data, self.cleaned_data["buckets_per_variant"]
-        chosen = [label for label in "ABCD" if label in "AB" or any(
-            data.get(f"{label}_{name}") for name in ("title", "text", "image", "ext"))]
+        data = self.cleaned_data if data is None else data
+        per = per or self.cleaned_data["buckets_per_variant"]
         return [{"buckets": list(range(i * per, min((i + 1) * per, bucket_count))),
                  **{name: data.get(f"{label}_{name}") or ""
                     for name in ("title", "text", "image", "ext")}}
-                for i, label in enumerate(chosen)]
+                for i, label in enumerate(self.chosen_labels(data))]
 
 
 LANGUAGE_ROWS = 5
@@ -554,9 +562,11 @@ class LanguagesForm(forms.Form):
                                        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"])
     default = forms.ChoiceField(label=_("Everyone else"), widget=forms.RadioSelect,
                                 initial="tags_not", choices=[
-                                    ("tags_not", _("gets the campaign's own message (timpush/push "
-                                                   "with TagsNot)")),
-                                    ("none", _("gets nothing"))])
+                                    ("tags_not", _("Gets the campaign's own message, "
+                                                   "accounts this product has never seen "
+                                                   "included")),
+                                    ("none", _("Gets nothing (for an app without the push "
+                                               "service's timpush/push)"))])
 
     def __init__(self, *args, attribute_names=(), **kwargs):
         super().__init__(*args, **kwargs)

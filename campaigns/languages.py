@@ -19,7 +19,6 @@ import secrets
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -33,9 +32,10 @@ from . import held
 from .models import Campaign
 from .permissions import contributor_ids, require_may_choose_times, require_may_undo
 from .quota import pushes_left_on, quota_day_of, quota_limit
-from .services import campaign_book, checked_send_at, push_errors
+from .services import campaign_book, push_errors
 from .states import approval_required, campaign_transition
-from .versions import day_words, message_field_errors, normal_message, with_message
+from .versions import (day_words, message_field_errors, normal_message, send_time_errors,
+                       version_push_errors, with_message)
 
 Status = Campaign.Status
 BY_ATTRIBUTE, BY_TAGS = "attr", "tags"
@@ -150,12 +150,9 @@ def plan_errors(campaign: Campaign, *, by, key, versions, default) -> dict[str, 
     if not errors:
         plan = {"by": by, "key": key, "versions": versions}
         for i, version in enumerate(versions):
-            problems = push_errors(version_push(campaign, version, by=by, key=key),
-                                   campaign.app)
-            if problems:
-                errors[f"versions[{i}]"] = [_("%(language)s: %(problem)s") % {
-                    "language": version["language"], "problem": m}
-                    for ms in problems.values() for m in ms]
+            errors.update(version_push_errors(f"versions[{i}]", version["language"],
+                                              version_push(campaign, version, by=by, key=key),
+                                              campaign.app))
         if default == TAGS_NOT:
             problems = push_errors({k: v for k, v in default_push(campaign, plan).items()
                                     if k != "Condition"}, campaign.app)
@@ -166,13 +163,7 @@ def plan_errors(campaign: Campaign, *, by, key, versions, default) -> dict[str, 
 
 def _checked(campaign: Campaign, *, by, key, versions, default, send_at) -> dict:
     errors = plan_errors(campaign, by=by, key=key, versions=versions, default=default)
-    if not isinstance(send_at, dt.datetime) or send_at.tzinfo is None:
-        errors["send_at"] = [_("Choose when the versions are sent")]
-    else:
-        try:
-            checked_send_at(send_at, now=timezone.now())
-        except InvalidInput as exc:
-            errors.update(exc.errors)
+    errors.update(send_time_errors(send_at, campaign.timezone))
     if errors:
         raise InvalidInput(errors)
     return {"by": by, "key": key if by == BY_ATTRIBUTE else "", "default": default,

@@ -162,9 +162,9 @@ class Experiment(models.Model):
     class Route(models.TextChoices):
         # timpush/push with TagsNot of one tag every test account carries: the rest of the
         # audience, accounts this product never saw included.
-        TAGS_NOT = "tags_not", _("Everyone else in the audience (timpush/push, TagsNot)")
+        TAGS_NOT = "tags_not", _("Everyone else in the audience")
         # im_push to the buckets no variant used: accounts without a bucket are left out.
-        BUCKETS = "buckets", _("The other buckets (im_push)")
+        BUCKETS = "buckets", _("The buckets no variant used")
 
     campaign = models.OneToOneField(Campaign, on_delete=models.CASCADE,
                                     related_name="experiment")

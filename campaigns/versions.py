@@ -6,8 +6,14 @@ from __future__ import annotations
 import copy
 import datetime as dt
 
-from django.utils import dateformat
+from zoneinfo import ZoneInfo
+
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+
+from core.errors import InvalidInput
+
+from .services import checked_send_at, push_errors
 
 MESSAGE_FIELDS = ("title", "text", "image", "ext")
 MAX_FIELD_LENGTH = 2000
@@ -46,8 +52,42 @@ def message_field_errors(field: str, name: str, version: dict) -> dict[str, list
             or len(version.get(key, "")) > MAX_FIELD_LENGTH}
 
 
+# Where a broken rule of a version's push is shown: on the field of the version that put it
+# there (a picture that is not https on the picture), else on the version as a whole.
+FIELD_OF_PATH = (("OfflinePushInfo.ApnsInfo.Image", "image"), ("OfflinePushInfo.Title", "title"),
+                 ("OfflinePushInfo.Desc", "text"), ("MsgBody", "text"),
+                 ("OfflinePushInfo.Ext", "ext"))
+
+
+def version_push_errors(field: str, name: str, push: dict, app) -> dict[str, list[str]]:
+    """The rules a version's push breaks, each on the version's field it comes from, named
+    ("Variant B: …", "zh-Hans: …")."""
+    errors: dict[str, list[str]] = {}
+    for path, words in push_errors(push, app).items():
+        key = next((f"{field}.{key}" for prefix, key in FIELD_OF_PATH
+                    if path.startswith(prefix)), field)
+        errors.setdefault(key, []).extend(_("%(version)s: %(problem)s") % {
+            "version": name, "problem": w} for w in words)
+    return errors
+
+
 def normal_message(version: dict) -> dict:
     return {key: (version.get(key) or "").strip() for key in MESSAGE_FIELDS}
+
+
+def send_time_errors(send_at, zone: str) -> dict[str, list[str]]:
+    """The send time of several pushes at once, checked: given, not past, within the planning
+    horizon (services.checked_send_at's rule)."""
+    if not isinstance(send_at, dt.datetime) or send_at.tzinfo is None:
+        return {"send_at": [_("Choose when the pushes are sent")]}
+    if send_at <= timezone.now():
+        return {"send_at": [_("%(when)s has passed: choose a later time") % {
+            "when": f"{send_at.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M} {zone}"}]}
+    try:
+        checked_send_at(send_at, now=timezone.now())
+    except InvalidInput as exc:
+        return exc.errors
+    return {}
 
 
 def day_words(day: dt.date) -> str:

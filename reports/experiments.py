@@ -11,7 +11,9 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from audience.buckets import bucket_tag
 from campaigns.experiments import WINNER, experiment_decided, pushes_of
+from core.text import words_list
 from campaigns.models import Campaign, Experiment
 
 from .selectors import campaign_report
@@ -100,6 +102,7 @@ def panel(experiment: Experiment) -> dict:
     for variant in experiment.variants:
         arm = arms.get(variant["label"], {})
         rows.append({**variant, "push": pushes.get(variant["label"]),
+                     "bucket_tags": words_list(bucket_tag(b) for b in variant["buckets"]),
                      "reached": arm.get("reached", 0), "clicks": arm.get("clicks", 0),
                      "rate": _percent(arm.get("rate", 0.0)),
                      "interval": f"{_percent(arm.get('low', 0.0))} – "

@@ -3,13 +3,12 @@ and reach before saving), and cancelling them."""
 
 from __future__ import annotations
 
-import datetime as dt
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,6 +25,7 @@ from ..models import Campaign
 from ..permissions import campaign_offers
 from ..states import approval_required
 from ..versions import with_message
+from .experiments import tomorrow_at_ten
 
 SERVICE_FIELDS = {"send_at": "send_at_local", "attribute": "attribute", "by": "by",
                   "default": "default"}
@@ -33,9 +33,8 @@ SERVICE_FIELDS = {"send_at": "send_at_local", "attribute": "attribute", "by": "b
 
 def _initial(campaign: Campaign) -> dict:
     zone = ZoneInfo(campaign.timezone)
-    when = campaign.send_at or (timezone.now() + dt.timedelta(days=1)).replace(
-        hour=2, minute=0, second=0, microsecond=0)
-    initial = {"send_at_local": when.astimezone(zone).replace(tzinfo=None)}
+    initial = {"send_at_local": campaign.send_at.astimezone(zone).replace(tzinfo=None)
+               if campaign.send_at else tomorrow_at_ten(campaign)}
     plan = campaign.language_plan
     if plan:
         initial.update({"by": plan["by"], "attribute": plan["key"], "default": plan["default"]})
@@ -68,6 +67,10 @@ def languages_setup(request, pk: int):
     names = list(attribute_names(campaign.app).values())
     form = LanguagesForm(request.POST or None, initial=_initial(campaign),
                          attribute_names=names)
+    if request.POST.get("preview"):  # the page's script: cost and reach as the form stands
+        preview = _preview(form, campaign)
+        return JsonResponse({k: preview[k] for k in ("cost_words", "full_words",
+                                                     "reach_lines")})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -87,33 +90,41 @@ def languages_setup(request, pk: int):
                 "books one push per language.") if approval_required() else _(
                 "Booked: one push per language, at the time chosen."))
             return redirect("campaign-detail", pk=pk)
+    return render(request, "campaigns/languages.html", {
+        "campaign": campaign, "form": form, "planning": approval_required(),
+        **_preview(form, campaign)})
+
+
+def _preview(form: LanguagesForm, campaign: Campaign) -> dict:
+    """What the form holds, valid or not yet: the languages offered, each version's preview,
+    the cost and who is reached."""
     values = form.data if form.is_bound else {**{n: f.initial for n, f in form.fields.items()},
                                               **form.initial}
-    by = values.get("by") or "tags"
+    by = values.get("by") if values.get("by") in ("tags", "attr") else "tags"
     key = values.get("attribute") or ""
-    chosen = [(values.get(f"v{i}_language") or "").strip() for i in range(LANGUAGE_ROWS)]
-    chosen = [c for c in chosen if c]
-    previews = [{"language": c, **_preview(campaign, values, i)}
-                for i, c in enumerate(chosen)]
+    default = values.get("default") if values.get("default") in ("tags_not", "none") \
+        else "tags_not"
+    rows = [i for i in range(LANGUAGE_ROWS) if (values.get(f"v{i}_language") or "").strip()]
+    chosen = [values[f"v{i}_language"].strip() for i in rows]
     cost_words = full = ""
     try:
         local = form.fields["send_at_local"].to_python(values.get("send_at_local"))
         if local is not None:
             cost = languages.languages_cost(
-                campaign, versions=len(chosen), default=values.get("default") or "tags_not",
+                campaign, versions=len(chosen), default=default,
                 send_at=local_to_aware(local, ZoneInfo(campaign.timezone), field="send_at"))
             cost_words, full = languages.cost_words(cost), languages.full_words(cost)
     except (ValidationError, InvalidInput):
         pass  # a time that cannot be read: the form's error says so
-    return render(request, "campaigns/languages.html", {
-        "campaign": campaign, "form": form, "planning": approval_required(),
-        "offered": languages.language_counts(campaign, by=by, key=key),
-        "cost_words": cost_words, "full_words": full, "previews": previews,
-        "reach_lines": languages.reach_words(campaign, by=by, key=key, languages=chosen,
-                                             default=values.get("default") or "tags_not")})
+    return {"offered": languages.language_counts(campaign, by=by, key=key),
+            "cost_words": cost_words, "full_words": full,
+            "previews": [{"language": values[f"v{i}_language"].strip(),
+                          **_version_preview(campaign, values, i)} for i in rows],
+            "reach_lines": languages.reach_words(campaign, by=by, key=key, languages=chosen,
+                                                 default=default)}
 
 
-def _preview(campaign: Campaign, values, row: int) -> dict:
+def _version_preview(campaign: Campaign, values, row: int) -> dict:
     push = with_message(campaign.push, {name: values.get(f"v{row}_{name}") or ""
                                         for name in ("title", "text", "image", "ext")})
     info = push.get("OfflinePushInfo") or {}

@@ -179,9 +179,6 @@ def test_a_picture_that_is_not_https_is_refused_in_words_and_nothing_is_booked(
     page.context.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "campaigns/views/experiments.py _field_errors sends the service's 'variants[1]' error to "
-    "the form's top (__all__), not beside variant B"))
 def test_a_picture_that_is_not_https_is_refused_beside_its_variant(browser, live_server, tim):
     _, page = _book_with_a_picture_that_is_not_https(browser, live_server, "en", 390)
     try:
@@ -191,9 +188,6 @@ def test_a_picture_that_is_not_https_is_refused_beside_its_variant(browser, live
         page.context.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the cost and reach are worked out by the server for the form as it arrived: a variant C "
-    "filled in (or more buckets chosen) shows only after booking, which books it"))
 def test_the_cost_follows_a_third_variant_before_booking(browser, live_server, tim):
     user, page = signed_in(browser, live_server, width=1280, language="en")
     with_buckets()

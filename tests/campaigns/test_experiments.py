@@ -170,7 +170,8 @@ def test_without_timpush_the_winner_goes_to_the_other_buckets_and_says_who_is_le
     assert set(recipients(tim, body)) == set(ACCOUNTS) - in_buckets(0, 1)
     words = " ".join(experiments.reach_words(experiment.campaign,
                                               variants=experiment.variants, route="buckets"))
-    assert "Accounts without a bucket tag" in words and "get no winner" in words
+    assert "Accounts without a bucket" in words and "get no winner" in words
+    assert f"Variant A (ab:0): {len(in_buckets(0))} known accounts." in words
 
 
 @pytest.mark.parametrize("policy, sent", [("first", "A"), ("best", "B"), ("stop", "")])
@@ -229,7 +230,7 @@ def test_the_cost_is_said_in_words_before_saving(marketer, tim):
     ([{"buckets": [0]}, {"buckets": [12]}], "variants[1].buckets", "from 0 to 9"),
     ([{"buckets": list(range(5))}, {"buckets": list(range(5, 10))}], "variants",
      "leave at least one bucket"),
-    ([{"buckets": [0]}, {"buckets": [1], "image": "http://x.test/a.png"}], "variants[1]",
+    ([{"buckets": [0]}, {"buckets": [1], "image": "http://x.test/a.png"}], "variants[1].image",
      "Variant B: "),
 ])
 def test_bad_plans_are_refused_in_words_and_nothing_is_stored(variants, field, words, marketer,
@@ -354,7 +355,7 @@ def test_the_page_shows_the_cost_before_saving_and_books_the_test(client, market
     assert f"/campaigns/{campaign.pk}/ab-test/" in detail
     page = client.get(f"/campaigns/{campaign.pk}/ab-test/").content.decode()
     assert "2 variants + the winner = 3 of " in page
-    assert f"bucket 0, {len(in_buckets(0))} known account" in page
+    assert f"Variant A (ab:0): {len(in_buckets(0))} known accounts." in page
     when = (timezone.now() + dt.timedelta(days=1)).astimezone(
         dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%dT%H:%M")
     answer = client.post(f"/campaigns/{campaign.pk}/ab-test/", {

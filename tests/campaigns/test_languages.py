@@ -150,7 +150,7 @@ def test_the_cost_is_shown_and_a_full_day_refuses_every_version(marketer, tim, s
     ({"versions": [{"language": "Chinese!"}]}, "versions[0].language", "written like zh-Hans"),
     ({"versions": [{"language": "en"}, {"language": "EN"}]}, "versions[1].language",
      "EN has two versions"),
-    ({"versions": [{"language": "en", "image": "http://x.test/a.png"}]}, "versions[0]",
+    ({"versions": [{"language": "en", "image": "http://x.test/a.png"}]}, "versions[0].image",
      "en: "),
     ({"by": "attr", "key": "nope", "versions": [{"language": "en"}]}, "attribute",
      "Choose one of the app's attribute names"),
