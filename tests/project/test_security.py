@@ -40,7 +40,7 @@ def expected(route: str, role: str) -> set[int]:
     admin_only = route in ("audit/",) or route.startswith(("audiences/", "apps/")) or route in (
         "api/apps/", "api/apps/<slug>/",
         "api/attribute-names/", "api/audience/jobs/", "api/audience/jobs/<int:pk>/",
-        "api/audience/jobs/upload/")
+        "api/audience/jobs/upload/", "api/audience/buckets/")
     if route == "api/":
         return {404}  # the API's root holds nothing; its docs are at api/docs
     if route == "api/token/":
