@@ -53,8 +53,7 @@ def _approver_checks(campaign: Campaign, user) -> None:
 def campaign_approve(*, campaign: Campaign, user) -> str:
     """Approve; a campaign with a future time is then booked. Returns a warning when the
     booking could not be made (the approval stands; the author picks another time). A draft's
-    local-time plan is split by the same act: its pushes are what is approved, so a plan that
-    cannot be booked as it stands approves nothing (the approver sends it back)."""
+    plan (an A/B test, language versions, a split by time zone) is booked by the same act."""
     _approval_on()
     with transaction.atomic():
         # Judge the version stored now, not the one the caller loaded: an edit may have come
@@ -72,39 +71,25 @@ def campaign_approve(*, campaign: Campaign, user) -> str:
             raise TransitionRefused(_("Only a campaign waiting for approval can be approved or "
                                       "sent back"))
         audit_record(actor=user, verb="campaign.approved", subject=campaign)
+        # A plan's pushes are what is approved: a plan that cannot be booked as it stands
+        # approves nothing (the approver sends it back).
         experiment = Experiment.objects.filter(campaign=campaign,
                                                status=Experiment.Status.PLANNED).first()
         if experiment is not None:
-            try:
-                experiment_book(experiment=experiment, user=user)
-            except (InvalidInput, TransitionRefused) as exc:
-                problems = exc.errors.values() if isinstance(exc, InvalidInput) else [[str(exc)]]
-                raise TransitionRefused(_(
-                    "Not approved: its A/B test cannot be booked as it stands (%(problem)s). "
-                    "Send it back, saying what should change.") % {
-                    "problem": " ".join(str(m) for ms in problems for m in ms)}) from None
+            _book_plan(lambda: experiment_book(experiment=experiment, user=user), _(
+                "Not approved: its A/B test cannot be booked as it stands (%(problem)s). Send "
+                "it back, saying what should change."))
             return ""
         if campaign.language_plan:
-            try:
-                languages_book(campaign=campaign, user=user)
-            except (InvalidInput, TransitionRefused) as exc:
-                problems = exc.errors.values() if isinstance(exc, InvalidInput) else [[str(exc)]]
-                raise TransitionRefused(_(
-                    "Not approved: its language versions cannot be booked as they stand "
-                    "(%(problem)s). Send it back, saying what should change.") % {
-                    "problem": " ".join(str(m) for ms in problems for m in ms)}) from None
+            _book_plan(lambda: languages_book(campaign=campaign, user=user), _(
+                "Not approved: its language versions cannot be booked as they stand "
+                "(%(problem)s). Send it back, saying what should change."))
             return ""
         if campaign.local_plan:
-            try:
-                campaign_split_by_zone(campaign=campaign, user=user,
-                                       **plan_arguments(campaign.local_plan))
-            except (InvalidInput, TransitionRefused) as exc:
-                problems = exc.errors.values() if isinstance(exc, InvalidInput) else [[str(exc)]]
-                raise TransitionRefused(_(
-                    "Not approved: its plan for delivery at each user's local time cannot be "
-                    "booked as it stands (%(problem)s). Send it back, saying what should "
-                    "change.") % {"problem": " ".join(str(m) for ms in problems for m in ms)}
-                ) from None
+            _book_plan(lambda: campaign_split_by_zone(campaign=campaign, user=user,
+                                                      **plan_arguments(campaign.local_plan)), _(
+                "Not approved: its plan for delivery at each user's local time cannot be "
+                "booked as it stands (%(problem)s). Send it back, saying what should change."))
             return ""
     campaign.refresh_from_db()
     if campaign.send_at and campaign.send_at > timezone.now():
@@ -115,6 +100,16 @@ def campaign_approve(*, campaign: Campaign, user) -> str:
             return _("Approved, but not booked: %(problem)s") % {
                 "problem": " ".join(str(m) for ms in problems for m in ms)}
     return ""
+
+
+def _book_plan(book, refusal: str) -> None:
+    """Book a draft's plan on approval, or refuse the approval with the booking's reasons."""
+    try:
+        book()
+    except (InvalidInput, TransitionRefused) as exc:
+        problems = exc.errors.values() if isinstance(exc, InvalidInput) else [[str(exc)]]
+        raise TransitionRefused(refusal % {
+            "problem": " ".join(str(m) for ms in problems for m in ms)}) from None
 
 
 @transaction.atomic

@@ -19,7 +19,6 @@ are left out, as the page says before anything is booked."""
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -39,10 +38,10 @@ from . import held
 from .models import Campaign, Experiment
 from .permissions import contributor_ids, require_may_choose_times, require_may_undo
 from .quota import pushes_left_on, quota_day_of, quota_limit
-from .services import campaign_book
 from .states import EXPERIMENT, approval_required, campaign_transition
-from .versions import (MESSAGE_FIELDS, day_words, message_field_errors, normal_message,
-                       send_time_errors, version_push_errors, with_message)
+from .versions import (MESSAGE_FIELDS, book_version, day_words, message_field_errors,
+                       normal_message, send_time_errors, version_child, version_push_errors,
+                       with_message)
 
 Status = Campaign.Status
 LABELS = "ABCD"
@@ -362,24 +361,13 @@ def _winner_endpoint(experiment: Experiment) -> str:
 def _child(campaign: Campaign, variant: str, push: dict, authors: list[int],
            endpoint: str = Campaign.Endpoint.IM_PUSH) -> Campaign:
     label = _("winner") if variant == WINNER else _("variant %(label)s") % {"label": variant}
-    child = Campaign.objects.create(
-        app=campaign.app, name=f"{campaign.name} · {label}"[:200], push=push,
-        timezone=campaign.timezone, parent=campaign, variant=variant, endpoint=endpoint,
-        created_by=campaign.created_by, allow_late=campaign.allow_late,
-        msg_random=secrets.randbelow(2**32), quiet_hours=campaign.quiet_hours,
-        content_by=authors)
-    audit_record(actor=None, verb="campaign.created", subject=child)
-    return child
+    return version_child(campaign, label=label, push=push, authors=authors, endpoint=endpoint,
+                         variant=variant)
 
 
 def _book_child(child: Campaign, *, user, at: dt.datetime, to: str) -> None:
-    try:
-        campaign_book(child, user=user, at=at, from_=[Status.DRAFT], to=to, send_at=at)
-    except InvalidInput as exc:
-        which = _("The winner's push") if child.variant == WINNER else \
-            _("Variant %(label)s") % {"label": child.variant}
-        raise InvalidInput({"send_at": [_("%(which)s: %(problem)s") % {
-            "which": which, "problem": m} for ms in exc.errors.values() for m in ms]}) from None
+    book_version(child, user=user, at=at, to=to, which=_("The winner's push")
+                 if child.variant == WINNER else _("Variant %(label)s") % {"label": child.variant})
 
 
 def _move(experiment: Experiment, *, to: str, actor=None, from_=None, **changes) -> bool:

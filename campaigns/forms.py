@@ -587,9 +587,14 @@ class LanguagesForm(forms.Form):
         return [[self[f"v{i}_{name}"] for name in ("language", "title", "text", "image", "ext")]
                 for i in range(LANGUAGE_ROWS)]
 
+    def rows_used(self) -> list[int]:
+        """The rows with a language: the versions, in order."""
+        return [i for i in range(LANGUAGE_ROWS)
+                if (self.cleaned_data.get(f"v{i}_language") or "").strip()]
+
     def versions(self) -> list[dict]:
         """The rows with a language, as the service takes them."""
         data = self.cleaned_data
         return [{name: (data.get(f"v{i}_{name}") or "").strip()
                  for name in ("language", "title", "text", "image", "ext")}
-                for i in range(LANGUAGE_ROWS) if (data.get(f"v{i}_language") or "").strip()]
+                for i in self.rows_used()]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import secrets
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -32,10 +31,10 @@ from . import held
 from .models import Campaign
 from .permissions import contributor_ids, require_may_choose_times, require_may_undo
 from .quota import pushes_left_on, quota_day_of, quota_limit
-from .services import campaign_book, push_errors
+from .services import push_errors
 from .states import approval_required, campaign_transition
-from .versions import (day_words, message_field_errors, normal_message, send_time_errors,
-                       version_push_errors, with_message)
+from .versions import (book_version, day_words, message_field_errors, normal_message,
+                       send_time_errors, version_child, version_push_errors, with_message)
 
 Status = Campaign.Status
 BY_ATTRIBUTE, BY_TAGS = "attr", "tags"
@@ -299,23 +298,13 @@ def languages_book(*, campaign: Campaign, user) -> list[Campaign]:
 def _child(campaign: Campaign, language: str, push: dict, authors: list[int],
            endpoint: str = Campaign.Endpoint.IM_PUSH) -> Campaign:
     label = _("default version") if language == DEFAULT else language
-    child = Campaign.objects.create(
-        app=campaign.app, name=f"{campaign.name} · {label}"[:200], push=push,
-        timezone=campaign.timezone, parent=campaign, language=language, endpoint=endpoint,
-        created_by=campaign.created_by, allow_late=campaign.allow_late,
-        msg_random=secrets.randbelow(2**32), quiet_hours=campaign.quiet_hours,
-        content_by=authors)
-    audit_record(actor=None, verb="campaign.created", subject=child)
-    return child
+    return version_child(campaign, label=label, push=push, authors=authors, endpoint=endpoint,
+                         language=language)
 
 
 def _book(child: Campaign, *, user, at: dt.datetime, to: str) -> None:
-    try:
-        campaign_book(child, user=user, at=at, from_=[Status.DRAFT], to=to, send_at=at)
-    except InvalidInput as exc:
-        which = _("The default version") if child.language == DEFAULT else child.language
-        raise InvalidInput({"send_at": [_("%(which)s: %(problem)s") % {
-            "which": which, "problem": m} for ms in exc.errors.values() for m in ms]}) from None
+    book_version(child, user=user, at=at, to=to, which=_("The default version")
+                 if child.language == DEFAULT else child.language)
 
 
 @transaction.atomic

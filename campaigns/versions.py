@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import secrets
 
 from zoneinfo import ZoneInfo
 
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 
+from core.audit import audit_record
 from core.errors import InvalidInput
 
-from .services import checked_send_at, push_errors
+from .models import Campaign
+from .services import campaign_book, checked_send_at, push_errors
 
 MESSAGE_FIELDS = ("title", "text", "image", "ext")
 MAX_FIELD_LENGTH = 2000
@@ -94,3 +97,28 @@ def day_words(day: dt.date) -> str:
     """"Tuesday 2026-12-08", the weekday in the reader's language."""
     return _("%(weekday)s %(day)s") % {"weekday": dateformat.format(day, "l"),
                                        "day": day.isoformat()}
+
+
+# --- each version a child campaign -----------------------------------------------------------
+
+def version_child(campaign: Campaign, *, label: str, push: dict, authors: list[int],
+                  endpoint: str = Campaign.Endpoint.IM_PUSH, **fields) -> Campaign:
+    """One push of a campaign sent as several (a variant, a winner, a language version): a
+    child campaign named after its parent, written by the parent's authors."""
+    child = Campaign.objects.create(
+        app=campaign.app, name=f"{campaign.name} · {label}"[:200], push=push,
+        timezone=campaign.timezone, parent=campaign, endpoint=endpoint,
+        created_by=campaign.created_by, allow_late=campaign.allow_late,
+        msg_random=secrets.randbelow(2**32), quiet_hours=campaign.quiet_hours,
+        content_by=authors, **fields)
+    audit_record(actor=None, verb="campaign.created", subject=child)
+    return child
+
+
+def book_version(child: Campaign, *, user, at: dt.datetime, to: str, which: str) -> None:
+    """Book a child through the one booking door; a refusal names which push it was."""
+    try:
+        campaign_book(child, user=user, at=at, from_=[Campaign.Status.DRAFT], to=to, send_at=at)
+    except InvalidInput as exc:
+        raise InvalidInput({"send_at": [_("%(which)s: %(problem)s") % {
+            "which": which, "problem": m} for ms in exc.errors.values() for m in ms]}) from None

@@ -3,6 +3,7 @@ and reach before saving), and cancelling them."""
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
@@ -45,14 +46,17 @@ def _initial(campaign: Campaign) -> dict:
     return initial
 
 
+VERSION_FIELD = re.compile(r"^versions\[(?P<index>\d+)\](\.(?P<name>\w+))?$")
+
+
 def _refusal_on_form(form: LanguagesForm, exc: InvalidInput) -> None:
+    rows = form.rows_used()
     errors: dict[str, list[str]] = {}
     for field, words in exc.errors.items():
         target = SERVICE_FIELDS.get(field, "__all__")
-        if field.startswith("versions["):
-            row = field[len("versions["):].split("]")[0]
-            name = field.split(".", 1)[1] if "." in field else "language"
-            target = f"v{row}_{name}"
+        found = VERSION_FIELD.match(field)
+        if found and int(found["index"]) < len(rows):  # the n-th version is the n-th row used
+            target = f"v{rows[int(found['index'])]}_{found['name'] or 'language'}"
         errors.setdefault(target, []).extend(words)
     form_errors(form, InvalidInput(errors))
 
