@@ -33,7 +33,7 @@ class Campaign(models.Model):
         AB_TEST = "ab_test", _("A/B test")
         # An A/B test's winner push: booked (it counts in its quota day) but not sent until
         # the test's result says what it sends, or that it is not sent.
-        HELD = "held", _("Booked, waiting to be released")
+        HELD = "held", _("Booked, waiting for its turn")
         # One campaign, several languages (campaigns/languages.py): a parent sent as one push
         # per language version and one for everyone else; never sent itself.
         BY_LANGUAGE = "by_language", _("One push per language")

@@ -52,8 +52,8 @@ REASONS = {
                              "below", "variants"),
     "ab_winner": _("The A/B test decided: its winner goes now"),
     "marked": _("The accounts it leaves out carry the tag {tag}: it goes now"),
-    "by_language": ngettext_lazy("Sent in several languages as {pushes} push",
-                                 "Sent in several languages as {pushes} pushes", "pushes"),
+    "by_language": ngettext_lazy("One push per language: {pushes} push booked",
+                                 "One push per language: {pushes} pushes booked", "pushes"),
     "ab_no_winner": _("Not sent: no variant of the A/B test won, and its rule says send nothing "
                       "more"),
 }

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -73,8 +74,10 @@ def languages_setup(request, pk: int):
                          attribute_names=names)
     if request.POST.get("preview"):  # the page's script: cost and reach as the form stands
         preview = _preview(form, campaign)
-        return JsonResponse({k: preview[k] for k in ("cost_words", "full_words",
-                                                     "reach_lines")})
+        return JsonResponse({**{k: preview[k] for k in ("cost_words", "full_words",
+                                                        "reach_lines")},
+                             "preview_html": render_to_string(
+                                 "campaigns/_language_previews.html", preview, request)})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -213,9 +213,6 @@ def test_a_picture_that_is_not_https_is_refused_under_its_versions_picture_field
     page.context.close()
 
 
-@pytest.mark.xfail(strict=True, reason="the page's script (campaigns/static/campaigns/"
-                   "preview.js) updates the cost and reach as the form is filled in, not the "
-                   "previews: they show what was typed only after a submit")
 def test_the_preview_follows_a_version_typed_in_before_booking(browser, live_server, tim):
     user, page = signed_in(browser, live_server, width=1280, language="en")
     with_languages()

@@ -1,9 +1,11 @@
-// The A/B test and language pages: the cost, the day's room and who is reached follow the form
-// as it is filled in, before anything is saved (the page answers a POST with preview=1).
+// The A/B test and language pages: the cost, the day's room, who is reached and each version's
+// preview follow the form as it is filled in, before anything is saved (the page answers a
+// POST with preview=1; the previews come as the page's own escaped HTML).
 document.querySelectorAll("form[data-preview]").forEach((form) => {
   const cost = form.querySelector("[data-testid=cost]");
   const full = form.querySelector("[data-testid=full]");
   const reach = form.querySelector("[data-testid=reach]");
+  const previews = form.querySelector("[data-preview-html]");
   let latest = 0;  // answers can arrive out of order: only the last question's is shown
   let typing;
   const refresh = async () => {
@@ -21,6 +23,7 @@ document.querySelectorAll("form[data-preview]").forEach((form) => {
       item.textContent = line;
       return item;
     }));
+    if (previews && body.preview_html !== undefined) previews.innerHTML = body.preview_html;
   };
   form.addEventListener("change", refresh);
   form.addEventListener("input", () => {
