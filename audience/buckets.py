@@ -104,7 +104,8 @@ def buckets_assign(*, user, app: App | None = None) -> Job | None:
                 "(or cancel it) before starting another."))
         segment = Segment.objects.create(
             app=app, created_by=user,
-            name=_("A/B buckets %(when)s") % {
+            # The job reads "Assign A/B buckets on known accounts without one, 2026-12-06 05:20".
+            name=_("known accounts without one, %(when)s") % {
                 "when": timezone.localtime().strftime("%Y-%m-%d %H:%M")})
         size = _fill_with_accounts_without_bucket(segment)
         if not size:

@@ -80,7 +80,8 @@ def test_every_known_account_gets_exactly_its_own_bucket_in_the_emulator(admin_u
     job = run(buckets_assign(user=admin_user, app=default_app()))
     assert (job.action, job.status, job.total, job.done, job.failed) == (
         "assign_buckets", "done", 250, 250, 0)
-    assert job.segment.name.startswith("A/B buckets ")
+    assert job.segment.name.startswith("known accounts without one, ")
+    assert str(job).startswith("Assign A/B buckets on known accounts without one, ")
     calls = bucket_job_calls(tim, before)
     # Sent side by side, in any order: the calls of tagging, at most 100 accounts each.
     assert sorted(c["accounts"] for c in calls) == [50, 100, 100]
