@@ -11,7 +11,6 @@ theirs after the job that made them known (bucket_job_after).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 
 from django.conf import settings
@@ -27,24 +26,10 @@ from core.models import App
 from core.queue import require_queue
 
 from .models import AccountTag, Job, KnownAccount, Segment, SegmentAccount
+from .rules import bucket_tag, bucket_tags
+from .services import job_enqueue
 
 log = logging.getLogger(__name__)
-
-
-def bucket_of(account: str) -> int:
-    """The account's bucket, 0 to EXPERIMENT_BUCKETS − 1: the first 8 bytes of the SHA-256 of
-    its id, big-endian, modulo the count. The benchmark of issue 28 draws the same way."""
-    digest = hashlib.sha256(account.encode("utf-8")).digest()
-    return int.from_bytes(digest[:8], "big") % settings.EXPERIMENT_BUCKETS
-
-
-def bucket_tag(n: int) -> str:
-    return f"{settings.EXPERIMENT_BUCKET_PREFIX}{n}"
-
-
-def bucket_tags() -> list[str]:
-    """Every bucket's tag, bucket 0 first."""
-    return [bucket_tag(n) for n in range(settings.EXPERIMENT_BUCKETS)]
 
 
 def _bucket_holders(app: App):
@@ -91,8 +76,6 @@ def buckets_assign(*, user, app: App | None = None) -> Job | None:
     page, the job's page and the API show it like any job. None when every known account has
     a bucket. Refused (TransitionRefused, in words) while another bucket job of the app is
     queued or running: two would send the same accounts twice."""
-    # Imported here: services imports the mirror, which reads this module's formula.
-    from .services import job_enqueue
     app = app_or_default(app)
     require_queue()  # workers run it: with the queue down, store nothing and say so
     with transaction.atomic():

@@ -30,7 +30,8 @@ from pushclient import PayloadError, TencentError, backoff_seconds
 from pushclient.batching import chunks
 from pushclient.errors import ErrorKind
 
-from .buckets import bucket_job_after, bucket_of, bucket_tag
+from .buckets import bucket_job_after
+from .rules import bucket_of, bucket_tag
 from .models import Job, JobBatch, JobFailure, Segment, SegmentAccount
 from .mirror import mirror_apply
 from .states import batches_transition, job_transition

@@ -8,7 +8,7 @@ from django.db import connection
 from core.chat_apps import app_or_default
 from core.models import App
 
-from .buckets import bucket_of, bucket_tag
+from .rules import bucket_of, bucket_tag
 from .models import AccountAttr, AccountTag, Job, KnownAccount
 
 

@@ -9,6 +9,8 @@ product refuses because the job would change nothing or something other than mea
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -165,3 +167,21 @@ def import_error_words(error) -> dict[str, list[str]]:
     for field, rule, params in error:
         words.setdefault(field, []).append(import_words(rule, params))
     return words
+
+
+# --- A/B buckets (audience/buckets.py) ----------------------------------------------------
+
+def bucket_of(account: str) -> int:
+    """The account's bucket, 0 to EXPERIMENT_BUCKETS − 1: the first 8 bytes of the SHA-256 of
+    its id, big-endian, modulo the count. The benchmark of issue 28 draws the same way."""
+    digest = hashlib.sha256(account.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") % settings.EXPERIMENT_BUCKETS
+
+
+def bucket_tag(n: int) -> str:
+    return f"{settings.EXPERIMENT_BUCKET_PREFIX}{n}"
+
+
+def bucket_tags() -> list[str]:
+    """Every bucket's tag, bucket 0 first."""
+    return [bucket_tag(n) for n in range(settings.EXPERIMENT_BUCKETS)]

@@ -27,7 +27,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from audience.buckets import bucket_tag
+from audience.rules import bucket_tag
 from audience.selectors import value_counts
 from core.audit import audit_record, status_words
 from core.errors import InvalidInput, TransitionRefused
@@ -360,7 +360,9 @@ def _winner_endpoint(experiment: Experiment) -> str:
 
 def _child(campaign: Campaign, variant: str, push: dict, authors: list[int],
            endpoint: str = Campaign.Endpoint.IM_PUSH) -> Campaign:
-    label = _("winner") if variant == WINNER else _("variant %(label)s") % {"label": variant}
+    # Named without words, so the name reads the same in every language: "Sale · A", and
+    # "Sale · A/B ✓" for the winner's push (its page says what it is).
+    label = "A/B ✓" if variant == WINNER else variant
     return version_child(campaign, label=label, push=push, authors=authors, endpoint=endpoint,
                          variant=variant)
 

@@ -297,9 +297,9 @@ def languages_book(*, campaign: Campaign, user) -> list[Campaign]:
 
 def _child(campaign: Campaign, language: str, push: dict, authors: list[int],
            endpoint: str = Campaign.Endpoint.IM_PUSH) -> Campaign:
-    label = _("default version") if language == DEFAULT else language
-    return version_child(campaign, label=label, push=push, authors=authors, endpoint=endpoint,
-                         language=language)
+    # "Sale · zh-Hans", and "Sale · *" for everyone else: the same in every language.
+    return version_child(campaign, label=language, push=push, authors=authors,
+                         endpoint=endpoint, language=language)
 
 
 def _book(child: Campaign, *, user, at: dt.datetime, to: str) -> None:

@@ -11,8 +11,9 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from audience.buckets import bucket_tag
-from campaigns.experiments import WINNER, experiment_decided, pushes_of
+from audience.rules import bucket_tag
+from campaigns.experiments import (WINNER, cost_words, decision_words, experiment_cost,
+                                   experiment_decided, pushes_of)
 from core.text import words_list
 from campaigns.models import Campaign, Experiment
 
@@ -91,7 +92,6 @@ def _percent(share: float) -> str:
 def panel(experiment: Experiment) -> dict:
     """What the campaign page shows of its A/B test: each variant's figures, the test on them,
     the decision in words, and a chart's bars (rate and interval as shares of the widest)."""
-    from campaigns.experiments import cost_words, decision_words, experiment_cost
     decided = bool(experiment.decision)
     result = experiment.decision if decided else (
         live_result(experiment) if experiment.status != Experiment.Status.PLANNED else {})

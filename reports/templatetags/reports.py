@@ -3,7 +3,10 @@ line each (templates/campaigns/_report.html, _report_cell.html)."""
 
 from django import template
 
-from .. import selectors
+from campaigns import languages
+from campaigns.models import Campaign, Experiment
+
+from .. import experiments, selectors
 
 register = template.Library()
 
@@ -36,9 +39,6 @@ def share(part, whole):
 @register.inclusion_tag("reports/_experiment.html", takes_context=True)
 def experiment_panel(context, campaign):
     """An A/B test's plan, its pushes, live figures and decision, on its campaign's page."""
-    from campaigns.models import Experiment
-
-    from .. import experiments
     experiment = Experiment.objects.filter(campaign=campaign).first()
     if experiment is None:
         return {"experiment": None}
@@ -50,8 +50,6 @@ def experiment_panel(context, campaign):
 def language_panel(context, campaign):
     """A campaign's language versions: the plan on a draft (each version's message and the
     cost), or each language's push with its figures once booked."""
-    from campaigns import languages
-    from campaigns.models import Campaign
     pushes = list(campaign.buckets.exclude(language="").order_by("language"))
     plan = languages.plan_view(campaign) if campaign.status in (
         Campaign.Status.DRAFT, Campaign.Status.PENDING_APPROVAL, Campaign.Status.APPROVED) \

@@ -12,8 +12,8 @@ import re
 import pytest
 
 from audience import jobs, services
-from audience.buckets import (accounts_without_bucket, bucket_of, bucket_sizes, bucket_tag,
-                              bucket_tags, buckets_assign)
+from audience.buckets import accounts_without_bucket, bucket_sizes, buckets_assign
+from audience.rules import bucket_of, bucket_tag, bucket_tags
 from audience.models import Job
 from core.chat_apps import default_app
 from core.errors import InvalidInput, TransitionRefused

@@ -13,7 +13,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from audience.buckets import bucket_of, bucket_tag
+from audience.rules import bucket_of, bucket_tag
 from audience.models import AccountTag, KnownAccount
 from campaigns import services
 from campaigns.models import Campaign, Experiment

@@ -36,7 +36,9 @@ SERIOUS = {"serious", "critical"}
 ALLOWED_WORDS = {"ID", "CSV", "API", "UTC", "UTF", "JSON", "IANA", "iOS", "Android", "MsgRandom",
                  "all_member_push", "im_push", "timpush", "Control", "Command", "Mac", "English",
                  # push services' own names, as their Chinese consoles write them
-                 "APNs", "FCM", "OPPO"}
+                 "APNs", "FCM", "OPPO",
+                 # Tencent's field names and a picture's scheme, named as the issue does
+                 "TagsNot", "https"}
 # IANA zone ids ("Asia/Shanghai") are zone names the issue allows where no city name is known.
 IANA_ZONE = re.compile(r"\b(?:Africa|America|Antarctica|Asia|Atlantic|Australia|Europe|Indian|"
                        r"Pacific|Etc)/[A-Za-z_]+(?:/[A-Za-z_]+)?")
@@ -44,7 +46,11 @@ IANA_ZONE = re.compile(r"\b(?:Africa|America|Antarctica|Asia|Atlantic|Australia|
 # The role groups' names are data too (rows a migration made; admins may rename them).
 TYPED = [r"\bmember\d+\b", r"\bghost\b", r"\bada\b", r"\bvip\b", r"\bcity\b", r"\bscript\b",
          r"task-1", r"\bAdmins\b", r"\bMarketers\b", r"\bApprovers\b", r"\bAudience managers\b",
-         r"\bShenzhen\b", r"\bsz\b"]
+         r"\bShenzhen\b", r"\bsz\b",
+         # A/B bucket tags as Tencent holds them ("ab:3", EXPERIMENT_BUCKET_PREFIX), and language
+         # tags as people write them (BCP 47): data.
+         r"\bab:(test:)?\d+", r"lang:marked:\d+", r"\bzh-Hans\b", r"\bja\b", r"\ben\b",
+         r"lang:", r"timpush/push"]
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z_’']+")
 
 # The marketer's campaign screens (another branch reworks them): failures found there are
@@ -87,6 +93,7 @@ def seed() -> dict[str, str]:
     from django.contrib.auth.models import User
 
     from audience import jobs, services
+    from campaigns import experiments, languages
     from campaigns import services as campaign_services
     from campaigns.models import Attempt, Campaign
     from core.tokens import token_create
@@ -103,7 +110,13 @@ def seed() -> dict[str, str]:
     campaign = campaign_services.campaign_create(
         user=ada, name="周末促销", push={"MsgBody": text, "Condition": {"TagsOr": ["vip"]}},
         send_at=later)
-    campaign_services.campaign_create(user=ada, name="新品上市", push={"MsgBody": text})
+    draft = campaign_services.campaign_create(user=ada, name="新品上市", push={"MsgBody": text})
+    tested = campaign_services.campaign_create(user=ada, name="两版对比", push={"MsgBody": text})
+    experiments.experiment_plan(campaign=tested, user=ada, send_at=later, variants=[
+        {"buckets": [0]}, {"buckets": [1], "title": "第二版", "text": "买一送一"}])
+    versions = campaign_services.campaign_create(user=ada, name="多语言", push={"MsgBody": text})
+    languages.languages_plan(campaign=versions, user=ada, by="tags", send_at=later, versions=[
+        {"language": "zh-Hans", "title": "促销"}, {"language": "ja", "title": "セール"}])
     sent = campaign_services.campaign_create(user=ada, name="会员日", push={"MsgBody": text})
     now = timezone.now()
     Campaign.objects.filter(pk=sent.pk).update(status="sent", sent_at=now, task_id="task-1")
@@ -115,6 +128,9 @@ def seed() -> dict[str, str]:
         "login": "/login/", "home": "/", "campaign-list": "/campaigns/",
         "campaign-new": "/campaigns/new/", "campaign-detail": f"/campaigns/{campaign.pk}/",
         "campaign-edit": f"/campaigns/{campaign.pk}/edit/", "calendar": "/calendar/",
+        "ab-test": f"/campaigns/{draft.pk}/ab-test/", "ab-test-panel": f"/campaigns/{tested.pk}/",
+        "languages": f"/campaigns/{draft.pk}/languages/",
+        "languages-panel": f"/campaigns/{versions.pk}/",
         "tokens": "/tokens/", "audit": "/audit/",
         "audiences": "/audiences/?account=member001", "audience-job": f"/audiences/jobs/{job.pk}/",
         "admin-login": "/admin/login/", "admin": "/admin/", "admin-audience": "/admin/audience/",
@@ -136,7 +152,7 @@ def seed() -> dict[str, str]:
 
 PAGE_NAMES = [
     "login", "home", "campaign-list", "campaign-new", "campaign-detail", "campaign-edit",
-    "calendar", "tokens", "audit", "audiences", "audience-job", "admin-login", "admin", "admin-audience", "attribute-names",
+    "ab-test", "ab-test-panel", "languages", "languages-panel", "calendar", "tokens", "audit", "audiences", "audience-job", "admin-login", "admin", "admin-audience", "attribute-names",
     "account-lookup", "segments", "segment-upload", "segment", "segment-accounts", "jobs",
     "job-new", "job", "known-accounts", "admin-campaigns", "admin-campaign", "admin-attempts",
     "admin-tokens", "users", "user", "groups", "lockouts"]

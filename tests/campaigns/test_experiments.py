@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from audience import jobs
-from audience.buckets import bucket_of, bucket_tag
+from audience.rules import bucket_of, bucket_tag
 from audience.models import AccountTag, KnownAccount
 from campaigns import dispatch, experiments, held, services
 from campaigns.models import Campaign, Experiment
