@@ -378,3 +378,18 @@ def test_a_busy_calendar_day_shows_its_first_three_and_reads_only_those(client, 
     assert re.findall(r'title="(c\d\d)"', cell) == ["c02", "c03", "c04"]  # not draft/cancelled
     assert "and 25 more" in cell
     assert len(built) <= 3 * 2, "three a day, and this month has two days with campaigns"
+
+
+def test_the_reach_estimate_groups_its_thousands(client, marketer):
+    """It read "About 1200 of 1500 known accounts match."."""
+    from audience.models import AccountTag, KnownAccount
+    from core.chat_apps import default_app
+    app = default_app()
+    KnownAccount.objects.bulk_create(KnownAccount(app=app, account=f"u{n}") for n in range(1500))
+    AccountTag.objects.bulk_create(AccountTag(app=app, account=f"u{n}", tag="vip")
+                                   for n in range(1200))
+    campaign = services.campaign_create(user=marketer, name="VIPs", push={
+        "MsgBody": TEXT, "Condition": {"TagsAnd": ["vip"]}})
+    client.force_login(marketer)
+    page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "About 1,200 of 1,500 known accounts match." in page
